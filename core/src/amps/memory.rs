@@ -1,0 +1,178 @@
+//! AMPS memory estimate (result id `amps.memory`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::{Bytes, Count};
+
+pub const ID: &str = "amps.memory";
+
+pub const SOURCE: Source = Source {
+    document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
+    section: "Capacity Planning > Memory, Example 25.1",
+};
+
+pub const FORMULA: &str = "1 GB + 2·S·M + 4096·C + TMemLimit + 2·J + 196·Q";
+
+/// AMPS's own binary image and start-up state. The guide says "less than
+/// 1GB" and writes its other gigabytes as powers of ten (TMemLimit =
+/// 10,000,000,000), so 1 GB here is 10^9 bytes. See docs/source-discrepancies.md.
+pub const BASE: Bytes = Bytes(Bytes::GB);
+
+/// Per-client bookkeeping, bytes (the `C * 4096` term).
+pub const PER_CLIENT: u64 = 4096;
+
+/// Metadata per queued message, bytes (the `Q * 196 bytes` term).
+pub const PER_QUEUED_MESSAGE: u64 = 196;
+
+/// The inputs of Example 25.1, named as the guide names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryInput {
+    /// S: average message size for topics in the SOW.
+    pub sow_message_size: Bytes,
+    /// M: number of messages in all topics in the SOW.
+    pub sow_messages: Count,
+    /// C: number of clients.
+    pub clients: Count,
+    /// TMemLimit: total of all MessageMemoryLimit settings in the instance.
+    pub message_memory_limit: Bytes,
+    /// J: the JournalSize setting.
+    pub journal_size: Bytes,
+    /// Q: total number of messages in the queues of the instance.
+    pub queue_messages: Count,
+}
+
+impl MemoryInput {
+    /// AMPS User Guide, Example 25.2.
+    pub const EXAMPLE_25_2: MemoryInput = MemoryInput {
+        sow_message_size: Bytes(1024),
+        sow_messages: Count(20_000_000),
+        clients: Count(200),
+        message_memory_limit: Bytes(10_000_000_000),
+        journal_size: Bytes(1_000_000_000),
+        queue_messages: Count(1_000_000),
+    };
+}
+
+/// The memory AMPS itself needs, term by term.
+///
+/// AMPS User Guide, ch. 25 "Operation and Deployment", Capacity Planning >
+/// Memory, Example 25.1:
+///
+/// > 1GB + ( 2S * M ) + ( C * 4096) + ( TMemLimit ) + (J * 2) + (Q * 196 bytes)
+///
+/// The guide's Example 25.2 says "roughly 53GB"; the formula gives
+/// 54,156,819,200 bytes (54.2 GB, 50.4 GiB). The guide's figure comes from
+/// taking S as 1000 rather than 1024: see docs/source-discrepancies.md.
+pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
+    let overflow = |field: &str| CalcError::Overflow { field: field.to_string() };
+    let sow = 2u64
+        .checked_mul(input.sow_message_size.get())
+        .and_then(|v| v.checked_mul(input.sow_messages.get()))
+        .ok_or_else(|| overflow("sow_messages"))?;
+    let clients = input.clients.get().checked_mul(PER_CLIENT).ok_or_else(|| overflow("clients"))?;
+    let journal =
+        input.journal_size.get().checked_mul(2).ok_or_else(|| overflow("journal_size"))?;
+    let queues = input
+        .queue_messages
+        .get()
+        .checked_mul(PER_QUEUED_MESSAGE)
+        .ok_or_else(|| overflow("queue_messages"))?;
+    let terms = vec![
+        term("1 GB", "AMPS binary and start-up state", BASE.get()),
+        term("2·S·M", "SOW messages and their query indexes", sow),
+        term("4096·C", "per-client state", clients),
+        term("TMemLimit", "client message buffers (MessageMemoryLimit)", input.message_memory_limit.get()),
+        term("2·J", "latest journal file held in memory", journal),
+        term("196·Q", "queue message metadata", queues),
+    ];
+    let total = terms
+        .iter()
+        .try_fold(0u64, |acc, t| acc.checked_add(t.value))
+        .ok_or_else(|| overflow("message_memory_limit"))?;
+    Ok(CalcResult {
+        id: ID,
+        title: "AMPS memory estimate",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![Quantity {
+            name: "estimate",
+            label: "Estimated memory for AMPS",
+            value: total,
+            unit: Unit::Bytes,
+        }],
+        terms,
+        findings: Vec::new(),
+    })
+}
+
+fn term(symbol: &'static str, label: &'static str, value: u64) -> Term {
+    Term { symbol, label, value, unit: Unit::Bytes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn example_25_2() {
+        let r = estimate(&MemoryInput::EXAMPLE_25_2).unwrap();
+        // 1e9 + 40,960,000,000 + 819,200 + 1e10 + 2e9 + 196,000,000
+        assert_eq!(r.quantity("estimate"), Some(54_156_819_200));
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        assert_eq!(
+            terms,
+            [1_000_000_000, 40_960_000_000, 819_200, 10_000_000_000, 2_000_000_000, 196_000_000]
+        );
+        assert_eq!(Bytes(54_156_819_200).both(), "54.2 GB (50.4 GiB)");
+    }
+
+    #[test]
+    fn the_guides_53_gb_comes_from_s_equal_1000() {
+        let input = MemoryInput { sow_message_size: Bytes(1000), ..MemoryInput::EXAMPLE_25_2 };
+        let r = estimate(&input).unwrap();
+        assert_eq!(r.quantity("estimate"), Some(53_196_819_200));
+    }
+
+    #[test]
+    fn overflow_names_the_field() {
+        let input = MemoryInput { sow_messages: Count(u64::MAX), ..MemoryInput::EXAMPLE_25_2 };
+        assert_eq!(estimate(&input), Err(CalcError::Overflow { field: "sow_messages".into() }));
+    }
+
+    fn input() -> impl Strategy<Value = MemoryInput> {
+        (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>())
+            .prop_map(|(s, m, c, t, j, q)| MemoryInput {
+                sow_message_size: Bytes(s >> (s % 64)),
+                sow_messages: Count(m >> (m % 64)),
+                clients: Count(c >> (c % 64)),
+                message_memory_limit: Bytes(t >> (t % 64)),
+                journal_size: Bytes(j >> (j % 64)),
+                queue_messages: Count(q >> (q % 64)),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_gives_a_value_or_a_typed_error(i in input()) {
+            match estimate(&i) {
+                Ok(r) => {
+                    let sum: u128 = r.terms.iter().map(|t| u128::from(t.value)).sum();
+                    prop_assert_eq!(u128::from(r.quantity("estimate").unwrap()), sum);
+                }
+                Err(CalcError::Overflow { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+
+        #[test]
+        fn more_clients_never_need_less_memory(i in input(), extra in 0u64..1_000_000) {
+            let more = MemoryInput { clients: Count(i.clients.get().saturating_add(extra)), ..i };
+            if let (Ok(a), Ok(b)) = (estimate(&i), estimate(&more)) {
+                prop_assert!(b.quantity("estimate") >= a.quantity("estimate"));
+            }
+        }
+    }
+}

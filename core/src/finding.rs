@@ -1,0 +1,72 @@
+//! Findings: advice and problems attached to a calculation or a config line.
+
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Advice.
+    Info,
+    /// It will hurt (performance, headroom, operability).
+    Warning,
+    /// It will fail or lose data.
+    Error,
+}
+
+/// Where in a file a finding points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    /// 1-based.
+    pub line: u32,
+    /// 1-based, when it helps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+/// A problem or piece of advice, with the fix to apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable rule id, e.g. `amps.memory.headroom`.
+    pub id: String,
+    pub severity: Severity,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// Why it matters, with its source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// The exact line or command to write instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Finding {
+    pub fn new(id: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            id: id.into(),
+            severity,
+            message: message.into(),
+            why: None,
+            fix: None,
+            location: None,
+        }
+    }
+
+    pub fn why(mut self, why: impl Into<String>) -> Self {
+        self.why = Some(why.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+}

@@ -1,0 +1,416 @@
+//! Quantities as operators write them: `"1 KiB"`, `"10 GB"`, `"20M"`,
+//! `"600 B"`, `"5000/s"`.
+//!
+//! One parser and one formatter for the whole project. Decimal units (`kB`,
+//! `MB`, `GB`, `TB`) are powers of 1000 and binary units (`KiB`, `MiB`, `GiB`,
+//! `TiB`) powers of 1024; they are never confused. A bare one-letter suffix on
+//! a byte size (`20M`, `64K`) is binary, as in my.cnf, limits.conf and the
+//! kernel's own documentation; on a count (`20M` messages) it is decimal (SI).
+//!
+//! Sizes are `u64` everywhere (never `usize`: wasm32 is a 32-bit target and
+//! the page must agree with the CLI). Arithmetic is checked: overflow is a
+//! [`UnitError::Overflow`], never a wrap.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a quantity could not be read or computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    #[error("empty value: write a number such as \"1 GiB\" or \"20M\"")]
+    Empty,
+    #[error("\"{input}\" is not a number: write digits with an optional unit, such as \"10 GB\"")]
+    NotANumber { input: String },
+    #[error("unknown unit \"{unit}\" in \"{input}\": use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB")]
+    UnknownUnit { input: String, unit: String },
+    #[error("\"{input}\" is negative: sizes and counts cannot be below zero")]
+    Negative { input: String },
+    #[error("\"{input}\" is too large (the limit is 2^64 - 1)")]
+    Overflow { input: String },
+}
+
+/// A byte count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Bytes(pub u64);
+
+/// A plain count (messages, clients, connections). Suffixes are SI: `20M` is
+/// twenty million.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Count(pub u64);
+
+/// Decimal and binary multipliers, longest names first so that `KiB` is not
+/// read as `K` followed by junk.
+const BYTE_UNITS: &[(&str, u64)] = &[
+    ("kib", 1 << 10),
+    ("mib", 1 << 20),
+    ("gib", 1 << 30),
+    ("tib", 1 << 40),
+    ("pib", 1 << 50),
+    ("kb", 1_000),
+    ("mb", 1_000_000),
+    ("gb", 1_000_000_000),
+    ("tb", 1_000_000_000_000),
+    ("pb", 1_000_000_000_000_000),
+    // One letter: binary, as my.cnf, limits.conf and sysctl documentation use it.
+    ("k", 1 << 10),
+    ("m", 1 << 20),
+    ("g", 1 << 30),
+    ("t", 1 << 40),
+    ("p", 1 << 50),
+    ("bytes", 1),
+    ("byte", 1),
+    ("b", 1),
+    ("", 1),
+];
+
+const COUNT_UNITS: &[(&str, u64)] = &[
+    ("k", 1_000),
+    ("m", 1_000_000),
+    ("g", 1_000_000_000),
+    ("b", 1_000_000_000),
+    ("t", 1_000_000_000_000),
+    ("", 1),
+];
+
+/// A decimal number split into an integer mantissa and a power-of-ten scale,
+/// so that `1.5` times a unit stays exact.
+struct Decimal {
+    mantissa: u128,
+    scale: u32,
+}
+
+/// Splits `"10 GB"` into `("10", "GB")`, accepting `_` and `,` as digit
+/// separators (`20,000,000`, `1_000`).
+fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    if s.starts_with('-') {
+        return Err(UnitError::Negative { input: s.to_string() });
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let end = s
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '_' || c == ','))
+        .map_or(s.len(), |(i, _)| i);
+    let (num, rest) = s.split_at(end);
+    let not_a_number = || UnitError::NotANumber { input: input.trim().to_string() };
+    let mut mantissa: u128 = 0;
+    let mut scale = 0u32;
+    let mut seen_dot = false;
+    let mut digits = 0usize;
+    for c in num.chars() {
+        match c {
+            '0'..='9' => {
+                if digits >= 30 {
+                    return Err(UnitError::Overflow { input: input.trim().to_string() });
+                }
+                mantissa = mantissa * 10 + u128::from(c as u8 - b'0');
+                digits += 1;
+                if seen_dot {
+                    scale += 1;
+                }
+            }
+            '.' if !seen_dot => seen_dot = true,
+            '.' => return Err(not_a_number()),
+            _ => {} // digit separators
+        }
+    }
+    if digits == 0 {
+        return Err(not_a_number());
+    }
+    Ok((Decimal { mantissa, scale }, rest.trim().to_string()))
+}
+
+/// Multiplies a decimal by a unit, rounding half up to a whole number.
+fn scale_exact(d: &Decimal, mult: u64, input: &str) -> Result<u64, UnitError> {
+    let overflow = || UnitError::Overflow { input: input.trim().to_string() };
+    let product = d.mantissa.checked_mul(u128::from(mult)).ok_or_else(overflow)?;
+    let divisor = 10u128.checked_pow(d.scale).ok_or_else(overflow)?;
+    let value = (product + divisor / 2) / divisor;
+    u64::try_from(value).map_err(|_| overflow())
+}
+
+fn lookup(table: &[(&str, u64)], unit: &str) -> Option<u64> {
+    let key = unit.to_ascii_lowercase();
+    table.iter().find(|(name, _)| *name == key).map(|&(_, m)| m)
+}
+
+impl Bytes {
+    pub const KIB: u64 = 1 << 10;
+    pub const MIB: u64 = 1 << 20;
+    pub const GIB: u64 = 1 << 30;
+    pub const KB: u64 = 1_000;
+    pub const MB: u64 = 1_000_000;
+    pub const GB: u64 = 1_000_000_000;
+
+    /// Reads `"10 GB"`, `"1 KiB"`, `"20M"`, `"600 B"`, `"4096"`.
+    ///
+    /// Case matters only between `b`/`B` where it cannot be confused: units
+    /// are matched case-insensitively, but `kb` is still decimal (1000) and
+    /// `KiB` binary (1024).
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let (number, unit) = split_number(input)?;
+        let mult = lookup(BYTE_UNITS, &unit).ok_or_else(|| UnitError::UnknownUnit {
+            input: input.trim().to_string(),
+            unit: unit.clone(),
+        })?;
+        scale_exact(&number, mult, input).map(Bytes)
+    }
+
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Bytes) -> Option<Bytes> {
+        self.0.checked_add(other.0).map(Bytes)
+    }
+
+    pub fn checked_mul(self, n: u64) -> Option<Bytes> {
+        self.0.checked_mul(n).map(Bytes)
+    }
+
+    /// `1.23 GB`: decimal, three significant digits.
+    pub fn decimal(self) -> String {
+        human(self.0, 1000, &["B", "kB", "MB", "GB", "TB", "PB", "EB"])
+    }
+
+    /// `1.15 GiB`: binary, three significant digits.
+    pub fn binary(self) -> String {
+        human(self.0, 1024, &["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"])
+    }
+
+    /// Both notations where they differ by more than rounding, e.g.
+    /// `54.2 GB (50.4 GiB)`; a single figure where they agree (`512 B`).
+    pub fn both(self) -> String {
+        let (d, b) = (self.decimal(), self.binary());
+        if self.0 < 1000 {
+            d
+        } else {
+            format!("{d} ({b})")
+        }
+    }
+
+    /// The shortest exact spelling, used when a plan is written back out:
+    /// `"10 GB"`, `"1 KiB"`, or plain bytes.
+    pub fn exact(self) -> String {
+        const EXACT: &[(&str, u64)] = &[
+            ("TiB", 1 << 40),
+            ("TB", 1_000_000_000_000),
+            ("GiB", 1 << 30),
+            ("GB", 1_000_000_000),
+            ("MiB", 1 << 20),
+            ("MB", 1_000_000),
+            ("KiB", 1 << 10),
+            ("kB", 1_000),
+        ];
+        if self.0 == 0 {
+            return "0 B".to_string();
+        }
+        EXACT
+            .iter()
+            .find(|&&(_, m)| self.0 % m == 0)
+            .map_or_else(|| format!("{} B", self.0), |&(name, m)| format!("{} {name}", self.0 / m))
+    }
+}
+
+impl Count {
+    /// Reads `"20M"`, `"20,000,000"`, `"1.5k"`, `"200"`.
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let (number, unit) = split_number(input)?;
+        let mult = lookup(COUNT_UNITS, &unit).ok_or_else(|| UnitError::UnknownUnit {
+            input: input.trim().to_string(),
+            unit: unit.clone(),
+        })?;
+        scale_exact(&number, mult, input).map(Count)
+    }
+
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// Three significant digits, trailing zeros dropped: `1 GB`, `54.2 GB`, `999 B`.
+fn human(value: u64, base: u64, names: &[&str]) -> String {
+    let mut unit = 0;
+    let mut div: u128 = 1;
+    while unit + 1 < names.len() && u128::from(value) >= div * u128::from(base) {
+        div *= u128::from(base);
+        unit += 1;
+    }
+    if unit == 0 {
+        return format!("{value} {}", names[0]);
+    }
+    // Integer arithmetic so that 32- and 64-bit targets agree.
+    let v = u128::from(value);
+    let decimals = if v >= 100 * div {
+        0
+    } else if v >= 10 * div {
+        1
+    } else {
+        2
+    };
+    let pow = 10u128.pow(decimals);
+    let scaled = (v * pow + div / 2) / div;
+    let text = if decimals == 0 {
+        scaled.to_string()
+    } else {
+        format!("{}.{:0width$}", scaled / pow, scaled % pow, width = decimals as usize)
+    };
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text} {}", names[unit])
+}
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.both())
+    }
+}
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", group_thousands(self.0))
+    }
+}
+
+/// `20000000` -> `20,000,000`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl FromStr for Bytes {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Bytes::parse(s)
+    }
+}
+
+impl FromStr for Count {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Count::parse(s)
+    }
+}
+
+/// Plans may write a size as a number of bytes or as a string with a unit.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumOrText {
+    Num(u64),
+    Text(String),
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.exact())
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match NumOrText::deserialize(d)? {
+            NumOrText::Num(n) => Ok(Bytes(n)),
+            NumOrText::Text(t) => Bytes::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl Serialize for Count {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match NumOrText::deserialize(d)? {
+            NumOrText::Num(n) => Ok(Count(n)),
+            NumOrText::Text(t) => Count::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decimal_and_binary_are_never_confused() {
+        let cases = [
+            ("1 KiB", 1024),
+            ("1 kB", 1000),
+            ("1KB", 1000),
+            ("10 GB", 10_000_000_000),
+            ("10 GiB", 10 * (1 << 30)),
+            ("20M", 20 * (1 << 20)),
+            ("64K", 65536),
+            ("600 B", 600),
+            ("4096", 4096),
+            ("1.5 GiB", 1_610_612_736),
+            ("2.5MB", 2_500_000),
+            ("20,000,000 B", 20_000_000),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Bytes::parse(text), Ok(Bytes(want)), "{text}");
+        }
+    }
+
+    #[test]
+    fn counts_use_si_suffixes() {
+        assert_eq!(Count::parse("20M"), Ok(Count(20_000_000)));
+        assert_eq!(Count::parse("1.5k"), Ok(Count(1500)));
+        assert_eq!(Count::parse("20,000,000"), Ok(Count(20_000_000)));
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error() {
+        assert_eq!(Bytes::parse("  "), Err(UnitError::Empty));
+        assert!(matches!(Bytes::parse("-1 GB"), Err(UnitError::Negative { .. })));
+        assert!(matches!(Bytes::parse("ten"), Err(UnitError::NotANumber { .. })));
+        assert!(matches!(Bytes::parse("1 parsec"), Err(UnitError::UnknownUnit { .. })));
+        assert!(matches!(Bytes::parse("17 EiB"), Err(UnitError::UnknownUnit { .. })));
+        assert!(matches!(Bytes::parse("20000 PB"), Err(UnitError::Overflow { .. })));
+        assert!(matches!(Count::parse("1.2.3"), Err(UnitError::NotANumber { .. })));
+    }
+
+    #[test]
+    fn formatting_shows_both_notations() {
+        assert_eq!(Bytes(54_156_819_200).both(), "54.2 GB (50.4 GiB)");
+        assert_eq!(Bytes(1_000_000_000).both(), "1 GB (954 MiB)");
+        assert_eq!(Bytes(512).both(), "512 B");
+        assert_eq!(Bytes(10_000_000_000).exact(), "10 GB");
+        assert_eq!(Bytes(1024).exact(), "1 KiB");
+        assert_eq!(Bytes(1001).exact(), "1001 B");
+        assert_eq!(group_thousands(20_000_000), "20,000,000");
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_errors(s in "\\PC*") {
+            let _ = Bytes::parse(&s);
+            let _ = Count::parse(&s);
+        }
+
+        #[test]
+        fn exact_round_trips(n in any::<u64>()) {
+            prop_assert_eq!(Bytes::parse(&Bytes(n).exact()), Ok(Bytes(n)));
+            let _ = Bytes(n).both();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests, linked into one binary. Each module drives the built
+//! page (`cargo xtask test` builds it into dist/ first) in Debian's Chromium.
+
+mod browser;
+mod planner;

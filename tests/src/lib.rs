@@ -1,0 +1,118 @@
+//! Shared pieces of the end-to-end tests, also used by `cargo xtask serve`:
+//! a static file server for the built page, bound to loopback only.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use anyhow::{Context, Result};
+use tiny_http::{Header, Response, Server};
+
+/// A static site served from a folder on 127.0.0.1.
+pub struct StaticServer {
+    server: Arc<Server>,
+    thread: Option<JoinHandle<()>>,
+    pub port: u16,
+}
+
+impl StaticServer {
+    /// Serves `root` on 127.0.0.1:`port` (0 picks a free port) in a thread.
+    pub fn start(root: &Path, port: u16) -> Result<StaticServer> {
+        let server = Server::http(("127.0.0.1", port))
+            .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let port = server.server_addr().to_ip().map(|a| a.port()).context("no ip address")?;
+        let server = Arc::new(server);
+        let root = root.to_path_buf();
+        let s = Arc::clone(&server);
+        let thread = std::thread::spawn(move || {
+            for request in s.incoming_requests() {
+                let _ = respond(&root, request);
+            }
+        });
+        Ok(StaticServer { server, thread: Some(thread), port })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// Blocks until the process is stopped (for `cargo xtask serve`).
+    pub fn wait(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn respond(root: &Path, request: tiny_http::Request) -> std::io::Result<()> {
+    let path = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
+    let Some(file) = resolve(root, &path) else {
+        return request.respond(Response::from_string("not found").with_status_code(404));
+    };
+    match std::fs::read(&file) {
+        Ok(body) => {
+            let header = Header::from_bytes("Content-Type", content_type(&file))
+                .expect("static header is valid");
+            let no_cache = Header::from_bytes("Cache-Control", "no-cache").expect("valid");
+            request.respond(Response::from_data(body).with_header(header).with_header(no_cache))
+        }
+        Err(_) => request.respond(Response::from_string("not found").with_status_code(404)),
+    }
+}
+
+/// Maps a URL path onto a file under `root`, refusing anything that would
+/// climb out of it.
+fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let mut file = root.to_path_buf();
+    for part in Path::new(url_path.trim_start_matches('/')).components() {
+        match part {
+            Component::Normal(p) => file.push(p),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    file.is_file().then_some(file)
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The workspace root, from this crate's manifest directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_climb_out_of_the_root() {
+        let root = workspace_root();
+        assert!(resolve(&root, "/../etc/passwd").is_none());
+        assert!(resolve(&root, "/Cargo.toml").is_some());
+        assert!(resolve(&root, "/no-such-file").is_none());
+    }
+}

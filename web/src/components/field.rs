@@ -1,0 +1,56 @@
+//! A labelled text input with its help line and inline error.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    pub symbol: AttrValue,
+    pub help: AttrValue,
+    pub value: AttrValue,
+    pub error: Option<AttrValue>,
+    pub oninput: Callback<String>,
+}
+
+#[function_component(Field)]
+pub fn field(props: &FieldProps) -> Html {
+    let oninput = {
+        let cb = props.oninput.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            cb.emit(input.value());
+        })
+    };
+    let help_id = format!("{}-help", props.id);
+    let error_id = format!("{}-error", props.id);
+    let described = if props.error.is_some() {
+        format!("{help_id} {error_id}")
+    } else {
+        help_id.clone()
+    };
+    html! {
+        <div class={classes!("field", props.error.is_some().then_some("invalid"))}>
+            <label for={props.id.clone()}>
+                { props.label.clone() }
+                <span class="symbol">{ format!(" ({})", props.symbol) }</span>
+            </label>
+            <input
+                id={props.id.clone()}
+                type="text"
+                inputmode="text"
+                autocomplete="off"
+                spellcheck="false"
+                value={props.value.clone()}
+                aria-invalid={props.error.is_some().to_string()}
+                aria-describedby={described}
+                {oninput}
+            />
+            <small id={help_id} class="help">{ props.help.clone() }</small>
+            if let Some(err) = &props.error {
+                <small id={error_id} class="error" role="alert">{ err.clone() }</small>
+            }
+        </div>
+    }
+}

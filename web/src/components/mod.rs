@@ -1,0 +1,4 @@
+//! One component per file.
+
+pub mod amps_memory;
+pub mod field;

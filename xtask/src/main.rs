@@ -1,0 +1,127 @@
+//! `cargo xtask`: every project task in one place.
+//!
+//! - `cargo xtask serve` builds the planner and serves it on 127.0.0.1:8080.
+//! - `cargo xtask test` runs everything CI runs.
+//! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
+
+mod toolchain;
+mod web;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Headroom's build, serve, test and dist tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build the planner page and serve it on loopback.
+    Serve {
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Everything: fmt, clippy, unit/integration/doc tests, the wasm build and
+    /// the browser tests.
+    Test,
+    /// Write the deployable static site to dist/ and print each file's size.
+    Dist,
+    /// Install what the other tasks need (wasm32 compiler, wasm-bindgen CLI,
+    /// Chromium); each step is skipped when already satisfied.
+    Setup,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Serve { port } => serve(port),
+        Task::Test => test(),
+        Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
+        Task::Setup => setup(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn setup() -> Result<()> {
+    toolchain::wasm_toolchain()?;
+    toolchain::wasm_bindgen()?;
+    toolchain::chromium()?;
+    Ok(())
+}
+
+fn serve(port: u16) -> Result<()> {
+    let dist = web::build_dist()?;
+    let server = headroom_tests::StaticServer::start(&dist, port)?;
+    println!("serving {} at {} (Ctrl-C to stop)", dist.display(), server.url());
+    server.wait();
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    let start = Instant::now();
+    let chromium = toolchain::chromium()?;
+    step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+    step(
+        "cargo clippy",
+        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+    )?;
+    println!("== wasm build (dist/)");
+    let dist = web::build_dist()?;
+    step(
+        "cargo test",
+        cargo()
+            .args(["test", "--workspace"])
+            .env("HEADROOM_DIST", &dist)
+            .env("HEADROOM_CHROMIUM", &chromium)
+            .env("HEADROOM_REQUIRE_BROWSER", "1"),
+    )?;
+    println!("xtask test: all steps passed in {:.0} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    println!("== {name}");
+    run(cmd.current_dir(workspace_root())).with_context(|| format!("step `{name}` failed"))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+}
+
+/// Runs a command with inherited output; an error when it fails.
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
+    if !status.success() {
+        bail!("{:?} exited with {status}", cmd.get_program());
+    }
+    Ok(())
+}
+
+/// True when the command starts and exits 0.
+pub(crate) fn cmd_ok(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+pub(crate) fn workspace_root() -> PathBuf {
+    headroom_tests::workspace_root()
+}

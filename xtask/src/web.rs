@@ -1,0 +1,107 @@
+//! Builds the planner page: cargo (wasm32) -> wasm-bindgen -> wasm-opt ->
+//! `dist/` with index.html and the static assets.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::toolchain::{self, WASM_TARGET};
+use crate::{cmd_ok, run, workspace_root};
+
+/// The size-tuned profile in the workspace Cargo.toml.
+const PROFILE: &str = "wasm-release";
+const CRATE: &str = "headroom-web";
+
+/// Builds `dist/` and returns its path.
+pub fn build_dist() -> Result<PathBuf> {
+    let root = workspace_root();
+    let toolchain = toolchain::wasm_toolchain()?;
+    let bindgen = toolchain::wasm_bindgen()?;
+    // A target dir of its own: the wasm build may use another rustc than the
+    // host build, and must not invalidate its artifacts.
+    let target_dir = root.join("target/wasm");
+    println!("build: cargo build -p {CRATE} --target {WASM_TARGET} --profile {PROFILE}");
+    run(toolchain
+        .cargo()
+        .current_dir(&root)
+        .args(["build", "--quiet", "-p", CRATE, "--target", WASM_TARGET, "--profile", PROFILE])
+        .env("CARGO_TARGET_DIR", &target_dir))?;
+    let wasm = target_dir.join(WASM_TARGET).join(PROFILE).join(format!("{CRATE}.wasm"));
+
+    let pkg = root.join("target/web-pkg");
+    run(Command::new(&bindgen)
+        .args(["--target", "web", "--no-typescript", "--out-name", CRATE, "--out-dir"])
+        .arg(&pkg)
+        .arg(&wasm))?;
+
+    let dist = root.join("dist");
+    let staging = root.join("target/dist-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    let bg = format!("{CRATE}_bg.wasm");
+    optimize(&pkg.join(&bg), &staging.join(&bg))?;
+    std::fs::copy(pkg.join(format!("{CRATE}.js")), staging.join(format!("{CRATE}.js")))?;
+    std::fs::copy(root.join("index.html"), staging.join("index.html"))?;
+    for entry in std::fs::read_dir(root.join("web/assets"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), staging.join(entry.file_name()))?;
+    }
+    // Replace dist/ whole, so it never holds a half-written site.
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::rename(&staging, &dist).context("moving the built site into dist/")?;
+    Ok(dist)
+}
+
+/// Shrinks the wasm with wasm-opt when one is available; copies it otherwise.
+fn optimize(input: &Path, output: &Path) -> Result<()> {
+    if cmd_ok("wasm-opt", &["--version"]) {
+        // Debian's binaryen predates some features rustc now enables by
+        // default; naming them keeps it from rejecting the module.
+        let status = Command::new("wasm-opt")
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "-o",
+            ])
+            .arg(output)
+            .arg(input)
+            .status()?;
+        if status.success() {
+            println!("build: wasm-opt -Oz applied");
+            return Ok(());
+        }
+        println!("build: wasm-opt failed ({status}); shipping the unoptimized module");
+    } else {
+        println!("build: wasm-opt not found; shipping the unoptimized module");
+    }
+    std::fs::copy(input, output)?;
+    Ok(())
+}
+
+/// Prints each file's raw and gzipped size.
+pub fn print_sizes(dist: &Path) -> Result<()> {
+    let mut files: Vec<_> = std::fs::read_dir(dist)?.collect::<Result<_, _>>()?;
+    files.sort_by_key(|e| e.file_name());
+    let (mut raw_total, mut gz_total) = (0, 0);
+    println!("{:<28} {:>12} {:>12}", "file", "bytes", "gzip -9");
+    for entry in files {
+        let data = std::fs::read(entry.path())?;
+        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+        gz.write_all(&data)?;
+        let gz = gz.finish()?.len();
+        raw_total += data.len();
+        gz_total += gz;
+        println!("{:<28} {:>12} {:>12}", entry.file_name().to_string_lossy(), data.len(), gz);
+    }
+    println!("{:<28} {:>12} {:>12}", "total", raw_total, gz_total);
+    Ok(())
+}
