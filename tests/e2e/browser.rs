@@ -29,7 +29,9 @@ pub fn open(path_and_query: &str) -> Option<Session> {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     if !dist.join("index.html").exists() || !chromium.exists() {
         assert!(!required, "browser test needs {} and {}", dist.display(), chromium.display());
-        eprintln!("skipping browser test: run `cargo xtask test` to build dist/ and install Chromium");
+        eprintln!(
+            "skipping browser test: run `cargo xtask test` to build dist/ and install Chromium"
+        );
         return None;
     }
     let server = StaticServer::start(&dist, 0).expect("serve dist/");

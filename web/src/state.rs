@@ -186,8 +186,8 @@ mod tests {
 
     #[test]
     fn an_invalid_field_hides_the_result() {
-        let state = Rc::new(State::default())
-            .reduce(Action::Set(MemoryField::Clients, "lots".into()));
+        let state =
+            Rc::new(State::default()).reduce(Action::Set(MemoryField::Clients, "lots".into()));
         assert!(state.field_error(MemoryField::Clients).is_some());
         assert!(state.field_error(MemoryField::JournalSize).is_none());
         assert!(state.result().is_none());

@@ -72,7 +72,9 @@ pub fn wasm_toolchain() -> Result<WasmToolchain> {
     }
     apt_install(DEBIAN_RUST)?;
     if !debian_rust_ready() {
-        bail!("Debian's rustc-web installed but {DEBIAN_STD_SRC} is missing; reinstall rust-web-src");
+        bail!(
+            "Debian's rustc-web installed but {DEBIAN_STD_SRC} is missing; reinstall rust-web-src"
+        );
     }
     println!("setup: wasm32 target: installed Debian's rustc-web ({})", DEBIAN_RUST.join(" "));
     Ok(WasmToolchain::Debian)

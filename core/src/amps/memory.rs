@@ -83,7 +83,11 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         term("1 GB", "AMPS binary and start-up state", BASE.get()),
         term("2·S·M", "SOW messages and their query indexes", sow),
         term("4096·C", "per-client state", clients),
-        term("TMemLimit", "client message buffers (MessageMemoryLimit)", input.message_memory_limit.get()),
+        term(
+            "TMemLimit",
+            "client message buffers (MessageMemoryLimit)",
+            input.message_memory_limit.get(),
+        ),
         term("2·J", "latest journal file held in memory", journal),
         term("196·Q", "queue message metadata", queues),
     ];

@@ -28,11 +28,14 @@ pub fn amps_memory() -> Html {
         None => html! {
             <p id="amps-memory-result" class="pending">{ "Fix the highlighted fields to see the estimate." }</p>
         },
-        Some(Err(e)) => html! { <p id="amps-memory-result" class="error" role="alert">{ e.to_string() }</p> },
+        Some(Err(e)) => {
+            html! { <p id="amps-memory-result" class="error" role="alert">{ e.to_string() }</p> }
+        }
         Some(Ok(r)) => {
             let total = r.quantity("estimate").unwrap_or(0);
             let rows = r.terms.iter().map(|t| {
-                let share = if total == 0 { 0 } else { u128::from(t.value) * 1000 / u128::from(total) };
+                let share =
+                    if total == 0 { 0 } else { u128::from(t.value) * 1000 / u128::from(total) };
                 html! {
                     <tr>
                         <th scope="row"><code>{ t.symbol }</code></th>

@@ -25,11 +25,8 @@ pub fn field(props: &FieldProps) -> Html {
     };
     let help_id = format!("{}-help", props.id);
     let error_id = format!("{}-error", props.id);
-    let described = if props.error.is_some() {
-        format!("{help_id} {error_id}")
-    } else {
-        help_id.clone()
-    };
+    let described =
+        if props.error.is_some() { format!("{help_id} {error_id}") } else { help_id.clone() };
     html! {
         <div class={classes!("field", props.error.is_some().then_some("invalid"))}>
             <label for={props.id.clone()}>

@@ -1,0 +1,39 @@
+//! Exit codes, documented in `dumptool --help`, and the error that carries one.
+
+use std::fmt;
+
+/// The operation worked and found nothing wrong.
+pub const OK: u8 = 0;
+/// The operation worked and found a problem (findings of severity error, no
+/// core would be written, ...).
+pub const PROBLEM: u8 = 1;
+/// Bad input or usage: a malformed file, an unknown flag.
+pub const BAD_INPUT: u8 = 2;
+/// The system refused: no such process, not permitted, disk full.
+pub const REFUSED: u8 = 3;
+
+/// An error that knows its exit code. Anything else that reaches `main` is
+/// treated as bad input.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Failure { code: BAD_INPUT, message: message.into() }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Failure { code: REFUSED, message: message.into() }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
