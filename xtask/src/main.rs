@@ -4,6 +4,8 @@
 //! - `cargo xtask test` runs everything CI runs.
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
 
+mod bench;
+mod fuzz;
 mod toolchain;
 mod web;
 
@@ -35,8 +37,16 @@ enum Task {
     /// Write the deployable static site to dist/ and print each file's size.
     Dist,
     /// Install what the other tasks need (wasm32 compiler, wasm-bindgen CLI,
-    /// Chromium); each step is skipped when already satisfied.
+    /// wasm-opt, Chromium); each step is skipped when already satisfied.
     Setup,
+    /// Benchmark dumptool against gcore and minidump-stackwalk; prints ratios.
+    Bench,
+    /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +56,8 @@ fn main() -> ExitCode {
         Task::Test => test(),
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
         Task::Setup => setup(),
+        Task::Bench => bench::run(),
+        Task::Fuzz { seconds } => fuzz::run(seconds),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -59,6 +71,7 @@ fn main() -> ExitCode {
 fn setup() -> Result<()> {
     toolchain::wasm_toolchain()?;
     toolchain::wasm_bindgen()?;
+    toolchain::wasm_opt();
     toolchain::chromium()?;
     Ok(())
 }

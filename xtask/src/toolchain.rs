@@ -155,6 +155,40 @@ pub fn wasm_bindgen() -> Result<PathBuf> {
     Ok(PathBuf::from("wasm-bindgen"))
 }
 
+/// binaryen from the npm registry: Debian's (version 108) rejects modules
+/// built by current rustc.
+const BINARYEN_VERSION: &str = "132.0.0";
+
+/// A wasm-opt that understands what rustc emits, installed when missing;
+/// `None` (with a line saying so) when neither it nor npm is available.
+pub fn wasm_opt() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from)?;
+    let dir = home.join(".cache/headroom/binaryen").join(BINARYEN_VERSION);
+    let bin = dir.join("node_modules/.bin/wasm-opt");
+    if bin.exists() {
+        println!("setup: wasm-opt (binaryen {BINARYEN_VERSION}): present, nothing to do");
+        return Some(bin);
+    }
+    if !cmd_ok("npm", &["--version"]) {
+        println!("setup: wasm-opt: npm not found, the wasm is shipped unoptimized");
+        return None;
+    }
+    println!("setup: wasm-opt: npm install binaryen@{BINARYEN_VERSION} into {}", dir.display());
+    let installed = std::fs::create_dir_all(&dir).is_ok()
+        && run(Command::new("npm")
+            .current_dir(&dir)
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&dir)
+            .arg(format!("binaryen@{BINARYEN_VERSION}")))
+        .is_ok();
+    if installed && bin.exists() {
+        Some(bin)
+    } else {
+        println!("setup: wasm-opt: npm install failed, the wasm is shipped unoptimized");
+        None
+    }
+}
+
 /// Debian's Chromium, for the browser tests.
 pub fn chromium() -> Result<PathBuf> {
     if Path::new(CHROMIUM).exists() {

@@ -10,7 +10,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 
 use crate::toolchain::{self, WASM_TARGET};
-use crate::{cmd_ok, run, workspace_root};
+use crate::{run, workspace_root};
 
 /// The size-tuned profile in the workspace Cargo.toml.
 const PROFILE: &str = "wasm-release";
@@ -58,10 +58,9 @@ pub fn build_dist() -> Result<PathBuf> {
 
 /// Shrinks the wasm with wasm-opt when one is available; copies it otherwise.
 fn optimize(input: &Path, output: &Path) -> Result<()> {
-    if cmd_ok("wasm-opt", &["--version"]) {
-        // Debian's binaryen predates some features rustc now enables by
-        // default; naming them keeps it from rejecting the module.
-        let status = Command::new("wasm-opt")
+    if let Some(wasm_opt) = toolchain::wasm_opt() {
+        // The features rustc enables by default for wasm32-unknown-unknown.
+        let status = Command::new(&wasm_opt)
             .args([
                 "-Oz",
                 "--enable-bulk-memory",
@@ -80,8 +79,6 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
             return Ok(());
         }
         println!("build: wasm-opt failed ({status}); shipping the unoptimized module");
-    } else {
-        println!("build: wasm-opt not found; shipping the unoptimized module");
     }
     std::fs::copy(input, output)?;
     Ok(())
