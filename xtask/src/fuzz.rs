@@ -37,10 +37,12 @@ pub fn run(seconds: u64) -> Result<()> {
                 continue;
             }
             println!("== fuzz {} {target} ({seconds} s)", dir.display());
-            crate::run(Command::new("cargo")
-                .args(["+nightly", "fuzz", "run", target, "--", "-print_final_stats=1"])
-                .arg(format!("-max_total_time={seconds}"))
-                .current_dir(&dir))?;
+            crate::run(
+                Command::new("cargo")
+                    .args(["+nightly", "fuzz", "run", target, "--", "-print_final_stats=1"])
+                    .arg(format!("-max_total_time={seconds}"))
+                    .current_dir(&dir),
+            )?;
             ran += 1;
         }
     }
