@@ -92,6 +92,8 @@ fn test() -> Result<()> {
         "cargo clippy",
         cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
     )?;
+    println!("== cargo clippy (wasm32)");
+    web::clippy_wasm().context("step `cargo clippy (wasm32)` failed")?;
     println!("== wasm build (dist/)");
     let dist = web::build_dist()?;
     step(

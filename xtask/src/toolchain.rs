@@ -16,7 +16,8 @@ use crate::{cmd_ok, run, workspace_root};
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Debian's packages that give a wasm-capable rustc when rustup cannot.
-const DEBIAN_RUST: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22"];
+const DEBIAN_RUST: &[&str] =
+    &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "rust-web-clippy", "lld-22"];
 const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 const DEBIAN_STD_SRC: &str = "/usr/lib/rustlib/src/rust/library";
@@ -38,7 +39,10 @@ impl WasmToolchain {
             WasmToolchain::Rustup => Command::new(std::env::var("CARGO").unwrap_or("cargo".into())),
             WasmToolchain::Debian => {
                 let mut c = Command::new(DEBIAN_CARGO);
-                c.env("RUSTC", DEBIAN_RUSTC)
+                // Debian's cargo-clippy and clippy-driver must win over rustup's proxies.
+                let path = std::env::var("PATH").unwrap_or_default();
+                c.env("PATH", format!("/usr/bin:{path}"))
+                    .env("RUSTC", DEBIAN_RUSTC)
                     .env("RUSTC_BOOTSTRAP", "1")
                     .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
                     .env_remove("RUSTUP_TOOLCHAIN")
@@ -92,6 +96,7 @@ fn debian_rust_ready() -> bool {
     Path::new(DEBIAN_RUSTC).exists()
         && Path::new(DEBIAN_CARGO).exists()
         && Path::new(DEBIAN_STD_SRC).exists()
+        && Path::new("/usr/bin/cargo-clippy").exists()
         && cmd_ok("which", &["wasm-ld-22"])
 }
 

@@ -16,14 +16,30 @@ use crate::{run, workspace_root};
 const PROFILE: &str = "wasm-release";
 const CRATE: &str = "headroom-web";
 
+/// The wasm build's own target dir: it may use another rustc than the host
+/// build, and must not invalidate its artifacts.
+fn wasm_target_dir() -> PathBuf {
+    workspace_root().join("target/wasm")
+}
+
+/// `cargo clippy -D warnings` for the crates that ship as wasm32, on wasm32:
+/// cfg'd code and 32-bit `usize` only show up there.
+pub fn clippy_wasm() -> Result<()> {
+    let toolchain = toolchain::wasm_toolchain()?;
+    run(toolchain
+        .cargo()
+        .current_dir(workspace_root())
+        .args(["clippy", "--quiet", "-p", CRATE, "-p", "headroom-core", "--target", WASM_TARGET])
+        .args(["--profile", PROFILE, "--", "-D", "warnings"])
+        .env("CARGO_TARGET_DIR", wasm_target_dir()))
+}
+
 /// Builds `dist/` and returns its path.
 pub fn build_dist() -> Result<PathBuf> {
     let root = workspace_root();
     let toolchain = toolchain::wasm_toolchain()?;
     let bindgen = toolchain::wasm_bindgen()?;
-    // A target dir of its own: the wasm build may use another rustc than the
-    // host build, and must not invalidate its artifacts.
-    let target_dir = root.join("target/wasm");
+    let target_dir = wasm_target_dir();
     println!("build: cargo build -p {CRATE} --target {WASM_TARGET} --profile {PROFILE}");
     run(toolchain
         .cargo()
