@@ -1,6 +1,22 @@
 //! dumptool's library: everything the binary does that is worth testing on
 //! its own. The binary (`main.rs`) owns argument parsing and exit codes.
+//!
+//! OS-free (build for wasm32, used by the page): [`analyze`], [`summary`],
+//! [`redact`], [`report`], [`corelimit`]. Linux-only: [`capture`] and
+//! [`limits`], which read /proc and ptrace the target.
 
+pub mod analyze;
+#[cfg(target_os = "linux")]
+pub mod capture;
 pub mod check_cmd;
+#[cfg(feature = "cli")]
+pub mod commands;
+pub mod corelimit;
+pub mod dumpdir;
 pub mod exit;
+#[cfg(target_os = "linux")]
+pub mod limits;
 pub mod plan_cmd;
+pub mod redact;
+pub mod report;
+pub mod summary;

@@ -3,19 +3,37 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use dumptool::commands;
 use dumptool::exit::{self, Failure};
 
 const AFTER_HELP: &str = "\
+A minidump is a small file (kilobytes) with every thread's stack and
+registers, the loaded modules, and on Linux the process's /proc files: enough
+to see where a service crashed or hung, taken in milliseconds. A core file is
+the whole memory image. Symbols (--symbols, Breakpad .sym stores) turn the
+addresses in a stack into function names.
+
+Secrets: capture overwrites environment values and secret-looking arguments
+in the dump itself (policy allowlist by default, see docs/redaction.md), and
+every summary and report shows them as [REDACTED].
+
 Exit codes:
   0  ok
-  1  the operation found a problem (e.g. findings of severity error)
-  2  bad input or usage
-  3  the system refused (permissions, no such process)
+  1  the operation found a problem (e.g. findings of severity error, `limits`
+     says no core would be written, the target exited during a capture)
+  2  bad input or usage (malformed dump, missing output directory, a zombie
+     or kernel thread as target)
+  3  the system refused (permissions, no such process, disk full)
 
 Examples:
   dumptool plan examples/amps.toml --format json
-  dumptool check /etc/sysctl.conf /etc/security/limits.conf";
+  dumptool check /etc/sysctl.conf /etc/security/limits.conf
+  dumptool capture $(pidof ampServer) --dir /var/tmp/minidumps
+  dumptool limits $(pidof ampServer)
+  dumptool analyze crash.dmp --symbols ./symbols
+  dumptool report crash.dmp -o ticket-1234.md
+  dumptool prune /var/tmp/minidumps --older-than 14d --dry-run";
 
 /// Capture and triage crashes of server processes, and check a host's plan
 /// and configuration against what its services need.
@@ -32,6 +50,51 @@ enum Command {
     Plan(dumptool::plan_cmd::PlanArgs),
     /// Check config files (sysctl, limits, my.cnf, ...) and report findings.
     Check(dumptool::check_cmd::CheckArgs),
+    /// Write a minidump of a live process (Linux), secrets redacted; the
+    /// process is stopped for milliseconds and always resumed.
+    Capture(commands::CaptureArgs),
+    /// Tell what a crash of a process would leave behind: its core-dump
+    /// settings and a verdict (exit 1 when no core would be written).
+    Limits(commands::LimitsArgs),
+    /// Summarize a minidump (any platform) or a Linux core file: crash,
+    /// threads and stacks, modules, system, Linux streams.
+    Analyze(commands::AnalyzeArgs),
+    /// The attachment for a support ticket: the redacted summary, the dump's
+    /// sha256 and size, and how and when it was captured. Deterministic.
+    Report(commands::ReportArgs),
+    /// List the dumps in a directory: age, size, process, crash reason.
+    List(commands::ListArgs),
+    /// Remove old dumps from a directory (--older-than or --keep).
+    Prune(commands::PruneArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+fn generated(command: &Command) -> anyhow::Result<u8> {
+    use std::io::Write;
+    let mut buf = Vec::new();
+    match command {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "dumptool", &mut buf)
+        }
+        _ => clap_mangen::Man::new(Cli::command()).render(&mut buf)?,
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&buf)?;
+    stdout.flush()?;
+    Ok(exit::OK)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn main() -> ExitCode {
@@ -39,9 +102,17 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Plan(args) => dumptool::plan_cmd::run(args),
         Command::Check(args) => dumptool::check_cmd::run(args),
+        Command::Capture(args) => commands::capture(args),
+        Command::Limits(args) => commands::limits(args),
+        Command::Analyze(args) => commands::analyze(args),
+        Command::Report(args) => commands::report(args),
+        Command::List(args) => commands::list(args),
+        Command::Prune(args) => commands::prune(args),
+        c @ (Command::Completions { .. } | Command::Man) => generated(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let code = err.downcast_ref::<Failure>().map_or(exit::BAD_INPUT, |f| f.code);
             eprintln!("dumptool: {err:#}");

@@ -1,0 +1,228 @@
+//! Minidumps from any platform, through the minidump and minidump-processor
+//! crates (the same code minidump-stackwalk runs).
+
+use minidump::{Minidump, Module as _};
+use minidump_common::format::MINIDUMP_STREAM_TYPE as St;
+use minidump_processor::ProcessState;
+use minidump_unwind::{simple_symbol_supplier, Symbolizer};
+
+use super::procfs;
+use super::{AnalyzeError, Options};
+use crate::summary::{
+    utc_timestamp, Crash, DumpFormat, Frame, Hex, LinuxInfo, Module, Process, Summary, System,
+    Thread,
+};
+
+// Stream ids come from minidump-common so they are never retyped by hand.
+const STREAM_BREAKPAD_INFO: u32 = St::BreakpadInfoStream as u32;
+const STREAM_LINUX_PROC_STATUS: u32 = St::LinuxProcStatus as u32;
+const STREAM_LINUX_LSB_RELEASE: u32 = St::LinuxLsbRelease as u32;
+const STREAM_LINUX_CMDLINE: u32 = St::LinuxCmdLine as u32;
+const STREAM_LINUX_ENVIRON: u32 = St::LinuxEnviron as u32;
+const STREAM_LINUX_AUXV: u32 = St::LinuxAuxv as u32;
+const STREAM_LINUX_MAPS: u32 = St::LinuxMaps as u32;
+const STREAM_CRASHPAD_INFO: u32 = St::CrashpadInfoStream as u32;
+const STREAM_MOZ_LINUX_LIMITS: u32 = St::MozLinuxLimits as u32;
+const STREAM_MOZ_SOFT_ERRORS: u32 = St::MozSoftErrors as u32;
+const STREAM_HANDLE_DATA: u32 = St::HandleDataStream as u32;
+/// sizeof(MINIDUMP_HANDLE_DESCRIPTOR), the smaller of the two versions.
+const HANDLE_DESCRIPTOR_MIN: u32 = 32;
+
+/// minidump 0.27 reserves room for the handle data stream's descriptor count
+/// before reading the descriptors, and accepts a descriptor size of 0, so a
+/// crafted count asks for tens of gigabytes and aborts the process (found by
+/// fuzzing; `testdata/minidumps/fuzz-handle-descriptor-size-0.dmp`). Such a
+/// stream is emptied in a copy: it has no descriptors to lose.
+fn sanitize(bytes: &[u8]) -> Option<Vec<u8>> {
+    let streams = crate::redact::minidump_streams(bytes).ok()?;
+    let bogus: Vec<usize> = streams
+        .iter()
+        .filter(|(ty, r)| *ty == STREAM_HANDLE_DATA && r.len() >= 12)
+        .filter(|(_, r)| {
+            let word = |at: usize| {
+                let b = &bytes[r.start + at..r.start + at + 4];
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            };
+            word(4) < HANDLE_DESCRIPTOR_MIN && word(8) != 0
+        })
+        .map(|(_, r)| r.start + 8)
+        .collect();
+    if bogus.is_empty() {
+        return None;
+    }
+    let mut copy = bytes.to_vec();
+    for at in bogus {
+        copy[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+    }
+    Some(copy)
+}
+
+pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError> {
+    let sanitized = sanitize(bytes);
+    let bytes = sanitized.as_deref().unwrap_or(bytes);
+    let dump = Minidump::read(bytes).map_err(|e| AnalyzeError::Minidump(e.to_string()))?;
+    let symbolizer = Symbolizer::new(simple_symbol_supplier(options.symbol_paths.clone()));
+    let state =
+        futures_executor::block_on(minidump_processor::process_minidump(&dump, &symbolizer))
+            .map_err(|e| AnalyzeError::Minidump(e.to_string()))?;
+    let raw = |ty: u32| dump.get_raw_stream(ty).ok();
+
+    let mut redacted = 0;
+    let mut command_line = raw(STREAM_LINUX_CMDLINE).map(procfs::split_nul).unwrap_or_default();
+    let name = command_line
+        .first()
+        .map(|a| basename(a).to_string())
+        .or_else(|| state.modules.main_module().map(|m| basename(&m.code_file()).to_string()));
+    redacted += options.redactor.redact_args(&mut command_line);
+
+    let linux = if raw(STREAM_LINUX_PROC_STATUS).is_some() || raw(STREAM_LINUX_ENVIRON).is_some() {
+        let mut environ = raw(STREAM_LINUX_ENVIRON).map(procfs::parse_environ).unwrap_or_default();
+        redacted += options.redactor.redact_environ(&mut environ);
+        let text =
+            |ty| raw(ty).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let word = match state.system_info.cpu.pointer_width() {
+            minidump::system_info::PointerWidth::Bits32 => 4,
+            _ => 8,
+        };
+        Some(LinuxInfo {
+            environ: environ
+                .into_iter()
+                .map(|(name, value)| crate::summary::EnvVar { name, value })
+                .collect(),
+            limits: procfs::parse_limits(&text(STREAM_MOZ_LINUX_LIMITS)),
+            status: procfs::parse_status(&text(STREAM_LINUX_PROC_STATUS)),
+            os_release: procfs::parse_os_release(&text(STREAM_LINUX_LSB_RELEASE)),
+            maps: text(STREAM_LINUX_MAPS).lines().count(),
+            auxv: raw(STREAM_LINUX_AUXV).map(|b| auxv(b, word)).unwrap_or_default(),
+        })
+    } else {
+        None
+    };
+
+    Ok(Summary {
+        format: DumpFormat::Minidump,
+        producer: producer(&|ty| raw(ty).is_some()).to_string(),
+        captured_at: Some(utc_timestamp(u64::from(dump.header.time_date_stamp))),
+        system: system(&state),
+        process: Process { pid: state.process_id, name, command_line },
+        crash: state
+            .exception_info
+            .as_ref()
+            .map(|e| Crash { reason: e.reason.to_string(), address: Some(Hex(e.address.0)) }),
+        crashing_thread: state.requesting_thread,
+        threads: state.threads.iter().map(thread).collect(),
+        modules: state.modules.by_addr().map(module).collect(),
+        linux,
+        redacted,
+    })
+}
+
+/// Who wrote the dump, from the streams only its writer adds.
+fn producer(has: &dyn Fn(u32) -> bool) -> &'static str {
+    if has(STREAM_CRASHPAD_INFO) {
+        "Crashpad"
+    } else if has(STREAM_MOZ_LINUX_LIMITS) || has(STREAM_MOZ_SOFT_ERRORS) {
+        "minidump-writer"
+    } else if has(STREAM_BREAKPAD_INFO) {
+        "Breakpad"
+    } else {
+        "unknown writer"
+    }
+}
+
+fn system(state: &ProcessState) -> System {
+    let s = &state.system_info;
+    System {
+        os: s.os.long_name().into_owned(),
+        os_version: s.format_os_version().map(|v| v.into_owned()),
+        cpu: s.cpu.to_string(),
+        cpu_info: s.cpu_info.clone(),
+        cpu_count: u32::try_from(s.cpu_count).unwrap_or(u32::MAX),
+    }
+}
+
+fn thread(stack: &minidump_unwind::CallStack) -> Thread {
+    Thread {
+        id: stack.thread_id,
+        name: stack.thread_name.clone(),
+        frames: stack
+            .frames
+            .iter()
+            .map(|f| Frame {
+                instruction: Hex(f.instruction),
+                module: f.module.as_ref().map(|m| basename(&m.code_file()).to_string()),
+                module_offset: f
+                    .module
+                    .as_ref()
+                    .map(|m| Hex(f.instruction.wrapping_sub(m.base_address()))),
+                function: f.function_name.clone(),
+                source: f.source_file_name.as_ref().map(|file| match f.source_line {
+                    Some(line) => format!("{file}:{line}"),
+                    None => file.clone(),
+                }),
+                trust: f.trust.as_str().to_string(),
+            })
+            .collect(),
+        registers: Vec::new(),
+    }
+}
+
+fn module(m: &minidump::MinidumpModule) -> Module {
+    Module {
+        base: Hex(m.base_address()),
+        size: m.size(),
+        name: basename(&m.code_file()).to_string(),
+        code_id: m.code_identifier().map(|c| c.to_string()),
+        debug_file: m.debug_file().map(|d| d.into_owned()),
+        debug_id: m.debug_identifier().map(|d| d.breakpad().to_string()),
+        version: m.version().map(|v| v.into_owned()),
+    }
+}
+
+/// The file name of a Unix or Windows path.
+pub(super) fn basename(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// Name of an auxv entry type (elf.h, `AT_*`).
+pub(super) fn auxv_name(ty: u64) -> String {
+    let name = match ty {
+        3 => "AT_PHDR",
+        4 => "AT_PHENT",
+        5 => "AT_PHNUM",
+        6 => "AT_PAGESZ",
+        7 => "AT_BASE",
+        8 => "AT_FLAGS",
+        9 => "AT_ENTRY",
+        11 => "AT_UID",
+        12 => "AT_EUID",
+        13 => "AT_GID",
+        14 => "AT_EGID",
+        15 => "AT_PLATFORM",
+        16 => "AT_HWCAP",
+        17 => "AT_CLKTCK",
+        23 => "AT_SECURE",
+        25 => "AT_RANDOM",
+        26 => "AT_HWCAP2",
+        31 => "AT_EXECFN",
+        33 => "AT_SYSINFO_EHDR",
+        51 => "AT_MINSIGSTKSZ",
+        _ => return format!("AT_{ty}"),
+    };
+    name.to_string()
+}
+
+/// The auxiliary vector: (type, value) words up to `AT_NULL`.
+pub(super) fn auxv(bytes: &[u8], word: usize) -> Vec<(String, Hex)> {
+    let read = |c: &[u8]| -> u64 {
+        let mut buf = [0u8; 8];
+        buf[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(buf)
+    };
+    bytes
+        .chunks_exact(word * 2)
+        .map(|pair| (read(&pair[..word]), read(&pair[word..])))
+        .take_while(|&(ty, _)| ty != 0)
+        .map(|(ty, v)| (auxv_name(ty), Hex(v)))
+        .collect()
+}

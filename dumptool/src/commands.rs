@@ -1,0 +1,394 @@
+//! The dump commands' shell: clap arguments, reading files, writing output,
+//! and turning library errors into [`Failure`]s with their exit code. The
+//! work is in [`crate::analyze`], [`crate::report`], [`crate::capture`],
+//! [`crate::limits`] and [`crate::dumpdir`].
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use headroom_core::units::Bytes;
+
+use crate::analyze::{self, Options};
+use crate::exit::{self, Failure};
+use crate::redact::{Policy, Redactor};
+use crate::report::{self, Report};
+
+/// How secrets are hidden in summaries (and, for `capture`, in the dump).
+#[derive(Debug, Clone, Args)]
+pub struct RedactArgs {
+    /// Redaction policy: `allowlist` hides every environment value but a few
+    /// harmless ones (PATH, LANG, TERM, ...); `secrets` hides only what looks
+    /// secret. Secret-looking arguments are hidden under both. See
+    /// docs/redaction.md.
+    #[arg(long, value_name = "POLICY", default_value = "allowlist")]
+    pub redact_policy: Policy,
+    /// Keep this environment variable's value (allowlist policy). Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub keep_env: Vec<String>,
+    /// Hide this environment variable or `NAME=` argument too. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub redact_env: Vec<String>,
+}
+
+impl RedactArgs {
+    pub fn redactor(&self) -> Redactor {
+        Redactor {
+            policy: self.redact_policy,
+            keep: self.keep_env.clone(),
+            hide: self.redact_env.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// The process to capture.
+    pub pid: u32,
+    /// The thread to blame in the dump (default: the main thread).
+    #[arg(long, value_name = "TID")]
+    pub thread: Option<u32>,
+    /// Write the dump to this file.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "dir")]
+    pub output: Option<PathBuf>,
+    /// Write the dump into this directory, named PROCESS-PID-UTCTIME.dmp
+    /// (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Keep the environment and command line verbatim, secrets included.
+    #[arg(long)]
+    pub no_redact: bool,
+    #[command(flatten)]
+    pub redact: RedactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LimitsArgs {
+    /// The process whose crash you want to foresee.
+    pub pid: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// A minidump (.dmp) or an ELF core file.
+    pub file: PathBuf,
+    /// A Breakpad symbol store (MODULE/DEBUGID/MODULE.sym), to turn
+    /// addresses into function names. Repeatable; searched in order.
+    #[arg(long, value_name = "DIR")]
+    pub symbols: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
+    #[command(flatten)]
+    pub redact: RedactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A minidump (.dmp) or an ELF core file.
+    pub file: PathBuf,
+    /// Write the report here instead of standard output.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// Breakpad symbol stores, as for `analyze`.
+    #[arg(long, value_name = "DIR")]
+    pub symbols: Vec<PathBuf>,
+    #[command(flatten)]
+    pub redact: RedactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The minidump directory (AMPS: MiniDumpDirectory, /tmp by default).
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("rule").required(true).args(["older_than", "keep"])))]
+pub struct PruneArgs {
+    /// The minidump directory.
+    pub dir: PathBuf,
+    /// Remove dumps older than this: 45s, 90m, 12h, 7d, 2w.
+    #[arg(long, value_name = "AGE", value_parser = crate::dumpdir::parse_age)]
+    pub older_than: Option<std::time::Duration>,
+    /// Keep only the newest N dumps.
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn out(text: &str) -> Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Reads a dump given on the command line: a missing file is bad input (2),
+/// an unreadable one a refusal (3).
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| {
+        let code = if e.kind() == io::ErrorKind::PermissionDenied {
+            exit::REFUSED
+        } else {
+            exit::BAD_INPUT
+        };
+        Failure { code, message: format!("cannot read {}: {e}", path.display()) }.into()
+    })
+}
+
+fn analyze_file(
+    path: &Path,
+    symbols: &[PathBuf],
+    redact: &RedactArgs,
+) -> Result<(Vec<u8>, crate::summary::Summary)> {
+    let bytes = read_input(path)?;
+    let options = Options { symbol_paths: symbols.to_vec(), redactor: redact.redactor() };
+    let summary = analyze::analyze(&bytes, &options)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+    Ok((bytes, summary))
+}
+
+pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
+    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let text = match args.format {
+        AnalyzeFormat::Text => report::summary_text(&summary),
+        AnalyzeFormat::Json => report::summary_json(&summary),
+        AnalyzeFormat::Markdown => report::summary_markdown(&summary),
+    };
+    out(&text)?;
+    Ok(exit::OK)
+}
+
+pub fn report(args: &ReportArgs) -> Result<u8> {
+    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let report = Report::new(&name, &bytes, summary);
+    let text = match args.format {
+        ReportFormat::Markdown => report.to_markdown(),
+        ReportFormat::Json => report.to_json(),
+    };
+    match &args.output {
+        Some(path) => fs::write(path, text).map_err(|e| {
+            Failure::refused(format!(
+                "cannot write {}: {e}: choose another path with -o",
+                path.display()
+            ))
+        })?,
+        None => out(&text)?,
+    }
+    Ok(exit::OK)
+}
+
+pub fn list(args: &ListArgs) -> Result<u8> {
+    let entries = scan(&args.dir)?;
+    if args.format == ListFormat::Json {
+        out(&(serde_json::to_string_pretty(&entries)? + "\n"))?;
+        return Ok(exit::OK);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut text = format!("{:<9} {:>12}  {:<20} {:<32} FILE\n", "AGE", "SIZE", "PROCESS", "CRASH");
+    for e in &entries {
+        let crash =
+            e.crash.clone().or_else(|| e.error.clone().map(|err| format!("unreadable: {err}")));
+        text.push_str(&format!(
+            "{:<9} {:>12}  {:<20} {:<32} {}\n",
+            crate::dumpdir::format_age(now.saturating_sub(e.modified)),
+            Bytes(e.size).decimal(),
+            e.process.as_deref().unwrap_or("-"),
+            crash.as_deref().unwrap_or("-"),
+            e.path.display()
+        ));
+    }
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    text.push_str(&format!("{} dumps, {}\n", entries.len(), Bytes(total)));
+    out(&text)?;
+    Ok(exit::OK)
+}
+
+fn scan(dir: &Path) -> Result<Vec<crate::dumpdir::DumpEntry>> {
+    crate::dumpdir::scan(dir).map_err(|e| {
+        let code =
+            if e.kind() == io::ErrorKind::NotFound { exit::BAD_INPUT } else { exit::REFUSED };
+        Failure { code, message: format!("cannot read the directory {}: {e}", dir.display()) }
+            .into()
+    })
+}
+
+pub fn prune(args: &PruneArgs) -> Result<u8> {
+    use crate::dumpdir::PruneRule;
+    let entries = scan(&args.dir)?;
+    let rule = match (args.older_than, args.keep) {
+        (Some(age), _) => PruneRule::OlderThan(age),
+        (None, Some(n)) => PruneRule::Keep(n),
+        (None, None) => {
+            return Err(Failure::bad_input("prune needs --older-than AGE or --keep N").into())
+        }
+    };
+    let doomed = crate::dumpdir::select(&entries, rule, std::time::SystemTime::now());
+    let mut text = String::new();
+    let mut freed = 0;
+    for e in &doomed {
+        if args.dry_run {
+            text.push_str(&format!(
+                "would remove {} ({})\n",
+                e.path.display(),
+                Bytes(e.size).decimal()
+            ));
+        } else {
+            fs::remove_file(&e.path).map_err(|err| {
+                Failure::refused(format!("cannot remove {}: {err}", e.path.display()))
+            })?;
+            text.push_str(&format!("removed {} ({})\n", e.path.display(), Bytes(e.size).decimal()));
+        }
+        freed += e.size;
+    }
+    let verb = if args.dry_run { "would free" } else { "freed" };
+    text.push_str(&format!(
+        "{} of {} dumps, {verb} {}; {} kept\n",
+        doomed.len(),
+        entries.len(),
+        Bytes(freed),
+        entries.len() - doomed.len()
+    ));
+    out(&text)?;
+    Ok(exit::OK)
+}
+
+#[cfg(target_os = "linux")]
+pub fn capture(args: &CaptureArgs) -> Result<u8> {
+    use crate::capture::{CaptureOptions, Output};
+    let output = match (&args.output, &args.dir) {
+        (Some(f), _) => Output::File(f.clone()),
+        (None, Some(d)) => Output::Dir(d.clone()),
+        (None, None) => Output::Dir(PathBuf::from(".")),
+    };
+    if args.no_redact {
+        eprintln!(
+            "dumptool: warning: --no-redact: the dump keeps the process's environment and command \
+             line verbatim, passwords and tokens included; do not attach it to a ticket"
+        );
+    }
+    let options = CaptureOptions {
+        pid: args.pid,
+        tid: args.thread,
+        output,
+        redactor: (!args.no_redact).then(|| args.redact.redactor()),
+    };
+    let c = crate::capture::capture(&options)
+        .map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
+    let mut text = format!(
+        "wrote {}\n  size:     {}, {} bytes\n  threads:  {}\n  stopped:  {:.1} ms\n",
+        c.path.display(),
+        Bytes(c.size),
+        c.size,
+        c.threads,
+        c.stopped.as_secs_f64() * 1000.0
+    );
+    match &c.redaction {
+        Some(r) => text.push_str(&format!(
+            "  redacted: {} environment values, {} arguments, {} copies in memory (policy {})\n",
+            r.env_values, r.args, r.memory_copies, args.redact.redact_policy
+        )),
+        None => text.push_str("  redacted: nothing (--no-redact)\n"),
+    }
+    out(&text)?;
+    Ok(exit::OK)
+}
+
+#[cfg(target_os = "linux")]
+pub fn limits(args: &LimitsArgs) -> Result<u8> {
+    use crate::corelimit;
+    let s = crate::limits::gather(args.pid)
+        .map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
+    let verdict = corelimit::verdict(&s);
+    let advice = corelimit::advice(&s, &verdict);
+    let code = if verdict.is_no_core() { exit::PROBLEM } else { exit::OK };
+    if args.format == ListFormat::Json {
+        let v = serde_json::json!({ "settings": s, "verdict": verdict, "message": verdict.to_string(), "advice": advice });
+        out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
+        return Ok(code);
+    }
+    let opt = |v: Option<u64>| v.map_or("unlimited".to_string(), |b| format!("{b} ({})", Bytes(b)));
+    let known = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    let mut t = format!("Core-dump settings of {} (pid {})\n", s.name, s.pid);
+    t.push_str(&format!("  RLIMIT_CORE soft:       {}\n", opt(s.rlimit_soft)));
+    t.push_str(&format!("  RLIMIT_CORE hard:       {}\n", opt(s.rlimit_hard)));
+    t.push_str(&format!("  kernel.core_pattern:    {}\n", s.core_pattern));
+    t.push_str(&format!(
+        "  kernel.core_pipe_limit: {}\n",
+        known(s.core_pipe_limit.map(|v| v.to_string()))
+    ));
+    t.push_str(&format!(
+        "  kernel.core_uses_pid:   {}\n",
+        known(s.core_uses_pid.map(|v| u8::from(v).to_string()))
+    ));
+    t.push_str(&format!(
+        "  fs.suid_dumpable:       {}\n",
+        known(s.suid_dumpable.map(|v| v.to_string()))
+    ));
+    t.push_str(&format!(
+        "  coredump_filter:        {}\n",
+        known(s.coredump_filter.map(|v| format!("{v:#x}")))
+    ));
+    t.push_str(&format!("  working directory:      {}\n", known(s.cwd.clone())));
+    if let Some(free) = s.core_dir_free {
+        t.push_str(&format!("  free where it lands:    {}\n", Bytes(free)));
+    }
+    t.push_str(&format!(
+        "  process size:           RSS {}, virtual {}, dumpable {}\n",
+        known(s.rss_bytes.map(|b| Bytes(b).to_string())),
+        known(s.vm_bytes.map(|b| Bytes(b).to_string())),
+        known(s.dumpable_bytes.map(|b| Bytes(b).to_string())),
+    ));
+    t.push_str(&format!("\nVerdict: {verdict}.\n"));
+    if let Some(a) = advice {
+        t.push_str(&format!("Advice: {a}.\n"));
+    }
+    out(&t)?;
+    Ok(code)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn capture(_: &CaptureArgs) -> Result<u8> {
+    Err(Failure::bad_input("capture works on Linux only").into())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn limits(_: &LimitsArgs) -> Result<u8> {
+    Err(Failure::bad_input("limits works on Linux only").into())
+}

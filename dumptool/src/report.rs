@@ -1,0 +1,340 @@
+//! Renderers: the summary as text, Markdown or JSON (`analyze`), and the
+//! support-ticket report (`report`). Pure and deterministic: the same dump
+//! gives the same bytes, with no clock and no host name in them.
+
+use std::fmt::Write as _;
+
+use headroom_core::units::Bytes;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::corelimit;
+use crate::summary::{Frame, Summary, Thread};
+
+/// Frames of the crashing thread shown in text and Markdown (JSON has all).
+pub const MAX_FRAMES: usize = 40;
+
+/// The attachment for a support ticket.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The dump's file name (no directory: the report must not depend on
+    /// where the file was put).
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+    /// What wrote the dump, and when (from the dump's header).
+    pub captured_by: String,
+    pub captured_at: Option<String>,
+    /// The core-limit verdict, when the dump holds the process's limits.
+    pub core_limit: Option<String>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn new(file: &str, bytes: &[u8], summary: Summary) -> Report {
+        let core_limit =
+            summary.core_limit().map(|(soft, hard)| corelimit::dump_verdict(soft, hard));
+        Report {
+            file: file.to_string(),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+            captured_by: summary.producer.clone(),
+            captured_at: summary.captured_at.clone(),
+            core_limit,
+            summary,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let s = &self.summary;
+        let mut out = String::new();
+        let who = s.process.name.as_deref().unwrap_or("unknown process");
+        let _ = writeln!(out, "# Crash report: {who}\n");
+        let _ = writeln!(out, "| | |\n|---|---|");
+        let _ = writeln!(out, "| File | `{}` |", self.file);
+        let _ = writeln!(out, "| Size | {} bytes ({}) |", self.size, Bytes(self.size).binary());
+        let _ = writeln!(out, "| SHA-256 | `{}` |", self.sha256);
+        let _ = writeln!(out, "| Format | {} |", s.format);
+        let _ = writeln!(out, "| Captured by | {} |", self.captured_by);
+        if let Some(at) = &self.captured_at {
+            let _ = writeln!(out, "| Captured at | {at} |");
+        }
+        if let Some(v) = &self.core_limit {
+            let _ = writeln!(out, "| Core limit | {} |", md_cell(v));
+        }
+        let _ = writeln!(out, "| Redacted values | {} |", s.redacted);
+        out.push('\n');
+        out.push_str(&summary_markdown(s));
+        out
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn frame_line(i: usize, f: &Frame) -> String {
+    let mut line = format!("#{i:<2} {}", f.instruction);
+    match (&f.module, &f.function) {
+        (Some(m), Some(func)) => {
+            let _ = write!(line, " {m}!{func}");
+        }
+        (Some(m), None) => {
+            let _ = write!(line, " {m} + {:#x}", f.module_offset.map_or(0, |o| o.0));
+        }
+        (None, Some(func)) => {
+            let _ = write!(line, " {func}");
+        }
+        (None, None) => {}
+    }
+    if let Some(src) = &f.source {
+        let _ = write!(line, " ({src})");
+    }
+    let _ = write!(line, " [{}]", f.trust);
+    line
+}
+
+fn thread_label(i: usize, t: &Thread) -> String {
+    match &t.name {
+        Some(n) => format!("thread {i} (tid {}, \"{n}\")", t.id),
+        None => format!("thread {i} (tid {})", t.id),
+    }
+}
+
+fn top_frame(t: &Thread) -> String {
+    t.frames.first().map_or_else(String::new, |f| {
+        let l = frame_line(0, f);
+        l.split_once(' ').map_or(l.clone(), |(_, rest)| rest.trim_start().to_string())
+    })
+}
+
+fn system_line(s: &Summary) -> String {
+    let sys = &s.system;
+    let mut line = sys.os.clone();
+    if let Some(v) = &sys.os_version {
+        let _ = write!(line, " {v}");
+    }
+    let _ = write!(line, ", {}", sys.cpu);
+    if sys.cpu_count > 0 {
+        let _ = write!(line, ", {} CPUs", sys.cpu_count);
+    }
+    if let Some(info) = &sys.cpu_info {
+        let _ = write!(line, " ({info})");
+    }
+    line
+}
+
+fn crash_line(s: &Summary) -> String {
+    match &s.crash {
+        Some(c) => match c.address {
+            Some(a) => format!("{} at {a}", c.reason),
+            None => c.reason.clone(),
+        },
+        None => "no crash: the dump was requested (e.g. a live capture)".into(),
+    }
+}
+
+/// The summary as plain text, for a terminal.
+pub fn summary_text(s: &Summary) -> String {
+    let mut out = String::new();
+    let who = s.process.name.as_deref().unwrap_or("unknown");
+    let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));
+    let _ = writeln!(out, "Dump:      {} written by {}", s.format, s.producer);
+    if let Some(at) = &s.captured_at {
+        let _ = writeln!(out, "Captured:  {at}");
+    }
+    let _ = writeln!(out, "System:    {}", system_line(s));
+    let _ = writeln!(out, "Process:   {who}{pid}");
+    if !s.process.command_line.is_empty() {
+        let _ = writeln!(out, "Command:   {}", s.process.command_line.join(" "));
+    }
+    let _ = writeln!(out, "Crash:     {}", crash_line(s));
+    if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
+        let _ = writeln!(out, "\nCrashing {}:", thread_label(i, t));
+        for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {
+            let _ = writeln!(out, "  {}", frame_line(n, f));
+        }
+        if t.frames.len() > MAX_FRAMES {
+            let _ = writeln!(out, "  ... {} more frames", t.frames.len() - MAX_FRAMES);
+        }
+        if !t.registers.is_empty() {
+            let regs: Vec<String> =
+                t.registers.iter().map(|r| format!("{}={}", r.name, r.value)).collect();
+            let _ = writeln!(out, "  registers: {}", regs.join(" "));
+        }
+    }
+    let _ = writeln!(out, "\nThreads ({}):", s.threads.len());
+    for (i, t) in s.threads.iter().enumerate() {
+        let mark = if Some(i) == s.crashing_thread { "*" } else { " " };
+        let name = t.name.as_deref().unwrap_or("");
+        let _ = writeln!(out, " {mark}{i:>3}  tid {:<8} {name:<16} {}", t.id, top_frame(t));
+    }
+    let _ = writeln!(out, "\nModules ({}):", s.modules.len());
+    for m in &s.modules {
+        let _ = writeln!(
+            out,
+            "  {}  {:>10}  {:<28} code {}  debug {} {}",
+            m.base,
+            m.size,
+            m.name,
+            m.code_id.as_deref().unwrap_or("-"),
+            m.debug_file.as_deref().unwrap_or("-"),
+            m.debug_id.as_deref().unwrap_or("-"),
+        );
+    }
+    if let Some(l) = &s.linux {
+        if let Some((soft, hard)) = s.core_limit() {
+            let _ = writeln!(out, "\nCore limit: {}", corelimit::dump_verdict(soft, hard));
+        }
+        if !l.environ.is_empty() {
+            let _ = writeln!(out, "\nEnvironment ({}):", l.environ.len());
+            for e in &l.environ {
+                let _ = writeln!(out, "  {}={}", e.name, e.value);
+            }
+        }
+        if !l.limits.is_empty() {
+            let _ = writeln!(out, "\nLimits:");
+            for lim in &l.limits {
+                let _ = writeln!(
+                    out,
+                    "  {:<26} {:>20} {:>20} {}",
+                    lim.name, lim.soft, lim.hard, lim.unit
+                );
+            }
+        }
+        if !l.status.is_empty() {
+            let _ = writeln!(out, "\nStatus:");
+            for (k, v) in &l.status {
+                let _ = writeln!(out, "  {k}: {v}");
+            }
+        }
+        if !l.os_release.is_empty() {
+            let _ = writeln!(out, "\nOS release:");
+            for (k, v) in &l.os_release {
+                let _ = writeln!(out, "  {k}={v}");
+            }
+        }
+        if l.maps > 0 {
+            let _ = writeln!(out, "\nMappings: {}", l.maps);
+        }
+        if !l.auxv.is_empty() {
+            let aux: Vec<String> = l.auxv.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(out, "Auxv: {}", aux.join(" "));
+        }
+    }
+    if s.redacted > 0 {
+        let _ =
+            writeln!(out, "\n{} values shown as [REDACTED] (see docs/redaction.md).", s.redacted);
+    }
+    out
+}
+
+/// The summary as Markdown, for a ticket or a wiki page.
+pub fn summary_markdown(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## Summary\n");
+    let _ = writeln!(out, "- **System:** {}", system_line(s));
+    let who = s.process.name.as_deref().unwrap_or("unknown");
+    let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));
+    let _ = writeln!(out, "- **Process:** {who}{pid}");
+    if !s.process.command_line.is_empty() {
+        let _ = writeln!(
+            out,
+            "- **Command:** `{}`",
+            s.process.command_line.join(" ").replace('`', "'")
+        );
+    }
+    let _ = writeln!(out, "- **Crash:** {}", crash_line(s));
+    if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
+        let _ = writeln!(out, "\n## Crashing {}\n\n```", thread_label(i, t));
+        for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {
+            let _ = writeln!(out, "{}", frame_line(n, f));
+        }
+        if t.frames.len() > MAX_FRAMES {
+            let _ = writeln!(out, "... {} more frames", t.frames.len() - MAX_FRAMES);
+        }
+        let _ = writeln!(out, "```");
+    }
+    let _ = writeln!(
+        out,
+        "\n## Threads ({})\n\n| # | tid | name | top frame |\n|---|---|---|---|",
+        s.threads.len()
+    );
+    for (i, t) in s.threads.iter().enumerate() {
+        let mark = if Some(i) == s.crashing_thread { " (crashed)" } else { "" };
+        let _ = writeln!(
+            out,
+            "| {i}{mark} | {} | {} | `{}` |",
+            t.id,
+            md_cell(t.name.as_deref().unwrap_or("")),
+            md_cell(&top_frame(t))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n## Modules ({})\n\n| base | size | name | code id | debug file | debug id |\n|---|---|---|---|---|---|",
+        s.modules.len()
+    );
+    for m in &s.modules {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            m.base,
+            m.size,
+            md_cell(&m.name),
+            m.code_id.as_deref().unwrap_or(""),
+            md_cell(m.debug_file.as_deref().unwrap_or("")),
+            m.debug_id.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(l) = &s.linux {
+        if !l.environ.is_empty() {
+            let _ = writeln!(out, "\n## Environment\n\n```");
+            for e in &l.environ {
+                let _ = writeln!(out, "{}={}", e.name, e.value);
+            }
+            let _ = writeln!(out, "```");
+        }
+        if !l.limits.is_empty() {
+            let _ =
+                writeln!(out, "\n## Limits\n\n| limit | soft | hard | unit |\n|---|---|---|---|");
+            for lim in &l.limits {
+                let _ =
+                    writeln!(out, "| {} | {} | {} | {} |", lim.name, lim.soft, lim.hard, lim.unit);
+            }
+        }
+        if !l.status.is_empty() {
+            let _ = writeln!(out, "\n## Status\n\n```");
+            for (k, v) in &l.status {
+                let _ = writeln!(out, "{k}: {v}");
+            }
+            let _ = writeln!(out, "```");
+        }
+        if !l.os_release.is_empty() {
+            let _ = writeln!(out, "\n## OS release\n\n```");
+            for (k, v) in &l.os_release {
+                let _ = writeln!(out, "{k}={v}");
+            }
+            let _ = writeln!(out, "```");
+        }
+    }
+    out
+}
+
+/// The summary as pretty JSON.
+pub fn summary_json(s: &Summary) -> String {
+    let mut out = serde_json::to_string_pretty(s).unwrap_or_default();
+    out.push('\n');
+    out
+}

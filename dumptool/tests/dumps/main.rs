@@ -1,0 +1,20 @@
+//! Integration tests that run the real `dumptool` binary on dumps: the
+//! corpus against minidump-stackwalk's answers, snapshots of every output
+//! mode, live captures of a test program, kernel-written core files, and the
+//! minidump directory commands. One test binary, as ripgrep does.
+
+mod support;
+
+// Corpus dumps against minidump-stackwalk, malformed input, snapshots.
+mod corpus;
+// Live capture of dumptool-testee: threads, redaction, errors.
+#[cfg(target_os = "linux")]
+mod capture;
+// A core written by the kernel for a test program killed with SIGSEGV.
+#[cfg(target_os = "linux")]
+mod corefile;
+// The core-dump settings and verdict of a live process.
+#[cfg(target_os = "linux")]
+mod limits;
+// list, prune, completions, man.
+mod dumpdir;
