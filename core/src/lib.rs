@@ -7,5 +7,6 @@
 
 pub mod amps;
 pub mod finding;
+pub mod host;
 pub mod report;
 pub mod units;

@@ -307,6 +307,153 @@ impl FromStr for Count {
     }
 }
 
+/// An event rate, stored in thousandths per second so that "5/min" stays
+/// exact in integers: `"5000/s"`, `"12 per second"`, `"5/min"`, `"300/h"`,
+/// `"100k/s"`. A bare number is per second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Rate {
+    milli_per_second: u64,
+}
+
+/// A span of time in whole seconds: `"8h"`, `"30 min"`, `"1.5 d"`, `"90 s"`,
+/// `"2 weeks"`. A bare number is seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration(pub u64);
+
+const TIME_UNITS: &[(&str, u64)] = &[
+    ("", 1),
+    ("s", 1),
+    ("sec", 1),
+    ("secs", 1),
+    ("second", 1),
+    ("seconds", 1),
+    ("m", 60),
+    ("min", 60),
+    ("mins", 60),
+    ("minute", 60),
+    ("minutes", 60),
+    ("h", 3600),
+    ("hr", 3600),
+    ("hrs", 3600),
+    ("hour", 3600),
+    ("hours", 3600),
+    ("d", 86_400),
+    ("day", 86_400),
+    ("days", 86_400),
+    ("w", 604_800),
+    ("week", 604_800),
+    ("weeks", 604_800),
+];
+
+fn time_unit(input: &str, unit: &str) -> Result<u64, UnitError> {
+    lookup(TIME_UNITS, unit.trim()).ok_or_else(|| UnitError::UnknownUnit {
+        input: input.trim().to_string(),
+        unit: unit.trim().to_string(),
+    })
+}
+
+impl Rate {
+    /// A whole number of events per second.
+    pub const fn per_second(n: u64) -> Self {
+        Rate { milli_per_second: n.saturating_mul(1000) }
+    }
+
+    /// Reads `"5000/s"`, `"5/min"`, `"12 per second"`, `"100k/s"`, `"5000"`.
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let text = input.trim();
+        let (amount, per) = match text.split_once('/') {
+            Some((a, p)) => (a, p),
+            None => match text.to_ascii_lowercase().find(" per ") {
+                Some(i) => (&text[..i], &text[i + 5..]),
+                None => (text, "s"),
+            },
+        };
+        let count = Count::parse(amount)?;
+        let per = per.trim();
+        // "/5 min" is allowed: a number before the time unit divides.
+        let (number, unit) =
+            split_number(per).unwrap_or((Decimal { mantissa: 1, scale: 0 }, per.to_string()));
+        let seconds = scale_exact(&number, time_unit(input, &unit)?, input)?;
+        if seconds == 0 {
+            return Err(UnitError::NotANumber { input: text.to_string() });
+        }
+        let overflow = || UnitError::Overflow { input: text.to_string() };
+        let milli = u128::from(count.0) * 1000;
+        let value = (milli + u128::from(seconds) / 2) / u128::from(seconds);
+        Ok(Rate { milli_per_second: u64::try_from(value).map_err(|_| overflow())? })
+    }
+
+    /// Events per second, rounded down.
+    pub const fn per_second_floor(self) -> u64 {
+        self.milli_per_second / 1000
+    }
+
+    /// Events per second in thousandths (exact for rates such as 5/min).
+    pub const fn milli_per_second(self) -> u64 {
+        self.milli_per_second
+    }
+
+    /// Events in a span of time, rounded up (files to preallocate, logs to keep).
+    pub fn over(self, span: Duration) -> Option<u64> {
+        let total = u128::from(self.milli_per_second) * u128::from(span.0);
+        u64::try_from(total.div_ceil(1000)).ok()
+    }
+}
+
+impl Duration {
+    pub const HOUR: u64 = 3600;
+    pub const DAY: u64 = 86_400;
+
+    /// Reads `"8h"`, `"30 min"`, `"1.5 d"`, `"90"` (seconds).
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let (number, unit) = split_number(input)?;
+        scale_exact(&number, time_unit(input, &unit)?, input).map(Duration)
+    }
+
+    pub const fn seconds(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.milli_per_second;
+        if m % 1000 == 0 {
+            write!(f, "{}/s", group_thousands(m / 1000))
+        } else if let Some(per_min) = m.checked_mul(60).filter(|v| v % 1000 == 0) {
+            write!(f, "{}/min", group_thousands(per_min / 1000))
+        } else {
+            write!(f, "{}.{:03}/s", m / 1000, m % 1000)
+        }
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        for (name, unit) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("min", 60)] {
+            if s >= unit && s % unit == 0 {
+                return write!(f, "{} {name}", s / unit);
+            }
+        }
+        write!(f, "{s} s")
+    }
+}
+
+impl FromStr for Rate {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Rate::parse(s)
+    }
+}
+
+impl FromStr for Duration {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Duration::parse(s)
+    }
+}
+
 /// Plans may write a size as a number of bytes or as a string with a unit.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -341,6 +488,36 @@ impl<'de> Deserialize<'de> for Count {
         match NumOrText::deserialize(d)? {
             NumOrText::Num(n) => Ok(Count(n)),
             NumOrText::Text(t) => Count::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl Serialize for Rate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string().replace(',', ""))
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match NumOrText::deserialize(d)? {
+            NumOrText::Num(n) => Ok(Rate::per_second(n)),
+            NumOrText::Text(t) => Rate::parse(&t).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match NumOrText::deserialize(d)? {
+            NumOrText::Num(n) => Ok(Duration(n)),
+            NumOrText::Text(t) => Duration::parse(&t).map_err(serde::de::Error::custom),
         }
     }
 }
@@ -400,11 +577,40 @@ mod tests {
         assert_eq!(group_thousands(20_000_000), "20,000,000");
     }
 
+    #[test]
+    fn rates_and_durations() {
+        assert_eq!(Rate::parse("5000/s"), Ok(Rate::per_second(5000)));
+        assert_eq!(Rate::parse("5000"), Ok(Rate::per_second(5000)));
+        assert_eq!(Rate::parse("100k/s"), Ok(Rate::per_second(100_000)));
+        assert_eq!(Rate::parse("12 per second"), Ok(Rate::per_second(12)));
+        assert_eq!(Rate::parse("5/min").map(Rate::milli_per_second), Ok(83));
+        assert_eq!(Rate::parse("5 / 1 min").map(Rate::milli_per_second), Ok(83));
+        assert_eq!(Rate::parse("3600/h"), Ok(Rate::per_second(1)));
+        assert!(matches!(Rate::parse("5/fortnight"), Err(UnitError::UnknownUnit { .. })));
+        assert!(Rate::parse("5/0s").is_err());
+        assert_eq!(Duration::parse("8h"), Ok(Duration(28_800)));
+        assert_eq!(Duration::parse("30 min"), Ok(Duration(1800)));
+        assert_eq!(Duration::parse("1.5 d"), Ok(Duration(129_600)));
+        assert_eq!(Duration::parse("90"), Ok(Duration(90)));
+        assert_eq!(Rate::per_second(10).over(Duration(3600)), Some(36_000));
+        assert_eq!(Duration(28_800).to_string(), "8 h");
+        assert_eq!(Rate::per_second(5000).to_string(), "5,000/s");
+    }
+
     proptest! {
         #[test]
         fn any_text_parses_or_errors(s in "\\PC*") {
             let _ = Bytes::parse(&s);
             let _ = Count::parse(&s);
+            let _ = Rate::parse(&s);
+            let _ = Duration::parse(&s);
+        }
+
+        #[test]
+        fn rate_and_duration_round_trip(n in 0u64..1_000_000_000_000, d in 0u64..1_000_000_000) {
+            let r = Rate::per_second(n);
+            prop_assert_eq!(Rate::parse(&r.to_string()), Ok(r));
+            prop_assert_eq!(Duration::parse(&Duration(d).to_string()), Ok(Duration(d)));
         }
 
         #[test]
