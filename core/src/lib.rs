@@ -5,8 +5,15 @@
 //! No file, clock, terminal or DOM access, and no panics on any input, so the
 //! page and the CLI give the same answer for the same plan.
 
+pub mod aerospike;
 pub mod amps;
+pub mod connections;
 pub mod finding;
+pub mod fixes;
+pub mod gemstone;
 pub mod host;
+pub mod plan;
 pub mod report;
 pub mod units;
+pub mod validate;
+pub mod vps;

@@ -1,5 +1,5 @@
 //! Quantities as operators write them: `"1 KiB"`, `"10 GB"`, `"20M"`,
-//! `"600 B"`, `"5000/s"`.
+//! `"600 B"`, `"5000/s"`, `"5/min"`, `"8h"`, `"2%"`.
 //!
 //! One parser and one formatter for the whole project. Decimal units (`kB`,
 //! `MB`, `GB`, `TB`) are powers of 1000 and binary units (`KiB`, `MiB`, `GiB`,
@@ -29,6 +29,8 @@ pub enum UnitError {
     Negative { input: String },
     #[error("\"{input}\" is too large (the limit is 2^64 - 1)")]
     Overflow { input: String },
+    #[error("\"{input}\" is not a fraction: write a percentage such as \"2%\" or a decimal such as 0.02")]
+    NotARatio { input: String },
 }
 
 /// A byte count.
@@ -307,12 +309,16 @@ impl FromStr for Count {
     }
 }
 
-/// An event rate, stored in thousandths per second so that "5/min" stays
-/// exact in integers: `"5000/s"`, `"12 per second"`, `"5/min"`, `"300/h"`,
-/// `"100k/s"`. A bare number is per second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// An event rate, kept exactly as a fraction (events per so many seconds,
+/// in lowest terms) so that "5/min" is one event every 12 seconds and not
+/// 0.083/s: `"5000/s"`, `"12 per second"`, `"5/min"`, `"300/h"`, `"100k/s"`,
+/// `"1/12 s"`. A bare number is per second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate {
-    milli_per_second: u64,
+    /// Events in `seconds` seconds; `seconds` is never 0, and the pair is
+    /// reduced, so that equal rates compare equal field by field.
+    events: u64,
+    seconds: u64,
 }
 
 /// A span of time in whole seconds: `"8h"`, `"30 min"`, `"1.5 d"`, `"90 s"`,
@@ -352,13 +358,74 @@ fn time_unit(input: &str, unit: &str) -> Result<u64, UnitError> {
     })
 }
 
+const fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+impl Default for Rate {
+    fn default() -> Self {
+        Rate::per_second(0)
+    }
+}
+
+impl Ord for Rate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Both products fit: (2^64 - 1)^2 < 2^128.
+        let a = u128::from(self.events) * u128::from(other.seconds);
+        let b = u128::from(other.events) * u128::from(self.seconds);
+        a.cmp(&b)
+    }
+}
+
+impl PartialOrd for Rate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl Rate {
     /// A whole number of events per second.
     pub const fn per_second(n: u64) -> Self {
-        Rate { milli_per_second: n.saturating_mul(1000) }
+        Rate { events: n, seconds: 1 }
     }
 
-    /// Reads `"5000/s"`, `"5/min"`, `"12 per second"`, `"100k/s"`, `"5000"`.
+    /// `n` events a minute, exactly.
+    pub const fn per_minute(n: u64) -> Self {
+        Rate::reduced(n as u128, 60)
+    }
+
+    /// `n` events an hour, exactly.
+    pub const fn per_hour(n: u64) -> Self {
+        Rate::reduced(n as u128, 3600)
+    }
+
+    /// `n` events a day, exactly.
+    pub const fn per_day(n: u64) -> Self {
+        Rate::reduced(n as u128, 86_400)
+    }
+
+    /// `events` every `seconds` seconds; `None` when `seconds` is 0.
+    pub fn new(events: u64, seconds: u64) -> Option<Self> {
+        (seconds > 0).then(|| Rate::reduced(u128::from(events), u128::from(seconds)))
+    }
+
+    /// Lowest terms of `events / seconds` (seconds > 0, both at most
+    /// `u64::MAX`, so the reduced pair fits too).
+    const fn reduced(events: u128, seconds: u128) -> Self {
+        let g = gcd(events, seconds);
+        match (events.checked_div(g), seconds.checked_div(g)) {
+            (Some(e), Some(s)) if e > 0 => Rate { events: e as u64, seconds: s as u64 },
+            _ => Rate { events: 0, seconds: 1 },
+        }
+    }
+
+    /// Reads `"5000/s"`, `"5/min"`, `"12 per second"`, `"100k/s"`, `"5000"`,
+    /// `"0.5/s"`, `"1/12 s"`.
     pub fn parse(input: &str) -> Result<Self, UnitError> {
         let text = input.trim();
         let (amount, per) = match text.split_once('/') {
@@ -368,35 +435,77 @@ impl Rate {
                 None => (text, "s"),
             },
         };
-        let count = Count::parse(amount)?;
+        let (count, count_unit) = split_number(amount)?;
+        let mult = lookup(COUNT_UNITS, &count_unit).ok_or_else(|| UnitError::UnknownUnit {
+            input: text.to_string(),
+            unit: count_unit.clone(),
+        })?;
         let per = per.trim();
         // "/5 min" is allowed: a number before the time unit divides.
         let (number, unit) =
             split_number(per).unwrap_or((Decimal { mantissa: 1, scale: 0 }, per.to_string()));
-        let seconds = scale_exact(&number, time_unit(input, &unit)?, input)?;
-        if seconds == 0 {
+        let unit_seconds = time_unit(input, &unit)?;
+        if number.mantissa == 0 {
             return Err(UnitError::NotANumber { input: text.to_string() });
         }
+        // count·mult / 10^count.scale events per number·unit / 10^number.scale
+        // seconds, as one fraction.
         let overflow = || UnitError::Overflow { input: text.to_string() };
-        let milli = u128::from(count.0) * 1000;
-        let value = (milli + u128::from(seconds) / 2) / u128::from(seconds);
-        Ok(Rate { milli_per_second: u64::try_from(value).map_err(|_| overflow())? })
+        let pow = |scale: u32| 10u128.checked_pow(scale).ok_or_else(overflow);
+        let events = count
+            .mantissa
+            .checked_mul(u128::from(mult))
+            .and_then(|v| v.checked_mul(pow(number.scale).ok()?))
+            .ok_or_else(overflow)?;
+        let seconds = number
+            .mantissa
+            .checked_mul(u128::from(unit_seconds))
+            .and_then(|v| v.checked_mul(pow(count.scale).ok()?))
+            .ok_or_else(overflow)?;
+        let g = gcd(events, seconds);
+        let (events, seconds) = if events == 0 { (0, 1) } else { (events / g, seconds / g) };
+        match (u64::try_from(events), u64::try_from(seconds)) {
+            (Ok(events), Ok(seconds)) => Ok(Rate { events, seconds }),
+            _ => Err(overflow()),
+        }
+    }
+
+    /// The events of the exact fraction `events / per_seconds`.
+    pub const fn events(self) -> u64 {
+        self.events
+    }
+
+    /// The seconds of the exact fraction `events / per_seconds` (never 0).
+    pub const fn per_seconds(self) -> u64 {
+        self.seconds
     }
 
     /// Events per second, rounded down.
     pub const fn per_second_floor(self) -> u64 {
-        self.milli_per_second / 1000
+        self.events / self.seconds
     }
 
-    /// Events per second in thousandths (exact for rates such as 5/min).
+    /// Events per second in thousandths, rounded half up (83 for 5/min).
     pub const fn milli_per_second(self) -> u64 {
-        self.milli_per_second
+        let m = (self.events as u128 * 1000 + self.seconds as u128 / 2) / self.seconds as u128;
+        if m > u64::MAX as u128 {
+            u64::MAX
+        } else {
+            m as u64
+        }
     }
 
     /// Events in a span of time, rounded up (files to preallocate, logs to keep).
     pub fn over(self, span: Duration) -> Option<u64> {
-        let total = u128::from(self.milli_per_second) * u128::from(span.0);
-        u64::try_from(total.div_ceil(1000)).ok()
+        let total = u128::from(self.events) * u128::from(span.0);
+        u64::try_from(total.div_ceil(u128::from(self.seconds))).ok()
+    }
+
+    /// `x` per event, per second, rounded up: the bytes per second of
+    /// `x`-byte messages at this rate.
+    pub fn times(self, x: u64) -> Option<u64> {
+        let total = u128::from(self.events) * u128::from(x);
+        u64::try_from(total.div_ceil(u128::from(self.seconds))).ok()
     }
 }
 
@@ -416,15 +525,17 @@ impl Duration {
 }
 
 impl fmt::Display for Rate {
+    /// The shortest exact spelling: `5,000/s`, `5/min`, `1/h`, `7/13 s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = self.milli_per_second;
-        if m % 1000 == 0 {
-            write!(f, "{}/s", group_thousands(m / 1000))
-        } else if let Some(per_min) = m.checked_mul(60).filter(|v| v % 1000 == 0) {
-            write!(f, "{}/min", group_thousands(per_min / 1000))
-        } else {
-            write!(f, "{}.{:03}/s", m / 1000, m % 1000)
+        let (e, s) = (self.events, self.seconds);
+        for (name, unit) in [("s", 1), ("min", 60), ("h", 3600), ("d", 86_400)] {
+            if unit % s == 0 {
+                if let Some(n) = e.checked_mul(unit / s) {
+                    return write!(f, "{}/{name}", group_thousands(n));
+                }
+            }
         }
+        write!(f, "{}/{} s", group_thousands(e), group_thousands(s))
     }
 }
 
@@ -451,6 +562,99 @@ impl FromStr for Duration {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Duration::parse(s)
+    }
+}
+
+/// A fraction, such as the share of published messages a subscription
+/// matches: `0.02`, `"2%"`, `"0.5 %"`, `"150 ppm"`. Kept in millionths so
+/// that the formulas stay in integers; a plan writes it back as a decimal
+/// fraction (`0.02`), the way the AMPS User Guide writes its match ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Ratio(u64);
+
+impl Ratio {
+    /// Millionths in a whole (a ratio of 1, 100%).
+    pub const ONE: u64 = 1_000_000;
+
+    pub const fn from_ppm(ppm: u64) -> Self {
+        Ratio(ppm)
+    }
+
+    /// `n` percent.
+    pub const fn percent(n: u64) -> Self {
+        Ratio(n.saturating_mul(Ratio::ONE / 100))
+    }
+
+    /// Millionths (parts per million).
+    pub const fn ppm(self) -> u64 {
+        self.0
+    }
+
+    /// Reads `"0.02"`, `"2%"`, `"2 percent"`, `"150 ppm"`; rounds to the
+    /// nearest millionth.
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let (number, unit) = split_number(input)?;
+        let mult = match unit.to_ascii_lowercase().as_str() {
+            "" => Ratio::ONE,
+            "%" | "percent" => Ratio::ONE / 100,
+            "ppm" => 1,
+            _ => return Err(UnitError::NotARatio { input: input.trim().to_string() }),
+        };
+        scale_exact(&number, mult, input).map(Ratio)
+    }
+}
+
+impl fmt::Display for Ratio {
+    /// As a percentage: `2%`, `0.5%`, `0.0001%`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (whole, frac) = (self.0 / 10_000, self.0 % 10_000);
+        if frac == 0 {
+            write!(f, "{}%", group_thousands(whole))
+        } else {
+            let frac = format!("{frac:04}");
+            write!(f, "{}.{}%", group_thousands(whole), frac.trim_end_matches('0'))
+        }
+    }
+}
+
+impl FromStr for Ratio {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ratio::parse(s)
+    }
+}
+
+impl Serialize for Ratio {
+    /// A decimal fraction: the page shows it as a number field.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Exact below 2^50 millionths (a ratio of a billion, far above any
+        // sensible one): both operands are exact doubles, IEEE division
+        // rounds to the nearest double, and doubles that small are spaced
+        // finer than half a millionth, so it prints back as the same decimal.
+        s.serialize_f64(self.0 as f64 / Ratio::ONE as f64)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Float(f64),
+            Text(String),
+        }
+        let ratio = match Raw::deserialize(d)? {
+            Raw::Int(n) => n
+                .checked_mul(Ratio::ONE)
+                .map(Ratio)
+                .ok_or_else(|| UnitError::Overflow { input: n.to_string() }),
+            // Through the shortest decimal that reads back as the same
+            // double (Rust never prints an exponent here), so 0.02 is 20000.
+            Raw::Float(x) => Ratio::parse(&x.to_string()),
+            Raw::Text(t) => Ratio::parse(&t),
+        };
+        ratio.map_err(serde::de::Error::custom)
     }
 }
 
@@ -597,6 +801,53 @@ mod tests {
         assert_eq!(Rate::per_second(5000).to_string(), "5,000/s");
     }
 
+    #[test]
+    fn rates_are_exact_fractions() {
+        let five_a_minute = Rate::parse("5/min").unwrap();
+        assert_eq!(five_a_minute, Rate::per_minute(5));
+        assert_eq!(five_a_minute, Rate::new(1, 12).unwrap());
+        assert_eq!(Rate::parse("300/h"), Ok(five_a_minute));
+        assert_eq!(Rate::parse("1/12 s"), Ok(five_a_minute));
+        assert_eq!((five_a_minute.events(), five_a_minute.per_seconds()), (1, 12));
+        assert_eq!(five_a_minute.to_string(), "5/min");
+        assert_eq!(five_a_minute.over(Duration(8 * 3600)), Some(2400));
+        assert_eq!(five_a_minute.times(600_000), Some(50_000));
+        assert_eq!(Rate::parse("0.5/s"), Rate::new(1, 2).ok_or(UnitError::Empty));
+        assert_eq!(Rate::parse("100M/d"), Ok(Rate::per_day(100_000_000)));
+        assert_eq!(Rate::new(7, 13).unwrap().to_string(), "7/13 s");
+        assert_eq!(Rate::parse("7/13 s"), Rate::new(7, 13).ok_or(UnitError::Empty));
+        assert_eq!(Rate::new(5, 0), None);
+        assert_eq!(Rate::parse("0/min"), Ok(Rate::default()));
+        assert!(Rate::per_minute(5) < Rate::per_second(1));
+        assert!(Rate::per_hour(3601) > Rate::per_second(1));
+        let json = serde_json::to_string(&five_a_minute).unwrap();
+        assert_eq!(json, "\"5/min\"");
+        assert_eq!(serde_json::from_str::<Rate>(&json).unwrap(), five_a_minute);
+    }
+
+    #[test]
+    fn ratios() {
+        assert_eq!(Ratio::parse("2%"), Ok(Ratio::percent(2)));
+        assert_eq!(Ratio::parse("0.02"), Ok(Ratio::from_ppm(20_000)));
+        assert_eq!(Ratio::parse("2 percent"), Ok(Ratio::percent(2)));
+        assert_eq!(Ratio::parse("150 ppm"), Ok(Ratio::from_ppm(150)));
+        assert_eq!(Ratio::from_ppm(5_000).to_string(), "0.5%");
+        assert_eq!(Ratio::percent(2).to_string(), "2%");
+        assert!(matches!(Ratio::parse("2 widgets"), Err(UnitError::NotARatio { .. })));
+        assert!(matches!(Ratio::parse("-2%"), Err(UnitError::Negative { .. })));
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct T {
+            m: Ratio,
+        }
+        let t: T = toml::from_str("m = 0.02").unwrap();
+        assert_eq!(t.m, Ratio::percent(2));
+        assert_eq!(toml::to_string(&t).unwrap().trim(), "m = 0.02");
+        assert_eq!(toml::from_str::<T>("m = \"2%\"").unwrap(), t);
+        assert_eq!(toml::from_str::<T>("m = 1").unwrap().m, Ratio::percent(100));
+        assert!(toml::from_str::<T>("m = -0.5").is_err());
+        assert!(toml::from_str::<T>("m = nan").is_err());
+    }
+
     proptest! {
         #[test]
         fn any_text_parses_or_errors(s in "\\PC*") {
@@ -611,6 +862,22 @@ mod tests {
             let r = Rate::per_second(n);
             prop_assert_eq!(Rate::parse(&r.to_string()), Ok(r));
             prop_assert_eq!(Duration::parse(&Duration(d).to_string()), Ok(Duration(d)));
+        }
+
+        #[test]
+        fn any_exact_rate_round_trips(e in any::<u64>(), secs in 1u64..u64::MAX) {
+            let r = Rate::new(e, secs).unwrap();
+            prop_assert_eq!(Rate::parse(&r.to_string()), Ok(r));
+            let json = serde_json::to_string(&r).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Rate>(&json).unwrap(), r);
+        }
+
+        #[test]
+        fn ratios_round_trip(ppm in 0u64..1 << 50) {
+            let r = Ratio::from_ppm(ppm);
+            prop_assert_eq!(Ratio::parse(&r.to_string().replace(',', "")), Ok(r));
+            let json = serde_json::to_string(&r).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Ratio>(&json).unwrap(), r);
         }
 
         #[test]

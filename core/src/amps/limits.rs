@@ -23,3 +23,212 @@ pub const FILE_MAX_RECOMMENDED: u64 = 6_815_744;
 pub const MAX_MAP_COUNT_MIN: u64 = 65_530;
 /// vm.max_map_count: "Recommended: 500000".
 pub const MAX_MAP_COUNT_RECOMMENDED: u64 = 500_000;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::{Bytes, Count};
+
+pub const ID: &str = "amps.limits";
+
+pub const SOURCE: Source = Source {
+    document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
+    section: "Linux Operating System Configuration (ulimit -n, ulimit -c, fs.aio-max-nr, fs.file-max, vm.max_map_count)",
+};
+
+pub const FORMULA: &str = "nofile ≥ 2·(clients + SOW topics + journal files); \
+aio-max-nr ≥ 16384 + 8192·SOW topics; file-max ≥ 2·(same sum)";
+
+/// Above this process size a core dump takes too long to write; the guide
+/// recommends `ulimit -c 0` and AMPS's minidumps. The guide says only
+/// "gigabytes", so 1 GB is our threshold.
+pub const LARGE_PROCESS: u64 = Bytes::GB;
+
+/// The `[amps.limits]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// Connected clients, count (default 0).
+    pub clients: Count,
+    /// SOW topics, count (default 0).
+    pub sow_topics: Count,
+    /// Pre-allocated journal files, count (default 0).
+    pub journal_files: Count,
+    /// The AMPS process's size, bytes (default 1 GB): decides `ulimit -c`.
+    pub process_size: Bytes,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            clients: Count(0),
+            sow_topics: Count(0),
+            journal_files: Count(0),
+            process_size: Bytes(LARGE_PROCESS),
+        }
+    }
+}
+
+/// AMPS User Guide ch. 25, Linux Operating System Configuration: each
+/// limit's minimum, recommended value and per-instance need.
+pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
+    let overflow = |f: &str| CalcError::Overflow { field: f.into() };
+    let sum = input
+        .clients
+        .get()
+        .checked_add(input.sow_topics.get())
+        .and_then(|v| v.checked_add(input.journal_files.get()))
+        .ok_or_else(|| overflow("journal_files"))?;
+    let twice = sum.checked_mul(2).ok_or_else(|| overflow("clients"))?;
+    let aio = input
+        .sow_topics
+        .get()
+        .checked_mul(AIO_PER_SOW_TOPIC)
+        .and_then(|v| v.checked_add(AIO_PER_INSTANCE))
+        .ok_or_else(|| overflow("sow_topics"))?;
+    let nofile = twice.max(NOFILE_RECOMMENDED);
+    let aio_max_nr = aio.max(AIO_MAX_NR_RECOMMENDED);
+    let file_max = twice.max(FILE_MAX_RECOMMENDED);
+    let k = &host.kernel;
+    let mut findings = Vec::new();
+    let mut check = |name: &str, have: Option<u64>, need: u64, min: u64, fix: String| {
+        if let Some(have) = have {
+            if have < need.max(min) {
+                findings.push(
+                    Finding::new(
+                        format!("amps.limits.{name}"),
+                        Severity::Error,
+                        format!("{name} is {have}, AMPS needs at least {}", need.max(min)),
+                    )
+                    .fix(fix),
+                );
+            }
+        }
+    };
+    check(
+        "nofile",
+        k.nofile_soft.map(Count::get),
+        twice,
+        NOFILE_MIN,
+        format!("ulimit -n {nofile}"),
+    );
+    check(
+        "aio_max_nr",
+        k.aio_max_nr.map(Count::get),
+        aio,
+        AIO_MAX_NR_MIN,
+        format!("sysctl -w fs.aio-max-nr={aio_max_nr}"),
+    );
+    check(
+        "file_max",
+        k.file_max.map(Count::get),
+        twice,
+        FILE_MAX_MIN,
+        format!("sysctl -w fs.file-max={file_max}"),
+    );
+    check(
+        "max_map_count",
+        k.max_map_count.map(Count::get),
+        MAX_MAP_COUNT_MIN,
+        MAX_MAP_COUNT_MIN,
+        format!("sysctl -w vm.max_map_count={MAX_MAP_COUNT_RECOMMENDED}"),
+    );
+    let large = input.process_size.get() >= LARGE_PROCESS;
+    if large && k.core_limit.is_none_or(|c| c.get() > 0) {
+        findings.push(
+            Finding::new(
+                "amps.limits.core",
+                Severity::Info,
+                format!("a {} process takes long to dump a core", input.process_size.both()),
+            )
+            .why("AMPS writes a minidump before exiting, much faster than a core file")
+            .fix("ulimit -c 0"),
+        );
+    }
+    let q = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
+    Ok(CalcResult {
+        id: ID,
+        title: "AMPS Linux limits",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![
+            q("nofile", "ulimit -n (recommended)", nofile),
+            q("aio_max_nr", "fs.aio-max-nr (recommended)", aio_max_nr),
+            q("file_max", "fs.file-max (recommended)", file_max),
+            q("max_map_count", "vm.max_map_count (recommended)", MAX_MAP_COUNT_RECOMMENDED),
+            Quantity {
+                name: "core_limit",
+                label: "ulimit -c (0: minidumps instead of cores)",
+                value: if large { 0 } else { input.process_size.get() },
+                unit: Unit::Bytes,
+            },
+        ],
+        terms: vec![
+            Term {
+                symbol: "2·(C + T + J)",
+                label: "descriptors this instance needs",
+                value: twice,
+                unit: Unit::Count,
+            },
+            Term {
+                symbol: "16384 + 8192·T",
+                label: "AIO operations this instance needs",
+                value: aio,
+                unit: Unit::Count,
+            },
+        ],
+        findings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn recommended_values_and_per_instance_needs() {
+        let i = Input {
+            clients: Count(20_000),
+            sow_topics: Count(10),
+            journal_files: Count(4),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        assert_eq!(r.quantity("nofile"), Some(40_028));
+        assert_eq!(r.quantity("aio_max_nr"), Some(1_048_576));
+        assert_eq!(r.quantity("file_max"), Some(6_815_744));
+        assert_eq!(r.quantity("core_limit"), Some(0));
+        assert_eq!(r.terms[1].value, 16_384 + 81_920);
+    }
+
+    #[test]
+    fn low_kernel_values_are_errors_with_exact_fixes() {
+        let mut host = Host::default();
+        host.kernel.nofile_soft = Some(Count(1024));
+        host.kernel.aio_max_nr = Some(Count(65_536));
+        let i = Input { sow_topics: Count(10), ..Input::default() };
+        let r = evaluate(&i, &host).unwrap();
+        let fixes: Vec<_> = r.findings.iter().filter_map(|f| f.fix.as_deref()).collect();
+        assert!(fixes.contains(&"ulimit -n 32768"), "{fixes:?}");
+        assert!(fixes.contains(&"sysctl -w fs.aio-max-nr=1048576"), "{fixes:?}");
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.id == "amps.limits.nofile" && f.severity == Severity::Error));
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_gives_a_value_or_a_typed_error(c in any::<u64>(), t in any::<u64>(), j in any::<u64>()) {
+            let i = Input { clients: Count(c), sow_topics: Count(t), journal_files: Count(j), ..Input::default() };
+            match evaluate(&i, &Host::default()) {
+                Ok(r) => prop_assert!(r.quantity("nofile") >= Some(NOFILE_RECOMMENDED)),
+                Err(CalcError::Overflow { .. }) => {}
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
+}

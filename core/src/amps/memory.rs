@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -26,8 +28,8 @@ pub const PER_CLIENT: u64 = 4096;
 pub const PER_QUEUED_MESSAGE: u64 = 196;
 
 /// The inputs of Example 25.1, named as the guide names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct MemoryInput {
     /// S: average message size for topics in the SOW.
     pub sow_message_size: Bytes,
@@ -41,6 +43,31 @@ pub struct MemoryInput {
     pub journal_size: Bytes,
     /// Q: total number of messages in the queues of the instance.
     pub queue_messages: Count,
+    /// Headroom to provision, percent of the estimate: 200 for a critical
+    /// system (the default), or the largest historical spike, e.g. 350.
+    pub headroom_percent: Count,
+}
+
+/// The plan file's `[amps.memory]` section.
+pub type Input = MemoryInput;
+
+/// Capacity Planning > Memory: "provision 200% of the estimate" for
+/// critical systems.
+pub const CRITICAL_HEADROOM_PERCENT: u64 = 200;
+
+impl Default for MemoryInput {
+    /// All counts zero, headroom 200%.
+    fn default() -> Self {
+        MemoryInput {
+            sow_message_size: Bytes(0),
+            sow_messages: Count(0),
+            clients: Count(0),
+            message_memory_limit: Bytes(0),
+            journal_size: Bytes(0),
+            queue_messages: Count(0),
+            headroom_percent: Count(CRITICAL_HEADROOM_PERCENT),
+        }
+    }
 }
 
 impl MemoryInput {
@@ -52,6 +79,7 @@ impl MemoryInput {
         message_memory_limit: Bytes(10_000_000_000),
         journal_size: Bytes(1_000_000_000),
         queue_messages: Count(1_000_000),
+        headroom_percent: Count(CRITICAL_HEADROOM_PERCENT),
     };
 }
 
@@ -111,6 +139,58 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
     })
 }
 
+/// [`estimate`] plus the recommended provisioned memory (estimate ×
+/// headroom_percent / 100, AMPS User Guide ch. 25, Capacity Planning >
+/// Memory) compared with the host's RAM.
+pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
+    let mut r = estimate(input)?;
+    let total = r.quantity("estimate").unwrap_or(0);
+    if input.headroom_percent.get() < 100 {
+        return Err(CalcError::Invalid {
+            field: "headroom_percent".into(),
+            reason: "must be at least 100 (percent of the estimate)".into(),
+        });
+    }
+    let recommended = u128::from(total) * u128::from(input.headroom_percent.get()) / 100;
+    let recommended = u64::try_from(recommended)
+        .map_err(|_| CalcError::Overflow { field: "headroom_percent".into() })?;
+    r.quantities.push(Quantity {
+        name: "recommended",
+        label: "Recommended provisioned memory",
+        value: recommended,
+        unit: Unit::Bytes,
+    });
+    let ram = host.ram.get();
+    if ram > 0 && total > ram {
+        r.findings.push(
+            Finding::new(
+                "amps.memory.exceeds_ram",
+                Severity::Error,
+                format!(
+                    "AMPS needs {} but the host has {} of RAM",
+                    Bytes(total).both(),
+                    host.ram.both()
+                ),
+            )
+            .fix(format!("provision at least {} of RAM", Bytes(recommended).both())),
+        );
+    } else if ram > 0 && recommended > ram {
+        r.findings.push(
+            Finding::new(
+                "amps.memory.below_recommended",
+                Severity::Warning,
+                format!(
+                    "the host's {} of RAM is below the recommended {}",
+                    host.ram.both(),
+                    Bytes(recommended).both()
+                ),
+            )
+            .fix(format!("provision {} of RAM", Bytes(recommended).both())),
+        );
+    }
+    Ok(r)
+}
+
 fn term(symbol: &'static str, label: &'static str, value: u64) -> Term {
     Term { symbol, label, value, unit: Unit::Bytes }
 }
@@ -155,6 +235,7 @@ mod tests {
                 message_memory_limit: Bytes(t >> (t % 64)),
                 journal_size: Bytes(j >> (j % 64)),
                 queue_messages: Count(q >> (q % 64)),
+                headroom_percent: Count(CRITICAL_HEADROOM_PERCENT),
             })
     }
 

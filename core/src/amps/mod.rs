@@ -1,5 +1,34 @@
 //! 60East AMPS sizing, from the AMPS User Guide, chapter 25 "Operation and
 //! Deployment" (`shared/sources/001_70ad89a4d522c144.txt`).
+//!
+//! One calculator per section of the guide's Capacity Planning and Best
+//! Practices: memory, Linux limits, slow clients, SOW storage, SlabSize,
+//! transaction log, log files, network and CPU.
 
+pub mod cpu;
 pub mod limits;
+pub mod logs;
 pub mod memory;
+pub mod network;
+pub mod slab;
+pub mod slow_clients;
+pub mod sow_storage;
+pub mod txlog;
+
+use crate::report::CalcError;
+
+/// The overflow error for `field`.
+pub(crate) fn overflow(field: &str) -> CalcError {
+    CalcError::Overflow { field: field.to_string() }
+}
+
+/// A wide intermediate as a `u64` result; `None` or a value above
+/// `u64::MAX` is an overflow naming `field`.
+pub(crate) fn fit(value: Option<u128>, field: &str) -> Result<u64, CalcError> {
+    value.and_then(|v| u64::try_from(v).ok()).ok_or_else(|| overflow(field))
+}
+
+/// `n / d` rounded up, in `u128`; `None` when `d` is 0.
+pub(crate) fn div_ceil(n: u128, d: u128) -> Option<u128> {
+    (d > 0).then(|| n.div_ceil(d))
+}

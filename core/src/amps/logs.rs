@@ -1,0 +1,262 @@
+//! AMPS log files: the space the event log takes at trace or info level
+//! over a retention period (result id `amps.logs`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{div_ceil, fit};
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::{Bytes, Duration, Rate};
+
+pub const ID: &str = "amps.logs";
+
+pub const SOURCE: Source = Source {
+    document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
+    section: "Capacity Planning > Storage > AMPS log files",
+};
+
+pub const FORMULA: &str = "trace: (S·in + S·out)·(1 + 20%); info: 2 MB per 10,000,000 \
+messages published; in and out over the retention period";
+
+/// Trace level: "every message published into AMPS and every message sent
+/// out of AMPS plus 20%".
+pub const TRACE_OVERHEAD_PERCENT: u64 = 20;
+/// Info level: "2MB per 10 million messages published". MB is 10^6 here,
+/// as in the guide's other figures.
+pub const INFO_BYTES: u64 = 2 * Bytes::MB;
+/// The 10 million messages of [`INFO_BYTES`].
+pub const INFO_PER_MESSAGES: u64 = 10_000_000;
+
+/// The log level the estimate is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Every message in and out: the guide's worst case.
+    Trace,
+    #[default]
+    Info,
+}
+
+/// The `[amps.logs]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// `trace` or `info` (default `info`).
+    pub level: Level,
+    /// Messages published into AMPS, rate (default 0/s).
+    pub publish_rate: Rate,
+    /// Messages sent out of AMPS to subscribers and queries, rate (default
+    /// 0/s); counts at trace level only.
+    pub delivery_rate: Rate,
+    /// Average message size, bytes (default 0); counts at trace level only.
+    pub message_size: Bytes,
+    /// How long logs are kept, duration (default 0).
+    pub retention: Duration,
+}
+
+/// The log space for the retention period, AMPS User Guide ch. 25, Capacity
+/// Planning > Storage > AMPS log files:
+///
+/// > in the worst-case, trace logging, AMPS will need at least enough
+/// > storage for every message published into AMPS and every message sent
+/// > out of AMPS plus 20%.
+/// >
+/// > For info level logging, a good estimate of AMPS log file sizes would be
+/// > 2MB per 10 million messages published.
+///
+/// Messages are counted whole (rounded up) over the retention period, then
+/// sized; the 20% and the info figure are rounded up to a byte.
+pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
+    let span = input.retention;
+    let size = u128::from(input.message_size.get());
+    let inbound = input.publish_rate.over(span).ok_or_else(|| super::overflow("publish_rate"))?;
+    let (terms, write_rate) = match input.level {
+        Level::Trace => {
+            let outbound =
+                input.delivery_rate.over(span).ok_or_else(|| super::overflow("delivery_rate"))?;
+            let bytes_in = fit(size.checked_mul(u128::from(inbound)), "publish_rate")?;
+            let bytes_out = fit(size.checked_mul(u128::from(outbound)), "delivery_rate")?;
+            let both = u128::from(bytes_in) + u128::from(bytes_out);
+            let overhead =
+                fit(div_ceil(both * u128::from(TRACE_OVERHEAD_PERCENT), 100), "message_size")?;
+            // S·(Ri + Ro)·1.2 with Ri = ei/si and Ro = eo/so, as one fraction.
+            let (ri, ro) = (input.publish_rate, input.delivery_rate);
+            let (ei, si) = (u128::from(ri.events()), u128::from(ri.per_seconds()));
+            let (eo, so) = (u128::from(ro.events()), u128::from(ro.per_seconds()));
+            let rate = ei
+                .checked_mul(so)
+                .and_then(|a| a.checked_add(eo.checked_mul(si)?))
+                .and_then(|v| v.checked_mul(size))
+                .and_then(|v| v.checked_mul(u128::from(100 + TRACE_OVERHEAD_PERCENT)))
+                .and_then(|v| div_ceil(v, si.checked_mul(so)?.checked_mul(100)?));
+            let terms = vec![
+                term("S·in", "every message published into AMPS", bytes_in),
+                term("S·out", "every message sent out of AMPS", bytes_out),
+                term("20%", "trace log overhead", overhead),
+            ];
+            (terms, fit(rate, "message_size")?)
+        }
+        Level::Info => {
+            let info = |messages: u128, per_seconds: u128| {
+                messages
+                    .checked_mul(u128::from(INFO_BYTES))
+                    .and_then(|v| div_ceil(v, u128::from(INFO_PER_MESSAGES) * per_seconds))
+            };
+            let bytes = fit(info(u128::from(inbound), 1), "publish_rate")?;
+            let rate = info(
+                u128::from(input.publish_rate.events()),
+                u128::from(input.publish_rate.per_seconds()),
+            );
+            let terms =
+                vec![term("2 MB / 10M published", "info-level log per published message", bytes)];
+            (terms, fit(rate, "publish_rate")?)
+        }
+    };
+    let retained = fit(Some(terms.iter().map(|t| u128::from(t.value)).sum()), "message_size")?;
+    let mut findings = Vec::new();
+    if input.level == Level::Trace {
+        findings.push(
+            Finding::new(
+                "amps.logs.trace",
+                Severity::Info,
+                format!(
+                    "trace logging writes {}/s: {} for {} of logs",
+                    Bytes(write_rate).both(),
+                    Bytes(retained).both(),
+                    span
+                ),
+            )
+            .why("trace logs every message in and out plus 20%, the guide's worst case (AMPS User Guide, ch. 25, AMPS log files)")
+            .fix("log at info level, or cap the space with a log rotation that reuses the same file name"),
+        );
+    }
+    Ok(CalcResult {
+        id: ID,
+        title: "AMPS log files",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![
+            Quantity {
+                name: "retained",
+                label: "Log space for the retention period",
+                value: retained,
+                unit: Unit::Bytes,
+            },
+            Quantity {
+                name: "write_rate",
+                label: "Log write rate",
+                value: write_rate,
+                unit: Unit::BytesPerSecond,
+            },
+        ],
+        terms,
+        findings,
+    })
+}
+
+fn term(symbol: &'static str, label: &'static str, value: u64) -> Term {
+    Term { symbol, label, value, unit: Unit::Bytes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn info_is_2_mb_per_10_million_published() {
+        let i = Input {
+            level: Level::Info,
+            publish_rate: Rate::per_day(10_000_000),
+            delivery_rate: Rate::per_second(1_000_000),
+            message_size: Bytes(1024),
+            retention: Duration(Duration::DAY),
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        assert_eq!(r.quantity("retained"), Some(2_000_000));
+        // 2 MB a day, rounded up to a byte a second.
+        assert_eq!(r.quantity("write_rate"), Some(24));
+        assert!(r.findings.is_empty());
+        let week = Input { retention: Duration(7 * Duration::DAY), ..i };
+        assert_eq!(
+            evaluate(&week, &Host::default()).unwrap().quantity("retained"),
+            Some(14_000_000)
+        );
+    }
+
+    #[test]
+    fn trace_is_every_message_in_and_out_plus_20_percent() {
+        let i = Input {
+            level: Level::Trace,
+            publish_rate: Rate::per_second(1000),
+            delivery_rate: Rate::per_second(3000),
+            message_size: Bytes(600),
+            retention: Duration(Duration::HOUR),
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // 3.6M in and 10.8M out of 600 B, and 20% of their sum.
+        assert_eq!(terms, [2_160_000_000, 6_480_000_000, 1_728_000_000]);
+        assert_eq!(r.quantity("retained"), Some(10_368_000_000));
+        assert_eq!(r.quantity("write_rate"), Some(2_880_000));
+        let f = &r.findings[0];
+        assert_eq!((f.id.as_str(), f.severity), ("amps.logs.trace", Severity::Info));
+    }
+
+    #[test]
+    fn levels_read_from_a_plan() {
+        let i: Input = toml::from_str("level = \"trace\"\npublish_rate = \"5/min\"").unwrap();
+        assert_eq!(i.level, Level::Trace);
+        assert_eq!(i.publish_rate, Rate::per_minute(5));
+        assert!(toml::from_str::<Input>("level = \"debug\"").is_err());
+    }
+
+    fn input() -> impl Strategy<Value = Input> {
+        (any::<[u64; 4]>(), 1u64..u64::MAX, 1u64..u64::MAX, any::<bool>()).prop_map(
+            |(v, si, so, trace)| {
+                let s = |x: u64| x >> (x % 64);
+                Input {
+                    level: if trace { Level::Trace } else { Level::Info },
+                    publish_rate: Rate::new(s(v[0]), s(si).max(1)).unwrap_or_default(),
+                    delivery_rate: Rate::new(s(v[1]), s(so).max(1)).unwrap_or_default(),
+                    message_size: Bytes(s(v[2])),
+                    retention: Duration(s(v[3])),
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_gives_a_value_or_a_typed_error(i in input()) {
+            match evaluate(&i, &Host::default()) {
+                Ok(r) => {
+                    let sum: u128 = r.terms.iter().map(|t| u128::from(t.value)).sum();
+                    prop_assert_eq!(Some(sum), r.quantity("retained").map(u128::from));
+                }
+                Err(CalcError::Overflow { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+
+        #[test]
+        fn logs_never_shrink_when_a_rate_size_or_period_grows(i in input(), extra in 0u64..1 << 20) {
+            let more = |r: Rate| Rate::new(r.events().saturating_add(extra), r.per_seconds()).unwrap_or_default();
+            let grown = [
+                Input { publish_rate: more(i.publish_rate), ..i },
+                Input { delivery_rate: more(i.delivery_rate), ..i },
+                Input { message_size: Bytes(i.message_size.get().saturating_add(extra)), ..i },
+                Input { retention: Duration(i.retention.seconds().saturating_add(extra)), ..i },
+            ];
+            if let Ok(a) = evaluate(&i, &Host::default()) {
+                for g in grown {
+                    if let Ok(b) = evaluate(&g, &Host::default()) {
+                        prop_assert!(b.quantity("retained") >= a.quantity("retained"));
+                        prop_assert!(b.quantity("write_rate") >= a.quantity("write_rate"));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! AMPS network capacity: publishing in, matching subscriptions and SOW
+//! queries out (result id `amps.network`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{div_ceil, fit};
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::{group_thousands, Bytes, Count, Rate, Ratio};
+
+pub const ID: &str = "amps.network";
+
+pub const SOURCE: Source = Source {
+    document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
+    section: "Capacity Planning > Network, Example 25.7",
+};
+
+/// As Example 25.7's arithmetic uses it; the guide prints
+/// `R * S ( 1 + M * S ) + Q` (docs/source-discrepancies.md).
+pub const FORMULA: &str = "R·S·(1 + M·N) + Mq·S·Qs";
+
+/// Network classes, bits per second, smallest first.
+pub const CLASSES: [(u64, &str); 5] = [
+    (100_000_000, "100 Mb/s"),
+    (1_000_000_000, "1 Gb/s"),
+    (10_000_000_000, "10 Gb/s"),
+    (25_000_000_000, "25 Gb/s"),
+    (100_000_000_000, "100 Gb/s"),
+];
+
+/// The `[amps.network]` section, named as Example 25.7 names its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// R: messages published per second, rate (default 0/s).
+    pub publish_rate: Rate,
+    /// S: average message size, bytes (default 0).
+    pub message_size: Bytes,
+    /// M: expected match ratio per subscription, a fraction from 0 to 1
+    /// (`0.02` or `"2%"`; default 0).
+    pub match_ratio: Ratio,
+    /// N: subscriptions, count (default 0).
+    pub subscriptions: Count,
+    /// Mq: messages each query returns, count (default 0).
+    pub messages_per_query: Count,
+    /// Qs: queries, rate (default 0/s); "5/min" is one query every 12 s.
+    pub query_rate: Rate,
+}
+
+impl Input {
+    /// AMPS User Guide, Example 25.7: 5000 messages/s of 600 B, a 2% match
+    /// rate with 100 subscriptions, 5 queries a minute of 1000 messages.
+    pub const EXAMPLE_25_7: Input = Input {
+        publish_rate: Rate::per_second(5000),
+        message_size: Bytes(600),
+        match_ratio: Ratio::percent(2),
+        subscriptions: Count(100),
+        messages_per_query: Count(1000),
+        query_rate: Rate::per_minute(5),
+    };
+}
+
+/// The network capacity AMPS needs, AMPS User Guide ch. 25, Capacity
+/// Planning > Network, Example 25.7:
+///
+/// > 5000 * 600 B * ( 1 + 0.02 * 100 ) + ( 1000 * 600 B * 1/12 ) ~ 9 MB / s ~ 72 Mb / s
+///
+/// that is `R·S·(1 + M·N) + Mq·S·Qs`, N being the number of subscriptions.
+/// The guide's formula line reads `R * S ( 1 + M * S ) + Q` and its text
+/// says "5 queries per 1 minute ( or 12 queries per second)", while its
+/// arithmetic uses N = 100 and 1/12 query per second; Headroom follows the
+/// arithmetic (docs/source-discrepancies.md). Each term is rounded up to a
+/// byte per second. The class is the smallest of 100 Mb/s, 1, 10, 25 and
+/// 100 Gb/s that carries the result; like the guide's analysis it counts
+/// AMPS alone, not other traffic on the host.
+pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
+    let m = u128::from(input.match_ratio.ppm());
+    if m > u128::from(Ratio::ONE) {
+        return Err(CalcError::Invalid {
+            field: "match_ratio".into(),
+            reason: format!(
+                "{} is above 100%: write the share of published messages a subscription matches, e.g. 0.02 or \"2%\"",
+                input.match_ratio
+            ),
+        });
+    }
+    let size = u128::from(input.message_size.get());
+    let (r, q) = (input.publish_rate, input.query_rate);
+    let (re, rs) = (u128::from(r.events()), u128::from(r.per_seconds()));
+    let inbound = fit(re.checked_mul(size).and_then(|v| div_ceil(v, rs)), "publish_rate")?;
+    let outbound = fit(
+        re.checked_mul(size)
+            .and_then(|v| v.checked_mul(m))
+            .and_then(|v| v.checked_mul(u128::from(input.subscriptions.get())))
+            .and_then(|v| div_ceil(v, rs * u128::from(Ratio::ONE))),
+        "subscriptions",
+    )?;
+    let queries = fit(
+        u128::from(input.messages_per_query.get())
+            .checked_mul(size)
+            .and_then(|v| v.checked_mul(u128::from(q.events())))
+            .and_then(|v| div_ceil(v, u128::from(q.per_seconds()))),
+        "messages_per_query",
+    )?;
+    let total = fit(
+        Some(u128::from(inbound) + u128::from(outbound) + u128::from(queries)),
+        "message_size",
+    )?;
+    let bits = fit(Some(u128::from(total) * 8), "message_size")?;
+    let (largest, largest_name) = CLASSES[CLASSES.len() - 1];
+    let mut findings = Vec::new();
+    let class = match CLASSES.iter().find(|(c, _)| *c >= bits) {
+        Some(&(c, _)) => c,
+        None => {
+            let links = bits.div_ceil(largest);
+            findings.push(
+                Finding::new(
+                    "amps.network.above_100g",
+                    Severity::Warning,
+                    format!(
+                        "AMPS needs {} bit/s, more than one {largest_name} link carries",
+                        group_thousands(bits)
+                    ),
+                )
+                .why("the load must be split over several links or several instances")
+                .fix(format!(
+                    "plan {links} × {largest_name}, or split the topics across instances"
+                )),
+            );
+            links.saturating_mul(largest)
+        }
+    };
+    let bytes = |symbol, label, value| Term { symbol, label, value, unit: Unit::BytesPerSecond };
+    Ok(CalcResult {
+        id: ID,
+        title: "AMPS network capacity",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![
+            Quantity {
+                name: "bandwidth",
+                label: "Network capacity AMPS needs",
+                value: total,
+                unit: Unit::BytesPerSecond,
+            },
+            Quantity {
+                name: "bandwidth_bits",
+                label: "Network capacity AMPS needs, in bits",
+                value: bits,
+                unit: Unit::BitsPerSecond,
+            },
+            Quantity {
+                name: "network_class",
+                label: "Network class for AMPS alone",
+                value: class,
+                unit: Unit::BitsPerSecond,
+            },
+        ],
+        terms: vec![
+            bytes("R·S", "messages published in", inbound),
+            bytes("R·S·M·N", "matching messages out to subscribers", outbound),
+            bytes("Mq·S·Qs", "query results out (query load)", queries),
+        ],
+        findings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn example_25_7() {
+        let r = evaluate(&Input::EXAMPLE_25_7, &Host::default()).unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // 5000·600, 5000·600·0.02·100, 1000·600·1/12
+        assert_eq!(terms, [3_000_000, 6_000_000, 50_000]);
+        // "~ 9 MB / s ~ 72 Mb / s"
+        assert_eq!(r.quantity("bandwidth"), Some(9_050_000));
+        assert_eq!(r.quantity("bandwidth_bits"), Some(72_400_000));
+        assert_eq!(Bytes(9_050_000).decimal(), "9.05 MB");
+        // "this deployment would fall into a 100Mb/s class network".
+        assert_eq!(r.quantity("network_class"), Some(100_000_000));
+        assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn the_misprints_would_change_the_class() {
+        // Read literally, "12 queries per second" gives 7.2 MB/s of queries
+        // and a 1 Gb/s class.
+        let twelve = Input { query_rate: Rate::per_second(12), ..Input::EXAMPLE_25_7 };
+        let r = evaluate(&twelve, &Host::default()).unwrap();
+        assert_eq!(r.quantity("bandwidth"), Some(16_200_000));
+        assert_eq!(r.quantity("bandwidth_bits"), Some(129_600_000));
+        assert_eq!(r.quantity("network_class"), Some(1_000_000_000));
+        // `M * S` for `M * N` would be 5000·600·(1 + 0.02·600) = 39 MB/s.
+        let m_times_s = Input { subscriptions: Count(600), ..Input::EXAMPLE_25_7 };
+        let r = evaluate(&m_times_s, &Host::default()).unwrap();
+        assert_eq!(r.quantity("bandwidth"), Some(39_050_000));
+    }
+
+    #[test]
+    fn the_example_reads_from_a_plan() {
+        let text = "publish_rate = \"5000/s\"\nmessage_size = \"600 B\"\nmatch_ratio = 0.02\n\
+                    subscriptions = 100\nmessages_per_query = 1000\nquery_rate = \"5/min\"\n";
+        let i: Input = toml::from_str(text).unwrap();
+        assert_eq!(i, Input::EXAMPLE_25_7);
+        let back: Input = toml::from_str(&toml::to_string(&i).unwrap()).unwrap();
+        assert_eq!(back, i);
+        let percent: Input = toml::from_str("match_ratio = \"2%\"").unwrap();
+        assert_eq!(percent.match_ratio, Input::EXAMPLE_25_7.match_ratio);
+    }
+
+    #[test]
+    fn above_100_gb_needs_several_links() {
+        let i = Input {
+            publish_rate: Rate::per_second(1_000_000),
+            message_size: Bytes(1024),
+            match_ratio: Ratio::percent(10),
+            subscriptions: Count(200),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        // 1,024,000,000 · 21 B/s = 172,032,000,000 bit/s: two 100 Gb/s links.
+        assert_eq!(r.quantity("bandwidth_bits"), Some(172_032_000_000));
+        assert_eq!(r.quantity("network_class"), Some(200_000_000_000));
+        let f = &r.findings[0];
+        assert_eq!((f.id.as_str(), f.severity), ("amps.network.above_100g", Severity::Warning));
+        let fewer = Input { subscriptions: Count(100), ..i };
+        let r = evaluate(&fewer, &Host::default()).unwrap();
+        assert_eq!(r.quantity("network_class"), Some(100_000_000_000));
+        assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn a_match_ratio_above_one_is_invalid() {
+        let i = Input { match_ratio: Ratio::percent(200), ..Input::EXAMPLE_25_7 };
+        assert!(
+            matches!(evaluate(&i, &Host::default()), Err(CalcError::Invalid { field, .. }) if field == "match_ratio")
+        );
+    }
+
+    fn input() -> impl Strategy<Value = Input> {
+        (any::<[u64; 6]>(), 0u64..=Ratio::ONE).prop_map(|(v, m)| {
+            let s = |x: u64| x >> (x % 64);
+            Input {
+                publish_rate: Rate::new(s(v[0]), s(v[1]).max(1)).unwrap_or_default(),
+                message_size: Bytes(s(v[2])),
+                match_ratio: Ratio::from_ppm(m),
+                subscriptions: Count(s(v[3])),
+                messages_per_query: Count(s(v[4])),
+                query_rate: Rate::new(s(v[5]), 60).unwrap_or_default(),
+            }
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_gives_a_value_or_a_typed_error(i in input(), ppm in any::<u64>()) {
+            for i in [i, Input { match_ratio: Ratio::from_ppm(ppm), ..i }] {
+                match evaluate(&i, &Host::default()) {
+                    Ok(r) => {
+                        let bytes = r.quantity("bandwidth").unwrap();
+                        prop_assert_eq!(r.terms.iter().map(|t| u128::from(t.value)).sum::<u128>(), u128::from(bytes));
+                        prop_assert_eq!(r.quantity("bandwidth_bits"), Some(bytes * 8));
+                        prop_assert!(r.quantity("network_class") >= r.quantity("bandwidth_bits"));
+                    }
+                    Err(CalcError::Overflow { .. } | CalcError::Invalid { .. }) => {}
+                    Err(e) => prop_assert!(false, "unexpected error {e}"),
+                }
+            }
+        }
+
+        #[test]
+        fn bandwidth_never_shrinks_when_a_rate_size_or_count_grows(i in input(), extra in 0u64..1 << 20) {
+            let more = |r: Rate| Rate::new(r.events().saturating_add(extra), r.per_seconds()).unwrap_or_default();
+            let grown = [
+                Input { publish_rate: more(i.publish_rate), ..i },
+                Input { query_rate: more(i.query_rate), ..i },
+                Input { message_size: Bytes(i.message_size.get().saturating_add(extra)), ..i },
+                Input { subscriptions: Count(i.subscriptions.get().saturating_add(extra)), ..i },
+                Input { messages_per_query: Count(i.messages_per_query.get().saturating_add(extra)), ..i },
+                Input { match_ratio: Ratio::from_ppm(i.match_ratio.ppm().saturating_add(extra).min(Ratio::ONE)), ..i },
+            ];
+            if let Ok(a) = evaluate(&i, &Host::default()) {
+                for g in grown {
+                    if let Ok(b) = evaluate(&g, &Host::default()) {
+                        prop_assert!(b.quantity("bandwidth") >= a.quantity("bandwidth"));
+                        prop_assert!(b.quantity("network_class") >= a.quantity("network_class"));
+                    }
+                }
+            }
+        }
+    }
+}

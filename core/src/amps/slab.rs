@@ -1,0 +1,367 @@
+//! AMPS SOW SlabSize: a starting value from the message sizes, and what the
+//! slabs cost before the SOW holds anything (result id `amps.slab`).
+
+use serde::{Deserialize, Serialize};
+
+use super::sow_storage::{storable, RECORD_HEADER, STORABLE_FLOOR};
+use super::{fit, overflow};
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::{Bytes, Count};
+
+pub const ID: &str = "amps.slab";
+
+pub const SOURCE: Source = Source {
+    document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
+    section: "Best Practices > SOW Parameters; Capacity Planning > Storage > SOW",
+};
+
+pub const FORMULA: &str = "SlabSize = a·(avg + 64 B) + m·(max + 64 B), rounded up to two \
+significant digits, at least 1 MiB; empty SOW = Cores·SlabSize·T; \
+amortized after Cores·T·⌊SlabSize / (avg + 64 B)⌋ messages";
+
+/// Average-sized messages a slab should hold: the guide's example sizes a
+/// slab "to hold approximately 5 average-sized messages and two of the
+/// larger-sized messages".
+pub const AVERAGE_PER_SLAB: u64 = 5;
+/// Largest messages a slab should hold, from the same example.
+pub const MAX_PER_SLAB: u64 = 2;
+
+/// The `[amps.slab]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// Average SOW message size, bytes (default 0).
+    pub average_message_size: Bytes,
+    /// Largest SOW message size, bytes; at least the average (default 0).
+    pub max_message_size: Bytes,
+    /// a: average-sized messages one slab should hold, count (default 5,
+    /// the guide's example).
+    pub average_per_slab: Count,
+    /// m: largest messages one slab should hold, count (default 2, the
+    /// guide's example).
+    pub max_per_slab: Count,
+    /// The SlabSize configured now, bytes; the empty-SOW cost is computed
+    /// for it and it is compared with the suggestion (default: not set, the
+    /// suggestion is used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slab_size: Option<Bytes>,
+    /// T: SOW topics with this SlabSize, count (default 1).
+    pub topics: Count,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            average_message_size: Bytes(0),
+            max_message_size: Bytes(0),
+            average_per_slab: Count(AVERAGE_PER_SLAB),
+            max_per_slab: Count(MAX_PER_SLAB),
+            slab_size: None,
+            topics: Count(1),
+        }
+    }
+}
+
+impl Input {
+    /// The guide's example: "if your message sizes are average 512 bytes but
+    /// can reach a maximum of 1.2 MB, one approach would be to set a SlabSize
+    /// of 2.5MB".
+    pub const GUIDE_EXAMPLE: Input = Input {
+        average_message_size: Bytes(512),
+        max_message_size: Bytes(1_200_000),
+        average_per_slab: Count(AVERAGE_PER_SLAB),
+        max_per_slab: Count(MAX_PER_SLAB),
+        slab_size: None,
+        topics: Count(1),
+    };
+}
+
+/// `n` rounded up to two significant decimal digits: 2,403,008 -> 2,500,000.
+fn round_up_two_digits(n: u64) -> Option<u64> {
+    let mut step = 1u64;
+    while n / step >= 100 {
+        step *= 10;
+    }
+    n.div_ceil(step).checked_mul(step)
+}
+
+/// A starting SlabSize for `a` messages of the average size and `m` of the
+/// largest in one slab, each with its 64-byte record header.
+///
+/// AMPS User Guide ch. 25, Best Practices > SOW Parameters: "if your message
+/// sizes are average 512 bytes but can reach a maximum of 1.2 MB, one
+/// approach would be to set a SlabSize of 2.5MB to hold approximately 5
+/// average-sized messages and two of the larger-sized messages". With the
+/// headers that is 2,403,008 bytes; rounded up to two significant digits,
+/// the guide's 2.5 MB. The slab always holds one largest message, and the
+/// suggestion is never below 1 MiB: the guide recommends "leaving the
+/// SlabSize at the default size if your messages are smaller than the
+/// default SlabSize", and AMPS stores messages of up to about 1 MB whatever
+/// the SlabSize (Example 25.5).
+pub fn suggest(average: Bytes, max: Bytes, a: u64, m: u64) -> Result<u64, CalcError> {
+    let avg = u128::from(average.get()) + u128::from(RECORD_HEADER);
+    let big = u128::from(max.get()) + u128::from(RECORD_HEADER);
+    let raw = avg
+        .checked_mul(u128::from(a))
+        .and_then(|v| v.checked_add(big.checked_mul(u128::from(m))?))
+        .ok_or_else(|| overflow("max_message_size"))?;
+    let raw = fit(Some(raw.max(big)), "max_message_size")?;
+    let rounded = round_up_two_digits(raw).ok_or_else(|| overflow("max_message_size"))?;
+    Ok(rounded.max(STORABLE_FLOOR))
+}
+
+/// [`suggest`], and the cost of the slab in use (the configured one, or the
+/// suggestion): "AMPS reserves the configured SlabSize for each processor
+/// core in the system the first time a thread running on that core writes
+/// to the SOW" (Capacity Planning > Storage > SOW), so an empty SOW takes
+/// `Cores·SlabSize` per topic; "this cost will amortize as the number of
+/// messages in the SOW exceeds the number of cores in the system * the
+/// number of messages that fit into a slab" (Best Practices > SOW
+/// Parameters). Cores is `host.cores`.
+pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
+    let (average, max) = (input.average_message_size, input.max_message_size);
+    if max < average {
+        return Err(CalcError::Invalid {
+            field: "max_message_size".into(),
+            reason: format!("{} is below the average message size {}", max.both(), average.both()),
+        });
+    }
+    if input.topics.get() == 0 {
+        return Err(CalcError::Invalid {
+            field: "topics".into(),
+            reason: "must be at least 1 SOW topic".into(),
+        });
+    }
+    let (a, m) = (input.average_per_slab.get(), input.max_per_slab.get());
+    let suggested = suggest(average, max, a, m)?;
+    let slab = input.slab_size.map_or(suggested, Bytes::get);
+    let cores = u128::from(host.cores.get());
+    let topics = u128::from(input.topics.get());
+    let empty =
+        fit(cores.checked_mul(u128::from(slab)).and_then(|v| v.checked_mul(topics)), "topics")?;
+    let per_slab = slab / (average.get().saturating_add(RECORD_HEADER));
+    let amortized =
+        fit(cores.checked_mul(u128::from(per_slab)).and_then(|v| v.checked_mul(topics)), "topics")?;
+    let avg_term = fit(
+        u128::from(a).checked_mul(u128::from(average.get()) + u128::from(RECORD_HEADER)),
+        "average_per_slab",
+    )?;
+    let max_term = fit(
+        u128::from(m).checked_mul(u128::from(max.get()) + u128::from(RECORD_HEADER)),
+        "max_per_slab",
+    )?;
+    let mut findings = Vec::new();
+    if let Some(set) = input.slab_size.filter(|s| s.get() < suggested) {
+        let fix = format!("<SlabSize>{}</SlabSize>", Bytes(suggested).exact().replace(' ', ""));
+        let finding = if storable(set) < max.get() {
+            Finding::new(
+                "amps.slab.message_too_large",
+                Severity::Error,
+                format!(
+                    "a SlabSize of {} stores messages up to {}; the largest is {}",
+                    set.both(),
+                    Bytes(storable(set)).both(),
+                    max.both()
+                ),
+            )
+            .why("the largest SOW message is SlabSize − 64 bytes, at least 1 MB (AMPS User Guide, Example 25.5)")
+        } else {
+            Finding::new(
+                "amps.slab.below_suggested",
+                Severity::Info,
+                format!(
+                    "the SlabSize of {} is below the suggested {}",
+                    set.both(),
+                    Bytes(suggested).both()
+                ),
+            )
+            .why("a small SlabSize extends the SOW often, which costs throughput and memory maps (AMPS User Guide, ch. 25, SOW Parameters)")
+        };
+        findings.push(finding.fix(fix));
+    }
+    Ok(CalcResult {
+        id: ID,
+        title: "AMPS SOW SlabSize",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![
+            Quantity {
+                name: "suggested_slab_size",
+                label: "Suggested SlabSize",
+                value: suggested,
+                unit: Unit::Bytes,
+            },
+            Quantity {
+                name: "empty_sow",
+                label: "SOW size with no messages (a slab per core per topic)",
+                value: empty,
+                unit: Unit::Bytes,
+            },
+            Quantity {
+                name: "messages_per_slab",
+                label: "Average-sized messages per slab",
+                value: per_slab,
+                unit: Unit::Count,
+            },
+            Quantity {
+                name: "amortized_after",
+                label: "Messages past which the empty-slab cost is amortized",
+                value: amortized,
+                unit: Unit::Count,
+            },
+        ],
+        terms: vec![
+            Term {
+                symbol: "a·(avg + 64 B)",
+                label: "average-sized messages with their record headers",
+                value: avg_term,
+                unit: Unit::Bytes,
+            },
+            Term {
+                symbol: "m·(max + 64 B)",
+                label: "largest messages with their record headers",
+                value: max_term,
+                unit: Unit::Bytes,
+            },
+        ],
+        findings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn host(cores: u64) -> Host {
+        Host { cores: Count(cores), ..Host::default() }
+    }
+
+    #[test]
+    fn the_guides_example_gives_2_5_mb() {
+        let r = evaluate(&Input::GUIDE_EXAMPLE, &host(8)).unwrap();
+        // 5·(512 + 64) + 2·(1,200,000 + 64) = 2,403,008 -> 2.5 MB.
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        assert_eq!(terms, [2_880, 2_400_128]);
+        assert_eq!(r.quantity("suggested_slab_size"), Some(2_500_000));
+        assert_eq!(Bytes(2_500_000).decimal(), "2.5 MB");
+        // 8 cores · 2.5 MB before the first message.
+        assert_eq!(r.quantity("empty_sow"), Some(20_000_000));
+        // ⌊2,500,000 / 576⌋ = 4,340 average messages a slab; 8 · 4,340.
+        assert_eq!(r.quantity("messages_per_slab"), Some(4_340));
+        assert_eq!(r.quantity("amortized_after"), Some(34_720));
+        assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn one_mb_slabs_cost_one_mb_per_core() {
+        // "with the SlabSize set to 1MB, the SOW for this topic will consume
+        // 1MB per processor core with no messages stored in the SOW".
+        let i = Input { slab_size: Some(Bytes(Bytes::MB)), topics: Count(3), ..Input::default() };
+        let r = evaluate(&i, &host(16)).unwrap();
+        assert_eq!(r.quantity("empty_sow"), Some(48_000_000));
+    }
+
+    #[test]
+    fn small_messages_keep_a_1_mib_slab() {
+        let i = Input {
+            average_message_size: Bytes(200),
+            max_message_size: Bytes(4096),
+            ..Input::default()
+        };
+        assert_eq!(
+            evaluate(&i, &host(4)).unwrap().quantity("suggested_slab_size"),
+            Some(Bytes::MIB)
+        );
+        assert_eq!(round_up_two_digits(2_403_008), Some(2_500_000));
+        assert_eq!(round_up_two_digits(99), Some(99));
+        assert_eq!(round_up_two_digits(995), Some(1000));
+        assert_eq!(round_up_two_digits(2_400_000), Some(2_400_000));
+        assert_eq!(round_up_two_digits(u64::MAX), None);
+    }
+
+    #[test]
+    fn a_configured_slab_below_the_suggestion() {
+        let small = Input { slab_size: Some(Bytes(2 * Bytes::MB)), ..Input::GUIDE_EXAMPLE };
+        let r = evaluate(&small, &host(8)).unwrap();
+        let f = &r.findings[0];
+        assert_eq!((f.id.as_str(), f.severity), ("amps.slab.below_suggested", Severity::Info));
+        assert_eq!(f.fix.as_deref(), Some("<SlabSize>2500kB</SlabSize>"));
+        // The empty-SOW cost is the configured slab's.
+        assert_eq!(r.quantity("empty_sow"), Some(16_000_000));
+        let tiny = Input { slab_size: Some(Bytes(Bytes::MB)), ..small };
+        let tiny_max = Input { max_message_size: Bytes(2 * Bytes::MB), ..tiny };
+        let r = evaluate(&tiny_max, &host(8)).unwrap();
+        assert_eq!(r.findings[0].id, "amps.slab.message_too_large");
+        assert_eq!(r.findings[0].severity, Severity::Error);
+        let enough = Input { slab_size: Some(Bytes(3 * Bytes::MB)), ..small };
+        assert!(evaluate(&enough, &host(8)).unwrap().findings.is_empty());
+    }
+
+    #[test]
+    fn invalid_inputs_name_the_field() {
+        let i = Input { average_message_size: Bytes(10), ..Input::default() };
+        assert!(
+            matches!(evaluate(&i, &host(1)), Err(CalcError::Invalid { field, .. }) if field == "max_message_size")
+        );
+        let i = Input { topics: Count(0), ..Input::default() };
+        assert!(
+            matches!(evaluate(&i, &host(1)), Err(CalcError::Invalid { field, .. }) if field == "topics")
+        );
+    }
+
+    fn input() -> impl Strategy<Value = (Input, u64)> {
+        (any::<[u64; 6]>(), any::<u64>(), any::<bool>()).prop_map(|(v, c, set)| {
+            let s = |x: u64| x >> (x % 64);
+            let (x, y) = (s(v[0]), s(v[1]));
+            (
+                Input {
+                    average_message_size: Bytes(x.min(y)),
+                    max_message_size: Bytes(x.max(y)),
+                    average_per_slab: Count(s(v[2])),
+                    max_per_slab: Count(s(v[3])),
+                    slab_size: set.then_some(Bytes(s(v[4]))),
+                    topics: Count(s(v[5])),
+                },
+                s(c),
+            )
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_gives_a_value_or_a_typed_error((i, cores) in input()) {
+            match evaluate(&i, &host(cores)) {
+                Ok(r) => {
+                    let s = r.quantity("suggested_slab_size").unwrap();
+                    prop_assert!(s >= STORABLE_FLOOR);
+                    prop_assert!(storable(Bytes(s)) >= i.max_message_size.get());
+                }
+                Err(CalcError::Overflow { .. } | CalcError::Invalid { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+
+        #[test]
+        fn the_suggestion_never_shrinks_when_a_size_or_count_grows(
+            (i, cores) in input(), extra in 0u64..1 << 30
+        ) {
+            let grown = [
+                Input { max_message_size: Bytes(i.max_message_size.get().saturating_add(extra)), ..i },
+                Input { average_per_slab: Count(i.average_per_slab.get().saturating_add(extra)), ..i },
+                Input { max_per_slab: Count(i.max_per_slab.get().saturating_add(extra)), ..i },
+                Input { topics: Count(i.topics.get().saturating_add(extra)), ..i },
+            ];
+            if let Ok(a) = evaluate(&i, &host(cores)) {
+                for g in grown {
+                    if let Ok(b) = evaluate(&g, &host(cores)) {
+                        prop_assert!(b.quantity("suggested_slab_size") >= a.quantity("suggested_slab_size"));
+                        prop_assert!(b.quantity("empty_sow") >= a.quantity("empty_sow"));
+                    }
+                }
+            }
+        }
+    }
+}

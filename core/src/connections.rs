@@ -1,0 +1,394 @@
+//! Kernel limits for very many concurrent TCP connections on one host
+//! (result id `connections.kernel`). Thresholds are pub so the sysctl and
+//! limits validators can reuse them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::{Bytes, Count, Duration, Rate};
+
+pub const ID: &str = "connections.kernel";
+
+pub const SOURCE: Source = Source {
+    document: "\"MegaComet: 523k connections\" (shared source 003)",
+    section: "Setup; Tuning (limits.conf and sysctl.conf); Results",
+};
+
+pub const FORMULA: &str =
+    "nofile = ceil(C / processes) + reserve; file-max = C + reserve·processes; \
+     4-tuples = client_ips · server_ports · (port_hi − port_lo + 1) ≥ C; \
+     TIME_WAIT = churn · 60 s; tcp_mem pages = active · buffer / page_size";
+
+/// Descriptors each process needs besides its sockets (stdio, logs,
+/// listeners, epoll): an assumption, not from the source.
+pub const RESERVE_FDS: u64 = 64;
+/// Linux default fs.nr_open (fs/file.c: `sysctl_nr_open = 1024*1024`); the
+/// hard nofile limit cannot exceed it.
+pub const NR_OPEN_DEFAULT: u64 = 1_048_576;
+/// Linux default net.ipv4.ip_local_port_range.
+pub const PORT_RANGE_DEFAULT: [u16; 2] = [32768, 60999];
+/// TIME_WAIT lasts TCP_TIMEWAIT_LEN, fixed at 60 s in include/net/tcp.h;
+/// no sysctl changes it (tcp_fin_timeout is FIN_WAIT_2).
+pub const TIME_WAIT_SECS: u64 = 60;
+/// Kernel memory per idle established socket, bytes. An assumption: the
+/// x86_64 slab objects behind one socket (TCP sock ~2.3 KiB, socket inode,
+/// file, dentry, epoll item) rounded up to 4 KiB; check with `slabtop`.
+pub const IDLE_SOCKET_BYTES: u64 = 4096;
+
+/// Soft and hard nofile one process needs.
+pub fn nofile_needed(connections: u64, processes: u64) -> Option<u64> {
+    connections
+        .checked_add(processes.checked_sub(1)?)?
+        .checked_div(processes)?
+        .checked_add(RESERVE_FDS)
+}
+
+/// Local ports per (client IP, server IP, server port) 4-tuple space.
+pub fn ports_in_range(range: [u16; 2]) -> u64 {
+    u64::from(range[1].saturating_sub(range[0])) + u64::from(range[1] >= range[0])
+}
+
+/// TIME_WAIT sockets at a steady close rate.
+pub fn time_wait_sockets(churn: Rate) -> Option<u64> {
+    churn.milli_per_second().checked_mul(TIME_WAIT_SECS).map(|v| v.div_ceil(1000))
+}
+
+/// The target and how it is spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// Concurrent connections on the server, count. Default 1,000,000 (the
+    /// source's 4 clients x 250k).
+    pub connections: Count,
+    /// Server processes sharing them, count. Default 1.
+    pub processes: Count,
+    /// Client source IP addresses, count. Default 4 (the source's clients).
+    pub client_ips: Count,
+    /// Server ports listened on, count. Default 1.
+    pub server_ports: Count,
+    /// New connections per second (each later closed), rate. Default
+    /// 4000/s (the source's test).
+    pub churn: Rate,
+    /// Connections moving data at once, count. Default 0.
+    pub active_connections: Count,
+    /// Send + receive buffer per active connection, bytes. Default 32768
+    /// (the source's tcp_rmem and tcp_wmem defaults, 16384 each).
+    pub buffer_per_active: Bytes,
+    /// net.ipv4.tcp_fin_timeout if set, seconds. Default 12 (the source).
+    pub tcp_fin_timeout: Option<Duration>,
+    /// net.ipv4.tcp_tw_recycle if set. Default unset.
+    pub tcp_tw_recycle: Option<u64>,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            connections: Count(1_000_000),
+            processes: Count(1),
+            client_ips: Count(4),
+            server_ports: Count(1),
+            churn: Rate::per_second(4000),
+            active_connections: Count(0),
+            buffer_per_active: Bytes(32_768),
+            tcp_fin_timeout: Some(Duration(12)),
+            tcp_tw_recycle: None,
+        }
+    }
+}
+
+/// Limits for `input` checked against `host.kernel`.
+pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
+    let invalid = |f: &str, r: &str| CalcError::Invalid { field: f.into(), reason: r.into() };
+    let overflow = |f: &str| CalcError::Overflow { field: f.into() };
+    let c = input.connections.get();
+    let procs = input.processes.get();
+    if procs == 0 {
+        return Err(invalid("processes", "must be at least 1"));
+    }
+    if input.client_ips.get() == 0 || input.server_ports.get() == 0 {
+        return Err(invalid("client_ips", "client_ips and server_ports must be at least 1"));
+    }
+    let nofile = nofile_needed(c, procs).ok_or_else(|| overflow("connections"))?;
+    let file_max = RESERVE_FDS
+        .checked_mul(procs)
+        .and_then(|r| r.checked_add(c))
+        .ok_or_else(|| overflow("processes"))?;
+    let range = host.kernel.ip_local_port_range.unwrap_or(PORT_RANGE_DEFAULT);
+    let ports = ports_in_range(range);
+    let tuples = ports
+        .checked_mul(input.client_ips.get())
+        .and_then(|v| v.checked_mul(input.server_ports.get()))
+        .ok_or_else(|| overflow("client_ips"))?;
+    let spaces = if ports == 0 { u64::MAX } else { c.div_ceil(ports) };
+    let ports_needed = spaces.div_ceil(input.client_ips.get());
+    let ips_needed = spaces.div_ceil(input.server_ports.get());
+    let idle = c.checked_mul(IDLE_SOCKET_BYTES).ok_or_else(|| overflow("connections"))?;
+    let buf = input
+        .active_connections
+        .get()
+        .checked_mul(input.buffer_per_active.get())
+        .ok_or_else(|| overflow("active_connections"))?;
+    let page = host.page_size.get().max(1);
+    let buf_pages = buf.div_ceil(page);
+    let tw = time_wait_sockets(input.churn).ok_or_else(|| overflow("churn"))?;
+
+    let mut f = Vec::new();
+    let nr_open = host.kernel.nr_open.map_or(NR_OPEN_DEFAULT, Count::get);
+    if nofile > nr_open {
+        f.push(
+            Finding::new(
+                format!("{ID}.nr_open"),
+                Severity::Error,
+                format!(
+                    "each process needs {nofile} descriptors, above fs.nr_open ({nr_open}): \
+                         a hard nofile above it is refused"
+                ),
+            )
+            .why("setrlimit(2): EPERM above fs.nr_open")
+            .fix(format!("sysctl -w fs.nr_open={nofile}")),
+        );
+    }
+    for (val, name) in [(host.kernel.nofile_soft, "soft"), (host.kernel.nofile_hard, "hard")] {
+        if let Some(v) = val.filter(|v| v.get() < nofile) {
+            f.push(
+                Finding::new(
+                    format!("{ID}.nofile"),
+                    Severity::Error,
+                    format!(
+                        "{name} nofile is {}, each process needs {nofile}: accept fails with \
+                             EMFILE",
+                        v.get()
+                    ),
+                )
+                .why("source 003, Tuning: limits.conf nofile")
+                .fix(format!("* {name} nofile {nofile}")),
+            );
+        }
+    }
+    if let Some(v) = host.kernel.file_max.filter(|v| v.get() < file_max) {
+        f.push(
+            Finding::new(
+                format!("{ID}.file_max"),
+                Severity::Error,
+                format!("fs.file-max is {}, the host needs {file_max}: ENFILE", v.get()),
+            )
+            .why("source 003, Tuning: fs.file-max")
+            .fix(format!("sysctl -w fs.file-max={file_max}")),
+        );
+    }
+    if tuples < c {
+        f.push(
+            Finding::new(
+                format!("{ID}.ports"),
+                Severity::Error,
+                format!(
+                    "{c} connections need {spaces} (client IP, server port) pairs of {ports} \
+                         ports each: {ports_needed} server ports or {ips_needed} client IPs"
+                ),
+            )
+            .why("each (client IP, server IP, server port) allows one connection per local port")
+            .fix(format!("listen on {ports_needed} ports, or use {ips_needed} client IPs")),
+        );
+    }
+    if let Some(mem) = host.kernel.tcp_mem {
+        if buf_pages > mem[2] {
+            f.push(
+                Finding::new(
+                    format!("{ID}.tcp_mem"),
+                    Severity::Error,
+                    format!(
+                        "buffers need {buf_pages} pages, above tcp_mem max ({}): TCP out of \
+                             memory",
+                        mem[2]
+                    ),
+                )
+                .why("tcp(7): tcp_mem is in pages")
+                .fix(format!("sysctl -w net.ipv4.tcp_mem=\"{} {} {buf_pages}\"", mem[0], mem[1])),
+            );
+        } else if buf_pages > mem[1] {
+            f.push(
+                Finding::new(
+                    format!("{ID}.tcp_mem"),
+                    Severity::Warning,
+                    format!(
+                        "buffers need {buf_pages} pages, above tcp_mem pressure ({}): \
+                             buffers get squeezed",
+                        mem[1]
+                    ),
+                )
+                .why("tcp(7): tcp_mem is in pages"),
+            );
+        }
+    }
+    if let Some(b) = host.kernel.tcp_max_tw_buckets.filter(|b| b.get() < tw) {
+        f.push(
+            Finding::new(
+                format!("{ID}.tw_buckets"),
+                Severity::Warning,
+                format!(
+                    "{tw} sockets in TIME_WAIT, above tcp_max_tw_buckets ({}): the kernel \
+                         destroys the excess and logs \"time wait bucket table overflow\"",
+                    b.get()
+                ),
+            )
+            .why("TIME_WAIT lasts 60 s (TCP_TIMEWAIT_LEN)")
+            .fix(format!("sysctl -w net.ipv4.tcp_max_tw_buckets={tw}")),
+        );
+    }
+    if input.tcp_fin_timeout.is_some() {
+        f.push(
+            Finding::new(
+                format!("{ID}.fin_timeout"),
+                Severity::Info,
+                "tcp_fin_timeout does not shorten TIME_WAIT: it is the FIN_WAIT_2 timeout",
+            )
+            .why("ip-sysctl.txt: tcp_fin_timeout; TIME_WAIT is fixed at 60 s"),
+        );
+    }
+    if input.tcp_tw_recycle.is_some() {
+        f.push(
+            Finding::new(
+                format!("{ID}.tw_recycle"),
+                Severity::Warning,
+                "net.ipv4.tcp_tw_recycle was removed in Linux 4.12 (it broke clients behind NAT)",
+            )
+            .fix("delete the net.ipv4.tcp_tw_recycle line from /etc/sysctl.conf"),
+        );
+    }
+    let q = |name, label, value, unit| Quantity { name, label, value, unit };
+    Ok(CalcResult {
+        id: ID,
+        title: "Kernel limits for many TCP connections",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![
+            q("nofile", "nofile per process (soft and hard)", nofile, Unit::Count),
+            q("file_max", "fs.file-max", file_max, Unit::Count),
+            q("server_ports", "server ports needed", ports_needed, Unit::Count),
+            q("client_ips", "client IPs needed", ips_needed, Unit::Count),
+            q("idle_memory", "kernel memory, idle sockets", idle, Unit::Bytes),
+            q("buffer_pages", "buffer pages under load", buf_pages, Unit::Pages),
+            q("time_wait", "TIME_WAIT sockets", tw, Unit::Count),
+        ],
+        terms: vec![
+            Term {
+                symbol: "ports",
+                label: "local ports per 4-tuple space",
+                value: ports,
+                unit: Unit::Count,
+            },
+            Term {
+                symbol: "4-tuples",
+                label: "connections the tuples allow",
+                value: tuples,
+                unit: Unit::Count,
+            },
+            Term {
+                symbol: "buffers",
+                label: "buffer bytes under load",
+                value: buf,
+                unit: Unit::Bytes,
+            },
+        ],
+        findings: f,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn megacomet() -> Host {
+        let mut h = Host::default();
+        h.kernel.nofile_soft = Some(Count(1_048_576));
+        h.kernel.nofile_hard = Some(Count(1_048_576));
+        h.kernel.file_max = Some(Count(1_100_000));
+        h.kernel.ip_local_port_range = Some([1024, 65535]);
+        h.kernel.tcp_mem = Some([786_432, 1_048_576, 26_777_216]);
+        h.kernel.tcp_max_tw_buckets = Some(Count(360_000));
+        h
+    }
+
+    fn ids(r: &CalcResult) -> Vec<&str> {
+        r.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn megacomet_figures() {
+        let r = evaluate(&Input::default(), &megacomet()).unwrap();
+        assert_eq!(r.quantity("nofile"), Some(1_000_064));
+        assert_eq!(r.quantity("file_max"), Some(1_000_064));
+        // 1024..=65535 is 64,512 ports; 1e6 / (4 · 64,512) -> 4 server ports.
+        assert_eq!(r.quantity("server_ports"), Some(4));
+        assert_eq!(r.quantity("client_ips"), Some(16));
+        assert_eq!(r.quantity("time_wait"), Some(240_000));
+        assert_eq!(r.quantity("idle_memory"), Some(4_096_000_000));
+        assert_eq!(ids(&r), ["connections.kernel.ports", "connections.kernel.fin_timeout"]);
+        let ok = Input { server_ports: Count(4), tcp_fin_timeout: None, ..Input::default() };
+        assert!(evaluate(&ok, &megacomet()).unwrap().findings.is_empty());
+    }
+
+    #[test]
+    fn each_limit_triggers() {
+        let mut h = megacomet();
+        h.kernel.nr_open = Some(Count(500_000));
+        h.kernel.nofile_soft = Some(Count(1024));
+        h.kernel.file_max = Some(Count(100_000));
+        h.kernel.tcp_max_tw_buckets = Some(Count(1000));
+        let input = Input {
+            server_ports: Count(4),
+            active_connections: Count(1_000_000),
+            tcp_tw_recycle: Some(0),
+            ..Input::default()
+        };
+        let r = evaluate(&input, &h).unwrap();
+        assert_eq!(
+            ids(&r),
+            [
+                "connections.kernel.nr_open",
+                "connections.kernel.nofile",
+                "connections.kernel.file_max",
+                "connections.kernel.tcp_mem",
+                "connections.kernel.tw_buckets",
+                "connections.kernel.fin_timeout",
+                "connections.kernel.tw_recycle",
+            ]
+        );
+        // 1e6 · 32 KiB / 4 KiB = 8,000,000 pages: above pressure, below max.
+        assert_eq!(r.quantity("buffer_pages"), Some(8_000_000));
+        assert_eq!(r.findings[3].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn zero_processes_is_a_typed_error() {
+        let e = evaluate(&Input { processes: Count(0), ..Input::default() }, &megacomet());
+        assert!(matches!(e, Err(CalcError::Invalid { field, .. }) if field == "processes"));
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_ok_or_typed(c in any::<u64>(), p in any::<u64>(), ips in any::<u64>(),
+                                 sp in any::<u64>(), churn in any::<u64>(), a in any::<u64>(),
+                                 b in any::<u64>(), lo in any::<u16>(), hi in any::<u16>()) {
+            let mut h = megacomet();
+            h.kernel.ip_local_port_range = Some([lo, hi]);
+            let input = Input { connections: Count(c), processes: Count(p), client_ips: Count(ips),
+                server_ports: Count(sp), churn: Rate::per_second(churn),
+                active_connections: Count(a), buffer_per_active: Bytes(b), ..Input::default() };
+            let _ = evaluate(&input, &h);
+        }
+
+        #[test]
+        fn grows_with_connections(c in 0u64..1 << 40, d in 0u64..1 << 20) {
+            let r = |c| evaluate(&Input { connections: Count(c), ..Input::default() },
+                                 &megacomet()).unwrap();
+            let (a, b) = (r(c), r(c + d));
+            for name in ["nofile", "file_max", "idle_memory", "server_ports"] {
+                prop_assert!(b.quantity(name) >= a.quantity(name));
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! GemStone/S (MagLev) shared page cache (result id `gemstone.page_cache`),
+//! and [`segment_vs_host`]: one System V shared memory segment against the
+//! host's RAM, kernel.shmmax and kernel.shmall, reused by other calculators.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Severity};
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::units::Bytes;
+
+pub const ID: &str = "gemstone.page_cache";
+
+pub const SOURCE: Source = Source {
+    document: "\"Maglev on AWS t1.micro\" (shared source 000)",
+    section: "From a Yak to a Solution; the maglev pcmon.log excerpt",
+};
+
+pub const FORMULA: &str = "segment = ceil(SHR_PAGE_CACHE_SIZE_KB / 16) · 16 KiB · (1 + 10%)";
+
+/// GemStone's page size: the cache is a whole number of 16 KiB pages.
+pub const PAGE: u64 = 16 * 1024;
+
+/// Overhead over the page frames, in percent. An assumption, not a figure
+/// from the source: the segment also holds the page-frame table, lock and
+/// process slots; 10% errs on the side of a segment that fits.
+pub const OVERHEAD_PERCENT: u64 = 10;
+
+/// Linux SHMMIN: shmget(2) rejects a smaller segment with EINVAL.
+pub const SHMMIN: u64 = 1;
+
+/// Share of RAM recommended for the cache segment, so the stone's and gems'
+/// private memory and the page cache of the OS still fit.
+pub const RECOMMENDED_RAM_PERCENT: u64 = 50;
+
+/// The `system.conf` setting, as written there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// SHR_PAGE_CACHE_SIZE_KB, in KiB (GemStone's KB are 1024 bytes).
+    /// Default 1000000, MagLev's shipped system.conf.
+    pub shr_page_cache_size_kb: u64,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input { shr_page_cache_size_kb: 1_000_000 }
+    }
+}
+
+/// The segment a stone asks shmget(2) for: the cache rounded up to whole
+/// 16 KiB pages, plus [`OVERHEAD_PERCENT`].
+pub fn segment_size(cache_kb: u64) -> Option<u64> {
+    let frames = cache_kb.checked_add(15)? / 16;
+    let cache = frames.checked_mul(PAGE)?;
+    cache.checked_add(cache.checked_mul(OVERHEAD_PERCENT)?.div_ceil(100))
+}
+
+/// Findings for one shared memory segment of `size` bytes on `host`; ids are
+/// `{prefix}.shmmax`, `{prefix}.shmmin`, `{prefix}.shmall` and `{prefix}.ram`.
+///
+/// shmget(2): EINVAL when the size is below SHMMIN or above SHMMAX, ENOSPC
+/// when it would exceed SHMALL pages system-wide. A segment larger than RAM
+/// (with no swap) cannot be backed: it fails, and MagLev's installer sizes
+/// shmmax from RAM, which is why the source's stone got EINVAL.
+pub fn segment_vs_host(prefix: &str, size: Bytes, host: &Host) -> Vec<Finding> {
+    let why = "shmget(2): EINVAL if size < SHMMIN or size > SHMMAX; ENOSPC if all segments \
+               would exceed SHMALL pages; source 000, pcmon.log excerpt";
+    let mut out = Vec::new();
+    let size_b = size.get();
+    if size_b < SHMMIN {
+        out.push(
+            Finding::new(
+                format!("{prefix}.shmmin"),
+                Severity::Error,
+                "the segment is smaller than SHMMIN: shmget fails with EINVAL",
+            )
+            .why(why),
+        );
+    }
+    if let Some(max) = host.kernel.shmmax {
+        if size_b > max.get() {
+            out.push(
+                Finding::new(
+                    format!("{prefix}.shmmax"),
+                    Severity::Error,
+                    format!(
+                        "the segment ({}) is larger than kernel.shmmax ({}): shmget fails with \
+                         EINVAL",
+                        size.both(),
+                        max.both()
+                    ),
+                )
+                .why(why)
+                .fix(format!("sysctl -w kernel.shmmax={size_b}")),
+            );
+        }
+    }
+    if let (Some(all), Some(all_b)) = (host.kernel.shmall, host.shmall_bytes()) {
+        if size_b > all_b.get() {
+            let pages = size_b.div_ceil(host.page_size.get().max(1));
+            out.push(
+                Finding::new(
+                    format!("{prefix}.shmall"),
+                    Severity::Error,
+                    format!(
+                        "the segment needs {pages} pages, more than kernel.shmall ({}): shmget \
+                         fails with ENOSPC",
+                        all.get()
+                    ),
+                )
+                .why(why)
+                .fix(format!("sysctl -w kernel.shmall={pages}")),
+            );
+        }
+    }
+    let ram = host.memory_total().get();
+    if size_b > ram {
+        out.push(
+            Finding::new(
+                format!("{prefix}.ram"),
+                Severity::Error,
+                format!(
+                    "the segment ({}) is larger than RAM and swap ({}): with kernel.shmmax sized \
+                     from RAM shmget fails with EINVAL, otherwise the host thrashes",
+                    size.both(),
+                    Bytes(ram).both()
+                ),
+            )
+            .why(why),
+        );
+    }
+    out
+}
+
+/// The shared page cache segment for `input` on `host`.
+///
+/// Source 000 ("Maglev on AWS t1.micro"): the default
+/// `SHR_PAGE_CACHE_SIZE_KB = 1000000` failed on a t1.micro (613 MiB) with
+/// `shmget() error = errno=22,EINVAL`; `307200` worked.
+pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
+    let field = "shr_page_cache_size_kb";
+    if input.shr_page_cache_size_kb == 0 {
+        return Err(CalcError::Invalid {
+            field: field.into(),
+            reason: "must be at least 1".into(),
+        });
+    }
+    let overflow = || CalcError::Overflow { field: field.into() };
+    let frames = input.shr_page_cache_size_kb.checked_add(15).ok_or_else(overflow)? / 16;
+    let cache = frames.checked_mul(PAGE).ok_or_else(overflow)?;
+    let segment = segment_size(input.shr_page_cache_size_kb).ok_or_else(overflow)?;
+    let mut findings = segment_vs_host(ID, Bytes(segment), host);
+    let recommended = recommended_kb(host);
+    // Too big for RAM: the fix is a smaller cache, not a kernel setting.
+    for f in findings.iter_mut().filter(|f| f.id.ends_with(".ram")) {
+        f.fix = Some(format!("SHR_PAGE_CACHE_SIZE_KB = {recommended};"));
+    }
+    findings.push(
+        Finding::new(
+            format!("{ID}.recommended"),
+            Severity::Info,
+            format!(
+                "a cache of {recommended} KB keeps the segment within kernel limits and \
+                 {RECOMMENDED_RAM_PERCENT}% of RAM"
+            ),
+        )
+        .fix(format!("SHR_PAGE_CACHE_SIZE_KB = {recommended};")),
+    );
+    Ok(CalcResult {
+        id: ID,
+        title: "GemStone shared page cache",
+        formula: FORMULA,
+        source: SOURCE,
+        quantities: vec![
+            Quantity {
+                name: "segment",
+                label: "Shared memory segment",
+                value: segment,
+                unit: Unit::Bytes,
+            },
+            Quantity {
+                name: "recommended_kb",
+                label: "Recommended SHR_PAGE_CACHE_SIZE_KB (KiB)",
+                value: recommended,
+                unit: Unit::Count,
+            },
+        ],
+        terms: vec![
+            Term {
+                symbol: "frames",
+                label: "16 KiB page frames",
+                value: frames,
+                unit: Unit::Count,
+            },
+            Term { symbol: "cache", label: "page frames, bytes", value: cache, unit: Unit::Bytes },
+            Term {
+                symbol: "overhead",
+                label: "assumed 10% overhead",
+                value: segment - cache,
+                unit: Unit::Bytes,
+            },
+        ],
+        findings,
+    })
+}
+
+/// Largest cache (whole MiB, in KiB) whose segment fits shmmax, shmall and
+/// [`RECOMMENDED_RAM_PERCENT`] of RAM.
+pub fn recommended_kb(host: &Host) -> u64 {
+    let mut limit = host.ram.get() / 100 * RECOMMENDED_RAM_PERCENT;
+    if let Some(m) = host.kernel.shmmax {
+        limit = limit.min(m.get());
+    }
+    if let Some(a) = host.shmall_bytes() {
+        limit = limit.min(a.get());
+    }
+    // segment = cache · 1.1, so cache = segment / 1.1.
+    let cache = limit / (100 + OVERHEAD_PERCENT) * 100;
+    cache / (1024 * 1024) * 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Count;
+    use proptest::prelude::*;
+
+    fn t1_micro() -> Host {
+        Host { ram: Bytes(613 * Bytes::MIB), swap: Bytes(0), ..Host::default() }
+    }
+
+    fn errors(r: &CalcResult) -> Vec<String> {
+        r.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.id.clone()).collect()
+    }
+
+    #[test]
+    fn maglev_default_fails_on_t1_micro_with_einval() {
+        let r = evaluate(&Input::default(), &t1_micro()).unwrap();
+        // 62,500 frames · 16 KiB = 1,024,000,000; +10% = 1,126,400,000.
+        assert_eq!(r.quantity("segment"), Some(1_126_400_000));
+        assert_eq!(errors(&r), ["gemstone.page_cache.ram"]);
+        let f = &r.findings[0];
+        assert!(f.message.contains("EINVAL"), "{}", f.message);
+        assert_eq!(f.fix.as_deref(), Some("SHR_PAGE_CACHE_SIZE_KB = 284672;"));
+    }
+
+    #[test]
+    fn the_posts_307200_passes() {
+        let r = evaluate(&Input { shr_page_cache_size_kb: 307_200 }, &t1_micro()).unwrap();
+        assert_eq!(r.quantity("segment"), Some(346_030_080));
+        assert!(errors(&r).is_empty());
+    }
+
+    #[test]
+    fn shmmax_shmall_and_recommendation() {
+        let mut host = t1_micro();
+        host.kernel.shmmax = Some(Bytes(300_000_000));
+        host.kernel.shmall = Some(Count(50_000));
+        let r = evaluate(&Input { shr_page_cache_size_kb: 307_200 }, &host).unwrap();
+        assert_eq!(errors(&r), ["gemstone.page_cache.shmmax", "gemstone.page_cache.shmall"]);
+        assert!(r.findings[0].message.contains("EINVAL"));
+        assert_eq!(r.findings[0].fix.as_deref(), Some("sysctl -w kernel.shmmax=346030080"));
+        assert!(r.findings[1].message.contains("ENOSPC"));
+        // 346,030,080 / 4096 = 84,480 pages.
+        assert_eq!(r.findings[1].fix.as_deref(), Some("sysctl -w kernel.shmall=84480"));
+        // shmall 50,000 · 4096 = 204.8 MB is the tightest limit.
+        let rec = r.quantity("recommended_kb").unwrap();
+        let seg = segment_size(rec).unwrap();
+        assert!(seg <= 204_800_000 && segment_size(rec + 1024).unwrap() > 204_800_000);
+    }
+
+    #[test]
+    fn segment_vs_host_is_reusable_and_checks_shmmin() {
+        let f = segment_vs_host("aerospike.shm", Bytes(0), &t1_micro());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].id, "aerospike.shm.shmmin");
+        assert!(segment_vs_host("x", Bytes(531_576), &t1_micro()).is_empty());
+    }
+
+    #[test]
+    fn zero_and_overflow_are_typed_errors() {
+        assert!(matches!(
+            evaluate(&Input { shr_page_cache_size_kb: 0 }, &t1_micro()),
+            Err(CalcError::Invalid { .. })
+        ));
+        assert_eq!(
+            evaluate(&Input { shr_page_cache_size_kb: u64::MAX }, &t1_micro()),
+            Err(CalcError::Overflow { field: "shr_page_cache_size_kb".into() })
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_is_ok_or_typed(kb in any::<u64>(), ram in any::<u64>(), max in any::<u64>(),
+                                    all in any::<u64>()) {
+            let mut host = t1_micro();
+            host.ram = Bytes(ram);
+            host.kernel.shmmax = Some(Bytes(max));
+            host.kernel.shmall = Some(Count(all));
+            let _ = evaluate(&Input { shr_page_cache_size_kb: kb }, &host);
+            let _ = recommended_kb(&host);
+        }
+
+        #[test]
+        fn segment_never_shrinks(kb in 0u64..1 << 50, more in 0u64..1 << 20) {
+            prop_assert!(segment_size(kb + more).unwrap() >= segment_size(kb).unwrap());
+        }
+    }
+}

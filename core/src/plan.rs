@@ -1,0 +1,385 @@
+//! The plan file: a host profile and one section per calculator, and its
+//! evaluation into a [`Report`]. Sections are named by result id, so
+//! `[amps.memory]` in TOML is `{"amps": {"memory": {..}}}` in JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Severity;
+use crate::host::Host;
+use crate::report::{CalcError, CalcResult};
+use crate::{aerospike, amps, connections, gemstone, vps};
+
+/// One deployment: the host and the systems it runs. Absent sections are
+/// not evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Plan {
+    pub host: Host,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amps: Option<AmpsSections>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gemstone: Option<GemstoneSections>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aerospike: Option<AerospikeSections>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections: Option<ConnectionsSections>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vps: Option<VpsSections>,
+}
+
+/// `[amps.*]` sections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmpsSections {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<amps::memory::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow_clients: Option<amps::slow_clients::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<amps::limits::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sow_storage: Option<amps::sow_storage::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slab: Option<amps::slab::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub txlog: Option<amps::txlog::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logs: Option<amps::logs::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<amps::network::Input>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<amps::cpu::Input>,
+}
+
+/// `[gemstone.*]` sections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GemstoneSections {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_cache: Option<gemstone::Input>,
+}
+
+/// `[aerospike.*]` sections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AerospikeSections {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shm: Option<aerospike::Input>,
+}
+
+/// `[connections.*]` sections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionsSections {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<connections::Input>,
+}
+
+/// `[vps.*]` sections.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VpsSections {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<vps::Input>,
+}
+
+/// Why a plan file could not be read; the message names the field and,
+/// for TOML, the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("TOML: {0}")]
+    Toml(String),
+    #[error("JSON: {0}")]
+    Json(String),
+    #[error("TOML output: {0}")]
+    Write(String),
+}
+
+impl Plan {
+    pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
+        toml::from_str(text).map_err(|e| PlanError::Toml(e.to_string()))
+    }
+
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        serde_json::from_str(text).map_err(|e| PlanError::Json(e.to_string()))
+    }
+
+    /// JSON when the text starts with `{`, TOML otherwise.
+    pub fn parse(text: &str) -> Result<Plan, PlanError> {
+        if text.trim_start().starts_with('{') {
+            Plan::from_json(text)
+        } else {
+            Plan::from_toml(text)
+        }
+    }
+
+    pub fn to_toml(&self) -> Result<String, PlanError> {
+        toml::to_string(self).map_err(|e| PlanError::Write(e.to_string()))
+    }
+}
+
+/// One section's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Result(CalcResult),
+    Error(SectionError),
+}
+
+/// A [`CalcError`] in serializable form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionError {
+    /// The section's result id, e.g. `amps.memory`.
+    pub id: &'static str,
+    /// The input field at fault.
+    pub field: String,
+    pub message: String,
+}
+
+impl SectionError {
+    fn new(id: &'static str, e: &CalcError) -> Self {
+        let field = match e {
+            CalcError::Unit { field, .. }
+            | CalcError::Overflow { field }
+            | CalcError::Invalid { field, .. } => field.clone(),
+        };
+        SectionError { id, field, message: e.to_string() }
+    }
+}
+
+/// Every present section's outcome, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Report {
+    /// Any section that failed, or any finding of severity error.
+    pub fn has_errors(&self) -> bool {
+        self.outcomes.iter().any(|o| match o {
+            Outcome::Error(_) => true,
+            Outcome::Result(r) => r.findings.iter().any(|f| f.severity == Severity::Error),
+        })
+    }
+
+    pub fn results(&self) -> impl Iterator<Item = &CalcResult> {
+        self.outcomes.iter().filter_map(|o| match o {
+            Outcome::Result(r) => Some(r),
+            Outcome::Error(_) => None,
+        })
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &SectionError> {
+        self.outcomes.iter().filter_map(|o| match o {
+            Outcome::Error(e) => Some(e),
+            Outcome::Result(_) => None,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&CalcResult> {
+        self.results().find(|r| r.id == id)
+    }
+
+    fn push(&mut self, id: &'static str, r: Result<CalcResult, CalcError>) {
+        self.outcomes.push(match r {
+            Ok(r) => Outcome::Result(r),
+            Err(e) => Outcome::Error(SectionError::new(id, &e)),
+        });
+    }
+}
+
+/// Evaluates every present section against the plan's host.
+pub fn evaluate(plan: &Plan) -> Report {
+    let host = &plan.host;
+    let mut report = Report::default();
+    if let Some(a) = &plan.amps {
+        if let Some(i) = &a.memory {
+            report.push(amps::memory::ID, amps::memory::evaluate(i, host));
+        }
+        if let Some(i) = &a.limits {
+            report.push(amps::limits::ID, amps::limits::evaluate(i, host));
+        }
+        if let Some(i) = &a.slow_clients {
+            report.push(amps::slow_clients::ID, amps::slow_clients::evaluate(i, host));
+        }
+        if let Some(i) = &a.sow_storage {
+            report.push(amps::sow_storage::ID, amps::sow_storage::evaluate(i, host));
+        }
+        if let Some(i) = &a.slab {
+            report.push(amps::slab::ID, amps::slab::evaluate(i, host));
+        }
+        if let Some(i) = &a.txlog {
+            report.push(amps::txlog::ID, amps::txlog::evaluate(i, host));
+        }
+        if let Some(i) = &a.logs {
+            report.push(amps::logs::ID, amps::logs::evaluate(i, host));
+        }
+        if let Some(i) = &a.network {
+            report.push(amps::network::ID, amps::network::evaluate(i, host));
+        }
+        if let Some(i) = &a.cpu {
+            report.push(amps::cpu::ID, amps::cpu::evaluate(i, host));
+        }
+    }
+    if let Some(i) = plan.gemstone.as_ref().and_then(|s| s.page_cache.as_ref()) {
+        report.push(gemstone::ID, gemstone::evaluate(i, host));
+    }
+    if let Some(i) = plan.aerospike.as_ref().and_then(|s| s.shm.as_ref()) {
+        report.push(aerospike::ID, aerospike::evaluate(i, host));
+    }
+    if let Some(i) = plan.connections.as_ref().and_then(|s| s.kernel.as_ref()) {
+        report.push(connections::ID, connections::evaluate(i, host));
+    }
+    if let Some(i) = plan.vps.as_ref().and_then(|s| s.memory.as_ref()) {
+        report.push(vps::ID, vps::evaluate(i, host));
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const AMPS: &str = r#"
+[host]
+ram = "64 GiB"
+
+[amps.memory]
+sow_message_size = "1 KiB"
+sow_messages = 20000000
+clients = 200
+message_memory_limit = "10 GB"
+journal_size = "1 GB"
+queue_messages = 1000000
+"#;
+
+    #[test]
+    fn example_25_2_through_a_plan() {
+        let plan = Plan::parse(AMPS).unwrap();
+        let report = evaluate(&plan);
+        let r = report.get("amps.memory").unwrap();
+        assert_eq!(r.quantity("estimate"), Some(54_156_819_200));
+        assert_eq!(r.quantity("recommended"), Some(108_313_638_400));
+        // 64 GiB holds the estimate but not 200% of it.
+        assert!(!report.has_errors());
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn round_trips_through_toml_and_json() {
+        let plan = Plan::parse(AMPS).unwrap();
+        let toml = plan.to_toml().unwrap();
+        assert_eq!(Plan::from_toml(&toml).unwrap(), plan);
+        let json = serde_json::to_string(&plan).unwrap();
+        assert_eq!(Plan::parse(&json).unwrap(), plan);
+    }
+
+    #[test]
+    fn every_amps_section_round_trips_and_evaluates_in_order() {
+        let text = r#"
+[amps.memory]
+[amps.limits]
+[amps.slow_clients]
+[amps.sow_storage]
+[amps.slab]
+[amps.txlog]
+[amps.logs]
+[amps.network]
+match_ratio = "2%"
+query_rate = "5/min"
+[amps.cpu]
+"#;
+        let plan = Plan::parse(text).unwrap();
+        let back = Plan::from_toml(&plan.to_toml().unwrap()).unwrap();
+        assert_eq!(back, plan);
+        let json = serde_json::to_string(&plan).unwrap();
+        assert_eq!(Plan::parse(&json).unwrap(), plan);
+        let report = evaluate(&plan);
+        let ids: Vec<&str> = report.results().map(|r| r.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "amps.memory",
+                "amps.limits",
+                "amps.slow_clients",
+                "amps.sow_storage",
+                "amps.slab",
+                "amps.txlog",
+                "amps.logs",
+                "amps.network",
+                "amps.cpu"
+            ]
+        );
+        assert!(!report.has_errors());
+    }
+
+    #[test]
+    fn errors_name_the_field_and_line() {
+        let e = Plan::from_toml("[amps.memory]\nclinets = 3\n").unwrap_err().to_string();
+        assert!(e.contains("clinets") && e.contains("line 2"), "{e}");
+        let e = Plan::from_toml("[amps.memory]\nclients = \"lots\"\n").unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn one_bad_section_does_not_hide_the_rest() {
+        let text = format!("{AMPS}headroom_percent = 50\n");
+        let report = evaluate(&Plan::parse(&text).unwrap());
+        let e: Vec<_> = report.errors().collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "headroom_percent");
+        assert!(report.has_errors());
+    }
+
+    #[test]
+    fn absent_sections_are_not_evaluated() {
+        assert!(evaluate(&Plan::parse("[host]\n").unwrap()).outcomes.is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn any_toml_text_gives_a_plan_or_a_typed_error(s in "\\PC{0,200}") {
+            let _ = Plan::parse(&s);
+        }
+
+        #[test]
+        fn any_plan_that_deserializes_evaluates(
+            clients in any::<u64>(), size in any::<u64>(), count in any::<u64>(), pct in any::<u64>()
+        ) {
+            let text = format!(
+                "[amps.memory]\nclients = {}\nsow_message_size = {}\nsow_messages = {}\n\
+                 headroom_percent = {}\n",
+                clients >> 1, size >> 1, count >> 1, pct >> 1
+            );
+            if let Ok(plan) = Plan::parse(&text) {
+                prop_assert_eq!(evaluate(&plan).outcomes.len(), 1);
+            }
+        }
+
+        #[test]
+        fn memory_never_decreases_when_a_count_or_size_grows(
+            c in 0u64..1 << 40, s in 0u64..1 << 30, m in 0u64..1 << 30, extra in 0u64..1 << 20
+        ) {
+            let base = amps::memory::Input {
+                clients: crate::units::Count(c),
+                sow_message_size: crate::units::Bytes(s),
+                sow_messages: crate::units::Count(m),
+                ..Default::default()
+            };
+            let host = Host::default();
+            let grown = [
+                amps::memory::Input { clients: crate::units::Count(c + extra), ..base },
+                amps::memory::Input { sow_message_size: crate::units::Bytes(s + extra), ..base },
+                amps::memory::Input { sow_messages: crate::units::Count(m + extra), ..base },
+            ];
+            let a = amps::memory::evaluate(&base, &host).unwrap();
+            for g in grown {
+                let b = amps::memory::evaluate(&g, &host).unwrap();
+                prop_assert!(b.quantity("estimate") >= a.quantity("estimate"));
+                prop_assert!(b.quantity("recommended") >= a.quantity("recommended"));
+            }
+        }
+    }
+}

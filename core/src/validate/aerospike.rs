@@ -1,0 +1,224 @@
+//! Aerospike C client shared memory: the client's settings as a small config
+//! (`shm_key = 0xA7000000`, one `[cluster NAME]` section per cluster), and
+//! `ipcs -m` output. Source: Aerospike C client docs, "Shared Memory".
+
+use std::collections::HashMap;
+
+use crate::aerospike;
+use crate::finding::{Finding, Location};
+use crate::host::Host;
+
+use super::{at, numbered, rules, Needs, Parsed, Setting};
+
+/// The docs' default shm_key.
+pub const DEFAULT_SHM_KEY: u64 = 0xA700_0000;
+const KEYS: &[&str] =
+    &["use_shm", "shm_key", "shm_max_nodes", "shm_max_namespaces", "shm_takeover_threshold_sec"];
+
+/// One cluster's client settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: String,
+    pub shm_key: u64,
+    pub max_nodes: u64,
+    pub max_namespaces: u64,
+    pub location: Location,
+}
+
+impl Cluster {
+    /// The segment this client creates: the plan's figure when it has one,
+    /// else [`aerospike::segment_size`] for the layout the key implies.
+    pub fn segment(&self, needs: &Needs) -> Option<u64> {
+        needs.aerospike_segment.map(|b| b.get()).or_else(|| {
+            aerospike::segment_size(
+                aerospike::layout_for_key(self.shm_key),
+                self.max_nodes,
+                self.max_namespaces,
+            )
+        })
+    }
+}
+
+/// One row of `ipcs -m`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub key: u64,
+    pub bytes: u64,
+    pub location: Location,
+}
+
+fn number(v: &str) -> Option<u64> {
+    let v = v.trim().trim_end_matches(';');
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => v.parse().ok(),
+    }
+}
+
+pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Needs) -> Parsed {
+    let mut p = Parsed::default();
+    let mut current: Option<Cluster> = None;
+    let new_cluster = |cname: String, line: u32| Cluster {
+        name: cname,
+        shm_key: DEFAULT_SHM_KEY,
+        max_nodes: 16,
+        max_namespaces: 8,
+        location: at(name, line),
+    };
+    for (n, raw) in numbered(text) {
+        let line = raw.split(['#', ';']).next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(h) = line.strip_prefix('[') {
+            let cname = h.trim_end_matches(']').trim().trim_start_matches("cluster").trim();
+            p.aerospike.extend(current.take());
+            current = Some(new_cluster(cname.to_string(), n));
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            p.findings.push(
+                rules::AEROSPIKE_SYNTAX
+                    .finding(format!("`{line}` is not `setting = value`"))
+                    .at(at(name, n)),
+            );
+            continue;
+        };
+        let key = key.trim().trim_start_matches("config.").to_string();
+        let value = value.trim().trim_end_matches(';').to_string();
+        if !KEYS.contains(&key.as_str()) {
+            p.findings.push(
+                rules::AEROSPIKE_UNKNOWN
+                    .finding(format!("`{key}` is not a shared-memory setting"))
+                    .at(at(name, n)),
+            );
+            continue;
+        }
+        let c = current.get_or_insert_with(|| new_cluster("default".to_string(), n));
+        if key != "use_shm" {
+            let Some(v) = number(&value) else {
+                p.findings.push(
+                    rules::AEROSPIKE_SYNTAX
+                        .finding(format!("{key} = {value}: not a number (hex with 0x)"))
+                        .at(at(name, n)),
+                );
+                continue;
+            };
+            match key.as_str() {
+                "shm_key" => c.shm_key = v,
+                "shm_max_nodes" => c.max_nodes = v,
+                "shm_max_namespaces" => c.max_namespaces = v,
+                _ => {}
+            }
+        }
+        p.settings.push(Setting { key, value, location: at(name, n) });
+    }
+    p.aerospike.extend(current);
+    let mut first_with_key: HashMap<u64, &Cluster> = HashMap::new();
+    for c in &p.aerospike {
+        let other = *first_with_key.entry(c.shm_key).or_insert(c);
+        if !std::ptr::eq(other, c) {
+            p.findings.push(
+                rules::AEROSPIKE_SHARED_KEY
+                    .finding(format!("clusters {} and {} share shm_key {:#X}: one segment holds one cluster's state", other.name, c.name, c.shm_key))
+                    .fix(format!("shm_key = {:#X}", c.shm_key.saturating_add(1)))
+                    .at(c.location.clone()),
+            );
+        }
+        let cushion = |real: Option<u64>, max: u64, what: &str, key: &str| {
+            real.filter(|&r| r >= max).map(|r| {
+                rules::AEROSPIKE_CUSHION
+                    .finding(format!("{key} = {max} leaves no room above the {r} {what}: adding one means restarting every client"))
+                    .fix(format!("{key} = {}", r.saturating_mul(2).max(r.saturating_add(4))))
+                    .at(c.location.clone())
+            })
+        };
+        p.findings.extend(cushion(
+            needs.aerospike_nodes,
+            c.max_nodes,
+            "server nodes",
+            "shm_max_nodes",
+        ));
+        p.findings.extend(cushion(
+            needs.aerospike_namespaces,
+            c.max_namespaces,
+            "namespaces",
+            "shm_max_namespaces",
+        ));
+        let shmmax = host.and_then(|h| h.kernel.shmmax).map(|b| b.get());
+        if let (Some(seg), Some(max)) = (c.segment(needs), shmmax) {
+            if seg > max {
+                p.findings.push(
+                    rules::AEROSPIKE_SHMMAX
+                        .finding(format!("the client's segment is {seg} B, above kernel.shmmax = {max} B: shmget fails (EINVAL)"))
+                        .fix(format!("kernel.shmmax = {seg}"))
+                        .at(c.location.clone()),
+                );
+            }
+        }
+    }
+    p
+}
+
+/// `ipcs -m`: `key shmid owner perms bytes nattch status` rows.
+pub(crate) fn parse_ipcs(name: &str, text: &str) -> Parsed {
+    let mut p = Parsed::default();
+    for (n, line) in numbered(text) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let Some(key) =
+            f.first().and_then(|k| k.strip_prefix("0x").or_else(|| k.strip_prefix("0X")))
+        else {
+            continue;
+        };
+        let (Ok(key), Some(bytes)) =
+            (u64::from_str_radix(key, 16), f.get(4).and_then(|b| b.parse().ok()))
+        else {
+            p.findings.push(
+                rules::AEROSPIKE_SYNTAX
+                    .finding(format!("`{}`: not an `ipcs -m` row", line.trim()))
+                    .at(at(name, n)),
+            );
+            continue;
+        };
+        p.segments.push(Segment { key, bytes, location: at(name, n) });
+        p.settings.push(Setting {
+            key: format!("{key:#x}"),
+            value: format!("{bytes}"),
+            location: at(name, n),
+        });
+    }
+    p
+}
+
+/// An existing segment under a cluster's key with another size: shmget fails
+/// until it is removed or the key changes.
+pub(crate) fn check_segments(
+    clusters: &[Cluster],
+    segments: &[Segment],
+    needs: &Needs,
+) -> Vec<Finding> {
+    // Without a config, the plan's figure under the docs' default key.
+    let expected: HashMap<u64, u64> = if clusters.is_empty() {
+        needs.aerospike_segment.map(|b| (DEFAULT_SHM_KEY, b.get())).into_iter().collect()
+    } else {
+        clusters.iter().filter_map(|c| Some((c.shm_key, c.segment(needs)?))).collect()
+    };
+    segments
+        .iter()
+        .filter_map(|s| Some((s, *expected.get(&s.key)?)))
+        .filter(|(s, expected)| s.bytes != *expected)
+        .map(|(s, expected)| {
+            rules::AEROSPIKE_SIZE_MISMATCH
+                .finding(format!(
+                    "segment {:#X} is {} B but the client's settings need {expected} B: shmget fails until the old segment is removed or the key changes",
+                    s.key, s.bytes
+                ))
+                .fix(format!(
+                    "one-shot: stop every client, then ipcrm -M {:#X}; rolling: shm_key = {:#X}",
+                    s.key,
+                    s.key.saturating_add(1)
+                ))
+                .at(s.location.clone())
+        })
+        .collect()
+}

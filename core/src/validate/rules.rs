@@ -1,0 +1,309 @@
+//! Every validator rule, defined once: id, severity, source and the shape of
+//! its fix. Validators build findings only through [`Rule::finding`], and
+//! `docs/rules.md` is tested against [`RULES`], so an id cannot drift.
+
+use crate::finding::{Finding, Severity};
+
+/// One rule a validator can report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Where the rule comes from: document and section.
+    pub source: &'static str,
+    /// What to write instead, in general; each finding carries the exact line.
+    pub fix: &'static str,
+}
+
+impl Rule {
+    /// A finding of this rule with its general fix; callers replace the fix
+    /// with the exact line where they know it, and add the location.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self.id, self.severity, message).why(self.source).fix(self.fix)
+    }
+}
+
+const AMPS: &str = "AMPS User Guide, ch. 25 \"Operation and Deployment\"";
+const MEGACOMET: &str = "MegaComet: 523k connections on one EC2 host, Tuning";
+const MAGLEV: &str = "\"Maglev on AWS t1.micro\" (2014)";
+const AEROSPIKE: &str = "Aerospike C client docs, \"Shared Memory\"";
+const VPS: &str = "\"Squeezing a lightweight server\" (2014)";
+
+macro_rules! rules {
+    ($($name:ident = $id:literal, $sev:ident, $source:expr, $fix:literal;)*) => {
+        $(pub const $name: Rule = Rule {
+            id: $id,
+            severity: Severity::$sev,
+            source: $source,
+            fix: $fix,
+        };)*
+        /// Every rule, in the order docs/rules.md lists them.
+        pub const RULES: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    // sysctl
+    SYSCTL_SYNTAX = "sysctl.syntax", Error,
+        "sysctl.conf(5): lines are `key = value`; `sysctl -p` stops at a bad line",
+        "write `key = value`, one setting a line";
+    SYSCTL_OVERRIDE = "sysctl.override", Info,
+        "sysctl.d(5): files are applied in lexical order and later lines win",
+        "keep one line per key, in the file that is read last";
+    SYSCTL_TW_RECYCLE = "sysctl.tcp_tw_recycle.removed", Error,
+        "Linux 4.12 removed net.ipv4.tcp_tw_recycle; `sysctl -p` fails on an unknown key",
+        "delete the net.ipv4.tcp_tw_recycle line";
+    SYSCTL_FIN_TIMEOUT = "sysctl.tcp_fin_timeout.time_wait", Warning,
+        "ip-sysctl.txt: tcp_fin_timeout is the FIN_WAIT_2 time; TIME_WAIT is fixed at 60 s (MegaComet's tuning assumes otherwise)",
+        "size net.ipv4.tcp_max_tw_buckets for the churn instead";
+    SYSCTL_SHMALL_BELOW_SHMMAX = "sysctl.shmall.below_shmmax", Warning,
+        "proc(5): kernel.shmall is in pages; shmall x page size below shmmax caps segments silently (shmget ENOSPC)",
+        "kernel.shmall = ceil(shmmax / page size) or more";
+    SYSCTL_PAGES_UNIT = "sysctl.pages_unit", Warning,
+        "proc(5), tcp(7): kernel.shmall and net.ipv4.tcp_mem are in pages, not bytes",
+        "divide the byte figure by the page size (4096 on x86-64)";
+    SYSCTL_TCP_MEM_ORDER = "sysctl.tcp_mem.order", Error,
+        "tcp(7): tcp_mem is three values, min <= pressure <= max, in pages",
+        "net.ipv4.tcp_mem = MIN PRESSURE MAX, ascending";
+    SYSCTL_AMPS_AIO = "sysctl.amps.aio_max_nr", Error,
+        AMPS,
+        "fs.aio-max-nr = 1048576";
+    SYSCTL_AMPS_AIO_ADVICE = "sysctl.amps.aio_max_nr.recommended", Info,
+        AMPS,
+        "fs.aio-max-nr = 1048576";
+    SYSCTL_AMPS_FILE_MAX = "sysctl.amps.file_max", Error,
+        AMPS,
+        "fs.file-max = 6815744";
+    SYSCTL_AMPS_FILE_MAX_ADVICE = "sysctl.amps.file_max.recommended", Info,
+        AMPS,
+        "fs.file-max = 6815744";
+    SYSCTL_AMPS_MAP_COUNT = "sysctl.amps.max_map_count", Error,
+        AMPS,
+        "vm.max_map_count = 500000";
+    SYSCTL_AMPS_MAP_COUNT_ADVICE = "sysctl.amps.max_map_count.recommended", Info,
+        AMPS,
+        "vm.max_map_count = 500000";
+    SYSCTL_CONN_FILE_MAX = "sysctl.connections.file_max", Error,
+        MEGACOMET,
+        "fs.file-max above the connections target plus the host's other files";
+    SYSCTL_CONN_PORTS = "sysctl.connections.port_range", Info,
+        MEGACOMET,
+        "net.ipv4.ip_local_port_range = 1024 65535, and more client source addresses";
+    SYSCTL_CONN_TW_BUCKETS = "sysctl.connections.tw_buckets", Warning,
+        "ip-sysctl.txt: tcp_max_tw_buckets; above it the kernel destroys TIME_WAIT sockets and logs \"time wait bucket table overflow\"",
+        "net.ipv4.tcp_max_tw_buckets at least closes per second x 60";
+    SYSCTL_CONN_TCP_MEM = "sysctl.connections.tcp_mem", Warning,
+        MEGACOMET,
+        "raise net.ipv4.tcp_mem (pages) to hold the connections' buffers";
+    SYSCTL_TCP_MEM_RAM = "sysctl.tcp_mem.above_ram", Warning,
+        MEGACOMET,
+        "net.ipv4.tcp_mem max (pages x page size) below RAM";
+    // limits.conf and /proc/PID/limits
+    LIMITS_SYNTAX = "limits.syntax", Error,
+        "limits.conf(5): `<domain> <type> <item> <value>`; pam_limits ignores a bad line",
+        "write `* soft nofile 65536`";
+    LIMITS_UNKNOWN_ITEM = "limits.unknown_item", Warning,
+        "limits.conf(5): the item list",
+        "use an item from limits.conf(5): nofile, core, nproc, memlock, ...";
+    LIMITS_SOFT_ABOVE_HARD = "limits.soft_above_hard", Error,
+        "setrlimit(2): the soft limit cannot exceed the hard limit (EINVAL)",
+        "raise the hard limit to at least the soft one";
+    LIMITS_NOFILE_NR_OPEN = "limits.nofile.above_nr_open", Error,
+        "setrlimit(2), proc(5) fs.nr_open: a nofile hard limit above fs.nr_open fails and logins fail",
+        "fs.nr_open at least the nofile hard limit (in a sysctl.d drop-in)";
+    LIMITS_NOFILE_NEED = "limits.nofile.below_need", Error,
+        AMPS,
+        "nofile soft and hard at least what the plan needs";
+    LIMITS_CORE_LARGE = "limits.core.large_process", Warning,
+        AMPS,
+        "`<user> - core 0` (AMPS writes minidumps instead)";
+    LIMITS_PAM_ONLY = "limits.pam_only", Info,
+        "limits.conf(5), systemd.exec(5): limits.conf applies to PAM login sessions only",
+        "LimitNOFILE= and LimitCORE= in the service's systemd unit";
+    // systemd units
+    SYSTEMD_SYNTAX = "systemd.syntax", Error,
+        "systemd.syntax(7): `[Section]` headers and `Key=value` lines",
+        "write `Key=value` inside a section";
+    SYSTEMD_WRONG_SECTION = "systemd.limit.wrong_section", Warning,
+        "systemd.exec(5): Limit*= belong in [Service]",
+        "move the line under [Service]";
+    SYSTEMD_NOFILE_NEED = "systemd.nofile.below_need", Error,
+        AMPS,
+        "LimitNOFILE= at least what the plan needs";
+    SYSTEMD_NOFILE_MISSING = "systemd.nofile.missing", Warning,
+        "systemd.exec(5): without LimitNOFILE= a service gets 1024 soft",
+        "LimitNOFILE= in a drop-in";
+    SYSTEMD_CORE = "systemd.core.large_process", Warning,
+        AMPS,
+        "LimitCORE=0";
+    SYSTEMD_SOFT_ABOVE_HARD = "systemd.soft_above_hard", Error,
+        "systemd.exec(5): LimitNOFILE=soft:hard, soft <= hard",
+        "LimitNOFILE=SOFT:HARD with SOFT <= HARD";
+    SYSTEMD_BAD_VALUE = "systemd.bad_value", Error,
+        "systemd.exec(5): a number, a size, or infinity",
+        "LimitNOFILE=65536";
+    // GemStone system.conf and logs
+    GEMSTONE_SYNTAX = "gemstone.syntax", Error,
+        "GemStone/S System Administration Guide, configuration file syntax: `NAME = value;`",
+        "end each setting with `;`";
+    GEMSTONE_CACHE_RAM = "gemstone.page_cache.ram", Error,
+        MAGLEV,
+        "SHR_PAGE_CACHE_SIZE_KB below RAM, e.g. half of it";
+    GEMSTONE_CACHE_SHMMAX = "gemstone.page_cache.shmmax", Error,
+        MAGLEV,
+        "lower SHR_PAGE_CACHE_SIZE_KB or raise kernel.shmmax";
+    GEMSTONE_CACHE_SHMMIN = "gemstone.page_cache.shmmin", Error,
+        "shmget(2): EINVAL below SHMMIN",
+        "SHR_PAGE_CACHE_SIZE_KB of at least 1";
+    GEMSTONE_CACHE_SHMALL = "gemstone.page_cache.shmall", Error,
+        MAGLEV,
+        "lower SHR_PAGE_CACHE_SIZE_KB or raise kernel.shmall (pages)";
+    GEMSTONE_LOG_EINVAL = "gemstone.log.shmget_einval", Error,
+        MAGLEV,
+        "SHR_PAGE_CACHE_SIZE_KB below kernel.shmmax and RAM (307200 on a t1.micro)";
+    GEMSTONE_LOG_ENOSPC = "gemstone.log.shmget_enospc", Error,
+        "shmget(2): ENOSPC, all shared memory (kernel.shmall) or ids (shmmni) taken",
+        "raise kernel.shmall or lower SHR_PAGE_CACHE_SIZE_KB";
+    GEMSTONE_LOG_ENOMEM = "gemstone.log.shmget_enomem", Error,
+        "shmget(2): ENOMEM, no memory for the segment",
+        "lower SHR_PAGE_CACHE_SIZE_KB or free memory";
+    GEMSTONE_LOG_EACCES = "gemstone.log.shmget_eacces", Error,
+        "shmget(2): EACCES, the segment exists and belongs to another user",
+        "start the stone as the cache's owner, or `ipcrm -M KEY` the stale segment";
+    GEMSTONE_LOG_EEXIST = "gemstone.log.shmget_eexist", Error,
+        "shmget(2): EEXIST, a segment with this key exists (a stale cache)",
+        "stop every GemStone process, then `ipcrm -M KEY`";
+    GEMSTONE_LOG_NONE = "gemstone.log.no_shmget_error", Info,
+        MAGLEV,
+        "look in the `*pcmon.log` next to the stone log";
+    // my.cnf
+    MYCNF_SYNTAX = "mycnf.syntax", Error,
+        "MySQL Reference Manual, Using Option Files: `[group]`, `opt`, `opt = value`",
+        "write `option = value` under a `[group]`";
+    MYCNF_INCLUDE = "mycnf.include_not_followed", Info,
+        "MySQL Reference Manual, Using Option Files: !include and !includedir",
+        "check the included files too (paste them after this one)";
+    MYCNF_OUTSIDE_SERVER = "mycnf.outside_server_group", Warning,
+        VPS,
+        "put server options under [mysqld] (or [server], [mariadb])";
+    MYCNF_BAD_SIZE = "mycnf.bad_size", Error,
+        "MySQL Reference Manual, Using Options: sizes take K, M or G",
+        "write a number with an optional K, M or G suffix";
+    MYCNF_REMOVED = "mycnf.removed_variable", Error,
+        "MySQL 8.0 Release Notes: the query cache was removed in 8.0.3; mysqld refuses unknown variables",
+        "delete the line (or prefix it with `loose-`)";
+    MYCNF_SKIP_INNODB = "mycnf.skip_innodb", Error,
+        VPS,
+        "delete `skip-innodb`/`innodb=OFF`: InnoDB is mandatory since MySQL 5.7";
+    MYCNF_PEAK_RAM = "mycnf.peak_memory", Error,
+        VPS,
+        "lower max_connections or the per-thread buffers";
+    MYCNF_PEAK_HIGH = "mycnf.peak_memory.high", Warning,
+        VPS,
+        "keep MySQL's peak below 85% of RAM on a host without swap";
+    // Aerospike client shared memory
+    AEROSPIKE_SYNTAX = "aerospike.syntax", Error,
+        AEROSPIKE,
+        "write `shm_key = 0xA7000000`, one setting a line";
+    AEROSPIKE_UNKNOWN = "aerospike.unknown_setting", Warning,
+        AEROSPIKE,
+        "use use_shm, shm_key, shm_max_nodes, shm_max_namespaces, shm_takeover_threshold_sec";
+    AEROSPIKE_CUSHION = "aerospike.shm.cushion", Warning,
+        AEROSPIKE,
+        "shm_max_nodes / shm_max_namespaces above the real counts";
+    AEROSPIKE_SHARED_KEY = "aerospike.shm.shared_key", Error,
+        AEROSPIKE,
+        "a different shm_key for each cluster";
+    AEROSPIKE_SHMMAX = "aerospike.shm.shmmax", Error,
+        AEROSPIKE,
+        "raise kernel.shmmax or lower the maxima";
+    AEROSPIKE_SIZE_MISMATCH = "aerospike.shm.size_mismatch", Error,
+        AEROSPIKE,
+        "stop every client and `ipcrm -M KEY`, or set a new shm_key";
+    // AMPS configuration XML
+    AMPS_XML_SYNTAX = "amps_xml.syntax", Error,
+        "XML 1.0: an AMPS config must be well-formed",
+        "fix the XML at the line shown";
+    AMPS_XML_BAD_SIZE = "amps_xml.bad_size", Error,
+        AMPS,
+        "write a size such as 1MB or 10GB";
+    AMPS_XML_SLAB = "amps_xml.slab_size.small", Warning,
+        AMPS,
+        "SlabSize several times the largest message";
+    AMPS_XML_MEMORY_HIGH = "amps_xml.message_memory_limit.high", Warning,
+        AMPS,
+        "MessageMemoryLimit at about 10% of RAM";
+    AMPS_XML_MEMORY_START = "amps_xml.message_memory_limit.start", Info,
+        AMPS,
+        "MessageMemoryLimit at about 10% of RAM";
+    AMPS_XML_DISK_LIMIT = "amps_xml.message_disk_limit", Warning,
+        AMPS,
+        "MessageDiskLimit at least MessageMemoryLimit";
+    AMPS_XML_DISK_PATH = "amps_xml.message_disk_path", Warning,
+        AMPS,
+        "MessageDiskPath on fast, large storage";
+    AMPS_XML_JOURNAL = "amps_xml.journal.preallocation", Info,
+        AMPS,
+        "PreallocatedJournalFiles for a working day";
+    AMPS_XML_MINIDUMP = "amps_xml.minidump_directory", Info,
+        AMPS,
+        "MiniDumpDirectory on a monitored disk, not /tmp";
+    // detection
+    DETECT_UNRECOGNISED = "detect.unrecognised", Error,
+        "Headroom: a file no validator recognises is not checked",
+        "pick the format explicitly (`--as`)";
+}
+
+/// The rule with this id, if any.
+pub fn by_id(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// docs/rules.md's table, generated from [`RULES`].
+pub fn markdown_table() -> String {
+    let mut out = String::from("| id | severity | source | fix |\n| --- | --- | --- | --- |\n");
+    for r in RULES {
+        let sev = match r.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            r.id,
+            sev,
+            r.source.replace('|', "\\|"),
+            r.fix.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(RULES[i + 1..].iter().all(|o| o.id != r.id), "{} twice", r.id);
+        }
+    }
+
+    /// docs/rules.md holds the generated table; `UPDATE_RULES=1` rewrites it.
+    #[test]
+    fn docs_rules_md_lists_every_rule() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md");
+        let table = markdown_table();
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        if std::env::var_os("UPDATE_RULES").is_some() {
+            let head = doc.split("| id | severity").next().unwrap_or("").to_string();
+            std::fs::write(path, format!("{head}{table}")).unwrap();
+            return;
+        }
+        assert!(doc.contains(&table), "docs/rules.md is stale: run UPDATE_RULES=1 cargo test");
+        for r in RULES {
+            assert!(doc.contains(&format!("`{}`", r.id)), "{} missing", r.id);
+        }
+    }
+}
