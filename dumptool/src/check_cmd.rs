@@ -1,17 +1,369 @@
-//! `dumptool check FILES...`: run the core's validators over config files.
+//! `dumptool check FILES...` and `dumptool check --live [--pid PID]`: run the
+//! core's validators over config files, or over what the running host reads
+//! (/proc/sys, sysctl.d, limits.d, the service's unit files, /proc/PID/limits).
+//! The checks are in [`headroom_core::validate`]; this module reads files and
+//! prints.
 
-use clap::Args;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use crate::exit::Failure;
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use headroom_core::finding::{Finding, Severity};
+use headroom_core::host::Host;
+use headroom_core::plan::Plan;
+use headroom_core::validate::{self, Context, DbVersion, Format, Needs, Report};
+
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+}
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Files are read in the order given; for sysctl, limits and systemd files a
+later setting wins (as sysctl.d, limits.d and drop-ins do), and the value that
+wins is the one checked. Formats are detected from content; --as forces one.
+
+Exit codes: 0 no errors (warnings and advice may be printed), 1 errors found,
+2 bad input (unreadable file, unknown format, bad plan).")]
 pub struct CheckArgs {
-    /// Config files to check.
-    pub files: Vec<std::path::PathBuf>,
+    /// Config files to check, in the order the system reads them.
+    #[arg(required_unless_present = "live", conflicts_with = "live")]
+    pub files: Vec<PathBuf>,
+    /// A plan (TOML or JSON, as `dumptool plan` reads): its `[host]` gives
+    /// RAM, page size and kernel values, and its calculators what the
+    /// services need (nofile, fs.file-max, segment sizes ...). A bare host
+    /// profile works too.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// Force the format of every file: sysctl, limits, proc-limits, systemd,
+    /// gemstone-conf, gemstone-log, mycnf, aerospike, ipcs, amps-xml.
+    #[arg(long = "as", value_name = "FORMAT")]
+    pub as_format: Option<String>,
+    /// MySQL or MariaDB version for the my.cnf rules, e.g. 8.0.36 or "mariadb 10.11".
+    #[arg(long, value_name = "VERSION")]
+    pub db_version: Option<String>,
+    /// The host runs AMPS: apply its kernel minimums and `ulimit -c 0`.
+    #[arg(long)]
+    pub amps: bool,
+    /// Open files the service needs (nofile).
+    #[arg(long, value_name = "N")]
+    pub nofile: Option<u64>,
+    /// Check the running host: /proc/sys, /etc/sysctl.conf and sysctl.d,
+    /// limits.conf and limits.d (Linux).
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: also this process's /proc/PID/limits and its systemd
+    /// unit's files and drop-ins.
+    #[arg(long, value_name = "PID", requires = "live")]
+    pub pid: Option<u32>,
+}
+
+/// A file to check: its name as shown, and its text.
+struct Input {
+    name: String,
+    text: String,
+    format: Option<Format>,
+}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    Failure::bad_input(msg).into()
+}
+
+/// A plan gives the host and what its calculators need; a bare host profile
+/// (the `[host]` table's keys at the top level) gives the host alone.
+fn read_plan(path: &PathBuf) -> Result<(Host, Needs)> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad(format!("{}: cannot read the plan: {e}", path.display())))?;
+    let value: toml::Table = if text.trim_start().starts_with('{') {
+        serde_json::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?
+    } else {
+        toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?
+    };
+    if !value.contains_key("host") && !value.values().all(toml::Value::is_table) {
+        let host = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e| bad(format!("{}: host profile: {e}", path.display())))?;
+        return Ok((host, Needs::default()));
+    }
+    let plan = Plan::parse(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let needs = Needs::from_plan(&plan);
+    Ok((plan.host, needs))
 }
 
 /// Returns the exit code.
-pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
-    Err(Failure::bad_input(format!("{} files: checks are not implemented yet", args.files.len()))
-        .into())
+pub fn run(args: &CheckArgs) -> Result<u8> {
+    let forced =
+        args.as_format.as_deref().map(Format::parse).transpose().map_err(|e| bad(e.to_string()))?;
+    let (mut host, mut needs) = match &args.plan {
+        Some(path) => {
+            let (host, needs) = read_plan(path)?;
+            (Some(host), needs)
+        }
+        None => (None, Needs::default()),
+    };
+    needs.amps |= args.amps;
+    needs.nofile = needs.nofile.max(args.nofile);
+    if let Some(v) = &args.db_version {
+        needs.db_version = Some(DbVersion::parse(v).map_err(|e| bad(e.to_string()))?);
+    }
+    let inputs = if args.live {
+        live_inputs(args.pid, &mut host)?
+    } else {
+        let mut v = Vec::new();
+        for path in &args.files {
+            let bytes = std::fs::read(path)
+                .map_err(|e| bad(format!("{}: cannot read: {e}", path.display())))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                bad(format!("{}: not UTF-8 text: is it a config file?", path.display()))
+            })?;
+            v.push(Input { name: path.display().to_string(), text, format: forced });
+        }
+        v
+    };
+    let files: Vec<(&str, &str, Option<Format>)> =
+        inputs.iter().map(|i| (i.name.as_str(), i.text.as_str(), i.format)).collect();
+    let ctx = Context { host: host.as_ref(), needs: Some(&needs) };
+    let report = validate::check_files(&files, &ctx).map_err(|e| bad(e.to_string()))?;
+    let out = match args.format {
+        CheckFormat::Text => text(&report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        CheckFormat::Markdown => markdown(&report),
+    };
+    print!("{out}");
+    Ok(if report.has_errors() { exit::PROBLEM } else { exit::OK })
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+fn place(f: &Finding) -> String {
+    match &f.location {
+        Some(l) => match l.column {
+            Some(c) => format!("{}:{}:{c}", l.file, l.line),
+            None => format!("{}:{}", l.file, l.line),
+        },
+        None => "(host)".to_string(),
+    }
+}
+
+fn counts(report: &Report) -> String {
+    let n = |s| report.all_findings().filter(|f| f.severity == s).count();
+    format!(
+        "{} files: {} errors, {} warnings, {} advice",
+        report.files.len(),
+        n(Severity::Error),
+        n(Severity::Warning),
+        n(Severity::Info)
+    )
+}
+
+/// Compiler-style lines: `FILE:LINE:COL: severity[id]: message`, then why and fix.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    for file in &report.files {
+        let format = file.format.map_or("unrecognised", Format::name);
+        let how = if file.detected { "detected" } else { "given" };
+        let _ = writeln!(out, "{} ({format}, {how}): {} findings", file.name, file.findings.len());
+    }
+    for f in report.all_findings() {
+        let _ = writeln!(out, "\n{}: {}[{}]: {}", place(f), severity(f.severity), f.id, f.message);
+        if let Some(why) = &f.why {
+            let _ = writeln!(out, "  why: {why}");
+        }
+        if let Some(fix) = &f.fix {
+            for (i, line) in fix.lines().enumerate() {
+                let _ = writeln!(out, "  {} {line}", if i == 0 { "fix:" } else { "    " });
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", counts(report));
+    out
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', "<br>")
+}
+
+pub fn markdown(report: &Report) -> String {
+    let mut out =
+        String::from("# Config check\n\n| file | format | findings |\n| --- | --- | --- |\n");
+    for file in &report.files {
+        let format = file.format.map_or("unrecognised", Format::name);
+        let _ = writeln!(out, "| `{}` | {format} | {} |", cell(&file.name), file.findings.len());
+    }
+    let _ = writeln!(out, "\n{}\n", counts(report));
+    if report.all_findings().next().is_some() {
+        out.push_str(
+            "| where | severity | rule | message | fix |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for f in report.all_findings() {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | `{}` | {} | {} |",
+                cell(&place(f)),
+                severity(f.severity),
+                f.id,
+                cell(&f.message),
+                f.fix.as_deref().map(|x| format!("`{}`", cell(x))).unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
+#[cfg(not(target_os = "linux"))]
+fn live_inputs(_pid: Option<u32>, _host: &mut Option<Host>) -> Result<Vec<Input>> {
+    Err(bad("--live reads /proc and works on Linux only; pass the files instead"))
+}
+
+#[cfg(target_os = "linux")]
+fn live_inputs(pid: Option<u32>, host: &mut Option<Host>) -> Result<Vec<Input>> {
+    live::inputs(pid, host)
+}
+
+/// Reading the running host (Linux): kernel values into the host profile,
+/// the files the system applies at boot and login, the unit of a process.
+#[cfg(target_os = "linux")]
+mod live {
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    use anyhow::Result;
+    use headroom_core::host::Host;
+    use headroom_core::units::{Bytes, Count};
+
+    use super::Input;
+    use crate::exit::Failure;
+
+    fn proc_sys(key: &str) -> Option<String> {
+        fs::read_to_string(format!("/proc/sys/{}", key.replace('.', "/")))
+            .ok()
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    fn num(key: &str) -> Option<u64> {
+        proc_sys(key)?.parse().ok()
+    }
+
+    /// RAM from /proc/meminfo and kernel values from /proc/sys, over what
+    /// the plan said.
+    fn running_host(host: &mut Option<Host>) {
+        let h = host.get_or_insert_with(Host::default);
+        if let Some(kb) = fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        }) {
+            h.ram = Bytes(kb.saturating_mul(1024));
+        }
+        let k = &mut h.kernel;
+        k.shmmax = num("kernel.shmmax").map(Bytes).or(k.shmmax);
+        k.shmall = num("kernel.shmall").map(Count).or(k.shmall);
+        k.file_max = num("fs.file-max").map(Count).or(k.file_max);
+        k.nr_open = num("fs.nr_open").map(Count).or(k.nr_open);
+        k.aio_max_nr = num("fs.aio-max-nr").map(Count).or(k.aio_max_nr);
+        k.max_map_count = num("vm.max_map_count").map(Count).or(k.max_map_count);
+    }
+
+    /// `*.conf` in each directory, by file name; a name in an earlier
+    /// directory masks the same name in a later one (sysctl.d(5)).
+    fn conf_dir_files(dirs: &[&str]) -> Vec<PathBuf> {
+        let mut by_name: Vec<(String, PathBuf)> = Vec::new();
+        for dir in dirs {
+            let Ok(rd) = fs::read_dir(dir) else { continue };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".conf") && !by_name.iter().any(|(n, _)| *n == name) {
+                    by_name.push((name, e.path()));
+                }
+            }
+        }
+        by_name.sort();
+        by_name.into_iter().map(|(_, p)| p).collect()
+    }
+
+    fn push(out: &mut Vec<Input>, path: &Path, format: headroom_core::validate::Format) {
+        if let Ok(text) = fs::read_to_string(path) {
+            out.push(Input { name: path.display().to_string(), text, format: Some(format) });
+        }
+    }
+
+    /// The systemd unit a process runs in, from its cgroup path.
+    fn unit_of(pid: u32) -> Option<String> {
+        let cg = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        cg.lines()
+            .filter_map(|l| l.rsplit(':').next())
+            .flat_map(|p| p.split('/'))
+            .rfind(|seg| seg.ends_with(".service"))
+            .map(str::to_string)
+    }
+
+    pub(super) fn inputs(pid: Option<u32>, host: &mut Option<Host>) -> Result<Vec<Input>> {
+        use headroom_core::validate::Format;
+        if !Path::new("/proc/sys").is_dir() {
+            return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
+        }
+        running_host(host);
+        let mut out = Vec::new();
+        let sysctl_dirs = [
+            "/etc/sysctl.d",
+            "/run/sysctl.d",
+            "/usr/local/lib/sysctl.d",
+            "/usr/lib/sysctl.d",
+            "/lib/sysctl.d",
+        ];
+        for p in conf_dir_files(&sysctl_dirs) {
+            push(&mut out, &p, Format::Sysctl);
+        }
+        push(&mut out, Path::new("/etc/sysctl.conf"), Format::Sysctl);
+        push(&mut out, Path::new("/etc/security/limits.conf"), Format::Limits);
+        for p in conf_dir_files(&["/etc/security/limits.d"]) {
+            push(&mut out, &p, Format::Limits);
+        }
+        if let Some(pid) = pid {
+            let limits = crate::limits::read_proc(pid, "limits").map_err(|e| {
+                let code = e.exit_code();
+                anyhow::Error::from(Failure { code, message: e.to_string() })
+            })?;
+            out.push(Input {
+                name: format!("/proc/{pid}/limits"),
+                text: String::from_utf8_lossy(&limits).into_owned(),
+                format: Some(Format::ProcLimits),
+            });
+            if let Some(unit) = unit_of(pid) {
+                let roots = [
+                    "/etc/systemd/system",
+                    "/run/systemd/system",
+                    "/usr/local/lib/systemd/system",
+                    "/usr/lib/systemd/system",
+                    "/lib/systemd/system",
+                ];
+                if let Some(file) =
+                    roots.iter().map(|r| Path::new(r).join(&unit)).find(|p| p.is_file())
+                {
+                    push(&mut out, &file, Format::Systemd);
+                }
+                let dropins: Vec<String> = roots.iter().map(|r| format!("{r}/{unit}.d")).collect();
+                let dirs: Vec<&str> = dropins.iter().map(String::as_str).collect();
+                for p in conf_dir_files(&dirs) {
+                    push(&mut out, &p, Format::Systemd);
+                }
+            }
+        }
+        Ok(out)
+    }
 }

@@ -14,6 +14,8 @@ pub mod commands;
 pub mod corelimit;
 pub mod dumpdir;
 pub mod exit;
+#[cfg(feature = "cli")]
+pub mod fixes_cmd;
 #[cfg(target_os = "linux")]
 pub mod limits;
 pub mod plan_cmd;

@@ -29,6 +29,7 @@ Exit codes:
 Examples:
   dumptool plan examples/amps.toml --format json
   dumptool check /etc/sysctl.conf /etc/security/limits.conf
+  dumptool fixes examples/megacomet.toml --dir ./staged
   dumptool capture $(pidof ampServer) --dir /var/tmp/minidumps
   dumptool limits $(pidof ampServer)
   dumptool analyze crash.dmp --symbols ./symbols
@@ -50,6 +51,9 @@ enum Command {
     Plan(dumptool::plan_cmd::PlanArgs),
     /// Check config files (sysctl, limits, my.cnf, ...) and report findings.
     Check(dumptool::check_cmd::CheckArgs),
+    /// Write the sysctl.d, limits.d and systemd drop-ins a plan needs, and
+    /// the `sysctl -w` commands to apply them now.
+    Fixes(dumptool::fixes_cmd::FixesArgs),
     /// Write a minidump of a live process (Linux), secrets redacted; the
     /// process is stopped for milliseconds and always resumed.
     Capture(commands::CaptureArgs),
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Plan(args) => dumptool::plan_cmd::run(args),
         Command::Check(args) => dumptool::check_cmd::run(args),
+        Command::Fixes(args) => dumptool::fixes_cmd::run(args),
         Command::Capture(args) => commands::capture(args),
         Command::Limits(args) => commands::limits(args),
         Command::Analyze(args) => commands::analyze(args),

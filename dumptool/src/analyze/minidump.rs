@@ -58,10 +58,49 @@ fn sanitize(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError> {
+    analyze_with(bytes, options, &[])
+}
+
+/// The `MODULE os arch debugid name` line that opens a Breakpad .sym file:
+/// the debug id and debug file name it holds symbols for.
+fn sym_module_id(sym: &str) -> Option<(&str, &str)> {
+    let mut words = sym.lines().next()?.strip_prefix("MODULE ")?.splitn(4, ' ');
+    let (_os, _arch) = (words.next()?, words.next()?);
+    Some((words.next()?, words.next()?.trim_end()))
+}
+
+/// As [`analyze`], with Breakpad .sym files given as text (the page has no
+/// symbol directory). Each applies to the module whose debug id and debug
+/// file name match its MODULE line, as in a symbol store's layout.
+pub(super) fn analyze_with(
+    bytes: &[u8],
+    options: &Options,
+    sym_texts: &[String],
+) -> Result<Summary, AnalyzeError> {
     let sanitized = sanitize(bytes);
     let bytes = sanitized.as_deref().unwrap_or(bytes);
     let dump = Minidump::read(bytes).map_err(|e| AnalyzeError::Minidump(e.to_string()))?;
-    let symbolizer = Symbolizer::new(simple_symbol_supplier(options.symbol_paths.clone()));
+    let symbolizer = if sym_texts.is_empty() {
+        Symbolizer::new(simple_symbol_supplier(options.symbol_paths.clone()))
+    } else {
+        let mut by_code_file = std::collections::HashMap::new();
+        if let Ok(list) = dump.get_stream::<minidump::MinidumpModuleList>() {
+            for m in list.iter() {
+                let (Some(id), Some(file)) = (m.debug_identifier(), m.debug_file()) else {
+                    continue;
+                };
+                let id = id.breakpad().to_string();
+                let file = basename(&file).to_string();
+                let sym = sym_texts.iter().find(|t| {
+                    sym_module_id(t).is_some_and(|(i, f)| i.eq_ignore_ascii_case(&id) && f == file)
+                });
+                if let Some(sym) = sym {
+                    by_code_file.insert(m.code_file().into_owned(), sym.clone());
+                }
+            }
+        }
+        Symbolizer::new(minidump_unwind::string_symbol_supplier(by_code_file))
+    };
     let state =
         futures_executor::block_on(minidump_processor::process_minidump(&dump, &symbolizer))
             .map_err(|e| AnalyzeError::Minidump(e.to_string()))?;

@@ -39,6 +39,23 @@ pub enum AnalyzeError {
     NotCore(String),
 }
 
+/// As [`analyze`], with Breakpad .sym files given as their text instead of
+/// symbol directories (the page reads them from files the user chose). Each
+/// file symbolizes the module named by its `MODULE` line; ELF cores ignore
+/// them, as `analyze` ignores symbol directories for them.
+pub fn analyze_with_symbols(
+    bytes: &[u8],
+    options: &Options,
+    sym_texts: &[String],
+) -> Result<Summary, AnalyzeError> {
+    match (bytes.is_empty(), sniff(bytes)) {
+        (false, Some(crate::summary::DumpFormat::Minidump)) => {
+            minidump::analyze_with(bytes, options, sym_texts)
+        }
+        _ => analyze(bytes, options),
+    }
+}
+
 /// What kind of dump `bytes` holds, by its magic; `None` for anything else.
 pub fn sniff(bytes: &[u8]) -> Option<crate::summary::DumpFormat> {
     use crate::summary::DumpFormat;

@@ -1,0 +1,119 @@
+//! `dumptool fixes PLAN`: the sysctl.d, limits.d and systemd drop-ins that
+//! set a host right for a plan, and the `sysctl -w` commands for now. The
+//! files are the core's ([`headroom_core::fixes`]), the same the page offers.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use headroom_core::fixes::{self, Fixes, Service};
+use headroom_core::plan::Plan;
+use headroom_core::validate::Needs;
+
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  dumptool fixes examples/megacomet.toml
+  dumptool fixes examples/amps.toml --user amps --unit amps.service --dir ./staged
+  sudo dumptool fixes plan.toml --dir /      # install them, then:
+  sudo sysctl --system && sudo systemctl daemon-reload
+
+Each file appears whole or not at all (written beside its target, synced,
+then renamed). Exit codes: 0 printed or written, 2 bad plan, 3 a write was
+refused.")]
+pub struct FixesArgs {
+    /// The plan file (TOML or JSON), as `dumptool plan` reads it.
+    pub plan: PathBuf,
+    /// The user the limits.d lines apply to.
+    #[arg(long, default_value = "*")]
+    pub user: String,
+    /// The systemd unit whose drop-in sets LimitNOFILE= and LimitCORE=.
+    #[arg(long, default_value = "headroom.service")]
+    pub unit: String,
+    /// Write the files under DIR (DIR/etc/sysctl.d/...) instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Output format when printing.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Returns the exit code.
+pub fn run(args: &FixesArgs) -> Result<u8> {
+    let name = args.plan.display();
+    let text = std::fs::read_to_string(&args.plan)
+        .map_err(|e| Failure::bad_input(format!("{name}: cannot read the plan: {e}")))?;
+    let plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
+    let needs = Needs::from_plan(&plan);
+    let fixes =
+        fixes::generate(&plan.host, &needs, &Service { user: &args.user, unit: &args.unit });
+    match &args.dir {
+        Some(dir) => install(dir, &fixes)?,
+        None if args.format == Format::Json => {
+            println!("{}", serde_json::to_string_pretty(&fixes)?)
+        }
+        None => print!("{}", render(&fixes)),
+    }
+    Ok(exit::OK)
+}
+
+fn render(fixes: &Fixes) -> String {
+    if fixes.files.is_empty() {
+        return "The plan needs no kernel or limit changes.\n".into();
+    }
+    let mut s = String::new();
+    for f in &fixes.files {
+        s.push_str(&format!("==> {} <==\n{}\n", f.path, f.text));
+    }
+    if !fixes.commands.is_empty() {
+        s.push_str("==> apply the kernel values now (until the next boot) <==\n");
+        for c in &fixes.commands {
+            s.push_str(c);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+fn install(root: &Path, fixes: &Fixes) -> Result<()> {
+    if !root.is_dir() {
+        return Err(Failure::bad_input(format!("{}: no such directory", root.display())).into());
+    }
+    for f in &fixes.files {
+        let path = root.join(f.path.trim_start_matches('/'));
+        write_whole(&path, &f.text)
+            .map_err(|e| Failure::refused(format!("{}: {e}", path.display())))?;
+        println!("wrote {}", path.display());
+    }
+    for c in &fixes.commands {
+        println!("now: {c}");
+    }
+    Ok(())
+}
+
+/// Writes beside the target, syncs, then renames over it; a failed write
+/// removes its temporary file.
+fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
