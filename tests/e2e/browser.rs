@@ -20,10 +20,31 @@ pub struct Session {
 /// browser is missing and `HEADROOM_REQUIRE_BROWSER` is unset, so that a
 /// plain `cargo test` still runs the rest. `cargo xtask test` requires it.
 pub fn open(path_and_query: &str) -> Option<Session> {
-    let required = std::env::var_os("HEADROOM_REQUIRE_BROWSER").is_some();
-    let dist = std::env::var_os("HEADROOM_DIST")
+    open_with(path_and_query, |_| {})
+}
+
+/// As [`open`], with `before` run on the tab before the page loads (to
+/// listen to the browser's own events from the first request).
+pub fn open_with(path_and_query: &str, before: impl FnOnce(&Arc<Tab>)) -> Option<Session> {
+    launch(|dist| dist.to_path_buf(), path_and_query, before)
+}
+
+/// The built site, from `HEADROOM_DIST` or dist/.
+pub fn dist_dir() -> PathBuf {
+    std::env::var_os("HEADROOM_DIST")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("dist"));
+        .unwrap_or_else(|| workspace_root().join("dist"))
+}
+
+/// Serves the folder `site(dist)` returns (e.g. a copy of dist/ under a path
+/// prefix) and opens `path_and_query` on it.
+pub fn launch(
+    site: impl FnOnce(&std::path::Path) -> PathBuf,
+    path_and_query: &str,
+    before: impl FnOnce(&Arc<Tab>),
+) -> Option<Session> {
+    let required = std::env::var_os("HEADROOM_REQUIRE_BROWSER").is_some();
+    let dist = dist_dir();
     let chromium = std::env::var_os("HEADROOM_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
@@ -34,7 +55,7 @@ pub fn open(path_and_query: &str) -> Option<Session> {
         );
         return None;
     }
-    let server = StaticServer::start(&dist, 0).expect("serve dist/");
+    let server = StaticServer::start(&site(&dist), 0).expect("serve dist/");
     let profile = std::env::temp_dir().join(format!("headroom-chromium-{}", server.port));
     let _ = std::fs::remove_dir_all(&profile);
     std::fs::create_dir_all(&profile).expect("browser profile dir");
@@ -62,6 +83,7 @@ pub fn open(path_and_query: &str) -> Option<Session> {
         .expect("launch options");
     let browser = Browser::new(options).expect("start chromium");
     let tab = browser.new_tab().expect("new tab");
+    before(&tab);
     tab.navigate_to(&format!("{}{}", server.url(), path_and_query.trim_start_matches('/')))
         .expect("navigate")
         .wait_until_navigated()
@@ -89,6 +111,79 @@ impl Session {
 
     pub fn exists(&self, selector: &str) -> bool {
         self.tab.find_element(selector).is_ok()
+    }
+
+    /// The page's base address (the loopback server's root).
+    pub fn base_url(&self) -> String {
+        self._server.url()
+    }
+
+    /// Evaluates a JS expression and returns its value as JSON.
+    pub fn eval(&self, expression: &str) -> serde_json::Value {
+        self.tab.evaluate(expression, true).expect(expression).value.unwrap_or_default()
+    }
+
+    /// A form control's current value (the property, not the attribute).
+    pub fn value(&self, selector: &str) -> String {
+        let js = format!("document.querySelector({}).value", serde_json::Value::from(selector));
+        self.eval(&js).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Puts text into a field as a paste does: one input event, not keys.
+    pub fn paste_into(&self, selector: &str, text: &str) {
+        let js = format!(
+            "(() => {{ const e = document.querySelector({sel}); e.focus(); e.value = {text}; \
+             e.dispatchEvent(new InputEvent('input', {{bubbles: true, inputType: 'insertFromPaste'}})); }})()",
+            sel = serde_json::Value::from(selector),
+            text = serde_json::Value::from(text),
+        );
+        self.eval(&js);
+    }
+
+    /// Picks an option of a `<select>` as a person does: one change event.
+    pub fn select(&self, selector: &str, value: &str) {
+        self.tab.wait_for_element(selector).expect(selector);
+        let js = format!(
+            "(() => {{ const e = document.querySelector({sel}); e.focus(); e.value = {value}; \
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
+            sel = serde_json::Value::from(selector),
+            value = serde_json::Value::from(value),
+        );
+        self.eval(&js);
+    }
+
+    pub fn click(&self, selector: &str) {
+        self.tab.wait_for_element(selector).expect(selector).click().expect("click");
+    }
+
+    /// Waits (up to 5 s) until `selector` exists.
+    pub fn wait_for(&self, selector: &str) -> bool {
+        self.tab
+            .wait_for_element_with_custom_timeout(selector, std::time::Duration::from_secs(5))
+            .is_ok()
+    }
+
+    /// Emulates a viewport, e.g. a phone's 390 x 844.
+    pub fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+        self.tab
+            .call_method(SetDeviceMetricsOverride {
+                width,
+                height,
+                device_scale_factor: 1.0,
+                mobile,
+                scale: None,
+                screen_width: None,
+                screen_height: None,
+                position_x: None,
+                position_y: None,
+                dont_set_visible_size: None,
+                screen_orientation: None,
+                viewport: None,
+                display_feature: None,
+                device_posture: None,
+            })
+            .expect("set viewport");
     }
 
     /// Writes a PNG under target/screenshots/ for a person to look at.

@@ -2,4 +2,7 @@
 //! page (`cargo xtask test` builds it into dist/ first) in Debian's Chromium.
 
 mod browser;
+mod configs;
+mod dumpview;
 mod planner;
+mod site;

@@ -2,6 +2,40 @@
 // site works from any static host under any path prefix.
 import init from './headroom-web.js';
 
+// The panic screen's button (the wasm instance is dead by then, so this is
+// plain JS): drop the plan from the address and start again.
+document.addEventListener('click', (event) => {
+  if (event.target.closest('[data-action="reset-plan"]')) {
+    history.replaceState(null, '', location.pathname);
+    location.reload();
+  }
+});
+
+// Plan links: the plan's TOML, deflated by the browser's own
+// CompressionStream and written as base64url. Using the platform's deflate
+// keeps a compressor out of the wasm module (~15 kB gzipped).
+const MAX_PLAN = 1 << 20;
+
+async function pipe(bytes, stream) {
+  const out = new Response(new Blob([bytes]).stream().pipeThrough(stream));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+window.headroomPack = async (text) => {
+  const packed = await pipe(new TextEncoder().encode(text), new CompressionStream('deflate-raw'));
+  let bin = '';
+  for (const b of packed) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+};
+
+window.headroomUnpack = async (data) => {
+  const bin = atob(data.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  const plain = await pipe(bytes, new DecompressionStream('deflate-raw'));
+  if (plain.length > MAX_PLAN) throw new Error('the plan is too large');
+  return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+};
+
 init(new URL('./headroom-web_bg.wasm', import.meta.url)).catch((err) => {
   const p = document.createElement('p');
   p.className = 'fatal';

@@ -1,20 +1,224 @@
-//! The page's root component.
+//! The page's root component: navigation, theme, and the planner's panels.
 
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::components::amps_memory::AmpsMemory;
+use crate::calculators::EXAMPLES;
+use crate::components::config_check::ConfigCheck;
+use crate::components::dump_view::DumpView;
+use crate::components::export::Export;
+use crate::components::host_form::HostForm;
+use crate::components::section_form::SectionForm;
+use crate::state::{Action, State, View};
+use crate::{dom, engine, share};
+
+const THEME_KEY: &str = "headroom-theme";
+
+/// The state the page opens with. A plan in the link is unpacked
+/// asynchronously (the browser inflates it); until then the planner waits.
+fn initial_state() -> State {
+    let fragment = dom::fragment();
+    State {
+        opening_link: share::fragment_payload(&fragment).is_some(),
+        view: if fragment == "#dump" { View::CrashDump } else { View::Planner },
+        ..State::default()
+    }
+}
+
+/// Loads the plan in the address's fragment, if it holds one.
+fn open_link(dispatch: UseReducerDispatcher<State>) {
+    let Some(data) = share::fragment_payload(&dom::fragment()).map(str::to_string) else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        match dom::unpack(data).await.and_then(|text| share::from_toml(&text)) {
+            Ok(plan) => dispatch.dispatch(Action::Load(plan)),
+            Err(e) => dispatch.dispatch(Action::Notice(Some(format!(
+                "The link's plan is damaged ({e}); showing the default plan instead."
+            )))),
+        }
+    });
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
+    let state = use_reducer(initial_state);
+    let link = use_state(dom::href);
+
+    // Mirror the plan into the link, so the address bar always reopens it.
+    // Packing is asynchronous: only the latest plan's result is written.
+    {
+        let link = link.clone();
+        let generation = use_mut_ref(|| 0u64);
+        use_effect_with((state.plan.clone(), state.opening_link), move |(plan, opening)| {
+            if !*opening {
+                *generation.borrow_mut() += 1;
+                let mine = *generation.borrow();
+                let text = share::to_toml(plan);
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(packed) = dom::pack(text).await {
+                        if *generation.borrow() == mine {
+                            dom::set_fragment(&format!("{}{packed}", share::PREFIX));
+                            link.set(dom::href());
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    // The link the page was opened with, and any pasted into this tab's
+    // address bar later, load their plan.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            open_link(dispatch.clone());
+            let listener = Closure::<dyn Fn()>::new(move || open_link(dispatch.clone()));
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    let theme = use_state(|| dom::storage_get(THEME_KEY).unwrap_or_else(|| "system".into()));
+    use_effect_with((*theme).clone(), |t| dom::set_root_attr("data-theme", t));
+    let on_theme = {
+        let theme = theme.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            dom::storage_set(THEME_KEY, &select.value());
+            theme.set(select.value());
+        })
+    };
+
+    let tab = |view: View, id: &'static str, label: &'static str| {
+        let dispatch = state.dispatcher();
+        let current = state.view == view;
+        html! {
+            <button type="button" id={id} class={classes!("tab", current.then_some("current"))}
+                    aria-current={current.then_some("page")}
+                    onclick={Callback::from(move |_| dispatch.dispatch(Action::Show(view)))}>
+                { label }
+            </button>
+        }
+    };
+    let theme_opt = |v: &'static str, label: &'static str| {
+        html! { <option value={v} selected={*theme == v}>{ label }</option> }
+    };
+
     html! {
         <>
+            <a class="skip" href="#main">{ "Skip to the planner" }</a>
             <header class="masthead">
-                <h1>{ "Headroom" }</h1>
-                <p class="tagline">{ "Offline capacity planner. Nothing you type leaves this page." }</p>
+                <div>
+                    <h1>{ "Headroom" }</h1>
+                    <p class="tagline">{ "Offline capacity planner. Nothing you type leaves this page." }</p>
+                </div>
+                <nav aria-label="Views" class="tabs">
+                    { tab(View::Planner, "nav-planner", "Planner") }
+                    { tab(View::CrashDump, "nav-dump", "Crash dump") }
+                </nav>
+                <div class="theme">
+                    <label for="theme">{ "Theme" }</label>
+                    <select id="theme" onchange={on_theme}>
+                        { theme_opt("system", "System") }{ theme_opt("light", "Light") }{ theme_opt("dark", "Dark") }
+                    </select>
+                </div>
             </header>
-            <main>
-                <AmpsMemory />
+            <main id="main" tabindex="-1">
+                if let Some(n) = &state.notice {
+                    <p id="notice" class="notice" role="status">{ n.clone() }</p>
+                }
+                { match state.view {
+                    View::Planner if state.opening_link => html! {
+                        <p class="pending" id="opening">{ "Opening the plan in the link…" }</p>
+                    },
+                    View::Planner => planner(&state, &link),
+                    View::CrashDump => html! { <DumpView /> },
+                } }
             </main>
         </>
+    }
+}
+
+fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
+    let examples = EXAMPLES.iter().map(|ex| {
+        let dispatch = state.dispatcher();
+        let onclick = Callback::from(move |_| {
+            if let Ok(plan) = share::from_toml(ex.plan) {
+                dispatch.dispatch(Action::Load(plan));
+            }
+        });
+        html! { <button type="button" id={format!("example-{}", ex.id)} {onclick}>{ ex.title }</button> }
+    });
+    let present = state.section_ids();
+    let missing: Vec<_> = engine::sections().iter().filter(|s| !present.contains(&s.id)).collect();
+    let all_added = missing.is_empty();
+    let addable = missing.into_iter().map(|s| {
+        let dispatch = state.dispatcher();
+        let id = s.id;
+        html! {
+            <button type="button" class="secondary" id={format!("add-{}", crate::fields::dom_id(id))}
+                    onclick={Callback::from(move |_| dispatch.dispatch(Action::AddSection(id)))}>
+                { format!("+ {}", s.title) }
+            </button>
+        }
+    });
+    html! {
+        <>
+            <section class="panel examples" aria-labelledby="examples-title">
+                <h2 id="examples-title">{ "Worked examples" }</h2>
+                <div class="buttons">{ for examples }</div>
+            </section>
+            { orphan_errors(state) }
+            if let Some(e) = &state.eval.plan_error {
+                <p id="plan-error" class="error" role="alert">{ format!("The plan cannot be read: {e}") }</p>
+            }
+            <HostForm state={state.clone()} />
+            { for present.iter().map(|id| html! { <SectionForm state={state.clone()} id={*id} /> }) }
+            <section class="panel add" aria-labelledby="add-title">
+                <h2 id="add-title">{ "Add a system" }</h2>
+                <div class="buttons">{ for addable }</div>
+                if all_added {
+                    <p class="help">{ "Every calculator is in the plan." }</p>
+                }
+            </section>
+            <ConfigCheck state={state.clone()} />
+            <Export state={state.clone()} link={link.to_string()} />
+        </>
+    }
+}
+
+/// Errors on values no form shows (e.g. an unknown key in an imported plan):
+/// listed here so they are never silent.
+fn orphan_errors(state: &State) -> Html {
+    let orphans: Vec<_> = state
+        .eval
+        .field_errors
+        .iter()
+        .filter(|(p, _)| !engine::has_form_field(&state.plan, p))
+        .collect();
+    if orphans.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div id="plan-errors" class="panel" role="alert">
+            <h2>{ "The plan has values the page cannot use" }</h2>
+            <ul>{ for orphans.into_iter().map(|(p, e)| html! { <li><code>{ p.clone() }</code>{ format!(": {e}") }</li> }) }</ul>
+        </div>
     }
 }

@@ -1,123 +1,177 @@
 //! The planner's state: plain data changed only through [`Action`]s, so every
 //! transition is ordinary Rust, testable without a browser.
+//!
+//! The plan is kept as the TOML table of what the person typed (so a value
+//! being typed is never lost) and evaluated after every change.
 
 use std::rc::Rc;
 
-use headroom_core::amps::memory::{self, MemoryInput};
-use headroom_core::report::{CalcError, CalcResult};
-use headroom_core::units::{Bytes, Count, UnitError};
+use toml::{Table, Value};
 use yew::Reducible;
 
-/// The six inputs of the AMPS memory estimate, in the guide's order.
+use crate::calculators::EXAMPLES;
+use crate::engine::{self, Evaluation};
+
+/// The two views of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemoryField {
-    SowMessageSize,
-    SowMessages,
-    Clients,
-    MessageMemoryLimit,
-    JournalSize,
-    QueueMessages,
+pub enum View {
+    Planner,
+    CrashDump,
 }
 
-/// Whether a field holds a byte size or a plain count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Bytes,
-    Count,
-}
-
-impl MemoryField {
-    pub const ALL: [MemoryField; 6] = [
-        MemoryField::SowMessageSize,
-        MemoryField::SowMessages,
-        MemoryField::Clients,
-        MemoryField::MessageMemoryLimit,
-        MemoryField::JournalSize,
-        MemoryField::QueueMessages,
-    ];
-
-    /// The form control id, also used by the browser tests.
-    pub fn id(self) -> &'static str {
-        match self {
-            MemoryField::SowMessageSize => "sow_message_size",
-            MemoryField::SowMessages => "sow_messages",
-            MemoryField::Clients => "clients",
-            MemoryField::MessageMemoryLimit => "message_memory_limit",
-            MemoryField::JournalSize => "journal_size",
-            MemoryField::QueueMessages => "queue_messages",
-        }
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            MemoryField::SowMessageSize => "S",
-            MemoryField::SowMessages => "M",
-            MemoryField::Clients => "C",
-            MemoryField::MessageMemoryLimit => "TMemLimit",
-            MemoryField::JournalSize => "J",
-            MemoryField::QueueMessages => "Q",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            MemoryField::SowMessageSize => "Average SOW message size",
-            MemoryField::SowMessages => "Messages in all SOW topics",
-            MemoryField::Clients => "Connected clients",
-            MemoryField::MessageMemoryLimit => "Total MessageMemoryLimit",
-            MemoryField::JournalSize => "JournalSize",
-            MemoryField::QueueMessages => "Messages in queues",
-        }
-    }
-
-    pub fn help(self) -> &'static str {
-        match self {
-            MemoryField::SowMessageSize => "Bytes per message, e.g. \"1 KiB\" or \"600 B\".",
-            MemoryField::SowMessages => "A count, e.g. \"20M\" or \"20,000,000\".",
-            MemoryField::Clients => "Clients connected at once.",
-            MemoryField::MessageMemoryLimit => "Sum over all transports, e.g. \"10 GB\".",
-            MemoryField::JournalSize => "The transaction log's JournalSize, e.g. \"1 GB\".",
-            MemoryField::QueueMessages => "Messages active in queues at any time.",
-        }
-    }
-
-    pub fn kind(self) -> FieldKind {
-        match self {
-            MemoryField::SowMessageSize
-            | MemoryField::MessageMemoryLimit
-            | MemoryField::JournalSize => FieldKind::Bytes,
-            _ => FieldKind::Count,
-        }
-    }
-
-    fn index(self) -> usize {
-        MemoryField::ALL.iter().position(|&f| f == self).unwrap_or(0)
-    }
-}
-
-/// What the person typed, field by field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    pub texts: [String; 6],
+    pub plan: Table,
+    pub eval: Evaluation,
+    pub view: View,
+    /// A message about the last import or link (e.g. a damaged plan).
+    pub notice: Option<String>,
+    /// True while the plan in the page's link is being unpacked.
+    pub opening_link: bool,
+    /// Config files pasted or dropped in, checked against the plan. Not
+    /// part of the plan: they stay out of the link.
+    pub configs: Vec<ConfigFile>,
+}
+
+/// A config file or log given to the validators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigFile {
+    pub name: String,
+    pub text: String,
+    /// A forced format; `None` lets the validators detect it.
+    pub format: Option<String>,
 }
 
 pub enum Action {
-    Set(MemoryField, String),
+    /// A field's text, by dotted path; `kind` says how to store it.
+    Set(String, FieldKind, String),
+    AddSection(&'static str),
+    RemoveSection(String),
+    /// Replace the whole plan (import, example, link).
+    Load(Table),
+    Show(View),
+    Notice(Option<String>),
+    AddConfig(ConfigFile),
+    RemoveConfig(usize),
+}
+
+/// How a field's text is stored in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Text kept as typed; the core's unit parsers read it ("1 KiB", "20M").
+    Quantity,
+    /// As [`FieldKind::Quantity`], but empty text removes the key (unknown).
+    Optional,
+    /// Whitespace- or comma-separated integers, e.g. a port range.
+    IntList,
+    /// A decimal fraction, e.g. a match ratio.
+    Float,
+    Bool,
+    /// One of a list: (plan value as text, label). A number is stored as one.
+    Choice(&'static [(&'static str, &'static str)]),
+    /// The tag of a section's variant table (`kind = "prefork"`): choosing
+    /// another replaces the table with that variant's defaults.
+    Variant,
+}
+
+impl FieldKind {
+    /// The kind that fits a default value.
+    pub fn of(default: &Value) -> FieldKind {
+        match default {
+            Value::Array(_) => FieldKind::IntList,
+            Value::Float(_) => FieldKind::Float,
+            Value::Boolean(_) => FieldKind::Bool,
+            _ => FieldKind::Quantity,
+        }
+    }
+
+    /// The plan value for a field's text; `None` removes the key.
+    pub fn value(self, text: &str) -> Option<Value> {
+        let t = text.trim();
+        if t.is_empty() && matches!(self, FieldKind::Optional | FieldKind::IntList) {
+            return None;
+        }
+        let as_int = || t.parse::<i64>().ok().map(Value::Integer);
+        Some(match self {
+            FieldKind::Quantity | FieldKind::Optional | FieldKind::Choice(_) => {
+                as_int().unwrap_or_else(|| Value::String(text.to_string()))
+            }
+            FieldKind::Variant => Value::String(t.to_string()),
+            FieldKind::IntList => {
+                let items: Option<Vec<Value>> = t
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse::<i64>().ok().map(Value::Integer))
+                    .collect();
+                items.map_or_else(|| Value::String(text.to_string()), Value::Array)
+            }
+            FieldKind::Float => t
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map_or_else(|| Value::String(text.to_string()), Value::Float),
+            FieldKind::Bool => match t {
+                "true" => Value::Boolean(true),
+                "false" => Value::Boolean(false),
+                _ => Value::String(text.to_string()),
+            },
+        })
+    }
+}
+
+/// A plan value as the text of its field.
+pub fn text_of(value: Option<&Value>) -> String {
+    match value {
+        None => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => {
+            items.iter().map(|v| text_of(Some(v))).collect::<Vec<_>>().join(" ")
+        }
+        Some(v) => v.to_string(),
+    }
+}
+
+impl State {
+    pub fn new(plan: Table, view: View) -> State {
+        let plan = engine::with_defaults(&plan);
+        let eval = engine::evaluate(&plan);
+        State { plan, eval, view, notice: None, opening_link: false, configs: Vec::new() }
+    }
+
+    /// The plan the page opens on: a default host running the first example.
+    pub fn default_plan() -> Table {
+        EXAMPLES.first().and_then(|e| crate::share::from_toml(e.plan).ok()).unwrap_or_default()
+    }
+
+    /// The ids of the sections the plan holds, in the page's order.
+    pub fn section_ids(&self) -> Vec<&'static str> {
+        engine::sections()
+            .iter()
+            .filter(|s| engine::lookup(&self.plan, s.id).is_some())
+            .map(|s| s.id)
+            .collect()
+    }
+
+    pub fn text(&self, path: &str) -> String {
+        text_of(engine::lookup(&self.plan, path))
+    }
+
+    fn with_plan(&self, plan: Table) -> State {
+        let plan = engine::with_defaults(&plan);
+        State {
+            eval: engine::evaluate(&plan),
+            plan,
+            view: self.view,
+            notice: None,
+            opening_link: false,
+            configs: self.configs.clone(),
+        }
+    }
 }
 
 impl Default for State {
-    /// Opens on the guide's Example 25.2, so the page shows a result at once.
     fn default() -> Self {
-        State {
-            texts: [
-                "1 KiB".into(),
-                "20M".into(),
-                "200".into(),
-                "10 GB".into(),
-                "1 GB".into(),
-                "1M".into(),
-            ],
-        }
+        State::new(State::default_plan(), View::Planner)
     }
 }
 
@@ -125,78 +179,180 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        match action {
-            Action::Set(field, text) => {
-                if self.texts[field.index()] == text {
+        let next = match action {
+            Action::Set(path, kind, text) => {
+                let value = kind.value(&text);
+                if engine::lookup(&self.plan, &path) == value.as_ref() {
                     return self;
                 }
-                let mut next = (*self).clone();
-                next.texts[field.index()] = text;
-                Rc::new(next)
+                let mut plan = self.plan.clone();
+                let variant = value.as_ref().and_then(Value::as_str).and_then(|v| {
+                    engine::variant_at(&path, v).filter(|_| kind == FieldKind::Variant)
+                });
+                match variant {
+                    // Another variant: its own fields, not the old one's.
+                    Some((table, v)) => {
+                        engine::set(&mut plan, &table, Some(Value::Table((v.default)())))
+                    }
+                    None => engine::set(&mut plan, &path, value),
+                }
+                self.with_plan(plan)
             }
-        }
-    }
-}
-
-impl State {
-    pub fn text(&self, field: MemoryField) -> &str {
-        &self.texts[field.index()]
-    }
-
-    /// The parse error of one field, shown next to it.
-    pub fn field_error(&self, field: MemoryField) -> Option<UnitError> {
-        let text = self.text(field);
-        match field.kind() {
-            FieldKind::Bytes => Bytes::parse(text).err(),
-            FieldKind::Count => Count::parse(text).err(),
-        }
-    }
-
-    /// The typed input, or `None` while any field is invalid.
-    pub fn input(&self) -> Option<MemoryInput> {
-        let bytes = |f: MemoryField| Bytes::parse(self.text(f)).ok();
-        let count = |f: MemoryField| Count::parse(self.text(f)).ok();
-        Some(MemoryInput {
-            sow_message_size: bytes(MemoryField::SowMessageSize)?,
-            sow_messages: count(MemoryField::SowMessages)?,
-            clients: count(MemoryField::Clients)?,
-            message_memory_limit: bytes(MemoryField::MessageMemoryLimit)?,
-            journal_size: bytes(MemoryField::JournalSize)?,
-            queue_messages: count(MemoryField::QueueMessages)?,
-        })
-    }
-
-    /// The estimate; `None` while a field is invalid, so no stale figure shows.
-    pub fn result(&self) -> Option<Result<CalcResult, CalcError>> {
-        self.input().map(|i| memory::estimate(&i))
+            Action::AddSection(id) => {
+                let Some(info) = engine::section(id) else { return self };
+                let mut plan = self.plan.clone();
+                engine::set(&mut plan, id, Some(Value::Table((info.default)())));
+                self.with_plan(plan)
+            }
+            Action::RemoveSection(id) => {
+                let mut plan = self.plan.clone();
+                engine::set(&mut plan, &id, None);
+                // Drop a system's table once its last section is gone.
+                if let Some((system, _)) = id.split_once('.') {
+                    if plan.get(system).and_then(Value::as_table).is_some_and(Table::is_empty) {
+                        plan.remove(system);
+                    }
+                }
+                self.with_plan(plan)
+            }
+            Action::Load(plan) => self.with_plan(plan),
+            Action::Show(view) => {
+                if self.view == view {
+                    return self;
+                }
+                State { view, ..(*self).clone() }
+            }
+            Action::Notice(notice) => State { notice, opening_link: false, ..(*self).clone() },
+            Action::AddConfig(file) => {
+                let mut next = (*self).clone();
+                // A file given again under the same name replaces the old one.
+                next.configs.retain(|c| c.name != file.name);
+                next.configs.push(file);
+                next
+            }
+            Action::RemoveConfig(i) => {
+                let mut next = (*self).clone();
+                if i < next.configs.len() {
+                    next.configs.remove(i);
+                }
+                next
+            }
+        };
+        Rc::new(next)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use headroom_core::plan::Outcome;
+
     use super::*;
+
+    fn set(state: Rc<State>, path: &str, text: &str) -> Rc<State> {
+        state.reduce(Action::Set(path.into(), FieldKind::Quantity, text.into()))
+    }
 
     #[test]
     fn default_state_is_example_25_2() {
         let state = State::default();
-        assert_eq!(state.input(), Some(MemoryInput::EXAMPLE_25_2));
-        let result = state.result().unwrap().unwrap();
-        assert_eq!(result.quantity("estimate"), Some(54_156_819_200));
+        let Some(Outcome::Result(r)) = state.eval.outcome("amps.memory") else { panic!() };
+        assert_eq!(r.quantity("estimate"), Some(54_156_819_200));
     }
 
     #[test]
-    fn an_invalid_field_hides_the_result() {
-        let state =
-            Rc::new(State::default()).reduce(Action::Set(MemoryField::Clients, "lots".into()));
-        assert!(state.field_error(MemoryField::Clients).is_some());
-        assert!(state.field_error(MemoryField::JournalSize).is_none());
-        assert!(state.result().is_none());
+    fn an_invalid_field_hides_its_result_until_fixed() {
+        let state = set(Rc::new(State::default()), "amps.memory.clients", "lots");
+        assert!(state.eval.field_errors.contains_key("amps.memory.clients"));
+        assert!(state.eval.outcome("amps.memory").is_none());
+        assert_eq!(state.text("amps.memory.clients"), "lots");
+        let state = set(state, "amps.memory.clients", "200");
+        assert!(state.eval.field_errors.is_empty());
+        assert!(state.eval.outcome("amps.memory").is_some());
     }
 
     #[test]
     fn an_unchanged_value_keeps_the_same_state() {
         let state = Rc::new(State::default());
-        let same = state.clone().reduce(Action::Set(MemoryField::Clients, "200".into()));
+        let same = set(state.clone(), "amps.memory.clients", "200");
         assert!(Rc::ptr_eq(&state, &same));
+    }
+
+    #[test]
+    fn sections_are_added_and_removed() {
+        let mut state = Rc::new(State::default());
+        for id in state.section_ids() {
+            state = state.reduce(Action::RemoveSection(id.into()));
+        }
+        assert!(state.section_ids().is_empty());
+        assert!(!state.plan.contains_key("amps"));
+        let state = state.reduce(Action::AddSection("amps.memory"));
+        assert_eq!(state.section_ids(), vec!["amps.memory"]);
+        assert_eq!(state.eval.outcomes.len(), 1);
+    }
+
+    #[test]
+    fn choosing_a_variant_replaces_its_fields() {
+        let state = Rc::new(State::default()).reduce(Action::AddSection("vps.memory"));
+        assert_eq!(state.text("vps.memory.web.kind"), "event");
+        let path = "vps.memory.web.kind".to_string();
+        let state = state.reduce(Action::Set(path, FieldKind::Variant, "prefork".into()));
+        assert_eq!(state.text("vps.memory.web.rss"), "", "the event server's field is gone");
+        assert_eq!(state.text("vps.memory.web.max_request_workers"), "256");
+        let Some(Outcome::Result(r)) = state.eval.outcome("vps.memory") else { panic!() };
+        assert!(r.quantity("max_request_workers").is_some());
+    }
+
+    #[test]
+    fn config_files_are_replaced_by_name() {
+        let file =
+            |text: &str| ConfigFile { name: "system.conf".into(), text: text.into(), format: None };
+        let state = Rc::new(State::default()).reduce(Action::AddConfig(file("a")));
+        let state = state.reduce(Action::AddConfig(file("b")));
+        assert_eq!(state.configs, vec![file("b")]);
+        let state = state.reduce(Action::Set(
+            "amps.memory.clients".into(),
+            FieldKind::Quantity,
+            "9".into(),
+        ));
+        assert_eq!(state.configs.len(), 1, "editing the plan keeps the files");
+        let state = state.reduce(Action::RemoveConfig(0));
+        assert!(state.configs.is_empty());
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed into any field, the page evaluates to results
+        /// or named errors: no panic, and never a result beside an error.
+        #[test]
+        fn any_text_in_any_field_evaluates(field in 0usize..64, text in "\\PC{0,24}") {
+            let mut paths: Vec<String> =
+                crate::fields::HOST.iter().map(|f| f.path.to_string()).collect();
+            for s in engine::sections() {
+                let fields = engine::form_fields(s, &Table::new());
+                paths.extend(fields.into_iter().map(|f| format!("{}.{}", s.id, f.key)));
+            }
+            let path = paths[field % paths.len()].clone();
+            let state = Rc::new(State::default())
+                .reduce(Action::Set(path.clone(), FieldKind::Quantity, text.clone()));
+            for o in &state.eval.outcomes {
+                let id = engine::outcome_id(o);
+                proptest::prop_assert!(!state.eval.has_errors_under(id), "{path}={text:?}");
+            }
+            if state.eval.field_errors.is_empty() && state.eval.plan_error.is_none() {
+                proptest::prop_assert_eq!(state.eval.outcomes.len(), state.section_ids().len());
+            }
+        }
+    }
+
+    #[test]
+    fn field_kinds_store_typed_values() {
+        assert_eq!(FieldKind::Optional.value(" "), None);
+        assert_eq!(FieldKind::Optional.value("4096"), Some(Value::Integer(4096)));
+        assert_eq!(FieldKind::Quantity.value("1 KiB"), Some(Value::String("1 KiB".into())));
+        let range = FieldKind::IntList.value("32768 60999").unwrap();
+        assert_eq!(text_of(Some(&range)), "32768 60999");
+        assert_eq!(FieldKind::Float.value("0.5"), Some(Value::Float(0.5)));
+        assert_eq!(FieldKind::Float.value("NaN"), Some(Value::String("NaN".into())));
+        assert_eq!(FieldKind::Bool.value("true"), Some(Value::Boolean(true)));
+        assert_eq!(FieldKind::Bool.value("yes"), Some(Value::String("yes".into())));
     }
 }

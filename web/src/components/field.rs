@@ -7,7 +7,6 @@ use yew::prelude::*;
 pub struct FieldProps {
     pub id: AttrValue,
     pub label: AttrValue,
-    pub symbol: AttrValue,
     pub help: AttrValue,
     pub value: AttrValue,
     pub error: Option<AttrValue>,
@@ -29,14 +28,10 @@ pub fn field(props: &FieldProps) -> Html {
         if props.error.is_some() { format!("{help_id} {error_id}") } else { help_id.clone() };
     html! {
         <div class={classes!("field", props.error.is_some().then_some("invalid"))}>
-            <label for={props.id.clone()}>
-                { props.label.clone() }
-                <span class="symbol">{ format!(" ({})", props.symbol) }</span>
-            </label>
+            <label for={props.id.clone()}>{ props.label.clone() }</label>
             <input
                 id={props.id.clone()}
                 type="text"
-                inputmode="text"
                 autocomplete="off"
                 spellcheck="false"
                 value={props.value.clone()}
@@ -46,7 +41,7 @@ pub fn field(props: &FieldProps) -> Html {
             />
             <small id={help_id} class="help">{ props.help.clone() }</small>
             if let Some(err) = &props.error {
-                <small id={error_id} class="error" role="alert">{ err.clone() }</small>
+                <small id={error_id} class="error">{ err.clone() }</small>
             }
         </div>
     }

@@ -1,0 +1,193 @@
+//! A bar chart of a result's terms, hand-drawn in SVG, with the host's
+//! capacity beside them so the dominant terms and the margin show at a glance.
+
+use headroom_core::report::{CalcResult, Unit};
+use yew::prelude::*;
+
+use crate::share::format_value;
+
+#[derive(Properties, PartialEq)]
+pub struct ChartProps {
+    pub id: AttrValue,
+    pub data: ChartData,
+}
+
+/// One bar: its label, value and CSS class (`bar`, `bar total`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub value: u64,
+    pub class: &'static str,
+}
+
+/// What a chart draws: bars in one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartData {
+    pub unit: Unit,
+    pub bars: Vec<Bar>,
+    pub summary: String,
+}
+
+/// The chart of a result: its terms in bytes (or, without byte terms, in the
+/// unit they all share); then its figures in that unit when they are bytes
+/// or the host's capacity is in that unit, else the terms' total; then the
+/// capacity, e.g. `("RAM", bytes, Unit::Bytes)`, when its unit is the
+/// chart's. `None` when the terms have no unit in common.
+pub fn chart_data(r: &CalcResult, capacity: Option<(&str, u64, Unit)>) -> Option<ChartData> {
+    let unit = if r.terms.iter().any(|t| t.unit == Unit::Bytes) {
+        Unit::Bytes
+    } else {
+        let first = r.terms.first()?.unit;
+        r.terms.iter().all(|t| t.unit == first).then_some(first)?
+    };
+    let capacity = capacity.filter(|c| c.2 == unit);
+    let mut bars: Vec<Bar> = r
+        .terms
+        .iter()
+        .filter(|t| t.unit == unit)
+        .map(|t| {
+            let label = if t.symbol.chars().count() <= 16 { t.symbol } else { t.label };
+            Bar { label: label.to_string(), value: t.value, class: "bar" }
+        })
+        .collect();
+    let total = bars.iter().fold(0u64, |a, b| a.saturating_add(b.value));
+    let figures: Vec<Bar> = r
+        .quantities
+        .iter()
+        .filter(|q| q.unit == unit && (unit == Unit::Bytes || capacity.is_some()))
+        .map(|q| Bar { label: q.name.to_string(), value: q.value, class: "bar total" })
+        .collect();
+    let largest = figures.iter().map(|b| b.value).max().unwrap_or(total);
+    if figures.is_empty() {
+        bars.push(Bar { label: "total".into(), value: total, class: "bar total" });
+    } else {
+        bars.extend(figures);
+    }
+    let summary = match capacity {
+        Some((label, v, _)) => {
+            let class = if largest > v { "bar capacity over" } else { "bar capacity" };
+            bars.push(Bar { label: label.to_string(), value: v, class });
+            format!(
+                "{} against {label}: largest {} of {}",
+                r.title,
+                format_value(largest, unit),
+                format_value(v, unit)
+            )
+        }
+        None => format!("{}: terms of the total, {}", r.title, format_value(total, unit)),
+    };
+    Some(ChartData { unit, bars, summary })
+}
+
+const ROW: u64 = 26;
+const LABEL_W: u64 = 150;
+const BAR_W: u64 = 420;
+
+/// Width of a bar in SVG units, `value` out of `max`.
+fn scale(value: u64, max: u64) -> u64 {
+    if max == 0 {
+        return 0;
+    }
+    let w = u128::from(value) * u128::from(BAR_W) / u128::from(max);
+    u64::try_from(w).unwrap_or(BAR_W).max(u64::from(value > 0))
+}
+
+#[function_component(Chart)]
+pub fn chart(props: &ChartProps) -> Html {
+    let data = &props.data;
+    let max = data.bars.iter().map(|b| b.value).max().unwrap_or(0);
+    let height = ROW * data.bars.len() as u64 + 8;
+    let width = LABEL_W + BAR_W + 150;
+    let title_id = format!("{}-title", props.id);
+    let bars = data.bars.iter().enumerate().map(|(i, bar)| {
+        let y = ROW * i as u64 + 4;
+        let w = scale(bar.value, max);
+        html! {
+            <g>
+                <text x={(LABEL_W - 6).to_string()} y={(y + 16).to_string()} class="chart-label" text-anchor="end">{ bar.label.clone() }</text>
+                <rect x={LABEL_W.to_string()} y={y.to_string()} width={w.to_string()} height="20"
+                      class={bar.class} data-value={bar.value.to_string()} />
+                <text x={(LABEL_W + w + 6).to_string()} y={(y + 16).to_string()} class="chart-value">{ format_value(bar.value, data.unit) }</text>
+            </g>
+        }
+    });
+    html! {
+        <svg id={props.id.clone()} class="chart" viewBox={format!("0 0 {width} {height}")}
+             role="img" aria-labelledby={title_id.clone()} preserveAspectRatio="xMinYMin meet">
+            <title id={title_id}>{ data.summary.clone() }</title>
+            { for bars }
+        </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(text: &str, id: &str) -> CalcResult {
+        let plan = crate::engine::with_defaults(&crate::share::from_toml(text).unwrap());
+        match crate::engine::evaluate(&plan).outcome(id) {
+            Some(headroom_core::plan::Outcome::Result(r)) => r.clone(),
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+
+    fn labels(d: &ChartData) -> Vec<(&str, &str)> {
+        d.bars.iter().map(|b| (b.label.as_str(), b.class)).collect()
+    }
+
+    #[test]
+    fn memory_is_drawn_term_by_term_beside_ram() {
+        let r = result(crate::calculators::EXAMPLE_25_2, "amps.memory");
+        let d = chart_data(&r, Some(("RAM", 64 << 30, Unit::Bytes))).unwrap();
+        let l = labels(&d);
+        assert_eq!(l.len(), 6 + 3, "{l:?}");
+        assert_eq!(
+            l[6..],
+            [("estimate", "bar total"), ("recommended", "bar total"), ("RAM", "bar capacity over")]
+        );
+        // Mixed units: only the byte terms (GemStone's frames are a count).
+        let r = result("[host]\nram = \"613 MB\"\n[gemstone.page_cache]\n", "gemstone.page_cache");
+        let d = chart_data(&r, Some(("RAM", 613_000_000, Unit::Bytes))).unwrap();
+        assert_eq!(
+            labels(&d),
+            [
+                ("cache", "bar"),
+                ("overhead", "bar"),
+                ("segment", "bar total"),
+                ("RAM", "bar capacity over")
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_are_drawn_with_their_total_and_no_capacity() {
+        let r = result(crate::calculators::EXAMPLE_25_2, "amps.limits");
+        let d = chart_data(&r, Some(("RAM", 1, Unit::Bytes))).unwrap();
+        assert_eq!(d.unit, Unit::Count);
+        assert_eq!(d.bars.last().map(|b| b.label.as_str()), Some("total"));
+        assert!(d.bars.iter().all(|b| !b.class.contains("capacity")));
+    }
+
+    #[test]
+    fn cpu_is_drawn_beside_the_cores() {
+        let r = result(
+            "[host]\ncores = 2\n[amps.cpu]\npublish_rate = \"100000/s\"\nsubscriptions = 30\n",
+            "amps.cpu",
+        );
+        let d = chart_data(&r, Some(("cores", 2000, Unit::MilliCores))).unwrap();
+        let last = d.bars.last().unwrap();
+        assert_eq!(
+            (last.label.as_str(), last.value, last.class),
+            ("cores", 2000, "bar capacity over")
+        );
+    }
+
+    #[test]
+    fn bars_scale_without_overflow() {
+        assert_eq!(scale(u64::MAX, u64::MAX), BAR_W);
+        assert_eq!(scale(1, u64::MAX), 1);
+        assert_eq!(scale(0, 0), 0);
+        assert_eq!(scale(50, 100), BAR_W / 2);
+    }
+}

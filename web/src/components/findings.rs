@@ -1,0 +1,52 @@
+//! A list of findings: severity, message, why, and the fix to apply.
+
+use headroom_core::finding::Finding;
+use yew::prelude::*;
+
+use crate::dom;
+use crate::share::severity_name;
+
+fn copy(text: String) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        let text = text.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            dom::copy(text).await;
+        });
+    })
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FindingsProps {
+    pub findings: Vec<Finding>,
+}
+
+#[function_component(Findings)]
+pub fn findings(props: &FindingsProps) -> Html {
+    if props.findings.is_empty() {
+        return html! {};
+    }
+    let items = props.findings.iter().map(|f| {
+        let sev = severity_name(f.severity);
+        html! {
+            <li class={classes!("finding", sev)} data-rule={f.id.clone()}>
+                <span class="severity">{ sev }</span>
+                if let Some(loc) = &f.location {
+                    <span class="where">{ format!("{} line {}", loc.file, loc.line) }</span>
+                }
+                <span class="message">{ f.message.clone() }</span>
+                <code class="rule">{ f.id.clone() }</code>
+                if let Some(why) = &f.why {
+                    <p class="why">{ why.clone() }</p>
+                }
+                if let Some(fix) = &f.fix {
+                    <p class="fix">
+                        { "Fix: " }<code>{ fix.clone() }</code>{ " " }
+                        <button type="button" class="secondary" onclick={copy(fix.clone())}
+                                aria-label={format!("Copy the fix for {}", f.id)}>{ "Copy" }</button>
+                    </p>
+                }
+            </li>
+        }
+    });
+    html! { <ul class="findings">{ for items }</ul> }
+}

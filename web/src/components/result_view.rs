@@ -1,0 +1,87 @@
+//! One calculator's result: its figures (both unit notations), the breakdown
+//! of its terms with a chart against the host, the formula, source and
+//! findings.
+
+use headroom_core::plan::Outcome;
+use headroom_core::report::Unit;
+use headroom_core::units::group_thousands;
+use yew::prelude::*;
+
+use crate::components::chart::{chart_data, Chart};
+use crate::components::findings::Findings;
+use crate::fields::dom_id;
+use crate::share::format_value;
+
+#[derive(Properties, PartialEq)]
+pub struct ResultViewProps {
+    pub id: AttrValue,
+    pub outcome: Outcome,
+    /// The host's capacity drawn beside the results in its unit, e.g.
+    /// ("RAM", bytes, Unit::Bytes).
+    pub capacity: Option<(AttrValue, u64, Unit)>,
+}
+
+#[function_component(ResultView)]
+pub fn result_view(props: &ResultViewProps) -> Html {
+    let base = dom_id(&props.id);
+    let r = match &props.outcome {
+        Outcome::Result(r) => r,
+        Outcome::Error(e) => {
+            return html! {
+                <div id={format!("{base}-result")} class="result error">
+                    <p>{ format!("Cannot compute: {}", e.message) }</p>
+                </div>
+            }
+        }
+    };
+    let quantities = r.quantities.iter().map(|q| {
+        html! {
+            <tr>
+                <th scope="row">{ q.label }</th>
+                <td id={format!("{base}-q-{}", q.name)} class="num" data-value={q.value.to_string()}>
+                    { format_value(q.value, q.unit) }
+                </td>
+                <td class="num exact">{ group_thousands(q.value) }</td>
+            </tr>
+        }
+    });
+    let terms = r.terms.iter().map(|t| {
+        // A share of the terms in the same unit (a count is no share of bytes).
+        let total = r
+            .terms
+            .iter()
+            .filter(|o| o.unit == t.unit)
+            .fold(0u64, |a, o| a.saturating_add(o.value));
+        let share = if total == 0 { 0 } else { u128::from(t.value) * 1000 / u128::from(total) };
+        html! {
+            <tr>
+                <th scope="row"><code>{ t.symbol }</code></th>
+                <td>{ t.label }</td>
+                <td class="num">{ format_value(t.value, t.unit) }</td>
+                <td class="num">{ format!("{}.{}%", share / 10, share % 10) }</td>
+            </tr>
+        }
+    });
+    let chart = chart_data(r, props.capacity.as_ref().map(|(l, v, u)| (l.as_str(), *v, *u)));
+    html! {
+        <div id={format!("{base}-result")} class="result">
+            <table class="quantities">
+                <caption>{ r.title }</caption>
+                <tbody>{ for quantities }</tbody>
+            </table>
+            if !r.terms.is_empty() {
+                <table class="breakdown">
+                    <caption>{ "Breakdown" }</caption>
+                    <thead><tr><th scope="col">{ "Term" }</th><th scope="col">{ "What" }</th><th scope="col">{ "Value" }</th><th scope="col">{ "Share" }</th></tr></thead>
+                    <tbody>{ for terms }</tbody>
+                </table>
+            }
+            if let Some(data) = chart {
+                <Chart id={format!("{base}-chart")} {data} />
+            }
+            <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
+            <p class="source">{ format!("Source: {}, {}.", r.source.document, r.source.section) }</p>
+            <Findings findings={r.findings.clone()} />
+        </div>
+    }
+}

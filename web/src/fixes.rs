@@ -1,0 +1,55 @@
+//! The generated drop-ins (sysctl.d, limits.d, systemd) and `sysctl -w`
+//! commands for the plan, from the core's fixes.
+
+use headroom_core::fixes::{self, Service};
+use headroom_core::plan::Plan;
+use headroom_core::validate::Needs;
+
+/// One generated file.
+pub struct DropIn {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub filename: String,
+}
+
+/// The drop-ins that set the host right for the plan (the page's valid
+/// plan); none while the host does not parse.
+pub fn dropins(plan: Option<&Plan>) -> Vec<DropIn> {
+    let Some(plan) = plan else { return Vec::new() };
+    let fixes = fixes::generate(&plan.host, &Needs::from_plan(plan), &Service::default());
+    let mut out: Vec<DropIn> = fixes
+        .files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| DropIn {
+            id: format!("dropin-{i}"),
+            title: f.path.clone(),
+            filename: f.path.rsplit('/').next().unwrap_or("headroom.conf").to_string(),
+            text: f.text,
+        })
+        .collect();
+    if !fixes.commands.is_empty() {
+        out.push(DropIn {
+            id: "dropin-commands".into(),
+            title: "Apply the kernel values now (until the next boot)".into(),
+            text: format!("#!/bin/sh\n{}\n", fixes.commands.join("\n")),
+            filename: "headroom-sysctl.sh".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amps_plan_gets_its_drop_ins() {
+        let plan: Plan = toml::from_str(crate::calculators::EXAMPLE_25_2).unwrap();
+        let files = dropins(Some(&plan));
+        let paths: Vec<_> = files.iter().map(|d| d.title.as_str()).collect();
+        assert!(paths.contains(&"/etc/sysctl.d/60-headroom.conf"), "{paths:?}");
+        assert!(files.iter().any(|d| d.text.contains("sysctl -w fs.aio-max-nr")));
+    }
+}
