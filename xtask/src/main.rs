@@ -104,6 +104,12 @@ fn test() -> Result<()> {
             .env("HEADROOM_CHROMIUM", &chromium)
             .env("HEADROOM_REQUIRE_BROWSER", "1"),
     )?;
+    // The README's dumptool lines, exactly as a reader types them.
+    step("README: dumptool --help", cargo().args(["run", "-q", "-p", "dumptool", "--", "--help"]))?;
+    step(
+        "README: dumptool plan",
+        cargo().args(["run", "-q", "-p", "dumptool", "--", "plan", "examples/amps.toml"]),
+    )?;
     println!("xtask test: all steps passed in {:.0} s", start.elapsed().as_secs_f64());
     Ok(())
 }
@@ -122,6 +128,17 @@ pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let status = cmd.status().with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
     if !status.success() {
         bail!("{:?} exited with {status}", cmd.get_program());
+    }
+    Ok(())
+}
+
+/// Runs a command with its output kept back unless it fails: for installers
+/// whose progress lines would bury the one-line setup messages.
+pub(crate) fn run_quiet(cmd: &mut Command) -> Result<()> {
+    let out = cmd.output().with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
+    if !out.status.success() {
+        eprint!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        bail!("{:?} exited with {}", cmd.get_program(), out.status);
     }
     Ok(())
 }

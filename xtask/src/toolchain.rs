@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{cmd_ok, run, workspace_root};
+use crate::{cmd_ok, run, run_quiet, workspace_root};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -116,11 +116,13 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
         );
     }
     println!("setup: apt-get install {} (once per machine)", packages.join(" "));
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends"])
-        .args(packages)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    run_quiet(Command::new("apt-get").args(["update", "-qq"]))?;
+    run_quiet(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// The wasm-bindgen version pinned in Cargo.lock.

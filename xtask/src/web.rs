@@ -1,5 +1,6 @@
 //! Builds the planner page: cargo (wasm32) -> wasm-bindgen -> wasm-opt ->
-//! `dist/` with index.html and the static assets.
+//! `dist/` with index.html and the static assets. The crash-dump viewer is a
+//! second module built the same way and fetched only when its view opens.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,8 @@ use crate::{run, workspace_root};
 /// The size-tuned profile in the workspace Cargo.toml.
 const PROFILE: &str = "wasm-release";
 const CRATE: &str = "headroom-web";
+/// The crash-dump viewer (web/dumpview), loaded by `dumpview-loader.js`.
+const DUMPVIEW_CRATE: &str = "headroom-dumpview";
 
 /// The wasm build's own target dir: it may use another rustc than the host
 /// build, and must not invalidate its artifacts.
@@ -29,7 +32,8 @@ pub fn clippy_wasm() -> Result<()> {
     run(toolchain
         .cargo()
         .current_dir(workspace_root())
-        .args(["clippy", "--quiet", "-p", CRATE, "-p", "headroom-core", "--target", WASM_TARGET])
+        .args(["clippy", "--quiet", "-p", CRATE, "-p", DUMPVIEW_CRATE, "-p", "headroom-core"])
+        .args(["--target", WASM_TARGET])
         .args(["--profile", PROFILE, "--", "-D", "warnings"])
         .env("CARGO_TARGET_DIR", wasm_target_dir()))
 }
@@ -40,27 +44,38 @@ pub fn build_dist() -> Result<PathBuf> {
     let toolchain = toolchain::wasm_toolchain()?;
     let bindgen = toolchain::wasm_bindgen()?;
     let target_dir = wasm_target_dir();
-    println!("build: cargo build -p {CRATE} --target {WASM_TARGET} --profile {PROFILE}");
-    run(toolchain
-        .cargo()
-        .current_dir(&root)
-        .args(["build", "--quiet", "-p", CRATE, "--target", WASM_TARGET, "--profile", PROFILE])
-        .env("CARGO_TARGET_DIR", &target_dir))?;
-    let wasm = target_dir.join(WASM_TARGET).join(PROFILE).join(format!("{CRATE}.wasm"));
+    // One cargo run per module: built together, cargo would unify the
+    // features of their shared dependencies and the planner could change.
+    for krate in [CRATE, DUMPVIEW_CRATE] {
+        println!("build: cargo build -p {krate} --target {WASM_TARGET} --profile {PROFILE}");
+        run(toolchain
+            .cargo()
+            .current_dir(&root)
+            .args(["build", "--quiet", "-p", krate, "--target", WASM_TARGET, "--profile", PROFILE])
+            .env("CARGO_TARGET_DIR", &target_dir))?;
+    }
 
     let pkg = root.join("target/web-pkg");
-    run(Command::new(&bindgen)
-        .args(["--target", "web", "--no-typescript", "--out-name", CRATE, "--out-dir"])
-        .arg(&pkg)
-        .arg(&wasm))?;
-
     let dist = root.join("dist");
     let staging = root.join("target/dist-staging");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
-    let bg = format!("{CRATE}_bg.wasm");
-    optimize(&pkg.join(&bg), &staging.join(&bg))?;
-    std::fs::copy(pkg.join(format!("{CRATE}.js")), staging.join(format!("{CRATE}.js")))?;
+    for krate in [CRATE, DUMPVIEW_CRATE] {
+        // Cargo names the artifact after the crate, with `-` as `_` for a lib.
+        let artifact = target_dir.join(WASM_TARGET).join(PROFILE);
+        let wasm = [format!("{krate}.wasm"), format!("{}.wasm", krate.replace('-', "_"))]
+            .into_iter()
+            .map(|name| artifact.join(name))
+            .find(|p| p.exists())
+            .with_context(|| format!("cargo built no .wasm for {krate}"))?;
+        run(Command::new(&bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-name", krate, "--out-dir"])
+            .arg(&pkg)
+            .arg(&wasm))?;
+        let bg = format!("{krate}_bg.wasm");
+        optimize(&pkg.join(&bg), &staging.join(&bg))?;
+        std::fs::copy(pkg.join(format!("{krate}.js")), staging.join(format!("{krate}.js")))?;
+    }
     std::fs::copy(root.join("index.html"), staging.join("index.html"))?;
     for entry in std::fs::read_dir(root.join("web/assets"))? {
         let entry = entry?;
