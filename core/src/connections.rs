@@ -76,7 +76,7 @@ pub struct Input {
     /// Send + receive buffer per active connection, bytes. Default 32768
     /// (the source's tcp_rmem and tcp_wmem defaults, 16384 each).
     pub buffer_per_active: Bytes,
-    /// net.ipv4.tcp_fin_timeout if set, seconds. Default 12 (the source).
+    /// net.ipv4.tcp_fin_timeout if set, seconds. Default unset (MegaComet sets 12).
     pub tcp_fin_timeout: Option<Duration>,
     /// net.ipv4.tcp_tw_recycle if set. Default unset.
     pub tcp_tw_recycle: Option<u64>,
@@ -92,7 +92,7 @@ impl Default for Input {
             churn: Rate::per_second(4000),
             active_connections: Count(0),
             buffer_per_active: Bytes(32_768),
-            tcp_fin_timeout: Some(Duration(12)),
+            tcp_fin_timeout: None,
             tcp_tw_recycle: None,
         }
     }
@@ -318,7 +318,8 @@ mod tests {
 
     #[test]
     fn megacomet_figures() {
-        let r = evaluate(&Input::default(), &megacomet()).unwrap();
+        let tuned = Input { tcp_fin_timeout: Some(Duration(12)), ..Input::default() };
+        let r = evaluate(&tuned, &megacomet()).unwrap();
         assert_eq!(r.quantity("nofile"), Some(1_000_064));
         assert_eq!(r.quantity("file_max"), Some(1_000_064));
         // 1024..=65535 is 64,512 ports; 1e6 / (4 · 64,512) -> 4 server ports.
@@ -327,7 +328,7 @@ mod tests {
         assert_eq!(r.quantity("time_wait"), Some(240_000));
         assert_eq!(r.quantity("idle_memory"), Some(4_096_000_000));
         assert_eq!(ids(&r), ["connections.kernel.ports", "connections.kernel.fin_timeout"]);
-        let ok = Input { server_ports: Count(4), tcp_fin_timeout: None, ..Input::default() };
+        let ok = Input { server_ports: Count(4), ..Input::default() };
         assert!(evaluate(&ok, &megacomet()).unwrap().findings.is_empty());
     }
 
@@ -341,6 +342,7 @@ mod tests {
         let input = Input {
             server_ports: Count(4),
             active_connections: Count(1_000_000),
+            tcp_fin_timeout: Some(Duration(12)),
             tcp_tw_recycle: Some(0),
             ..Input::default()
         };

@@ -59,14 +59,20 @@ fn sysctl_lines(host: &Host, needs: &Needs) -> Vec<Line> {
     if let Some(c) = needs.connections {
         file_max = file_max.max(c.saturating_add(c / 10));
     }
-    if needs.amps {
-        file_max = file_max.max(amps::FILE_MAX_RECOMMENDED);
-    }
+    let amps_floor = if needs.amps { amps::FILE_MAX_RECOMMENDED } else { 0 };
+    file_max = file_max.max(amps_floor);
+    // Named after the need that set the value: the connections' when they
+    // ask for more than AMPS's recommendation, AMPS's otherwise.
+    let rule = if needs.amps && (needs.connections.is_none() || file_max == amps_floor) {
+        rules::SYSCTL_AMPS_FILE_MAX
+    } else {
+        rules::SYSCTL_CONN_FILE_MAX
+    };
     if file_max > 0 {
         v.push(Line {
             key: "fs.file-max",
             value: file_max.to_string(),
-            rule: rules::SYSCTL_AMPS_FILE_MAX,
+            rule,
             why: "open files host-wide".into(),
         });
     }
@@ -234,6 +240,26 @@ mod tests {
                 report.all_findings().filter(|f| f.severity >= Severity::Warning).collect();
             assert!(bad.is_empty(), "{bad:#?}\n{:#?}", fixes.files);
         }
+    }
+
+    /// The fs.file-max line names the need that set it.
+    #[test]
+    fn file_max_is_labelled_by_what_set_it() {
+        let host = Host::default();
+        let label = |needs: &Needs| {
+            let fixes = generate(&host, needs, &Service::default());
+            let sysctl = &fixes.files[0].text;
+            let line = sysctl.lines().find(|l| l.contains("open files host-wide")).unwrap();
+            line.to_string()
+        };
+        let million = Needs { connections: Some(1_000_000), ..Needs::default() };
+        assert!(label(&million).contains(rules::SYSCTL_CONN_FILE_MAX.id));
+        let amps = Needs { amps: true, ..Needs::default() };
+        assert!(label(&amps).contains(rules::SYSCTL_AMPS_FILE_MAX.id));
+        // 1.1M for the connections is below AMPS's recommendation: AMPS's value.
+        assert!(label(&Needs { amps: true, ..million }).contains(rules::SYSCTL_AMPS_FILE_MAX.id));
+        let ten_million = Needs { amps: true, connections: Some(10_000_000), ..Needs::default() };
+        assert!(label(&ten_million).contains(rules::SYSCTL_CONN_FILE_MAX.id));
     }
 
     proptest::proptest! {

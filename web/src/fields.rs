@@ -377,10 +377,10 @@ pub const FIELDS: &[FieldDoc] = &[
         "Buffer per active connection",
         "Send + receive buffer, e.g. \"32 KiB\" (tcp_rmem + tcp_wmem).",
     ),
-    f(
+    opt(
         "connections.kernel.tcp_fin_timeout",
         "net.ipv4.tcp_fin_timeout",
-        "Seconds, e.g. \"12 s\" (the source's value).",
+        "Seconds if set, e.g. \"12 s\" (MegaComet's value); empty if not set.",
     ),
     opt(
         "connections.kernel.tcp_tw_recycle",

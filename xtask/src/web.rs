@@ -18,6 +18,7 @@ const PROFILE: &str = "wasm-release";
 const CRATE: &str = "headroom-web";
 /// The crash-dump viewer (web/dumpview), loaded by `dumpview-loader.js`.
 const DUMPVIEW_CRATE: &str = "headroom-dumpview";
+const MODULES: [&str; 2] = [CRATE, DUMPVIEW_CRATE];
 
 /// The wasm build's own target dir: it may use another rustc than the host
 /// build, and must not invalidate its artifacts.
@@ -32,7 +33,8 @@ pub fn clippy_wasm() -> Result<()> {
     run(toolchain
         .cargo()
         .current_dir(workspace_root())
-        .args(["clippy", "--quiet", "-p", CRATE, "-p", DUMPVIEW_CRATE, "-p", "headroom-core"])
+        .args(["clippy", "--quiet", "-p", "headroom-core"])
+        .args(MODULES.iter().flat_map(|m| ["-p", m]))
         .args(["--target", WASM_TARGET])
         .args(["--profile", PROFILE, "--", "-D", "warnings"])
         .env("CARGO_TARGET_DIR", wasm_target_dir()))
@@ -46,7 +48,7 @@ pub fn build_dist() -> Result<PathBuf> {
     let target_dir = wasm_target_dir();
     // One cargo run per module: built together, cargo would unify the
     // features of their shared dependencies and the planner could change.
-    for krate in [CRATE, DUMPVIEW_CRATE] {
+    for krate in MODULES {
         println!("build: cargo build -p {krate} --target {WASM_TARGET} --profile {PROFILE}");
         run(toolchain
             .cargo()
@@ -60,7 +62,7 @@ pub fn build_dist() -> Result<PathBuf> {
     let staging = root.join("target/dist-staging");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
-    for krate in [CRATE, DUMPVIEW_CRATE] {
+    for krate in MODULES {
         // Cargo names the artifact after the crate, with `-` as `_` for a lib.
         let artifact = target_dir.join(WASM_TARGET).join(PROFILE);
         let wasm = [format!("{krate}.wasm"), format!("{}.wasm", krate.replace('-', "_"))]
@@ -115,21 +117,43 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Prints each file's raw and gzipped size.
+/// Which load a file of `dist/` belongs to: what the page fetches first,
+/// then the modules it fetches later.
+fn part_of(file: &str) -> &'static str {
+    if file.starts_with("headroom-dumpview")
+        || file.starts_with("dumpview.")
+        || file.starts_with("dumpview-worker")
+    {
+        "dump viewer (fetched when its view opens)"
+    } else {
+        "planner (first load)"
+    }
+}
+
+/// Prints each file's raw and gzipped size, with a total for each load.
 pub fn print_sizes(dist: &Path) -> Result<()> {
     let mut files: Vec<_> = std::fs::read_dir(dist)?.collect::<Result<_, _>>()?;
     files.sort_by_key(|e| e.file_name());
-    let (mut raw_total, mut gz_total) = (0, 0);
+    let mut parts: Vec<(&str, usize, usize)> = Vec::new();
     println!("{:<28} {:>12} {:>12}", "file", "bytes", "gzip -9");
     for entry in files {
         let data = std::fs::read(entry.path())?;
         let mut gz = GzEncoder::new(Vec::new(), Compression::best());
         gz.write_all(&data)?;
         let gz = gz.finish()?.len();
-        raw_total += data.len();
-        gz_total += gz;
-        println!("{:<28} {:>12} {:>12}", entry.file_name().to_string_lossy(), data.len(), gz);
+        let name = entry.file_name().to_string_lossy().into_owned();
+        println!("{:<28} {:>12} {:>12}", name, data.len(), gz);
+        let part = part_of(&name);
+        match parts.iter_mut().find(|p| p.0 == part) {
+            Some(p) => (p.1, p.2) = (p.1 + data.len(), p.2 + gz),
+            None => parts.push((part, data.len(), gz)),
+        }
     }
-    println!("{:<28} {:>12} {:>12}", "total", raw_total, gz_total);
+    parts.sort();
+    for (part, raw, gz) in &parts {
+        println!("total, {part}: {raw} bytes, {gz} gzipped");
+    }
+    let (raw, gz) = parts.iter().fold((0, 0), |(r, g), p| (r + p.1, g + p.2));
+    println!("total: {raw} bytes, {gz} gzipped");
     Ok(())
 }
