@@ -9,6 +9,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use sha2::{Digest, Sha256};
 
 use crate::toolchain::{self, WASM_TARGET};
 use crate::{run, workspace_root};
@@ -90,8 +91,19 @@ pub fn build_dist() -> Result<PathBuf> {
 }
 
 /// Shrinks the wasm with wasm-opt when one is available; copies it otherwise.
+/// Results are kept by the input's hash, so an unchanged module is not
+/// optimized again (wasm-opt is most of a rebuild's time when nothing changed).
 fn optimize(input: &Path, output: &Path) -> Result<()> {
     if let Some(wasm_opt) = toolchain::wasm_opt() {
+        let bytes = std::fs::read(input)?;
+        let digest: String =
+            Sha256::digest(&bytes).iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let cached = workspace_root().join("target/wasm-opt-cache").join(format!("{digest}.wasm"));
+        if cached.exists() {
+            std::fs::copy(&cached, output)?;
+            println!("build: wasm-opt -Oz: unchanged module, reused");
+            return Ok(());
+        }
         // The features rustc enables by default for wasm32-unknown-unknown.
         let status = Command::new(&wasm_opt)
             .args([
@@ -108,6 +120,11 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
             .arg(input)
             .status()?;
         if status.success() {
+            // Written beside, then renamed: an interrupted copy is never reused.
+            std::fs::create_dir_all(cached.parent().context("cache dir")?)?;
+            let partial = cached.with_extension("partial");
+            std::fs::copy(output, &partial)?;
+            std::fs::rename(&partial, &cached)?;
             println!("build: wasm-opt -Oz applied");
             return Ok(());
         }
