@@ -2,8 +2,10 @@
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use headless_chrome::protocol::cdp::types::Event;
+use headless_chrome::protocol::cdp::Network;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use headroom_tests::{workspace_root, StaticServer};
@@ -27,6 +29,46 @@ pub fn open(path_and_query: &str) -> Option<Session> {
 /// listen to the browser's own events from the first request).
 pub fn open_with(path_and_query: &str, before: impl FnOnce(&Arc<Tab>)) -> Option<Session> {
     launch(|dist| dist.to_path_buf(), path_and_query, before)
+}
+
+/// Every URL the browser requests, from its own network events.
+pub type Requests = Arc<Mutex<Vec<String>>>;
+
+/// Turns on the tab's network events.
+pub fn enable_network(tab: &Tab) {
+    tab.call_method(Network::Enable {
+        max_total_buffer_size: None,
+        max_resource_buffer_size: None,
+        max_post_data_size: None,
+        report_direct_socket_traffic: None,
+        enable_durable_messages: None,
+    })
+    .expect("network events");
+}
+
+/// As [`open`], recording every request from the first one on.
+pub fn open_recording(path_and_query: &str) -> Option<(Session, Requests)> {
+    let urls = Requests::default();
+    let seen = Arc::clone(&urls);
+    let page = open_with(path_and_query, move |tab| {
+        enable_network(tab);
+        tab.add_event_listener(Arc::new(move |event: &Event| {
+            if let Event::NetworkRequestWillBeSent(e) = event {
+                seen.lock().unwrap().push(e.params.request.url.clone());
+            }
+        }))
+        .expect("listener");
+    })?;
+    Some((page, urls))
+}
+
+/// The requests that went to another origin than the page's own.
+pub fn foreign(page: &Session, urls: &[String]) -> Vec<String> {
+    let origin = page.base_url();
+    urls.iter()
+        .filter(|u| !u.starts_with(&origin) && !u.starts_with("blob:") && !u.starts_with("data:"))
+        .cloned()
+        .collect()
 }
 
 /// The built site, from `HEADROOM_DIST` or dist/.

@@ -4,13 +4,10 @@
 //! and against dumptool's report for the same bytes.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dumptool::analyze::{self, Options};
 use dumptool::report::Report;
-use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::protocol::cdp::Network;
 use headroom_tests::workspace_root;
 
 use crate::browser::{self, Session};
@@ -252,25 +249,7 @@ fn a_live_capture_shows_its_limits_and_core_verdict() {
 /// export) sends a request off the origin.
 #[test]
 fn the_viewer_loads_lazily_and_nothing_leaves_the_origin() {
-    let urls = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = Arc::clone(&urls);
-    let page = browser::open_with("/", move |tab| {
-        tab.call_method(Network::Enable {
-            max_total_buffer_size: None,
-            max_resource_buffer_size: None,
-            max_post_data_size: None,
-            report_direct_socket_traffic: None,
-            enable_durable_messages: None,
-        })
-        .expect("network events");
-        tab.add_event_listener(Arc::new(move |event: &Event| {
-            if let Event::NetworkRequestWillBeSent(e) = event {
-                seen.lock().unwrap().push(e.params.request.url.clone());
-            }
-        }))
-        .expect("listener");
-    });
-    let Some(page) = page else { return };
+    let Some((page, urls)) = browser::open_recording("/") else { return };
     assert!(page.wait_for("#nav-dump"));
     let before = urls.lock().unwrap().clone();
     assert!(
@@ -286,15 +265,11 @@ fn the_viewer_loads_lazily_and_nothing_leaves_the_origin() {
     let page = open_view(Some(page)).unwrap();
     assert!(!page.exists("#dump-summary:not([hidden])"));
 
-    let origin = page.base_url();
     let urls = urls.lock().unwrap().clone();
     // The worker's own loads (its wasm-bindgen JS and wasm, fixed paths next
     // to it) are not in the page's network events; the worker itself is.
     assert!(urls.iter().any(|u| u.ends_with("/dumpview-worker.js")), "{urls:?}");
-    let foreign: Vec<_> = urls
-        .iter()
-        .filter(|u| !u.starts_with(&origin) && !u.starts_with("blob:") && !u.starts_with("data:"))
-        .collect();
+    let foreign = browser::foreign(&page, &urls);
     assert!(foreign.is_empty(), "requests left the origin: {foreign:?}");
 }
 

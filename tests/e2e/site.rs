@@ -1,9 +1,6 @@
 //! Whole-page qualities: privacy (no request leaves the origin), keyboard
 //! reach, the crash-dump view, and screenshots at desktop and phone width.
 
-use std::sync::{Arc, Mutex};
-
-use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Network;
 
 use crate::browser::{self, Session};
@@ -11,39 +8,16 @@ use crate::browser::{self, Session};
 /// Every request the browser makes, from its own network events.
 #[test]
 fn no_request_leaves_the_origin() {
-    let urls = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = Arc::clone(&urls);
-    let Some(page) = browser::open_with("/", move |tab| {
-        tab.call_method(Network::Enable {
-            max_total_buffer_size: None,
-            max_resource_buffer_size: None,
-            max_post_data_size: None,
-            report_direct_socket_traffic: None,
-            enable_durable_messages: None,
-        })
-        .expect("network events");
-        tab.add_event_listener(Arc::new(move |event: &Event| {
-            if let Event::NetworkRequestWillBeSent(e) = event {
-                seen.lock().unwrap().push(e.params.request.url.clone());
-            }
-        }))
-        .expect("listener");
-    }) else {
-        return;
-    };
+    let Some((page, urls)) = browser::open_recording("/") else { return };
     // Use the page: type, export, open the other view.
     page.type_into("#amps-memory-clients", "300");
     page.click("#report-md-download");
     page.click("#nav-dump");
     page.click("#nav-planner");
     assert!(page.wait_for("#amps-memory-q-estimate"));
-    let origin = page.base_url();
     let urls = urls.lock().unwrap().clone();
     assert!(urls.iter().any(|u| u.ends_with(".wasm")), "the wasm load was seen: {urls:?}");
-    let foreign: Vec<_> = urls
-        .iter()
-        .filter(|u| !u.starts_with(&origin) && !u.starts_with("blob:") && !u.starts_with("data:"))
-        .collect();
+    let foreign = browser::foreign(&page, &urls);
     assert!(foreign.is_empty(), "requests left the origin: {foreign:?}");
     let csp =
         page.eval("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content");
@@ -241,15 +215,7 @@ fn crash_dump_view_calls_the_loader() {
 fn works_with_the_network_cut_after_the_first_load() {
     let Some(page) = browser::open("/") else { return };
     assert!(page.wait_for("#amps-memory-q-estimate"));
-    page.tab
-        .call_method(Network::Enable {
-            max_total_buffer_size: None,
-            max_resource_buffer_size: None,
-            max_post_data_size: None,
-            report_direct_socket_traffic: None,
-            enable_durable_messages: None,
-        })
-        .expect("network domain");
+    browser::enable_network(&page.tab);
     page.tab
         .call_method(Network::EmulateNetworkConditions {
             offline: true,
