@@ -47,7 +47,7 @@ impl fmt::Display for DumpFormat {
 pub struct Summary {
     pub format: DumpFormat,
     /// What wrote the dump, as far as its streams tell: `minidump-writer`,
-    /// `Crashpad`, `Breakpad`, `Linux kernel`.
+    /// `Crashpad`, `Breakpad`, `Linux kernel`, `gdb (gcore)`.
     pub producer: String,
     /// When the dump was written, UTC, from the dump's own header.
     pub captured_at: Option<String>,

@@ -3,10 +3,16 @@
 //! from NT_FILE, the auxv, and every thread's registers. No stack walking:
 //! each thread's frame is its program counter.
 //!
+//! gdb's `gcore` writes the same notes plus one named "GDB"; its threads
+//! carry the SIGSTOP gdb stopped them with, which is no crash.
+//!
 //! Layouts are those of the kernel's `struct elf_prstatus` and `struct
 //! elf_prpsinfo` (include/uapi/linux/elfcore.h) for 64- and 32-bit targets.
 
-use goblin::elf::{header, Elf};
+use goblin::elf::{header, program_header::PT_LOAD, Elf};
+use minidump::system_info::Cpu;
+use minidump::CrashReason;
+use minidump_common::format::{MINIDUMP_EXCEPTION, MINIDUMP_EXCEPTION_STREAM};
 
 use super::minidump::{auxv, basename};
 use super::{AnalyzeError, Options};
@@ -19,6 +25,7 @@ const NT_PRPSINFO: u32 = 3;
 const NT_AUXV: u32 = 6;
 const NT_FILE: u32 = 0x4649_4c45;
 const NT_SIGINFO: u32 = 0x5349_4749;
+const SIGSTOP: i32 = 19;
 
 /// x86_64 `struct user_regs_struct`, in order.
 const AMD64_REGS: &[&str] = &[
@@ -90,14 +97,16 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
     let mut signal = None;
     let mut siginfo: Option<(i32, i32, u64)> = None;
     let mut process = Process::default();
-    let mut files: Vec<(u64, u64, String)> = Vec::new();
+    let mut files: Vec<MappedFile> = Vec::new();
     let mut auxv_entries = Vec::new();
+    let mut by_gdb = false;
 
     let notes = elf.iter_note_headers(bytes).ok_or_else(|| {
         AnalyzeError::ElfCore("no PT_NOTE segment: the core was cut short".into())
     })?;
     for note in notes {
         let note = note.map_err(|e| AnalyzeError::ElfCore(format!("bad note: {e}")))?;
+        by_gdb |= note.name == "GDB";
         if note.name != "CORE" {
             continue;
         }
@@ -151,7 +160,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         }
     }
 
-    let modules = modules(&files);
+    let modules = modules(&files, |addr| bytes_at(&elf, bytes, addr, 4));
     for t in &mut threads {
         for f in &mut t.frames {
             if let Some(m) = modules
@@ -164,22 +173,26 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         }
     }
     let redacted = options.redactor.redact_args(&mut process.command_line);
-    let crash = signal.or(siginfo.map(|s| s.0)).map(|sig| {
-        let code = siginfo.filter(|s| s.0 == sig).map(|s| s.1);
-        Crash {
-            reason: signal_reason(sig, code),
-            address: siginfo
-                .filter(|s| s.0 == sig && s.1 > 0 && faults_on_address(sig))
-                .map(|s| Hex(s.2)),
-        }
-    });
+    let crash = signal
+        .or(siginfo.map(|s| s.0))
+        // gcore stops the process to copy it: a snapshot, not a crash.
+        .filter(|&sig| !(by_gdb && sig == SIGSTOP))
+        .map(|sig| {
+            let code = siginfo.filter(|s| s.0 == sig).map(|s| s.1);
+            Crash {
+                reason: signal_reason(sig, code),
+                address: siginfo
+                    .filter(|s| s.0 == sig && s.1 > 0 && faults_on_address(sig))
+                    .map(|s| Hex(s.2)),
+            }
+        });
 
     Ok(Summary {
         format: DumpFormat::ElfCore,
-        producer: "Linux kernel".into(),
+        producer: if by_gdb { "gdb (gcore)" } else { "Linux kernel" }.into(),
         captured_at: None,
         system: System { os: "Linux".into(), os_version: None, cpu, cpu_info: None, cpu_count: 0 },
-        crashing_thread: (!threads.is_empty()).then_some(0),
+        crashing_thread: (crash.is_some() && !threads.is_empty()).then_some(0),
         crash,
         process,
         threads,
@@ -220,9 +233,18 @@ fn registers(
     (regs, pc)
 }
 
-/// NT_FILE: count, page size, then (start, end, file offset) per mapping,
-/// then the NUL-terminated file names.
-fn nt_file(d: &[u8], word: usize) -> Vec<(u64, u64, String)> {
+/// One entry of NT_FILE: a mapping of `path` at `start..end`, from the
+/// file's page `page` on.
+struct MappedFile {
+    start: u64,
+    end: u64,
+    page: u64,
+    path: String,
+}
+
+/// NT_FILE: count, page size, then (start, end, file offset in pages) per
+/// mapping, then the NUL-terminated file names.
+fn nt_file(d: &[u8], word: usize) -> Vec<MappedFile> {
     let Some(count) = word_at(d, 0, word) else { return Vec::new() };
     let Some(table_len) = (count as usize).checked_mul(3 * word) else { return Vec::new() };
     let names_at = 2 * word + table_len;
@@ -235,28 +257,57 @@ fn nt_file(d: &[u8], word: usize) -> Vec<(u64, u64, String)> {
             let at = 2 * word + i * 3 * word;
             let start = word_at(d, at, word)?;
             let end = word_at(d, at + word, word)?;
-            let name = String::from_utf8_lossy(names.next()?).into_owned();
-            Some((start, end, name))
+            let page = word_at(d, at + 2 * word, word)?;
+            let path = String::from_utf8_lossy(names.next()?).into_owned();
+            Some(MappedFile { start, end, page, path })
         })
         .collect()
 }
 
-/// One module per mapped file: from its lowest to its highest address.
-fn modules(files: &[(u64, u64, String)]) -> Vec<Module> {
+/// The `len` bytes of process memory at `addr`, when the core holds them.
+fn bytes_at<'a>(elf: &Elf, bytes: &'a [u8], addr: u64, len: u64) -> Option<&'a [u8]> {
+    let ph = elf.program_headers.iter().find(|ph| {
+        ph.p_type == PT_LOAD
+            && addr >= ph.p_vaddr
+            && addr
+                .checked_add(len)
+                .is_some_and(|end| end <= ph.p_vaddr.saturating_add(ph.p_filesz))
+    })?;
+    let at = usize::try_from(ph.p_offset.checked_add(addr - ph.p_vaddr)?).ok()?;
+    bytes.get(at..at.checked_add(len as usize)?)
+}
+
+/// One module per mapped ELF file: from its lowest to its highest address.
+///
+/// Both the kernel and gcore keep the first page of every ELF mapping
+/// (coredump_filter bit 4, on by default) and, by default, no other
+/// file-backed page; so a file whose first page is kept is a module only if
+/// that page is an ELF header (locale archives, fonts and data files are
+/// not). When no first page is kept at all (a filter without bit 4), every
+/// file is listed, since none can be told apart.
+fn modules<'a>(files: &[MappedFile], memory: impl Fn(u64) -> Option<&'a [u8]>) -> Vec<Module> {
+    let header: Vec<(&str, Option<bool>)> = files
+        .iter()
+        .filter(|f| f.page == 0)
+        .map(|f| (f.path.as_str(), memory(f.start).map(|b| b == b"\x7fELF")))
+        .collect();
+    let known = header.iter().any(|(_, elf)| elf.is_some());
+    let is_module =
+        |path: &str| !known || header.iter().any(|(p, elf)| *p == path && *elf == Some(true));
     let mut out: Vec<Module> = Vec::new();
-    for (start, end, path) in files {
-        match out.iter_mut().find(|m| m.debug_file.as_deref() == Some(path.as_str())) {
+    for f in files.iter().filter(|f| is_module(&f.path)) {
+        match out.iter_mut().find(|m| m.debug_file.as_deref() == Some(f.path.as_str())) {
             Some(m) => {
-                let top = (m.base.0.saturating_add(m.size)).max(*end);
-                m.base = Hex(m.base.0.min(*start));
+                let top = (m.base.0.saturating_add(m.size)).max(f.end);
+                m.base = Hex(m.base.0.min(f.start));
                 m.size = top.saturating_sub(m.base.0);
             }
             None => out.push(Module {
-                base: Hex(*start),
-                size: end.saturating_sub(*start),
-                name: basename(path).to_string(),
+                base: Hex(f.start),
+                size: f.end.saturating_sub(f.start),
+                name: basename(&f.path).to_string(),
                 code_id: None,
-                debug_file: Some(path.clone()),
+                debug_file: Some(f.path.clone()),
                 debug_id: None,
                 version: None,
             }),
@@ -272,44 +323,23 @@ fn faults_on_address(sig: i32) -> bool {
     matches!(sig, 4 | 7 | 8 | 11)
 }
 
-/// `SIGSEGV / SEGV_MAPERR`, the way minidump-processor names Linux crashes.
+/// `SIGSEGV / SEGV_MAPERR`: minidump's own naming of Linux signals and
+/// their si_code, so a core reads like a minidump of the same crash.
 fn signal_reason(sig: i32, code: Option<i32>) -> String {
-    let name = match sig {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        24 => "SIGXCPU",
-        25 => "SIGXFSZ",
-        31 => "SIGSYS",
-        n => return format!("signal {n}"),
+    let raw = MINIDUMP_EXCEPTION_STREAM {
+        thread_id: 0,
+        __align: 0,
+        exception_record: MINIDUMP_EXCEPTION {
+            exception_code: sig as u32,
+            // SI_USER (0) prints the bare signal name.
+            exception_flags: code.unwrap_or(0) as u32,
+            ..MINIDUMP_EXCEPTION::default()
+        },
+        thread_context: Default::default(),
     };
-    let code_name = match (sig, code) {
-        (11, Some(1)) => Some("SEGV_MAPERR"),
-        (11, Some(2)) => Some("SEGV_ACCERR"),
-        (11, Some(3)) => Some("SEGV_BNDERR"),
-        (11, Some(4)) => Some("SEGV_PKUERR"),
-        (7, Some(1)) => Some("BUS_ADRALN"),
-        (7, Some(2)) => Some("BUS_ADRERR"),
-        (7, Some(3)) => Some("BUS_OBJERR"),
-        (8, Some(1)) => Some("FPE_INTDIV"),
-        (8, Some(2)) => Some("FPE_INTOVF"),
-        (4, Some(1)) => Some("ILL_ILLOPC"),
-        (4, Some(2)) => Some("ILL_ILLOPN"),
-        (_, Some(0)) => Some("SI_USER"),
-        (_, Some(-6)) => Some("SI_TKILL"),
-        _ => None,
-    };
-    match code_name {
-        Some(c) => format!("{name} / {c}"),
-        None => name.to_string(),
+    // The CPU does not change how Linux signals are named.
+    match CrashReason::from_linux_exception(&raw, Cpu::X86_64) {
+        Some(reason) => reason.to_string(),
+        None => format!("signal {sig}"),
     }
 }

@@ -63,6 +63,10 @@ fn kernel_core_of_a_segv() {
     let modules: Vec<&str> =
         v["modules"].as_array().unwrap().iter().filter_map(|m| m["name"].as_str()).collect();
     assert!(modules.contains(&"dumptool-testee"), "{modules:?}");
+    for m in v["modules"].as_array().unwrap() {
+        let path = m["debug_file"].as_str().unwrap();
+        assert!(is_elf(path), "{path} is listed as a module but is not an ELF file");
+    }
     let regs = v["threads"][0]["registers"].as_array().unwrap();
     assert!(regs.iter().any(|r| r["name"] == "rip" || r["name"] == "pc"));
     assert!(v["linux"]["auxv"].as_array().unwrap().iter().any(|a| a[0] == "AT_PAGESZ"));
@@ -73,4 +77,79 @@ fn kernel_core_of_a_segv() {
     let b = dumptool(&["report", core.to_str().unwrap()]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
+}
+
+/// A core written by gdb's gcore of a live process: a snapshot, not a crash
+/// (gdb's SIGSTOP is no crash reason), and only ELF files as modules, not
+/// the locale archives the process also maps.
+#[test]
+fn gcore_snapshot_is_no_crash_and_lists_only_elf_modules() {
+    if Command::new("gcore").arg("--version").output().is_err() {
+        eprintln!("skipped: gcore is not installed (apt-get install gdb)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // coreutils' sleep loads the locale: its archives are mapped files that are not ELF.
+    let mut sleeper =
+        Command::new("sleep").arg("60").env("LC_ALL", "C.UTF-8").spawn().expect("spawn sleep");
+    let pid = sleeper.id();
+    // Wait until the locale is loaded (sleep maps it before it sleeps).
+    let maps = format!("/proc/{pid}/maps");
+    let mut non_elf = Vec::new();
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        non_elf = mapped_files(&maps).into_iter().filter(|p| !is_elf(p)).collect();
+        if !non_elf.is_empty() {
+            break;
+        }
+    }
+    let prefix = dir.path().join("core");
+    let gcore = Command::new("gcore").arg("-o").arg(&prefix).arg(pid.to_string()).output().unwrap();
+    let core = dir.path().join(format!("core.{pid}"));
+    assert!(core.exists(), "gcore wrote nothing: {}", String::from_utf8_lossy(&gcore.stderr));
+    assert!(sleeper.try_wait().unwrap().is_none(), "gcore leaves the process running");
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+
+    let run = dumptool(&["analyze", core.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["producer"], "gdb (gcore)");
+    assert_eq!(v["crash"], Value::Null, "gdb's SIGSTOP is no crash: {}", v["crash"]);
+    assert_eq!(v["crashing_thread"], Value::Null);
+    assert_eq!(v["process"]["pid"], pid);
+    let modules: Vec<&str> =
+        v["modules"].as_array().unwrap().iter().filter_map(|m| m["debug_file"].as_str()).collect();
+    assert!(modules.iter().any(|m| m.ends_with("/sleep")), "{modules:?}");
+    assert!(modules.iter().any(|m| m.contains("libc.so")), "{modules:?}");
+    for m in &modules {
+        assert!(is_elf(m), "{m} is listed as a module but is not an ELF file");
+    }
+    if non_elf.is_empty() {
+        eprintln!("note: sleep mapped no non-ELF file here (no C.UTF-8 locale files)");
+    }
+
+    let text = dumptool(&["analyze", core.to_str().unwrap()]);
+    assert!(text.stdout.contains("ELF core file written by gdb (gcore)"), "{}", text.stdout);
+    assert!(text.stdout.contains("Crash:     no crash"), "{}", text.stdout);
+}
+
+/// The files mapped into a process, from its maps file.
+fn mapped_files(maps: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(maps).unwrap_or_default();
+    let mut files: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|p| p.starts_with('/'))
+        .map(str::to_string)
+        .collect();
+    files.dedup();
+    files
+}
+
+fn is_elf(path: &str) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && &magic == b"\x7fELF"
 }
