@@ -10,9 +10,13 @@ use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use headroom_tests::{workspace_root, StaticServer};
 
+use crate::relay::Relay;
+
 /// A browser with the page open. Holding it keeps the server and browser up.
 pub struct Session {
     pub tab: Arc<Tab>,
+    // Dropped in this order: the relay before the server it relays to.
+    relay: Relay,
     _server: StaticServer,
     _browser: Browser,
     _profile: PathBuf,
@@ -98,6 +102,7 @@ pub fn launch(
         return None;
     }
     let server = StaticServer::start(&site(&dist), 0).expect("serve dist/");
+    let relay = Relay::start(server.port).expect("relay to the server");
     let profile = std::env::temp_dir().join(format!("headroom-chromium-{}", server.port));
     let _ = std::fs::remove_dir_all(&profile);
     std::fs::create_dir_all(&profile).expect("browser profile dir");
@@ -126,11 +131,11 @@ pub fn launch(
     let browser = Browser::new(options).expect("start chromium");
     let tab = browser.new_tab().expect("new tab");
     before(&tab);
-    tab.navigate_to(&format!("{}{}", server.url(), path_and_query.trim_start_matches('/')))
+    tab.navigate_to(&format!("{}{}", relay.url(), path_and_query.trim_start_matches('/')))
         .expect("navigate")
         .wait_until_navigated()
         .expect("page loads");
-    Some(Session { tab, _server: server, _browser: browser, _profile: profile })
+    Some(Session { tab, relay, _server: server, _browser: browser, _profile: profile })
 }
 
 impl Session {
@@ -157,7 +162,13 @@ impl Session {
 
     /// The page's base address (the loopback server's root).
     pub fn base_url(&self) -> String {
-        self._server.url()
+        self.relay.url()
+    }
+
+    /// Cuts the page off its server, as a failed network does: for the page
+    /// and for its service worker alike.
+    pub fn cut_network(&mut self) {
+        self.relay.cut();
     }
 
     /// Evaluates a JS expression and returns its value as JSON.

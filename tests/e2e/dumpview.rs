@@ -324,3 +324,37 @@ fn a_large_dump_keeps_the_page_responsive() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Waits until the service worker controls the page (it has stored the
+/// planner's files by then).
+fn wait_controlled(page: &Session) {
+    let start = Instant::now();
+    while page.eval("!!navigator.serviceWorker.controller") != serde_json::Value::Bool(true) {
+        assert!(start.elapsed() < Duration::from_secs(30), "no service worker took the page");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// After one visit the site opens again with no network: the planner, and
+/// the crash-dump view once it has been used.
+#[test]
+fn the_site_reopens_offline_after_one_visit() {
+    let Some(mut page) = open_view(browser::open("/")) else { return };
+    wait_controlled(&page);
+    assert_eq!(choose(&page, &[&corpus().join("linux-mini.dmp")]), "done");
+    page.click("#nav-planner");
+
+    page.cut_network();
+    // The network is cut for the worker's requests too: a file never
+    // fetched before fails.
+    let probe =
+        page.tab.evaluate("fetch('./not-stored').then(() => 'fetched', () => 'failed')", true);
+    assert_eq!(probe.unwrap().value, Some(serde_json::json!("failed")));
+    page.tab.reload(false, None).expect("reload").wait_until_navigated().expect("reloaded");
+    assert!(page.wait_for("#amps-memory-q-estimate"), "the planner starts offline");
+    crate::site::still_plans(&page);
+    page.click("#nav-dump");
+    assert!(page.wait_for("#dump-file"), "the viewer mounts offline");
+    assert_eq!(choose(&page, &[&corpus().join("linux-mini.dmp")]), "done");
+    assert!(!page.text("#dump-module-count").is_empty());
+}

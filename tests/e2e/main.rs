@@ -5,4 +5,5 @@ mod browser;
 mod configs;
 mod dumpview;
 mod planner;
+mod relay;
 mod site;

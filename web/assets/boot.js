@@ -36,6 +36,12 @@ window.headroomUnpack = async (data) => {
   return new TextDecoder('utf-8', { fatal: true }).decode(plain);
 };
 
+// Offline after the first visit (sw.js). Browsers allow service workers on
+// https and localhost only; elsewhere the page works as before, online.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).catch(() => {});
+}
+
 init(new URL('./headroom-web_bg.wasm', import.meta.url)).catch((err) => {
   const p = document.createElement('p');
   p.className = 'fatal';

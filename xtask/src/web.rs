@@ -84,10 +84,36 @@ pub fn build_dist() -> Result<PathBuf> {
         let entry = entry?;
         std::fs::copy(entry.path(), staging.join(entry.file_name()))?;
     }
+    write_service_worker(&root.join("web/sw.js"), &staging)?;
     // Replace dist/ whole, so it never holds a half-written site.
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::rename(&staging, &dist).context("moving the built site into dist/")?;
     Ok(dist)
+}
+
+/// Writes `sw.js` from its template: the version is a hash of every other
+/// file of the site (so a new build replaces the stored copies), and the
+/// files stored at install are the planner's own.
+fn write_service_worker(template: &Path, site: &Path) -> Result<()> {
+    let mut names: Vec<String> = std::fs::read_dir(site)?
+        .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_>>()?;
+    names.sort();
+    let mut hash = Sha256::new();
+    for name in &names {
+        hash.update(name.as_bytes());
+        hash.update(std::fs::read(site.join(name))?);
+    }
+    let version: String = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let precache: Vec<String> = std::iter::once("./".to_string())
+        .chain(names.iter().filter(|n| part_of(n) == PLANNER).map(|n| format!("./{n}")))
+        .map(|n| format!("\"{n}\""))
+        .collect();
+    let text = std::fs::read_to_string(template)?
+        .replace("__VERSION__", &version)
+        .replace("__PRECACHE__", &format!("[{}]", precache.join(", ")));
+    std::fs::write(site.join("sw.js"), text)?;
+    Ok(())
 }
 
 /// Shrinks the wasm with wasm-opt when one is available; copies it otherwise.
@@ -134,6 +160,8 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
     Ok(())
 }
 
+const PLANNER: &str = "planner (first load)";
+
 /// Which load a file of `dist/` belongs to: what the page fetches first,
 /// then the modules it fetches later.
 fn part_of(file: &str) -> &'static str {
@@ -143,7 +171,7 @@ fn part_of(file: &str) -> &'static str {
     {
         "dump viewer (fetched when its view opens)"
     } else {
-        "planner (first load)"
+        PLANNER
     }
 }
 
