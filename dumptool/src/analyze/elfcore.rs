@@ -1,7 +1,8 @@
 //! Linux ELF core files, through goblin: the signal and faulting thread from
-//! NT_PRSTATUS and NT_SIGINFO, the command from NT_PRPSINFO, mapped files
-//! from NT_FILE, the auxv, and every thread's registers. No stack walking:
-//! each thread's frame is its program counter.
+//! NT_PRSTATUS and NT_SIGINFO, the command from NT_PRPSINFO, modules from
+//! NT_FILE (with the build id from each one's first page), the auxv, and
+//! every thread's registers. No stack walking: each thread's frame is its
+//! program counter.
 //!
 //! gdb's `gcore` writes the same notes plus one named "GDB"; its threads
 //! carry the SIGSTOP gdb stopped them with, which is no crash.
@@ -9,7 +10,10 @@
 //! Layouts are those of the kernel's `struct elf_prstatus` and `struct
 //! elf_prpsinfo` (include/uapi/linux/elfcore.h) for 64- and 32-bit targets.
 
-use goblin::elf::{header, program_header::PT_LOAD, Elf};
+use goblin::container::Ctx;
+use goblin::elf::note::NT_GNU_BUILD_ID;
+use goblin::elf::program_header::{ProgramHeader, PT_LOAD};
+use goblin::elf::{header, Elf};
 use minidump::system_info::Cpu;
 use minidump::CrashReason;
 use minidump_common::format::{MINIDUMP_EXCEPTION, MINIDUMP_EXCEPTION_STREAM};
@@ -26,6 +30,9 @@ const NT_AUXV: u32 = 6;
 const NT_FILE: u32 = 0x4649_4c45;
 const NT_SIGINFO: u32 = 0x5349_4749;
 const SIGSTOP: i32 = 19;
+/// How much of a mapped file's start is read for its ELF header and build
+/// id: the page the kernel and gcore keep.
+const FIRST_PAGE: u64 = 4096;
 
 /// x86_64 `struct user_regs_struct`, in order.
 const AMD64_REGS: &[&str] = &[
@@ -160,7 +167,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         }
     }
 
-    let modules = modules(&files, |addr| bytes_at(&elf, bytes, addr, 4));
+    let modules = modules(&files, |addr| memory_at(&elf, bytes, addr, FIRST_PAGE));
     for t in &mut threads {
         for f in &mut t.frames {
             if let Some(m) = modules
@@ -264,20 +271,35 @@ fn nt_file(d: &[u8], word: usize) -> Vec<MappedFile> {
         .collect()
 }
 
-/// The `len` bytes of process memory at `addr`, when the core holds them.
-fn bytes_at<'a>(elf: &Elf, bytes: &'a [u8], addr: u64, len: u64) -> Option<&'a [u8]> {
-    let ph = elf.program_headers.iter().find(|ph| {
-        ph.p_type == PT_LOAD
-            && addr >= ph.p_vaddr
-            && addr
-                .checked_add(len)
-                .is_some_and(|end| end <= ph.p_vaddr.saturating_add(ph.p_filesz))
-    })?;
-    let at = usize::try_from(ph.p_offset.checked_add(addr - ph.p_vaddr)?).ok()?;
-    bytes.get(at..at.checked_add(len as usize)?)
+/// Up to `max` bytes of process memory from `addr` on, as far as the core
+/// holds them without a gap.
+fn memory_at<'a>(elf: &Elf, bytes: &'a [u8], addr: u64, max: u64) -> Option<&'a [u8]> {
+    let ph = elf
+        .program_headers
+        .iter()
+        .find(|ph| ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr - ph.p_vaddr < ph.p_filesz)?;
+    let skip = addr - ph.p_vaddr;
+    let len = (ph.p_filesz - skip).min(max);
+    let at = usize::try_from(ph.p_offset.checked_add(skip)?).ok()?;
+    bytes.get(at..at.checked_add(usize::try_from(len).ok()?)?)
 }
 
-/// One module per mapped ELF file: from its lowest to its highest address.
+/// The GNU build id of an ELF file, from the notes in its first page (where
+/// linkers put `.note.gnu.build-id`), as lowercase hex.
+fn build_id(page: &[u8]) -> Option<String> {
+    let header = Elf::parse_header(page).ok()?;
+    let ctx = Ctx::new(header.container().ok()?, header.endianness().ok()?);
+    let (phoff, phnum) = (usize::try_from(header.e_phoff).ok()?, usize::from(header.e_phnum));
+    let mut elf = Elf::lazy_parse(header).ok()?;
+    elf.program_headers = ProgramHeader::parse(page, phoff, phnum, ctx).ok()?;
+    elf.iter_note_headers(page)?
+        .map_while(Result::ok)
+        .find(|n| n.n_type == NT_GNU_BUILD_ID && n.name == "GNU")
+        .map(|n| n.desc.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// One module per mapped ELF file: from its lowest to its highest address,
+/// with its build id when the core holds it.
 ///
 /// Both the kernel and gcore keep the first page of every ELF mapping
 /// (coredump_filter bit 4, on by default) and, by default, no other
@@ -286,14 +308,16 @@ fn bytes_at<'a>(elf: &Elf, bytes: &'a [u8], addr: u64, len: u64) -> Option<&'a [
 /// not). When no first page is kept at all (a filter without bit 4), every
 /// file is listed, since none can be told apart.
 fn modules<'a>(files: &[MappedFile], memory: impl Fn(u64) -> Option<&'a [u8]>) -> Vec<Module> {
-    let header: Vec<(&str, Option<bool>)> = files
+    // The first page of each file mapped from its start, when the core has it.
+    let first_pages: Vec<(&str, &[u8])> = files
         .iter()
         .filter(|f| f.page == 0)
-        .map(|f| (f.path.as_str(), memory(f.start).map(|b| b == b"\x7fELF")))
+        .filter_map(|f| Some((f.path.as_str(), memory(f.start)?)))
         .collect();
-    let known = header.iter().any(|(_, elf)| elf.is_some());
-    let is_module =
-        |path: &str| !known || header.iter().any(|(p, elf)| *p == path && *elf == Some(true));
+    let first_page = |path: &str| first_pages.iter().find(|(p, _)| *p == path).map(|(_, b)| *b);
+    let is_module = |path: &str| {
+        first_pages.is_empty() || first_page(path).is_some_and(|b| b.starts_with(b"\x7fELF"))
+    };
     let mut out: Vec<Module> = Vec::new();
     for f in files.iter().filter(|f| is_module(&f.path)) {
         match out.iter_mut().find(|m| m.debug_file.as_deref() == Some(f.path.as_str())) {
@@ -306,7 +330,7 @@ fn modules<'a>(files: &[MappedFile], memory: impl Fn(u64) -> Option<&'a [u8]>) -
                 base: Hex(f.start),
                 size: f.end.saturating_sub(f.start),
                 name: basename(&f.path).to_string(),
-                code_id: None,
+                code_id: first_page(&f.path).and_then(build_id),
                 debug_file: Some(f.path.clone()),
                 debug_id: None,
                 version: None,
@@ -341,5 +365,83 @@ fn signal_reason(sig: i32, code: Option<i32>) -> String {
     match CrashReason::from_linux_exception(&raw, Cpu::X86_64) {
         Some(reason) => reason.to_string(),
         None => format!("signal {sig}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn own_executable() -> Vec<u8> {
+        std::fs::read("/proc/self/exe").expect("read the test binary")
+    }
+
+    /// The test binary's first page, read once for the property test.
+    static FIRST: std::sync::LazyLock<Vec<u8>> =
+        std::sync::LazyLock::new(|| own_executable()[..FIRST_PAGE as usize].to_vec());
+
+    #[test]
+    fn build_id_of_the_first_page_is_the_files() {
+        let file = own_executable();
+        let elf = Elf::parse(&file).expect("the test binary is ELF");
+        let whole: Option<String> = elf
+            .iter_note_headers(&file)
+            .and_then(|mut notes| {
+                notes.find_map(|n| n.ok().filter(|n| n.n_type == NT_GNU_BUILD_ID))
+            })
+            .map(|n| n.desc.iter().map(|b| format!("{b:02x}")).collect());
+        assert!(whole.is_some(), "the linker gave the test binary a build id");
+        assert_eq!(build_id(&file[..FIRST_PAGE as usize]), whole);
+    }
+
+    #[test]
+    fn mapped_files_that_are_not_elf_are_not_modules() {
+        let exe = own_executable();
+        let page = |addr: u64| match addr {
+            0x1000 => Some(&exe[..FIRST_PAGE as usize]),
+            0x9000 => Some(&b"# locale archive, not ELF"[..]),
+            _ => None,
+        };
+        let file = |start: u64, page_no: u64, path: &str| MappedFile {
+            start,
+            end: start + 0x1000,
+            page: page_no,
+            path: path.into(),
+        };
+        let files = [
+            file(0x1000, 0, "/usr/bin/app"),
+            file(0x2000, 1, "/usr/bin/app"),
+            file(0x9000, 0, "/usr/lib/locale/C.utf8/LC_CTYPE"),
+            // Its first page is not in the core: cannot be told, and others can.
+            file(0xa000, 0, "/usr/share/fonts/font.ttf"),
+        ];
+        let modules = modules(&files, page);
+        assert_eq!(modules.len(), 1, "{modules:?}");
+        assert_eq!((modules[0].base.0, modules[0].size), (0x1000, 0x2000));
+        assert!(modules[0].code_id.is_some());
+
+        // A core that keeps no first page at all (coredump_filter without
+        // bit 4): every file stays listed, without a build id.
+        let listed = super::modules(&files, |_| None);
+        assert_eq!(listed.len(), 3);
+        assert!(listed.iter().all(|m| m.code_id.is_none()));
+    }
+
+    proptest! {
+        /// Any bytes, or a real first page with bytes changed: a build id
+        /// or none, never a panic.
+        #[test]
+        fn build_id_never_panics(
+            bytes in proptest::collection::vec(any::<u8>(), 0..5000),
+            edits in proptest::collection::vec((0usize..4096, any::<u8>()), 0..16),
+        ) {
+            let _ = build_id(&bytes);
+            let mut page = FIRST.clone();
+            for (at, b) in edits {
+                page[at] = b;
+            }
+            let _ = build_id(&page);
+        }
     }
 }

@@ -63,10 +63,7 @@ fn kernel_core_of_a_segv() {
     let modules: Vec<&str> =
         v["modules"].as_array().unwrap().iter().filter_map(|m| m["name"].as_str()).collect();
     assert!(modules.contains(&"dumptool-testee"), "{modules:?}");
-    for m in v["modules"].as_array().unwrap() {
-        let path = m["debug_file"].as_str().unwrap();
-        assert!(is_elf(path), "{path} is listed as a module but is not an ELF file");
-    }
+    assert_elf_modules_with_build_ids(&v);
     let regs = v["threads"][0]["registers"].as_array().unwrap();
     assert!(regs.iter().any(|r| r["name"] == "rip" || r["name"] == "pc"));
     assert!(v["linux"]["auxv"].as_array().unwrap().iter().any(|a| a[0] == "AT_PAGESZ"));
@@ -122,9 +119,7 @@ fn gcore_snapshot_is_no_crash_and_lists_only_elf_modules() {
         v["modules"].as_array().unwrap().iter().filter_map(|m| m["debug_file"].as_str()).collect();
     assert!(modules.iter().any(|m| m.ends_with("/sleep")), "{modules:?}");
     assert!(modules.iter().any(|m| m.contains("libc.so")), "{modules:?}");
-    for m in &modules {
-        assert!(is_elf(m), "{m} is listed as a module but is not an ELF file");
-    }
+    assert_elf_modules_with_build_ids(&v);
     if non_elf.is_empty() {
         eprintln!("note: sleep mapped no non-ELF file here (no C.UTF-8 locale files)");
     }
@@ -132,6 +127,29 @@ fn gcore_snapshot_is_no_crash_and_lists_only_elf_modules() {
     let text = dumptool(&["analyze", core.to_str().unwrap()]);
     assert!(text.stdout.contains("ELF core file written by gdb (gcore)"), "{}", text.stdout);
     assert!(text.stdout.contains("Crash:     no crash"), "{}", text.stdout);
+}
+
+/// Every module is an ELF file, and each carries the build id its file on
+/// disk has.
+fn assert_elf_modules_with_build_ids(summary: &Value) {
+    let modules = summary["modules"].as_array().unwrap();
+    assert!(modules.iter().any(|m| m["code_id"].is_string()), "no build id at all: {modules:?}");
+    for m in modules {
+        let path = m["debug_file"].as_str().unwrap();
+        assert!(is_elf(path), "{path} is listed as a module but is not an ELF file");
+        assert_eq!(m["code_id"].as_str(), build_id_on_disk(path).as_deref(), "{path}");
+    }
+}
+
+/// The GNU build id of an ELF file, read whole from disk.
+fn build_id_on_disk(path: &str) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let elf = goblin::elf::Elf::parse(&bytes).ok()?;
+    let note = elf
+        .iter_note_headers(&bytes)?
+        .map_while(Result::ok)
+        .find(|n| n.n_type == goblin::elf::note::NT_GNU_BUILD_ID)?;
+    Some(note.desc.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The files mapped into a process, from its maps file.
