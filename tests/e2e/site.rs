@@ -88,6 +88,19 @@ fn screenshots_of_each_view() {
         assert!(page.wait_for("#amps-memory-q-estimate"));
         let overflow = page.eval("document.documentElement.scrollWidth > window.innerWidth + 1");
         assert_eq!(overflow, false, "{name}: the page scrolls sideways");
+        // The breakdown's header matches its rows at every width.
+        let visible = |sel: &str| {
+            page.eval(&format!(
+                "[...document.querySelectorAll('#amps-memory-result .breakdown {sel}')]\
+                 .filter(e => e.getClientRects().length).length"
+            ))
+        };
+        assert_eq!(visible("thead th"), visible("tbody tr:first-child > *"), "{name}");
+        // The chart's text stays legible: never scaled below 10 px.
+        let label = page.eval(
+            "document.querySelector('#amps-memory-chart .chart-label').getBoundingClientRect().height",
+        );
+        assert!(label.as_f64().unwrap() >= 10.0, "{name}: chart text {label} px high");
         page.screenshot(&format!("planner-{name}"));
         for (part, id) in
             [("results", "amps-memory-result"), ("config", "config"), ("export", "export")]

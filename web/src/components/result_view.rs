@@ -72,12 +72,15 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             if !r.terms.is_empty() {
                 <table class="breakdown">
                     <caption>{ "Breakdown" }</caption>
-                    <thead><tr><th scope="col">{ "Term" }</th><th scope="col">{ "What" }</th><th scope="col">{ "Value" }</th><th scope="col">{ "Share" }</th></tr></thead>
+                    <thead><tr><th scope="col">{ "Term" }</th><th scope="col">{ "What" }</th><th scope="col" class="num">{ "Value" }</th><th scope="col" class="num">{ "Share" }</th></tr></thead>
                     <tbody>{ for terms }</tbody>
                 </table>
             }
             if let Some(data) = chart {
-                <Chart id={format!("{base}-chart")} {data} />
+                // Scrolls sideways on a phone rather than shrinking the text.
+                <div class="chart-scroll">
+                    <Chart id={format!("{base}-chart")} {data} />
+                </div>
             }
             <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
             <p class="source">{ format!("Source: {}, {}.", r.source.document, r.source.section) }</p>
