@@ -127,6 +127,11 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
         let cached = workspace_root().join("target/wasm-opt-cache").join(format!("{digest}.wasm"));
         if cached.exists() {
             std::fs::copy(&cached, output)?;
+            // Marks it recently used, for the pruning below.
+            std::fs::File::options()
+                .append(true)
+                .open(&cached)?
+                .set_modified(std::time::SystemTime::now())?;
             println!("build: wasm-opt -Oz: unchanged module, reused");
             return Ok(());
         }
@@ -151,6 +156,7 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
             let partial = cached.with_extension("partial");
             std::fs::copy(output, &partial)?;
             std::fs::rename(&partial, &cached)?;
+            prune_cache(cached.parent().context("cache dir")?)?;
             println!("build: wasm-opt -Oz applied");
             return Ok(());
         }
@@ -161,6 +167,23 @@ fn optimize(input: &Path, output: &Path) -> Result<()> {
 }
 
 const PLANNER: &str = "planner (first load)";
+
+/// Keeps the most recently used optimized modules (a few builds of each
+/// module, e.g. across a branch switch) and deletes the rest.
+fn prune_cache(dir: &Path) -> Result<()> {
+    const KEEP: usize = 8;
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            Some((e.metadata().ok()?.modified().ok()?, e.path()))
+        })
+        .collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (_, path) in entries.into_iter().skip(KEEP) {
+        std::fs::remove_file(path)?;
+    }
+    Ok(())
+}
 
 /// Which load a file of `dist/` belongs to: what the page fetches first,
 /// then the modules it fetches later.
@@ -201,4 +224,34 @@ pub fn print_sizes(dist: &Path) -> Result<()> {
     let (raw, gz) = parts.iter().fold((0, 0), |(r, g), p| (r + p.1, g + p.2));
     println!("total: {raw} bytes, {gz} gzipped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_modules() {
+        let dir = std::env::temp_dir().join(format!("headroom-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let now = SystemTime::now();
+        for i in 0..12u64 {
+            let path = dir.join(format!("{i:02}.wasm"));
+            std::fs::write(&path, b"\0asm").unwrap();
+            // 00 was used last, 11 first.
+            let used = now - Duration::from_secs(60 * i);
+            std::fs::File::options().append(true).open(&path).unwrap().set_modified(used).unwrap();
+        }
+        prune_cache(&dir).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let _ = std::fs::remove_dir_all(&dir);
+        let newest: Vec<String> = (0..8).map(|i| format!("{i:02}.wasm")).collect();
+        assert_eq!(left, newest);
+    }
 }
