@@ -166,11 +166,14 @@ fn dumptool_binary_report(path: &Path, format: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// For three corpus minidumps and the kernel-written core of testdata/cores.
 #[test]
 fn exported_reports_equal_dumptool_report() {
     let Some(page) = open_view(browser::open("/")) else { return };
-    for name in ["linux-mini.dmp", "pipeline-inlines-macos-segv.dmp", "invalid-parameter.dmp"] {
-        let path = corpus().join(name);
+    let core = workspace_root().join("testdata/cores/testee-segv.core");
+    let dumps = ["linux-mini.dmp", "pipeline-inlines-macos-segv.dmp", "invalid-parameter.dmp"];
+    for path in dumps.iter().map(|n| corpus().join(n)).chain([core]) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let native = dumptool_report(&path, &[]);
         assert_eq!(choose(&page, &[&path]), "done");
         let md = export(&page, "#dump-export-md");

@@ -2,8 +2,11 @@
 //!
 //! Fuzz crates live next to the crate they fuzz (`core/fuzz`,
 //! `dumptool/fuzz`), each with its own `[workspace]`, as rust-minidump does.
-//! Crashes found become regression tests in the fuzzed crate.
+//! Crashes found become regression tests in the fuzzed crate. Each target
+//! starts from the project's own test data (real dumps, cores, configs and
+//! plans), so it reaches deep paths from the first second.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -11,6 +14,39 @@ use anyhow::{bail, Context, Result};
 use crate::{cmd_ok, workspace_root};
 
 const FUZZ_DIRS: &[&str] = &["core/fuzz", "dumptool/fuzz"];
+
+/// Seed inputs for a target: (folder of the workspace, file name suffix,
+/// bytes the target itself puts in front of its input, so stripped here).
+fn seed_source(target: &str) -> Option<(&'static str, &'static str, &'static [u8])> {
+    match target {
+        "analyze_elfcore" => Some(("testdata/cores", ".core", b"\x7fELF")),
+        "analyze_minidump" | "redact_minidump" => Some(("testdata/minidumps", ".dmp", b"MDMP")),
+        "plan" => Some(("examples", ".toml", b"")),
+        t if t == "detect" || t.starts_with("validate_") => Some(("testdata/configs", "", b"")),
+        _ => None,
+    }
+}
+
+/// Writes the seeds of `target` under target/fuzz-seeds and returns that
+/// folder, or `None` when the target has none.
+fn seeds(root: &Path, target: &str) -> Result<Option<PathBuf>> {
+    let Some((folder, suffix, magic)) = seed_source(target) else { return Ok(None) };
+    let out = root.join("target/fuzz-seeds").join(target);
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)?;
+    for entry in std::fs::read_dir(root.join(folder))? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if !path.is_file() || !name.ends_with(suffix) || name == "README.md" {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        if let Some(rest) = bytes.strip_prefix(magic) {
+            std::fs::write(out.join(&name), rest)?;
+        }
+    }
+    Ok(Some(out))
+}
 
 pub fn run(seconds: u64) -> Result<()> {
     if !cmd_ok("cargo", &["fuzz", "--version"]) {
@@ -37,11 +73,16 @@ pub fn run(seconds: u64) -> Result<()> {
                 continue;
             }
             println!("== fuzz {} {target} ({seconds} s)", dir.display());
+            let mut cmd = Command::new("cargo");
+            cmd.args(["+nightly", "fuzz", "run", target]).current_dir(&dir);
+            if let Some(seeds) = seeds(&root, target)? {
+                // New inputs go to the first folder, the target's own corpus.
+                let corpus = dir.join("corpus").join(target);
+                std::fs::create_dir_all(&corpus)?;
+                cmd.arg(&corpus).arg(seeds);
+            }
             crate::run(
-                Command::new("cargo")
-                    .args(["+nightly", "fuzz", "run", target, "--", "-print_final_stats=1"])
-                    .arg(format!("-max_total_time={seconds}"))
-                    .current_dir(&dir),
+                cmd.args(["--", "-print_final_stats=1"]).arg(format!("-max_total_time={seconds}")),
             )?;
             ran += 1;
         }

@@ -1,11 +1,47 @@
-//! A core written by the kernel for the test program killed with SIGSEGV,
-//! analyzed into the same summary as a minidump.
+//! Core files, analyzed into the same summary as a minidump: a fixture the
+//! kernel wrote for the test program killed with SIGSEGV (on every machine),
+//! a live one written here, and one written by gdb's gcore.
 
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{dumptool, Testee, TESTEE};
+use crate::support::{core_fixture, dumptool, Testee, TESTEE};
+
+/// testdata/cores: threads, crash, modules with their build ids, and the
+/// planted argument hidden.
+#[test]
+fn fixture_core_of_a_segv() {
+    let run = dumptool(&["analyze", &core_fixture(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["producer"], "Linux kernel");
+    assert_eq!(v["crash"]["reason"], "SIGSEGV");
+    assert_eq!(v["crashing_thread"], 0);
+    assert_eq!(v["process"]["name"], "dumptool-testee");
+    assert_eq!(v["threads"].as_array().unwrap().len(), 4, "main, 2 workers, heartbeat");
+    let modules: Vec<(&str, &str)> = v["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["code_id"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(
+        modules,
+        [
+            ("dumptool-testee", "d57acb92790b7691786a1177febff3f43a3b1038"),
+            ("libc.so.6", "93ac61ec5a8eb1396f9fbd350e3169a558528a40"),
+            ("libgcc_s.so.1", "6f03384c2e3c38887dd3ba5a24b2e18c17e2f0e0"),
+            ("ld-linux-x86-64.so.2", "7ebc65e52f2bbea498b4040fa92f7238377aaba9"),
+        ],
+        "the ELF files mapped, each with the build id `readelf -n` gives"
+    );
+    for args in [&["analyze"][..], &["report"], &["report", "--format", "json"]] {
+        let run = dumptool(&[args, &[core_fixture().as_str()]].concat());
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains("PLANTED"), "{args:?} hides the argument");
+    }
+}
 
 #[test]
 fn kernel_core_of_a_segv() {

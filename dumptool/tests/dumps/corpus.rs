@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{dumptool, testdata};
+use crate::support::{core_fixture, dumptool, testdata};
 
 fn expected() -> serde_json::Map<String, Value> {
     let text = std::fs::read_to_string(testdata().join("expected.json")).unwrap();
@@ -121,6 +121,8 @@ macro_rules! snapshot {
 }
 
 snapshot!(analyze_text_linux, "analyze", &dump("linux-mini.dmp"));
+snapshot!(analyze_text_core, "analyze", &core_fixture());
+snapshot!(report_markdown_core, "report", &core_fixture());
 snapshot!(analyze_json_linux, "analyze", &dump("linux-mini.dmp"), "--format", "json");
 snapshot!(analyze_markdown_linux, "analyze", &dump("linux-mini.dmp"), "--format", "markdown");
 snapshot!(analyze_text_windows_symbols, "analyze", &dump("test.dmp"), "--symbols", &symbols());

@@ -21,6 +21,11 @@ pub fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/minidumps")
 }
 
+/// The kernel-written core of the test program in testdata/cores.
+pub fn core_fixture() -> String {
+    testdata().join("../cores/testee-segv.core").display().to_string()
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
