@@ -101,6 +101,14 @@ pub struct Kernel {
     pub core_limit: Option<Bytes>,
 }
 
+#[cfg(test)]
+impl Host {
+    /// The default host with `cores` CPUs, for the calculators' tests.
+    pub(crate) fn with_cores(cores: u64) -> Host {
+        Host { cores: crate::units::Count(cores), ..Host::default() }
+    }
+}
+
 impl Host {
     /// RAM and swap together: what the kernel can hand out before the OOM
     /// killer runs.

@@ -146,10 +146,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn host(cores: u64) -> Host {
-        Host { cores: Count(cores), ..Host::default() }
-    }
-
     #[test]
     fn a_million_evaluations_a_second_is_one_core() {
         let i = Input {
@@ -157,7 +153,7 @@ mod tests {
             subscriptions: Count(100),
             ..Input::default()
         };
-        let r = evaluate(&i, &host(8)).unwrap();
+        let r = evaluate(&i, &Host::with_cores(8)).unwrap();
         assert_eq!(r.quantity("evaluations"), Some(1_000_000));
         assert_eq!(r.quantity("cores"), Some(1000));
         assert!(r.findings.is_empty());
@@ -174,7 +170,7 @@ mod tests {
             sow_messages: Count(20_000_000),
             ..Input::default()
         };
-        let r = evaluate(&i, &host(2)).unwrap();
+        let r = evaluate(&i, &Host::with_cores(2)).unwrap();
         let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
         // 500,000/s is half a core; 20,000,000/12 s is 1.667 cores.
         assert_eq!(terms, [500, 1667]);
@@ -183,19 +179,19 @@ mod tests {
         let f = &r.findings[0];
         assert_eq!((f.id.as_str(), f.severity), ("amps.cpu.exceeds_cores", Severity::Warning));
         assert_eq!(f.fix.as_deref(), Some("provision at least 3 cores, or fewer filtered subscriptions and full-topic queries"));
-        assert!(evaluate(&i, &host(3)).unwrap().findings.is_empty());
+        assert!(evaluate(&i, &Host::with_cores(3)).unwrap().findings.is_empty());
         // Unknown (0) cores: no comparison.
-        assert!(evaluate(&i, &host(0)).unwrap().findings.is_empty());
+        assert!(evaluate(&i, &Host::with_cores(0)).unwrap().findings.is_empty());
         // A heavier filter at half the guide's rate needs twice the cores.
         let heavy = Input { filter_rate_per_core: Rate::per_second(500_000), ..i };
-        assert_eq!(evaluate(&heavy, &host(8)).unwrap().quantity("cores"), Some(4334));
+        assert_eq!(evaluate(&heavy, &Host::with_cores(8)).unwrap().quantity("cores"), Some(4334));
     }
 
     #[test]
     fn a_zero_filter_rate_is_invalid() {
         let i = Input { filter_rate_per_core: Rate::per_second(0), ..Input::default() };
         assert!(
-            matches!(evaluate(&i, &host(8)), Err(CalcError::Invalid { field, .. }) if field == "filter_rate_per_core")
+            matches!(evaluate(&i, &Host::with_cores(8)), Err(CalcError::Invalid { field, .. }) if field == "filter_rate_per_core")
         );
     }
 
@@ -216,7 +212,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_input_gives_a_value_or_a_typed_error(i in input(), cores in any::<u64>()) {
-            match evaluate(&i, &host(cores)) {
+            match evaluate(&i, &Host::with_cores(cores)) {
                 Ok(r) => {
                     let sum: u128 = r.terms.iter().map(|t| u128::from(t.value)).sum();
                     prop_assert_eq!(Some(sum), r.quantity("cores").map(u128::from));
@@ -235,9 +231,9 @@ mod tests {
                 Input { subscriptions: Count(i.subscriptions.get().saturating_add(extra)), ..i },
                 Input { sow_messages: Count(i.sow_messages.get().saturating_add(extra)), ..i },
             ];
-            if let Ok(a) = evaluate(&i, &host(8)) {
+            if let Ok(a) = evaluate(&i, &Host::with_cores(8)) {
                 for g in grown {
-                    if let Ok(b) = evaluate(&g, &host(8)) {
+                    if let Ok(b) = evaluate(&g, &Host::with_cores(8)) {
                         prop_assert!(b.quantity("cores") >= a.quantity("cores"));
                         prop_assert!(b.quantity("evaluations") >= a.quantity("evaluations"));
                     }

@@ -235,13 +235,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn host(cores: u64) -> Host {
-        Host { cores: Count(cores), ..Host::default() }
-    }
-
     #[test]
     fn the_guides_example_gives_2_5_mb() {
-        let r = evaluate(&Input::GUIDE_EXAMPLE, &host(8)).unwrap();
+        let r = evaluate(&Input::GUIDE_EXAMPLE, &Host::with_cores(8)).unwrap();
         // 5·(512 + 64) + 2·(1,200,000 + 64) = 2,403,008 -> 2.5 MB.
         let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
         assert_eq!(terms, [2_880, 2_400_128]);
@@ -260,7 +256,7 @@ mod tests {
         // "with the SlabSize set to 1MB, the SOW for this topic will consume
         // 1MB per processor core with no messages stored in the SOW".
         let i = Input { slab_size: Some(Bytes(Bytes::MB)), topics: Count(3), ..Input::default() };
-        let r = evaluate(&i, &host(16)).unwrap();
+        let r = evaluate(&i, &Host::with_cores(16)).unwrap();
         assert_eq!(r.quantity("empty_sow"), Some(48_000_000));
     }
 
@@ -272,7 +268,7 @@ mod tests {
             ..Input::default()
         };
         assert_eq!(
-            evaluate(&i, &host(4)).unwrap().quantity("suggested_slab_size"),
+            evaluate(&i, &Host::with_cores(4)).unwrap().quantity("suggested_slab_size"),
             Some(Bytes::MIB)
         );
         assert_eq!(round_up_two_digits(2_403_008), Some(2_500_000));
@@ -285,7 +281,7 @@ mod tests {
     #[test]
     fn a_configured_slab_below_the_suggestion() {
         let small = Input { slab_size: Some(Bytes(2 * Bytes::MB)), ..Input::GUIDE_EXAMPLE };
-        let r = evaluate(&small, &host(8)).unwrap();
+        let r = evaluate(&small, &Host::with_cores(8)).unwrap();
         let f = &r.findings[0];
         assert_eq!((f.id.as_str(), f.severity), ("amps.slab.below_suggested", Severity::Info));
         assert_eq!(f.fix.as_deref(), Some("<SlabSize>2500kB</SlabSize>"));
@@ -293,22 +289,22 @@ mod tests {
         assert_eq!(r.quantity("empty_sow"), Some(16_000_000));
         let tiny = Input { slab_size: Some(Bytes(Bytes::MB)), ..small };
         let tiny_max = Input { max_message_size: Bytes(2 * Bytes::MB), ..tiny };
-        let r = evaluate(&tiny_max, &host(8)).unwrap();
+        let r = evaluate(&tiny_max, &Host::with_cores(8)).unwrap();
         assert_eq!(r.findings[0].id, "amps.slab.message_too_large");
         assert_eq!(r.findings[0].severity, Severity::Error);
         let enough = Input { slab_size: Some(Bytes(3 * Bytes::MB)), ..small };
-        assert!(evaluate(&enough, &host(8)).unwrap().findings.is_empty());
+        assert!(evaluate(&enough, &Host::with_cores(8)).unwrap().findings.is_empty());
     }
 
     #[test]
     fn invalid_inputs_name_the_field() {
         let i = Input { average_message_size: Bytes(10), ..Input::default() };
         assert!(
-            matches!(evaluate(&i, &host(1)), Err(CalcError::Invalid { field, .. }) if field == "max_message_size")
+            matches!(evaluate(&i, &Host::with_cores(1)), Err(CalcError::Invalid { field, .. }) if field == "max_message_size")
         );
         let i = Input { topics: Count(0), ..Input::default() };
         assert!(
-            matches!(evaluate(&i, &host(1)), Err(CalcError::Invalid { field, .. }) if field == "topics")
+            matches!(evaluate(&i, &Host::with_cores(1)), Err(CalcError::Invalid { field, .. }) if field == "topics")
         );
     }
 
@@ -333,7 +329,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_input_gives_a_value_or_a_typed_error((i, cores) in input()) {
-            match evaluate(&i, &host(cores)) {
+            match evaluate(&i, &Host::with_cores(cores)) {
                 Ok(r) => {
                     let s = r.quantity("suggested_slab_size").unwrap();
                     prop_assert!(s >= STORABLE_FLOOR);
@@ -354,9 +350,9 @@ mod tests {
                 Input { max_per_slab: Count(i.max_per_slab.get().saturating_add(extra)), ..i },
                 Input { topics: Count(i.topics.get().saturating_add(extra)), ..i },
             ];
-            if let Ok(a) = evaluate(&i, &host(cores)) {
+            if let Ok(a) = evaluate(&i, &Host::with_cores(cores)) {
                 for g in grown {
-                    if let Ok(b) = evaluate(&g, &host(cores)) {
+                    if let Ok(b) = evaluate(&g, &Host::with_cores(cores)) {
                         prop_assert!(b.quantity("suggested_slab_size") >= a.quantity("suggested_slab_size"));
                         prop_assert!(b.quantity("empty_sow") >= a.quantity("empty_sow"));
                     }

@@ -201,10 +201,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn host(cores: u64) -> Host {
-        Host { cores: Count(cores), ..Host::default() }
-    }
-
     #[test]
     fn examples_25_3_to_25_5() {
         // 20 million 1 KiB messages (Example 25.2's SOW) in 1 MiB slabs on 16 cores.
@@ -214,7 +210,7 @@ mod tests {
             slab_size: Bytes(Bytes::MIB),
             ..Input::default()
         };
-        let r = evaluate(&i, &host(16)).unwrap();
+        let r = evaluate(&i, &Host::with_cores(16)).unwrap();
         // 20,480,000,000 + 16 · 1,048,576
         assert_eq!(r.quantity("min"), Some(20_496_777_216));
         // (1024 + 1,048,576) · 20,000,000
@@ -233,7 +229,7 @@ mod tests {
         // "with the SlabSize set to 1MB, the SOW for this topic will consume
         // 1MB per processor core with no messages stored in the SOW".
         let i = Input { slab_size: Bytes(Bytes::MB), ..Input::default() };
-        let r = evaluate(&i, &host(8)).unwrap();
+        let r = evaluate(&i, &Host::with_cores(8)).unwrap();
         assert_eq!(r.quantity("min"), Some(8_000_000));
         // Example 25.4 gives 0 here; the maximum is never below the minimum.
         assert_eq!(r.quantity("max"), Some(8_000_000));
@@ -255,7 +251,7 @@ mod tests {
             max_message_size: Some(Bytes(3 * Bytes::MIB)),
             ..Input::default()
         };
-        let r = evaluate(&i, &host(4)).unwrap();
+        let r = evaluate(&i, &Host::with_cores(4)).unwrap();
         assert_eq!(r.findings.len(), 1);
         let f = &r.findings[0];
         assert_eq!(
@@ -265,11 +261,11 @@ mod tests {
         // 5·(512 + 64) + 2·(3 MiB + 64) = 6,294,464, rounded up to 6.3 MB.
         assert_eq!(f.fix.as_deref(), Some("<SlabSize>6300kB</SlabSize>"));
         let fits = Input { max_message_size: Some(Bytes(2 * Bytes::MIB - 64)), ..i };
-        assert!(evaluate(&fits, &host(4)).unwrap().findings.is_empty());
+        assert!(evaluate(&fits, &Host::with_cores(4)).unwrap().findings.is_empty());
         // Below the floor, any message up to 1 MiB fits a small slab.
         let small =
             Input { slab_size: Bytes(4096), max_message_size: Some(Bytes(Bytes::MIB)), ..i };
-        assert!(evaluate(&small, &host(4)).unwrap().findings.is_empty());
+        assert!(evaluate(&small, &Host::with_cores(4)).unwrap().findings.is_empty());
     }
 
     #[test]
@@ -281,7 +277,7 @@ mod tests {
             slab_size: Bytes(64 * Bytes::KIB),
             ..Input::default()
         };
-        let mut h = host(8);
+        let mut h = Host::with_cores(8);
         let r = evaluate(&i, &h).unwrap();
         assert_eq!(r.quantity("maps"), Some(1_562_508));
         let f = &r.findings[0];
@@ -297,7 +293,7 @@ mod tests {
         assert!(evaluate(&i, &h).unwrap().findings.is_empty());
         // 64 MiB slabs need 1,526 + 8 maps: within the default.
         let big = Input { slab_size: Bytes(64 * Bytes::MIB), ..i };
-        let r = evaluate(&big, &host(8)).unwrap();
+        let r = evaluate(&big, &Host::with_cores(8)).unwrap();
         assert_eq!(r.quantity("maps"), Some(1_526 + 8));
         assert!(r.findings.is_empty());
     }
@@ -306,15 +302,15 @@ mod tests {
     fn invalid_and_overflowing_inputs_name_the_field() {
         let zero = Input { slab_size: Bytes(0), ..Input::default() };
         assert!(
-            matches!(evaluate(&zero, &host(1)), Err(CalcError::Invalid { field, .. }) if field == "slab_size")
+            matches!(evaluate(&zero, &Host::with_cores(1)), Err(CalcError::Invalid { field, .. }) if field == "slab_size")
         );
         let no_topics = Input { topics: Count(0), ..Input::default() };
         assert!(
-            matches!(evaluate(&no_topics, &host(1)), Err(CalcError::Invalid { field, .. }) if field == "topics")
+            matches!(evaluate(&no_topics, &Host::with_cores(1)), Err(CalcError::Invalid { field, .. }) if field == "topics")
         );
         let huge = Input { message_size: Bytes(u64::MAX), messages: Count(2), ..Input::default() };
         assert_eq!(
-            evaluate(&huge, &host(1)),
+            evaluate(&huge, &Host::with_cores(1)),
             Err(CalcError::Overflow { field: "messages".into() })
         );
     }
@@ -338,7 +334,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_input_gives_a_value_or_a_typed_error((i, cores) in input()) {
-            match evaluate(&i, &host(cores)) {
+            match evaluate(&i, &Host::with_cores(cores)) {
                 Ok(r) => {
                     prop_assert!(r.quantity("max") >= r.quantity("min"));
                     prop_assert!(r.quantity("max_message_size") >= Some(STORABLE_FLOOR));
@@ -357,10 +353,10 @@ mod tests {
                 Input { messages: Count(i.messages.get().saturating_add(extra)), ..i },
                 Input { topics: Count(i.topics.get().saturating_add(extra)), ..i },
             ];
-            if let Ok(a) = evaluate(&i, &host(cores)) {
+            if let Ok(a) = evaluate(&i, &Host::with_cores(cores)) {
                 for g in grown {
                     for (h, g) in [(cores, g), (cores.saturating_add(extra), i)] {
-                        if let Ok(b) = evaluate(&g, &host(h)) {
+                        if let Ok(b) = evaluate(&g, &Host::with_cores(h)) {
                             for q in ["min", "max", "maps"] {
                                 prop_assert!(b.quantity(q) >= a.quantity(q), "{q}");
                             }
