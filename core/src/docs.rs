@@ -7,14 +7,14 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value as Json};
 use toml::Value;
 
-use super::{Calculator, Field, Kind};
 use crate::host::{self, Host};
+use crate::registry::{table_of, Calculator, Field, Kind};
 
 const INTRO: &str = "\
 # The plan file
 
-<!-- Generated from the calculators' registry (core/src/registry): edit the
-registry, then run `UPDATE_DOCS=1 cargo test -p headroom-core registry`. -->
+<!-- Generated from the calculators' registry (core/src/registry.rs): edit the
+registry, then run `UPDATE_DOCS=1 cargo test -p headroom-core docs`. -->
 
 A plan describes one deployment: a `[host]` profile and one section per
 calculator, named by the calculator's result id (`[amps.memory]` in TOML is
@@ -40,7 +40,7 @@ Examples, one per system: `examples/amps.toml`, `examples/maglev-t1micro.toml`,
 pub fn plan_format(calcs: &[&Calculator]) -> String {
     let mut s = String::from(INTRO);
     s.push_str("\n## `[host]`\n\n");
-    fields_table(&mut s, host::FIELDS, &super::table_of(&Host::default()));
+    fields_table(&mut s, host::FIELDS, &table_of(&Host::default()));
     let mut system = None;
     for c in calcs {
         if system != Some(c.system) {
@@ -227,4 +227,185 @@ fn field_schema(f: &Field) -> Json {
         m.insert("description".into(), json!(f.help));
     }
     schema
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::plan::{calculator, evaluate, Outcome, Plan, CALCULATORS};
+    use crate::registry::{Capacity, QuantityDoc, System};
+    use crate::report::{Source, Unit};
+
+    /// The dotted paths of every non-table value.
+    fn leaves(table: &toml::Table, prefix: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (k, v) in table {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            match v {
+                toml::Value::Table(t) => out.extend(leaves(t, &path)),
+                _ => out.push(path),
+            }
+        }
+        out
+    }
+
+    /// A section's defaults with each variant's table in turn.
+    fn default_tables(c: &Calculator) -> Vec<toml::Table> {
+        let mut tables = vec![(c.defaults)()];
+        for v in c.variants {
+            let mut t = (c.defaults)();
+            t.insert(v.path.to_string(), toml::Value::Table((v.defaults)()));
+            tables.push(t);
+        }
+        tables
+    }
+
+    /// A plan holding only section `id` with `table`.
+    fn plan_with(id: &str, table: toml::Table) -> Plan {
+        let (system, section) = id.split_once('.').unwrap();
+        let mut inner = toml::Table::new();
+        inner.insert(section.into(), toml::Value::Table(table));
+        let mut plan = toml::Table::new();
+        plan.insert(system.into(), toml::Value::Table(inner));
+        toml::Value::Table(plan).try_into().unwrap()
+    }
+
+    #[test]
+    fn every_input_is_a_registry_field_and_back() {
+        for c in CALCULATORS.iter().copied() {
+            let mut seen = BTreeSet::new();
+            for t in default_tables(c) {
+                for key in leaves(&t, "") {
+                    assert!(c.field(&key).is_some(), "{}.{key} has no registry field", c.id);
+                    seen.insert(key);
+                }
+            }
+            for f in c.fields {
+                assert!(
+                    f.optional || seen.contains(f.key),
+                    "{}.{} is in the registry but not an input",
+                    c.id,
+                    f.key
+                );
+                assert!(f.help.ends_with('.') && f.label.len() < 40, "{}.{}", c.id, f.key);
+            }
+        }
+        let host = leaves(&table_of(&crate::host::Host::default()), "");
+        for key in &host {
+            assert!(crate::host::FIELDS.iter().any(|f| f.key == key), "host.{key}");
+        }
+    }
+
+    /// Every default (each variant's too) evaluates without error, and
+    /// every figure a calculator returns is declared.
+    #[test]
+    fn every_default_evaluates_and_its_figures_are_declared() {
+        for c in CALCULATORS.iter().copied() {
+            for t in default_tables(c) {
+                let report = evaluate(&plan_with(c.id, t));
+                match &report.outcomes[..] {
+                    [Outcome::Result(r)] => {
+                        assert_eq!(r.title, c.title);
+                        for q in &r.quantities {
+                            let declared = c.quantities.iter().find(|d| d.name == q.name);
+                            assert_eq!(
+                                declared.map(|d| d.unit),
+                                Some(q.unit),
+                                "{}.{}",
+                                c.id,
+                                q.name
+                            );
+                        }
+                    }
+                    other => panic!("{}: {other:?}", c.id),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_example_figure_is_declared() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for r in evaluate(&Plan::parse(&text).unwrap()).results() {
+                let c = calculator(r.id).unwrap();
+                for q in &r.quantities {
+                    assert!(c.quantities.iter().any(|d| d.name == q.name), "{}.{}", r.id, q.name);
+                }
+            }
+        }
+    }
+
+    /// docs/plan-format.md is generated; `UPDATE_DOCS=1` rewrites it.
+    #[test]
+    fn docs_plan_format_md_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/plan-format.md");
+        let want = plan_format(CALCULATORS);
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/plan-format.md is stale: run UPDATE_DOCS=1 cargo test");
+    }
+
+    /// A calculator declared once, here, shows in the docs, the CLI's listing
+    /// and the schema with no other edit (the page's forms: web's engine tests).
+    pub const DEMO: Calculator = Calculator {
+        id: "demo.disk",
+        title: "Demo disk",
+        system: System::Vps,
+        source: Source { document: "A test", section: "Registry" },
+        formula: "files·size",
+        notes: "Declared in a test.",
+        capacity: Capacity::None,
+        fields: &[
+            Field::new("files", "Files kept", Kind::Count, "How many files.").symbol("n"),
+            Field::new("size", "File size", Kind::Bytes, "Bytes each.").assumption(),
+        ],
+        groups: &[],
+        variants: &[],
+        quantities: &[QuantityDoc { name: "disk", unit: Unit::Bytes, meaning: "files·size" }],
+        findings: &[],
+        defaults: || {
+            let mut t = toml::Table::new();
+            t.insert("files".into(), 10.into());
+            t.insert("size".into(), "1 MiB".into());
+            t
+        },
+    };
+
+    #[test]
+    fn a_new_calculator_shows_everywhere_from_its_entry() {
+        let calcs: Vec<&Calculator> = CALCULATORS.iter().copied().chain([&DEMO]).collect();
+        let md = plan_format(&calcs);
+        assert!(md.contains("## `[demo.disk]` Demo disk"), "{md}");
+        assert!(md.contains("| `files` (n) | count | `10` | How many files. |"), "{md}");
+        assert!(md.contains("Assumptions, adjustable: `size`."), "{md}");
+        let list = listing(&calcs);
+        assert!(list.contains("[demo.disk] Demo disk"), "{list}");
+        assert!(list.contains("size") && list.contains("File size"), "{list}");
+        let schema = json_schema(&calcs);
+        let files = &schema["properties"]["demo"]["properties"]["disk"]["properties"]["files"];
+        assert_eq!(files["title"], "Files kept");
+    }
+
+    #[test]
+    fn the_schema_describes_every_section() {
+        let schema = json_schema(CALCULATORS);
+        for c in CALCULATORS.iter().copied() {
+            let (system, section) = c.id.split_once('.').unwrap();
+            let s = &schema["properties"][system]["properties"][section];
+            for f in c.fields {
+                let mut node = s;
+                for part in f.key.split('.') {
+                    node = &node["properties"][part];
+                }
+                assert_eq!(node["title"], f.label, "{}.{}", c.id, f.key);
+            }
+        }
+        assert_eq!(schema["properties"]["host"]["properties"]["ram"]["title"], "RAM");
+    }
 }
