@@ -25,6 +25,9 @@ Exit codes:
   2  bad input or usage (malformed dump, missing output directory, a zombie
      or kernel thread as target)
   3  the system refused (permissions, no such process, disk full)
+  4  incomplete input: the dump is shorter than its headers describe (cut
+     short); `analyze` and `report` print what could be read, marked as
+     truncated
 
 Examples:
   dumptool plan examples/amps.toml --format json

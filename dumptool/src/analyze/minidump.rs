@@ -107,12 +107,16 @@ pub(super) fn analyze_with(
     let raw = |ty: u32| dump.get_raw_stream(ty).ok();
 
     let mut redacted = 0;
-    let mut command_line = raw(STREAM_LINUX_CMDLINE).map(procfs::split_nul).unwrap_or_default();
-    let name = command_line
-        .first()
-        .map(|a| basename(a).to_string())
-        .or_else(|| state.modules.main_module().map(|m| basename(&m.code_file()).to_string()));
+    let mut command_line = raw(STREAM_LINUX_CMDLINE).map(procfs::command_line).unwrap_or_default();
     redacted += options.redactor.redact_args(&mut command_line);
+    let executable = state.modules.main_module().map(|m| m.code_file().into_owned());
+    // The kernel's name (status `Name:`, i.e. comm), else the executable's;
+    // never argv[0], which setproctitle rewrites.
+    let comm = raw(STREAM_LINUX_PROC_STATUS)
+        .map(|b| procfs::parse_status(&String::from_utf8_lossy(b)))
+        .and_then(|status| status.into_iter().find(|(k, _)| k == "Name").map(|(_, v)| v))
+        .filter(|n| !n.is_empty());
+    let name = comm.or_else(|| executable.as_deref().map(|e| basename(e).to_string()));
 
     let linux = if raw(STREAM_LINUX_PROC_STATUS).is_some() || raw(STREAM_LINUX_ENVIRON).is_some() {
         let mut environ = raw(STREAM_LINUX_ENVIRON).map(procfs::parse_environ).unwrap_or_default();
@@ -143,7 +147,7 @@ pub(super) fn analyze_with(
         producer: producer(&|ty| raw(ty).is_some()).to_string(),
         captured_at: Some(utc_timestamp(u64::from(dump.header.time_date_stamp))),
         system: system(&state),
-        process: Process { pid: state.process_id, name, command_line },
+        process: Process { pid: state.process_id, name, executable, command_line },
         crash: state
             .exception_info
             .as_ref()
@@ -153,6 +157,7 @@ pub(super) fn analyze_with(
         modules: state.modules.by_addr().map(module).collect(),
         linux,
         redacted,
+        incomplete: None,
     })
 }
 
