@@ -148,9 +148,12 @@ pub(super) fn analyze_with(
         captured_at: Some(utc_timestamp(u64::from(dump.header.time_date_stamp))),
         system: system(&state),
         process: Process { pid: state.process_id, name, executable, command_line },
+        // minidump-writer and Breakpad mark a dump taken on request with
+        // the pseudo-signal DUMP_REQUESTED: no crash, only a requesting thread.
         crash: state
             .exception_info
             .as_ref()
+            .filter(|e| !dump_requested(&e.reason))
             .map(|e| Crash { reason: e.reason.to_string(), address: Some(Hex(e.address.0)) }),
         crashing_thread: state.requesting_thread,
         threads: state.threads.iter().map(thread).collect(),
@@ -159,6 +162,11 @@ pub(super) fn analyze_with(
         redacted,
         incomplete: None,
     })
+}
+
+fn dump_requested(reason: &minidump::CrashReason) -> bool {
+    use minidump_common::errors::ExceptionCodeLinux;
+    matches!(reason, minidump::CrashReason::LinuxGeneral(ExceptionCodeLinux::DUMP_REQUESTED, _))
 }
 
 /// Who wrote the dump, from the streams only its writer adds.

@@ -138,3 +138,37 @@ fn fuzz_handle_descriptor_size_0() {
     assert!(run.code == 0 || run.code == 2, "{}", run.stderr);
     assert!(!run.stderr.contains("memory allocation"), "{}", run.stderr);
 }
+
+#[test]
+fn analyze_reads_standard_input() {
+    let path = dump("linux-mini.dmp");
+    let from_file = dumptool(&["analyze", &path, "--format", "json"]);
+    let output = std::process::Command::new(crate::support::DUMPTOOL)
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), from_file.stdout);
+}
+
+#[test]
+fn a_missing_symbol_store_is_an_error() {
+    let run = dumptool(&["analyze", &dump("test.dmp"), "--symbols", "/nonexistent"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("/nonexistent is not a directory"), "{}", run.stderr);
+    let run = dumptool(&["report", &dump("test.dmp"), "--symbols", "/nonexistent"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn text_shows_every_threads_stack_unless_brief() {
+    let path = dump("test.dmp");
+    let all = dumptool(&["analyze", &path]);
+    assert!(all.stdout.contains("\nthread 1 (tid 4544):\n"), "{}", all.stdout);
+    let brief = dumptool(&["analyze", &path, "--brief"]);
+    assert!(!brief.stdout.contains("\nthread 1 (tid 4544):\n"), "{}", brief.stdout);
+    assert!(brief.stdout.contains("Crashing thread 0 (tid 3060):"), "{}", brief.stdout);
+    let md = dumptool(&["analyze", &path, "--format", "markdown"]);
+    assert!(md.stdout.contains("### thread 1 (tid 4544)"), "{}", md.stdout);
+}

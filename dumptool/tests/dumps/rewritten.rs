@@ -110,6 +110,12 @@ fn a_program_started_through_a_symlink_keeps_its_name() {
     let text = dumptool(&["analyze", dump.to_str().unwrap()]);
     assert!(text.stdout.contains("Process:   srv-alias (pid"), "{}", text.stdout);
     assert!(text.stdout.contains(&format!("Program:   {exe}")), "{}", text.stdout);
+    // Nothing crashed: the dump was asked for.
+    assert!(text.stdout.contains("\nRequested thread 0 (tid"), "{}", text.stdout);
+    assert!(!text.stdout.contains("Crashing"), "{}", text.stdout);
+    let report = dumptool(&["report", dump.to_str().unwrap()]);
+    assert!(report.stdout.starts_with("# Dump requested: srv-alias\n"), "{}", report.stdout);
+    assert!(report.stdout.contains("| 0 (requested) |"), "{}", report.stdout);
     let list = dumptool(&["list", dir.path().to_str().unwrap()]);
     assert!(list.stdout.contains("srv-alias"), "{}", list.stdout);
 }
