@@ -397,7 +397,11 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
     let advice = corelimit::advice(&s, &verdict);
     let code = if verdict.is_no_core() { exit::PROBLEM } else { exit::OK };
     if args.format == ListFormat::Json {
-        let v = serde_json::json!({ "settings": s, "verdict": verdict, "message": verdict.to_string(), "advice": advice });
+        let mut v = serde_json::json!({ "settings": s, "verdict": verdict, "message": verdict.to_string() });
+        // Advice only when there is some: no `null` to explain.
+        if let Some(a) = &advice {
+            v["advice"] = serde_json::Value::String(a.clone());
+        }
         out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         return Ok(code);
     }
@@ -424,6 +428,15 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
         known(s.coredump_filter.map(|v| format!("{v:#x}")))
     ));
     t.push_str(&format!("  working directory:      {}\n", known(s.cwd.clone())));
+    if let Some(c) = &s.credentials {
+        t.push_str(&format!(
+            "  credentials:            fsuid {}, fsgid {}{}{}\n",
+            c.fsuid,
+            c.fsgid,
+            if c.dac_override { ", CAP_DAC_OVERRIDE" } else { "" },
+            if c.dumpable { "" } else { ", changed credentials (not dumpable as itself)" }
+        ));
+    }
     if let Some(free) = s.core_dir_free {
         t.push_str(&format!("  free where it lands:    {}\n", Bytes(free)));
     }
@@ -433,6 +446,9 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
         known(s.vm_bytes.map(|b| Bytes(b).to_string())),
         known(s.dumpable_bytes.map(|b| Bytes(b).to_string())),
     ));
+    if let Some(m) = &s.size_method {
+        t.push_str(&format!("  (dumpable size: {m})\n"));
+    }
     t.push_str(&format!("\nVerdict: {verdict}.\n"));
     if let Some(a) = advice {
         t.push_str(&format!("Advice: {a}.\n"));
