@@ -132,8 +132,12 @@ fn stream_name(ty: u32) -> String {
 /// part of that description is cut off, and what lies past the end.
 fn minidump(b: &[u8], ranges: &mut Vec<(u64, u64)>) -> Option<(bool, Vec<String>)> {
     let len = b.len() as u64;
-    let count = u64::from(u32_at(b, 8)?);
-    let dir = u64::from(u32_at(b, 12)?);
+    let (Some(count), Some(dir)) = (u32_at(b, 8), u32_at(b, 12)) else {
+        // Cut inside MINIDUMP_HEADER (32 bytes).
+        ranges.push((0, 32));
+        return Some((true, vec!["part of the header".to_string()]));
+    };
+    let (count, dir) = (u64::from(count), u64::from(dir));
     let mut add = |rva: u64, size: u64| {
         ranges.push((rva, rva.saturating_add(size)));
         rva.saturating_add(size) > len
@@ -215,6 +219,15 @@ fn minidump(b: &[u8], ranges: &mut Vec<(u64, u64)>) -> Option<(bool, Vec<String>
 /// As [`minidump`], for an ELF core.
 fn elf(b: &[u8], ranges: &mut Vec<(u64, u64)>) -> Option<(bool, Vec<String>)> {
     let len = b.len() as u64;
+    // EI_CLASS: the ELF header is 52 bytes for 32-bit files, 64 for 64-bit.
+    let header_len = match b.get(4) {
+        Some(1) => 52,
+        _ => 64,
+    };
+    if len < header_len {
+        ranges.push((0, header_len));
+        return Some((true, vec!["part of the ELF header".to_string()]));
+    }
     let header = Elf::parse_header(b).ok()?;
     let ctx = Ctx::new(header.container().ok()?, header.endianness().ok()?);
     ranges.push((0, u64::from(header.e_ehsize)));
@@ -304,6 +317,38 @@ mod tests {
         }
         assert!(packed(100, vec![(0, 100), (100, 200), (150, 5000)]));
         assert!(!packed(100, vec![(0, 100), (100 + MAX_HOLE + 1, 200 + MAX_HOLE)]));
+    }
+
+    static LINUX_MINI: std::sync::LazyLock<Vec<u8>> =
+        std::sync::LazyLock::new(|| fixture("minidumps/linux-mini.dmp"));
+    static CORE: std::sync::LazyLock<Vec<u8>> =
+        std::sync::LazyLock::new(|| fixture("cores/testee-segv.core"));
+
+    /// Cut anywhere, a real dump is named truncated: what it holds, and a
+    /// size its headers describe that is the whole file's, or a lower
+    /// bound that says so.
+    fn assert_cut(whole: &[u8], format: DumpFormat, cut: usize) {
+        let got = incomplete(&whole[..cut], format).expect("named truncated");
+        assert_eq!(got.have, cut as u64);
+        assert!(got.described > cut as u64 && got.described <= whole.len() as u64, "{got:?}");
+        if !got.at_least {
+            assert_eq!(got.described, whole.len() as u64, "cut at {cut}: {got:?}");
+        }
+        assert!(!got.missing.is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_cut_of_a_minidump_is_named(at in 0.0f64..1.0) {
+            let cut = 4 + ((LINUX_MINI.len() - 5) as f64 * at) as usize;
+            assert_cut(&LINUX_MINI, DumpFormat::Minidump, cut);
+        }
+
+        #[test]
+        fn every_cut_of_a_core_is_named(at in 0.0f64..1.0) {
+            let cut = 4 + ((CORE.len() - 5) as f64 * at) as usize;
+            assert_cut(&CORE, DumpFormat::ElfCore, cut);
+        }
     }
 
     #[test]
