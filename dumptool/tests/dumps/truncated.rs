@@ -99,3 +99,10 @@ fn whole_dumps_exit_zero() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stdout.contains("truncated"));
 }
+
+#[test]
+fn the_exit_code_is_documented() {
+    let help = dumptool(&["--help"]);
+    let line = format!("  {}  incomplete input: the dump is shorter", dumptool::exit::INCOMPLETE);
+    assert!(help.stdout.contains(&line), "{}", help.stdout);
+}
