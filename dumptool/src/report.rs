@@ -65,7 +65,11 @@ impl Report {
         let s = &self.summary;
         let mut out = String::new();
         let who = s.process.name.as_deref().unwrap_or("unknown process");
-        let title = if s.crash.is_some() { "Crash report" } else { "Dump requested" };
+        let title = match (&s.crash, &s.incomplete) {
+            (Some(_), _) => "Crash report",
+            (None, Some(_)) => "Dump report (incomplete)",
+            (None, None) => "Dump requested",
+        };
         let _ = writeln!(out, "# {title}: {}\n", md_cell(who));
         let _ = writeln!(out, "| | |\n|---|---|");
         let _ = writeln!(out, "| File | `{}` |", self.file);
@@ -177,6 +181,9 @@ fn crash_line(s: &Summary) -> String {
             Some(a) => format!("{} at {a}", c.reason),
             None => c.reason.clone(),
         },
+        None if s.incomplete.is_some() => {
+            "unknown: not in the part of the dump that is there".into()
+        }
         None => "no crash: the dump was requested (e.g. a live capture)".into(),
     }
 }

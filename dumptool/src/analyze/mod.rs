@@ -54,7 +54,7 @@ pub fn analyze_with_symbols(
 ) -> Result<Summary, AnalyzeError> {
     match (bytes.is_empty(), sniff(bytes)) {
         (false, Some(f @ crate::summary::DumpFormat::Minidump)) => {
-            marked(bytes, f, minidump::analyze_with(bytes, options, sym_texts))
+            marked(bytes, f, options, minidump::analyze_with(bytes, options, sym_texts))
         }
         _ => analyze(bytes, options),
     }
@@ -65,9 +65,18 @@ pub fn analyze_with_symbols(
 fn marked(
     bytes: &[u8],
     format: crate::summary::DumpFormat,
+    options: &Options,
     result: Result<Summary, AnalyzeError>,
 ) -> Result<Summary, AnalyzeError> {
-    match (result, extent::incomplete(bytes, format)) {
+    let incomplete = extent::incomplete(bytes, format);
+    // A minidump cut before its thread list still has streams worth showing.
+    let result = match result {
+        Err(e) if incomplete.is_some() && format == crate::summary::DumpFormat::Minidump => {
+            minidump::partial(bytes, options).ok_or(e)
+        }
+        other => other,
+    };
+    match (result, incomplete) {
         (Ok(mut s), incomplete) => {
             s.incomplete = incomplete;
             Ok(s)
@@ -127,10 +136,10 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError>
     }
     match sniff(bytes) {
         Some(f @ crate::summary::DumpFormat::Minidump) => {
-            marked(bytes, f, minidump::analyze(bytes, options))
+            marked(bytes, f, options, minidump::analyze(bytes, options))
         }
         Some(f @ crate::summary::DumpFormat::ElfCore) => {
-            marked(bytes, f, elfcore::analyze(bytes, options))
+            marked(bytes, f, options, elfcore::analyze(bytes, options))
         }
         None => {
             let head: String =

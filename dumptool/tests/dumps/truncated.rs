@@ -77,6 +77,25 @@ fn cut_minidumps() {
     }
 }
 
+/// Cut before its thread list (minidump-writer writes it last), a minidump
+/// still shows its crash and modules, as minidump-stackwalk saw them whole.
+#[test]
+fn cut_minidump_keeps_what_was_there() {
+    let whole = std::fs::read(testdata().join("linux-mini.dmp")).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata().join("expected.json")).unwrap())
+            .unwrap();
+    let want = &expected["linux-mini.dmp"];
+    let (_dir, paths) = cut_copies(&whole, &[whole.len() * 3 / 4]);
+    let run = dumptool(&["analyze", &paths[0].1, "--format", "json"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["crash"]["reason"], want["crash_reason"]);
+    assert_eq!(v["modules"].as_array().unwrap().len() as u64, want["modules"].as_u64().unwrap());
+    assert_eq!(v["threads"].as_array().unwrap().len(), 0, "the thread list is past the end");
+    assert!(v["incomplete"]["missing"].to_string().contains("the thread list stream"));
+}
+
 #[test]
 fn cut_core_keeps_what_was_there() {
     let whole = std::fs::read(core_fixture()).unwrap();
