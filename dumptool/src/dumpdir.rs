@@ -117,8 +117,12 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
             Ok(s) => {
                 e.error = s.incomplete.as_ref().map(ToString::to_string);
                 e.process = s.process.name.clone();
-                e.crash =
-                    Some(s.crash.map_or_else(|| "no crash (requested dump)".into(), |c| c.reason));
+                e.crash = Some(match (s.crash, &s.incomplete) {
+                    (Some(c), _) => c.reason,
+                    // Cut short before the exception stream: not known.
+                    (None, Some(_)) => "unknown".into(),
+                    (None, None) => "no crash (requested dump)".into(),
+                });
             }
             Err(err) => e.error = Some(err),
         }

@@ -125,3 +125,16 @@ fn the_exit_code_is_documented() {
     let line = format!("  {}  incomplete input: the dump is shorter", dumptool::exit::INCOMPLETE);
     assert!(help.stdout.contains(&line), "{}", help.stdout);
 }
+
+#[test]
+fn list_marks_a_cut_dump() {
+    let whole = std::fs::read(testdata().join("linux-mini.dmp")).unwrap();
+    let (dir, _) = cut_copies(&whole, &[whole.len() / 4]);
+    let run = dumptool(&["list", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("unknown [truncated]"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 dumps"), "{}", run.stdout);
+    let json = dumptool(&["list", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(v["dumps"][0]["error"].as_str().unwrap().starts_with("truncated: "), "{v}");
+}
