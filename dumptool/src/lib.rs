@@ -24,6 +24,8 @@ pub mod exit;
 pub mod fixes_cmd;
 #[cfg(target_os = "linux")]
 pub mod limits;
+#[cfg(all(feature = "cli", target_os = "linux"))]
+pub mod livehost;
 #[cfg(feature = "cli")]
 pub mod plan_cmd;
 pub mod redact;
