@@ -5,8 +5,10 @@
 //!
 //! Files are checked on their own (syntax, removed keys, units) and against
 //! what the host and plan need when a [`Context`] gives them. Several files
-//! checked together ([`check_files`]) are read in order and a later setting
-//! wins, as sysctl.d, limits.d and systemd drop-ins do.
+//! checked together ([`check_files`]) are combined as the system combines
+//! them: sysctl.d and limits.d lines in order (a later setting wins), each
+//! systemd unit with the drop-ins of its own `UNIT.d/` directory (unrelated
+//! units are judged apart), and my.cnf files as one server configuration.
 
 pub mod aerospike;
 pub mod amps_xml;
@@ -231,13 +233,15 @@ pub enum ValidateError {
     BadVersion { text: String },
     #[error("{name}: the file is {len} bytes; the validators read at most {max} bytes")]
     TooLarge { name: String, len: u64, max: u64 },
+    #[error("{name}: not a format Headroom knows (nothing marks it as one), so it was not checked; name one with --as: sysctl, limits, proc-limits, systemd, gemstone-conf, gemstone-log, mycnf, aerospike, ipcs, amps-xml")]
+    Unrecognised { name: String },
 }
 
 /// Config files are small; a larger paste is a mistake (a log dump, a binary).
 pub const MAX_TEXT: u64 = 4 << 20;
 
 /// Checks one file. `format` forces a format; `None` detects it, and a file
-/// that matches no format yields a `detect.unrecognised` error finding.
+/// that matches no format is a [`ValidateError::Unrecognised`].
 pub fn check_text(
     name: &str,
     text: &str,
@@ -265,6 +269,9 @@ pub(crate) struct Parsed {
     pub settings: Vec<Setting>,
     pub aerospike: Vec<aerospike::Cluster>,
     pub segments: Vec<aerospike::Segment>,
+    /// my.cnf: the file has a group the server reads, so it is judged as
+    /// (part of) a server configuration.
+    pub server_group: bool,
 }
 
 fn parse(format: Format, name: &str, text: &str, host: Option<&Host>, needs: &Needs) -> Parsed {
@@ -274,17 +281,18 @@ fn parse(format: Format, name: &str, text: &str, host: Option<&Host>, needs: &Ne
         Format::ProcLimits => limits::parse_proc(name, text, needs),
         Format::Systemd => systemd::parse(name, text),
         Format::GemstoneConf => gemstone::check_conf(name, text, host),
-        Format::GemstoneLog => gemstone::check_log(name, text),
-        Format::Mycnf => mycnf::check(name, text, host, needs),
+        Format::GemstoneLog => gemstone::check_log(name, text, host),
+        Format::Mycnf => mycnf::check(name, text, needs),
         Format::AerospikeConf => aerospike::parse_conf(name, text, host, needs),
         Format::Ipcs => aerospike::parse_ipcs(name, text),
         Format::AmpsXml => amps_xml::check(name, text, host, needs),
     }
 }
 
-/// Checks files together, in order: for sysctl, limits and systemd files a
-/// later setting overrides an earlier one (sysctl.d, limits.d and drop-in
-/// order) and the value that wins is what is checked.
+/// Checks files together, in order: sysctl and limits lines across files
+/// (a later setting wins, as sysctl.d and limits.d apply them), each systemd
+/// unit with its own drop-ins ([`systemd::groups`]), every my.cnf file as one
+/// server configuration, and the value that wins is what is checked.
 pub fn check_files(
     files: &[(&str, &str, Option<Format>)],
     ctx: &Context<'_>,
@@ -296,23 +304,21 @@ pub fn check_files(
         if len > MAX_TEXT {
             return Err(ValidateError::TooLarge { name: name.to_string(), len, max: MAX_TEXT });
         }
+        // Every reader here skips a UTF-8 byte order mark (systemd, procps'
+        // sysctl and mysqld all do), so a BOM never hides a first line.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (format, detected) = match format {
-            Some(f) => (Some(f), false),
-            None => (detect::detect(text), true),
+            Some(f) => (f, false),
+            None => (
+                detect::detect_named(name, text)
+                    .ok_or_else(|| ValidateError::Unrecognised { name: name.to_string() })?,
+                true,
+            ),
         };
-        let p = match format {
-            Some(f) => parse(f, name, text, ctx.host, &needs),
-            None => Parsed {
-                findings: vec![rules::DETECT_UNRECOGNISED
-                    .finding(format!("{name}: not a format Headroom knows, so it was not checked"))
-                    .fix("dumptool check --as FORMAT (sysctl, limits, proc-limits, systemd, gemstone-conf, gemstone-log, mycnf, aerospike, ipcs, amps-xml)")
-                    .at(Location { file: name.to_string(), line: 1, column: None })],
-                ..Parsed::default()
-            },
-        };
+        let p = parse(format, name, text, ctx.host, &needs);
         let report = FileReport {
             name: name.to_string(),
-            format,
+            format: Some(format),
             detected,
             findings: Vec::new(),
             values: last_wins(&p.settings),
@@ -329,16 +335,23 @@ pub fn check_files(
     };
     let sysctl_all = of(Format::Sysctl);
     let limits_all = of(Format::Limits);
-    let unit_all = of(Format::Systemd);
     let kernel = sysctl::KernelView::new(ctx.host, &last_wins(&sysctl_all));
     if !sysctl_all.is_empty() {
         cross.extend(sysctl::check(&sysctl_all, &kernel, ctx.host, &needs));
     }
+    let units: Vec<(&str, &[Setting])> = parsed
+        .iter()
+        .filter(|(r, _)| r.format == Some(Format::Systemd))
+        .map(|(r, p)| (r.name.as_str(), p.settings.as_slice()))
+        .collect();
     if !limits_all.is_empty() {
-        cross.extend(limits::check(&limits_all, &kernel, &needs, !unit_all.is_empty()));
+        cross.extend(limits::check(&limits_all, &kernel, &needs, !units.is_empty()));
     }
-    if !unit_all.is_empty() {
-        cross.extend(systemd::check(&unit_all, &needs));
+    for group in systemd::groups(&units) {
+        cross.extend(systemd::check(&group, &kernel, &needs));
+    }
+    if parsed.iter().any(|(r, p)| r.format == Some(Format::Mycnf) && p.server_group) {
+        cross.extend(mycnf::check_all(&of(Format::Mycnf), ctx.host, &needs));
     }
     let segments: Vec<aerospike::Segment> =
         parsed.iter().flat_map(|(_, p)| p.segments.iter().cloned()).collect();
@@ -360,7 +373,40 @@ pub fn check_files(
             None => rest.push(f),
         }
     }
-    Ok(Report { files: parsed.into_iter().map(|(r, _)| r).collect(), findings: rest })
+    let files = parsed
+        .into_iter()
+        .map(|(mut r, _)| {
+            r.findings = collapse(r.findings);
+            r
+        })
+        .collect();
+    Ok(Report { files, findings: collapse(rest) })
+}
+
+/// Identical findings (same rule, message and fix: a key repeated on
+/// thousands of lines) become one, at the first place, with the count in
+/// its message, so a report stays as long as what is different in a file.
+fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<(Finding, usize)> = Vec::new();
+    let mut index: HashMap<(String, String, Option<String>), usize> = HashMap::new();
+    for f in findings {
+        let key = (f.id.clone(), f.message.clone(), f.fix.clone());
+        match index.get(&key) {
+            Some(&i) => out[i].1 += 1,
+            None => {
+                index.insert(key, out.len());
+                out.push((f, 1));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut f, n)| {
+            if n > 1 {
+                f.message.push_str(&format!(" ({n} times; the first is shown)"));
+            }
+            f
+        })
+        .collect()
 }
 
 /// The last value of each key, in first-seen key order.

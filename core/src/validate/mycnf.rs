@@ -10,10 +10,14 @@ use crate::vps;
 
 use super::{at, at_col, numbered, rules, DbVersion, Needs, Parsed, Setting};
 
-/// Groups whose options reach the server.
+/// Groups whose options reach the server: MySQL's `[mysqld]`, `[server]`
+/// and `[mysqld-X.Y]` (MySQL Reference Manual, "Using Option Files");
+/// MariaDB adds `[mariadb]`, `[mariadbd]`, `[client-server]` and `[galera]`
+/// and their `-X.Y` forms (MariaDB KB, "Configuring MariaDB with Option
+/// Files", "Server Option Groups").
 fn is_server_group(group: &str) -> bool {
     let g = group.to_ascii_lowercase();
-    ["mysqld", "server", "mariadb", "mariadbd"]
+    ["mysqld", "server", "mariadb", "mariadbd", "client-server", "galera"]
         .iter()
         .any(|s| g == *s || g.starts_with(&format!("{s}-")))
 }
@@ -115,7 +119,7 @@ fn is_off(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "off" | "0" | "false" | "disabled")
 }
 
-pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) -> Parsed {
+pub(crate) fn check(name: &str, text: &str, needs: &Needs) -> Parsed {
     let mut p = Parsed::default();
     let mut group: Option<String> = None;
     for (n, raw) in numbered(text) {
@@ -136,7 +140,11 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         }
         if let Some(g) = line.strip_prefix('[') {
             match g.split_once(']') {
-                Some((g, _)) => group = Some(g.trim().to_string()),
+                Some((g, _)) => {
+                    let g = g.trim().to_string();
+                    p.server_group |= is_server_group(&g);
+                    group = Some(g);
+                }
                 None => p.findings.push(
                     rules::MYCNF_SYNTAX
                         .finding(format!("`{line}`: a group header ends with `]`"))
@@ -147,7 +155,7 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         }
         let (key, value) = match line.split_once('=') {
             Some((k, v)) => (k, Some(strip_value(v))),
-            None => (line, None),
+            None => (line.split('#').next().unwrap_or(line), None),
         };
         let (key, loose) = normalize(key);
         if key.is_empty() || key.contains(char::is_whitespace) {
@@ -190,10 +198,16 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
             p.settings.push(Setting { key, value: value.unwrap_or_default(), location: loc });
         }
     }
-    if let Some(h) = host.filter(|h| h.ram.get() > 0) {
-        p.findings.extend(peak_memory(&p.settings, h, needs, name));
-    }
     p
+}
+
+/// Rules over the server's whole configuration: every server-group setting
+/// of every file, in the order mysqld reads them (a later one wins).
+pub(crate) fn check_all(settings: &[Setting], host: Option<&Host>, needs: &Needs) -> Vec<Finding> {
+    match host.filter(|h| h.ram.get() > 0) {
+        Some(h) => peak_memory(settings, h, needs),
+        None => Vec::new(),
+    }
 }
 
 /// MySQL 8.0's defaults for the variables the peak sums (MySQL 8.0 Reference
@@ -219,7 +233,7 @@ const DEFAULTS: &[(&str, u64)] = &[
 /// lightweight server": 256 MB, no swap), with the formula of
 /// [`vps::mysql_peak`]: global buffers plus max_connections x per-thread
 /// buffers. Unset variables take MySQL 8.0's defaults ([`DEFAULTS`]).
-fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs, name: &str) -> Vec<Finding> {
+fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs) -> Vec<Finding> {
     let last = |k: &str| settings.iter().rev().find(|s| s.key == k);
     let var = |k: &str| -> u64 {
         let default = DEFAULTS.iter().find(|(n, _)| *n == k).map_or(0, |&(_, d)| d);
@@ -258,22 +272,43 @@ fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs, name: &str) -> 
     } else {
         return Vec::new();
     };
-    let loc = last("max_connections")
-        .or(settings.first())
-        .map_or_else(|| at(name, 1), |s| s.location.clone());
-    vec![rule
+    let loc = last("max_connections").or(settings.last()).map(|s| s.location.clone());
+    let f = rule
         .finding(format!(
             "MySQL's peak is {peak} B ({global} B global + {conns} connections x {per_thread} B per thread, tuning-primer's formula), {}% of the host's {ram} B of RAM; with no swap the OOM killer stops mysqld",
             u128::from(peak) * 100 / u128::from(ram.max(1))
         ))
-        .fix(format!("max_connections = {safe_conns}"))
-        .at(loc)]
+        .fix(format!("max_connections = {safe_conns}"));
+    vec![match loc {
+        Some(l) => f.at(l),
+        None => f,
+    }]
 }
 
+/// An option's value as mysqld reads it: cut at a `#` outside quotes
+/// ("a `#` comment can start in the middle of a line", MySQL Reference
+/// Manual, "Using Option Files"), then one pair of quotes removed.
 fn strip_value(v: &str) -> String {
-    let v = v.trim();
-    let v = v.split(" #").next().unwrap_or(v).trim();
-    v.trim_matches(|c| c == '"' || c == '\'').to_string()
+    let mut quote = None;
+    let mut end = v.len();
+    for (i, c) in v.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let v = v[..end].trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner.to_string();
+        }
+    }
+    v.to_string()
 }
 
 fn version_rules(

@@ -28,6 +28,8 @@ const MEGACOMET: &str = "MegaComet: 523k connections on one EC2 host, Tuning";
 const MAGLEV: &str = "\"Maglev on AWS t1.micro\" (2014)";
 const AEROSPIKE: &str = "Aerospike C client docs, \"Shared Memory\"";
 const VPS: &str = "\"Squeezing a lightweight server\" (2014)";
+/// A nofile need from any plan or `--nofile`: the limit's own contract.
+const NOFILE: &str = "getrlimit(2), RLIMIT_NOFILE: open(2), socket(2) and accept(2) fail with EMFILE at the soft limit";
 
 macro_rules! rules {
     ($($name:ident = $id:literal, $sev:ident, $source:expr, $fix:literal;)*) => {
@@ -98,6 +100,18 @@ rules! {
     SYSCTL_TCP_MEM_RAM = "sysctl.tcp_mem.above_ram", Warning,
         MEGACOMET,
         "net.ipv4.tcp_mem max (pages x page size) below RAM";
+    SYSCTL_TCP_MEM_BYTES = "sysctl.tcp_mem.bytes", Warning,
+        "ip-sysctl.rst, tcp_mem: \"vector of 3 INTEGERs: min, pressure, max ... in pages\"; x86-64 addresses at most 64 TiB of RAM with 4-level paging (Documentation/arch/x86/x86_64/mm.rst)",
+        "divide each value by the page size (4096 on x86-64)";
+    SYSCTL_SHM_SEGMENT = "sysctl.shm.segment", Error,
+        "shmget(2): EINVAL if size > SHMMAX, ENOSPC if the segments would exceed SHMALL pages",
+        "kernel.shmmax and kernel.shmall (pages) at least the plan's segment";
+    SYSCTL_CONN_SOMAXCONN = "sysctl.connections.somaxconn", Warning,
+        "listen(2): a backlog above net.core.somaxconn is silently cut to it; the default is 4096 since Linux 5.4 (128 before)",
+        "net.core.somaxconn = 4096 or more";
+    SYSCTL_CONN_SYN_BACKLOG = "sysctl.connections.syn_backlog", Warning,
+        "ip-sysctl.rst, tcp_max_syn_backlog: connection requests not yet acknowledged; \"if server suffers from overload, try increasing this number\"",
+        "net.ipv4.tcp_max_syn_backlog = 4096 or more";
     // limits.conf and /proc/PID/limits
     LIMITS_SYNTAX = "limits.syntax", Error,
         "limits.conf(5): `<domain> <type> <item> <value>`; pam_limits ignores a bad line",
@@ -112,7 +126,7 @@ rules! {
         "setrlimit(2), proc(5) fs.nr_open: a nofile hard limit above fs.nr_open fails and logins fail",
         "fs.nr_open at least the nofile hard limit (in a sysctl.d drop-in)";
     LIMITS_NOFILE_NEED = "limits.nofile.below_need", Error,
-        AMPS,
+        NOFILE,
         "nofile soft and hard at least what the plan needs";
     LIMITS_CORE_LARGE = "limits.core.large_process", Warning,
         AMPS,
@@ -128,8 +142,17 @@ rules! {
         "systemd.exec(5): Limit*= belong in [Service]",
         "move the line under [Service]";
     SYSTEMD_NOFILE_NEED = "systemd.nofile.below_need", Error,
-        AMPS,
+        NOFILE,
         "LimitNOFILE= at least what the plan needs";
+    SYSTEMD_NOFILE_INFINITY = "systemd.nofile.infinity", Warning,
+        "systemd.exec(5), LimitNOFILE=: infinity is raised only as far as the kernel allows, fs.nr_open (proc(5)); programs that close every descriptor up to the limit slow down with it, and select(2) cannot use descriptors above 1024",
+        "LimitNOFILE= the number the service needs";
+    SYSTEMD_EMPTY = "systemd.empty", Info,
+        "systemd.syntax(7): empty lines and comments are ignored",
+        "nothing to do; delete the file if it is left over";
+    SYSTEMD_MASKED = "systemd.masked", Info,
+        "systemd.unit(5): a unit file linked to /dev/null is masked and cannot be started",
+        "`systemctl unmask UNIT` if the service should run";
     SYSTEMD_NOFILE_MISSING = "systemd.nofile.missing", Warning,
         "systemd.exec(5): without LimitNOFILE= a service gets 1024 soft",
         "LimitNOFILE= in a drop-in";
@@ -160,7 +183,7 @@ rules! {
         "lower SHR_PAGE_CACHE_SIZE_KB or raise kernel.shmall (pages)";
     GEMSTONE_LOG_EINVAL = "gemstone.log.shmget_einval", Error,
         MAGLEV,
-        "SHR_PAGE_CACHE_SIZE_KB below kernel.shmmax and RAM (307200 on a t1.micro)";
+        "SHR_PAGE_CACHE_SIZE_KB below kernel.shmmax and RAM";
     GEMSTONE_LOG_ENOSPC = "gemstone.log.shmget_enospc", Error,
         "shmget(2): ENOSPC, all shared memory (kernel.shmall) or ids (shmmni) taken",
         "raise kernel.shmall or lower SHR_PAGE_CACHE_SIZE_KB";
@@ -248,10 +271,6 @@ rules! {
     AMPS_XML_MINIDUMP = "amps_xml.minidump_directory", Info,
         AMPS,
         "MiniDumpDirectory on a monitored disk, not /tmp";
-    // detection
-    DETECT_UNRECOGNISED = "detect.unrecognised", Error,
-        "Headroom: a file no validator recognises is not checked",
-        "pick the format explicitly (`--as`)";
 }
 
 /// The rule with this id, if any.
