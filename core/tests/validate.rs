@@ -638,6 +638,30 @@ fn table() -> Vec<(rules::Rule, Vec<Case>, Vec<Case>)> {
             vec![case(&[DEB_UNIT])],
         ),
         (
+            rules::MYCNF_PREFIX,
+            vec![case(&[("my.cnf", "[mysqld]\nkey_buffer = 16M\n")])],
+            vec![
+                case(&[("my.cnf", "[mysqld]\nkey_buffer_size = 16M\n")]),
+                // MySQL's options are not MariaDB's list: not judged by it.
+                case(&[("my.cnf", "[mysqld]\nkey_buffer = 16M\n")]).needs(mysql("8.0.36")),
+                case(&[("my.cnf", "[mysqld]\nloose-key_buffer = 16M\n")]),
+            ],
+        ),
+        (
+            rules::MYCNF_AMBIGUOUS,
+            vec![case(&[("my.cnf", "[mariadb]\ninnodb_buffer = 1G\n")])],
+            vec![case(&[("my.cnf", "[mariadb]\ninnodb_buffer_pool_size = 1G\n")])],
+        ),
+        (
+            rules::MYCNF_UNKNOWN,
+            vec![case(&[("my.cnf", "[mysqld]\nmax_conections = 100\n")])],
+            vec![
+                case(&[("my.cnf", "[mysqld]\nmax_connections = 100\nskip-name-resolve\n")]),
+                case(&[("my.cnf", "[client]\nmax_conections = 100\n")]),
+                case(&[("my.cnf", "[mysqld]\nloose-max_conections = 100\n")]),
+            ],
+        ),
+        (
             rules::SYSTEMD_MASKED,
             vec![case(&[]).masked("/lib/systemd/system/hwclock.service")],
             vec![case(&[DEB_UNIT])],
@@ -1193,4 +1217,29 @@ fn tcp_mem_in_bytes_is_named() {
     assert_eq!(ids(&r.findings), ["sysctl.tcp_mem.bytes"]);
     // Each value divided by the 4096 B page.
     assert_eq!(r.findings[0].fix.as_deref(), Some("net.ipv4.tcp_mem = 2048 3072 4096"));
+}
+
+#[test]
+fn mycnf_prefixes_resolve_and_unknown_names_get_the_closest() {
+    let r =
+        check_text("my.cnf", "[mysqld]\nkey-buffer = 16M\n", None, &Context::default()).unwrap();
+    assert_eq!(r.findings[0].fix.as_deref(), Some("key_buffer_size = 16M"));
+    // The resolved name is what the memory rules read.
+    assert_eq!(r.values[0].key, "key_buffer_size");
+    let r = check_text("my.cnf", "[mysqld]\nmax_conections = 100\n", None, &Context::default())
+        .unwrap();
+    assert!(
+        r.findings[0].message.ends_with("did you mean max_connections?"),
+        "{}",
+        r.findings[0].message
+    );
+    // Ambiguous: a prefix of several options stops mysqld.
+    let r = check_text("my.cnf", "[mysqld]\nmax_conn = 5\n", None, &Context::default()).unwrap();
+    assert_eq!(ids(&r.findings), ["mycnf.ambiguous_prefix"]);
+    // Hostile: 100,000 distinct unknown names stay one finding each, bounded.
+    let text: String = std::iter::once("[mysqld]\n".to_string())
+        .chain((0..100_000).map(|i| format!("zz{i} = 1\n")))
+        .collect();
+    let r = check_text("my.cnf", &text, None, &Context::default()).unwrap();
+    assert_eq!(r.findings.len(), 100_000);
 }

@@ -115,6 +115,111 @@ fn normalize(key: &str) -> (String, bool) {
     }
 }
 
+/// mariadbd's option names (`_` for `-`), from its own `--help --verbose`.
+const MARIADB_OPTIONS: &str = include_str!("mariadb-10.11-options.txt");
+
+/// Unknown names looked up for the closest known one, per file: the search
+/// costs a comparison with every option, so a hostile file stays bounded.
+const SUGGESTIONS: usize = 64;
+
+/// mariadbd's option names, sorted for lookups by name and by prefix.
+struct Names {
+    sorted: Vec<&'static str>,
+    suggested: usize,
+}
+
+impl Names {
+    fn new() -> Names {
+        let mut sorted: Vec<&'static str> =
+            MARIADB_OPTIONS.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        sorted.sort_unstable();
+        Names { sorted, suggested: 0 }
+    }
+
+    fn known(&self, k: &str) -> bool {
+        self.sorted.binary_search(&k).is_ok()
+            || SERVER_ONLY.contains(&k)
+            || SIZES.contains(&k)
+            || QUERY_CACHE.contains(&k)
+    }
+
+    fn with_prefix(&self, prefix: &str) -> &[&'static str] {
+        let start = self.sorted.partition_point(|o| *o < prefix);
+        let len = self.sorted[start..].partition_point(|o| o.starts_with(prefix));
+        &self.sorted[start..start + len]
+    }
+
+    fn closest(&mut self, name: &str) -> Option<&'static str> {
+        if self.suggested >= SUGGESTIONS {
+            return None;
+        }
+        self.suggested += 1;
+        self.sorted
+            .iter()
+            .map(|o| (strsim::levenshtein(name, o), *o))
+            .min()
+            .filter(|&(d, _)| d <= name.len() / 3 + 1)
+            .map(|(_, o)| o)
+    }
+}
+
+/// An option name as mysqld's option parser (my_getopt) reads it: an exact
+/// name, a boolean with a `skip_`, `enable_` or `disable_` prefix, a
+/// `maximum_` limit, or a unique prefix of one name. Returns the name
+/// mysqld reads, and the finding for a prefix (resolved, a note), an
+/// ambiguous prefix (mysqld refuses it) or an unknown name (with the
+/// closest known one).
+fn resolve(
+    names: &mut Names,
+    key: &str,
+    value: Option<&str>,
+    line: &str,
+    loc: &crate::finding::Location,
+) -> (String, Option<Finding>) {
+    let base = ["skip_", "enable_", "disable_", "maximum_"]
+        .iter()
+        .find_map(|p| key.strip_prefix(p))
+        .unwrap_or(key);
+    if names.known(key) || names.known(base) {
+        return (key.to_string(), None);
+    }
+    let matches: Vec<&str> = names.with_prefix(base).to_vec();
+    let with = |full: &str| match value {
+        Some(v) => format!("{full} = {v}"),
+        None => full.to_string(),
+    };
+    let finding = match matches[..] {
+        [full] => {
+            let f = rules::MYCNF_PREFIX
+            .finding(format!("{key} is read as {full}: mysqld accepts a unique prefix of an option name, but a new option with the same prefix would make it ambiguous"))
+            .fix(with(full))
+            .at(loc.clone());
+            return (full.to_string(), Some(f));
+        }
+        [_, _, ..] => rules::MYCNF_AMBIGUOUS
+            .finding(format!(
+                "{key} is a prefix of {} options ({}...): mysqld stops with \"ambiguous option\"",
+                matches.len(),
+                matches.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+            ))
+            .fix(with(matches[0]))
+            .at(loc.clone()),
+        [] => {
+            let closest = names.closest(base);
+            let fix = match closest {
+                Some(c) => format!("{} (or `loose-{key}` for a plugin's option)", with(c)),
+                None => format!("delete `{line}`, or write `loose-{key}` for a plugin's option"),
+            };
+            let hint = closest.map_or(String::new(), |c| format!("; did you mean {c}?"));
+            rules::MYCNF_UNKNOWN
+                .finding(format!("{key} is not an option of mariadbd 10.11: the server stops with \"unknown variable\" unless a plugin defines it{hint}"))
+                .fix(fix)
+                .at(loc.clone())
+        }
+    };
+    (key.to_string(), Some(finding))
+}
+
 fn is_off(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "off" | "0" | "false" | "disabled")
 }
@@ -122,6 +227,7 @@ fn is_off(v: &str) -> bool {
 pub(crate) fn check(name: &str, text: &str, needs: &Needs) -> Parsed {
     let mut p = Parsed::default();
     let mut group: Option<String> = None;
+    let mut names = Names::new();
     for (n, raw) in numbered(text) {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -169,6 +275,15 @@ pub(crate) fn check(name: &str, text: &str, needs: &Needs) -> Parsed {
         }
         let loc = at_col(name, n, raw.find(|c: char| !c.is_whitespace()).map_or(1, |c| c + 1));
         let in_server = group.as_deref().is_some_and(is_server_group);
+        // MariaDB's option list: a MySQL server has options it lacks.
+        let mariadb_names = needs.db_version.is_none_or(|v| v.mariadb);
+        let key = if in_server && !loose && mariadb_names {
+            let (full, finding) = resolve(&mut names, &key, value.as_deref(), line, &loc);
+            p.findings.extend(finding);
+            full
+        } else {
+            key
+        };
         if !in_server && SERVER_ONLY.contains(&key.as_str()) {
             let where_ =
                 group.as_deref().map_or("before any group".to_string(), |g| format!("in [{g}]"));

@@ -209,6 +209,15 @@ rules! {
     MYCNF_OUTSIDE_SERVER = "mycnf.outside_server_group", Warning,
         VPS,
         "put server options under [mysqld] (or [server], [mariadb])";
+    MYCNF_PREFIX = "mycnf.option_prefix", Info,
+        "MySQL Reference Manual, Specifying Program Options: an option may be given by an unambiguous prefix of its name",
+        "write the option's full name";
+    MYCNF_AMBIGUOUS = "mycnf.ambiguous_prefix", Error,
+        "my_getopt (MariaDB/MySQL option parser): a prefix of several option names stops the server with \"ambiguous option\"",
+        "write the option's full name";
+    MYCNF_UNKNOWN = "mycnf.unknown_option", Warning,
+        "mariadbd --help --verbose (MariaDB 10.11): the server's options; an unknown one stops it with \"unknown variable\"",
+        "the option's right name, or a `loose-` prefix for a plugin's option";
     MYCNF_BAD_SIZE = "mycnf.bad_size", Error,
         "MySQL Reference Manual, Using Options: sizes take K, M or G",
         "write a number with an optional K, M or G suffix";
