@@ -378,6 +378,50 @@ mod live {
         }
     }
 
+    /// How deep `!include` may nest; mysqld stops at 10 levels too.
+    const MAX_INCLUDE_DEPTH: usize = 10;
+
+    /// A my.cnf and what it includes, in the order mysqld reads them: an
+    /// `!include FILE` and the `*.cnf` files of an `!includedir DIR` (in
+    /// name order, as MariaDB reads them) come after the file naming them.
+    pub(super) fn mycnf_tree(path: &Path, depth: usize, out: &mut Vec<Input>) {
+        use headroom_core::validate::Format;
+        if depth > MAX_INCLUDE_DEPTH || out.iter().any(|i| Path::new(&i.name) == path) {
+            return;
+        }
+        let Ok(input) = super::read_input(path, Some(Format::Mycnf)) else { return };
+        let directives: Vec<(bool, PathBuf)> = input
+            .text
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                if let Some(d) = l.strip_prefix("!includedir") {
+                    Some((true, PathBuf::from(d.trim())))
+                } else {
+                    l.strip_prefix("!include").map(|f| (false, PathBuf::from(f.trim())))
+                }
+            })
+            .collect();
+        out.push(input);
+        for (dir, p) in directives {
+            if dir {
+                let mut files: Vec<PathBuf> = fs::read_dir(&p)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|f| f.extension().is_some_and(|x| x == "cnf"))
+                    .collect();
+                files.sort();
+                for f in files {
+                    mycnf_tree(&f, depth + 1, out);
+                }
+            } else {
+                mycnf_tree(&p, depth + 1, out);
+            }
+        }
+    }
+
     /// The systemd unit a process runs in, from its cgroup path.
     fn unit_of(pid: u32) -> Option<String> {
         let cg = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
@@ -410,6 +454,8 @@ mod live {
         for p in conf_dir_files(&["/etc/security/limits.d"]) {
             push(&mut out, &p, Format::Limits);
         }
+        // Debian's my.cnf, whose !includedir lines bring in the rest.
+        mycnf_tree(Path::new("/etc/mysql/my.cnf"), 0, &mut out);
         if let Some(pid) = pid {
             let limits = crate::limits::read_proc(pid, "limits").map_err(|e| {
                 let code = e.exit_code();
@@ -442,5 +488,39 @@ mod live {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::live::mycnf_tree;
+
+    /// mysqld's order: the file, then each include where it is named, the
+    /// `*.cnf` of an included directory by name; loops end.
+    #[test]
+    fn mycnf_includes_are_followed_in_mysqlds_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("conf.d")).unwrap();
+        let main = d.join("my.cnf");
+        let extra = d.join("extra.cnf");
+        std::fs::write(
+            &main,
+            format!(
+                "[mysqld]\n!includedir {}\n!include {}\n",
+                d.join("conf.d").display(),
+                extra.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(d.join("conf.d/60-b.cnf"), "[mysqld]\n").unwrap();
+        std::fs::write(d.join("conf.d/50-a.cnf"), "[mysqld]\n").unwrap();
+        std::fs::write(d.join("conf.d/notes.txt"), "not read\n").unwrap();
+        std::fs::write(&extra, format!("!include {}\n", main.display())).unwrap();
+        let mut out = Vec::new();
+        mycnf_tree(&main, 0, &mut out);
+        let names: Vec<String> =
+            out.iter().map(|i| i.name.rsplit('/').next().unwrap().to_string()).collect();
+        assert_eq!(names, ["my.cnf", "50-a.cnf", "60-b.cnf", "extra.cnf"]);
     }
 }

@@ -237,7 +237,7 @@ pub(crate) fn check(name: &str, text: &str, needs: &Needs) -> Parsed {
             let (directive, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             let f = match directive {
                 "include" | "includedir" => rules::MYCNF_INCLUDE
-                    .finding(format!("!{directive} {}: not followed here, so the options it adds were not checked", arg.trim()))
+                    .finding(format!("!{directive} {}: the options it adds are checked only with the files it names (`dumptool check --live` follows it on a host)", arg.trim()))
                     .fix(format!("check {} too (in order after this file)", arg.trim())),
                 _ => rules::MYCNF_SYNTAX.finding(format!("unknown directive `!{directive}`: use !include or !includedir")),
             };
