@@ -1243,3 +1243,93 @@ fn mycnf_prefixes_resolve_and_unknown_names_get_the_closest() {
     let r = check_text("my.cnf", &text, None, &Context::default()).unwrap();
     assert_eq!(r.findings.len(), 100_000);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// One verdict for one fact: for an AMPS plan, every host value the
+    /// plan calls an error (`amps.limits.*`) is an error in `check --plan`
+    /// on a file holding that value, and nothing else is.
+    #[test]
+    fn plan_and_check_agree_on_amps_host_values(
+        clients in 0u64..40_000,
+        topics in 0u64..200,
+        journals in 0u64..500,
+        nofile in 256u64..200_000,
+        aio in 1024u64..3_000_000,
+        file_max in 10_000u64..10_000_000,
+        maps in 10_000u64..1_000_000,
+    ) {
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nnofile_soft = {nofile}\naio_max_nr = {aio}\n\
+             file_max = {file_max}\nmax_map_count = {maps}\n\
+             [amps.limits]\nclients = {clients}\nsow_topics = {topics}\njournal_files = {journals}\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned: BTreeSet<&str> = report
+            .get(headroom_core::amps::limits::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && f.id != "amps.limits.core")
+            .map(|f| match f.id.as_str() {
+                "amps.limits.nofile" => "limits.nofile.below_need",
+                "amps.limits.aio_max_nr" => "sysctl.amps.aio_max_nr",
+                "amps.limits.file_max" => "sysctl.amps.file_max",
+                "amps.limits.max_map_count" => "sysctl.amps.max_map_count",
+                other => panic!("a host-value finding without a check: {other}"),
+            })
+            .collect();
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("fs.aio-max-nr = {aio}\nfs.file-max = {file_max}\nvm.max_map_count = {maps}\n");
+        let limits = format!("amps - nofile {nofile}\n");
+        let r = check_files(&[("s.conf", &sysctl, None), ("limits.conf", &limits, None)], &ctx).unwrap();
+        let checked: BTreeSet<&str> = r
+            .all_findings()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.id.as_str())
+            .collect();
+        prop_assert_eq!(planned, checked);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The GemStone plan's segment against kernel.shmmax and kernel.shmall:
+    /// the plan's errors and `check --plan` on a sysctl file holding the same
+    /// values name the same keys.
+    #[test]
+    fn plan_and_check_agree_on_the_shm_segment(
+        cache_kb in 1u64..4_000_000,
+        shmmax in 1u64 << 20..8u64 << 30,
+        shmall in 256u64..4_000_000,
+    ) {
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nshmmax = {shmmax}\nshmall = {shmall}\n\
+             [gemstone.page_cache]\nshr_page_cache_size_kb = {cache_kb}\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned: BTreeSet<String> = report
+            .get(headroom_core::gemstone::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .filter_map(|f| f.id.rsplit('.').next().map(|k| format!("kernel.{k}")))
+            .collect();
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("kernel.shmmax = {shmmax}\nkernel.shmall = {shmall}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked: BTreeSet<String> = r
+            .all_findings()
+            .filter(|f| f.id == rules::SYSCTL_SHM_SEGMENT.id)
+            .filter_map(|f| f.message.split(' ').next().map(str::to_string))
+            .collect();
+        prop_assert_eq!(planned, checked);
+    }
+}
