@@ -662,6 +662,17 @@ fn table() -> Vec<(rules::Rule, Vec<Case>, Vec<Case>)> {
             ],
         ),
         (
+            rules::SYSCTL_FILE_MASKED,
+            vec![case(&[
+                ("/usr/lib/sysctl.d/50-x.conf", "fs.file-max = 1\n"),
+                ("/etc/sysctl.d/50-x.conf", "fs.file-max = 2\n"),
+            ])],
+            vec![case(&[
+                ("/usr/lib/sysctl.d/50-x.conf", "fs.file-max = 1\n"),
+                ("/etc/sysctl.d/60-x.conf", "fs.file-max = 2\n"),
+            ])],
+        ),
+        (
             rules::SYSTEMD_MASKED,
             vec![case(&[]).masked("/lib/systemd/system/hwclock.service")],
             vec![case(&[DEB_UNIT])],
@@ -1332,4 +1343,37 @@ proptest! {
             .collect();
         prop_assert_eq!(planned, checked);
     }
+}
+
+#[test]
+fn sysctl_d_and_limits_d_are_read_in_the_systems_order() {
+    let ctx = Context::default();
+    // Given in reverse: sysctl.d(5) reads 10-x before 20-y whatever the directory.
+    let files = [
+        ("/usr/lib/sysctl.d/20-y.conf", "fs.file-max = 2\n", None),
+        ("/etc/sysctl.d/10-x.conf", "fs.file-max = 1\n", None),
+    ];
+    let r = check_files(&files, &ctx).unwrap();
+    let f: Vec<&Finding> = r.all_findings().filter(|f| f.id == "sysctl.override").collect();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message.starts_with("fs.file-max = 1 is overridden by /usr/lib/sysctl.d/20-y.conf:1"),
+        "{}",
+        f[0].message
+    );
+    // /etc masks the same name elsewhere: the masked file's removed key is never applied.
+    let files = [
+        ("/usr/lib/sysctl.d/50-x.conf", "net.ipv4.tcp_tw_recycle = 1\n", None),
+        ("/etc/sysctl.d/50-x.conf", "fs.file-max = 2\n", None),
+    ];
+    let r = check_files(&files, &ctx).unwrap();
+    assert_eq!(r.all_findings().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["sysctl.file_masked"]);
+    // pam_limits: limits.conf, then limits.d by name.
+    let needs = Needs { nofile: Some(4096), ..Needs::default() };
+    let ctx = Context { host: None, needs: Some(&needs) };
+    let files = [
+        ("/etc/security/limits.d/90-raise.conf", "* - nofile 4096\n", None),
+        ("/etc/security/limits.conf", "* - nofile 1024\n", None),
+    ];
+    assert!(!check_files(&files, &ctx).unwrap().has_errors());
 }

@@ -449,7 +449,10 @@ mod live {
         for p in conf_dir_files(&sysctl_dirs) {
             push(&mut out, &p, Format::Sysctl);
         }
-        push(&mut out, Path::new("/etc/sysctl.conf"), Format::Sysctl);
+        // Debian reads it through /etc/sysctl.d/99-sysctl.conf, a link.
+        if !out.iter().any(|i| i.name == "/etc/sysctl.d/99-sysctl.conf") {
+            push(&mut out, Path::new("/etc/sysctl.conf"), Format::Sysctl);
+        }
         push(&mut out, Path::new("/etc/security/limits.conf"), Format::Limits);
         for p in conf_dir_files(&["/etc/security/limits.d"]) {
             push(&mut out, &p, Format::Limits);

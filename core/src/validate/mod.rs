@@ -325,7 +325,7 @@ pub fn check_files(
         };
         parsed.push((report, p));
     }
-    let mut cross = Vec::new();
+    let mut cross: Vec<Finding> = Vec::new();
     let of = |f: Format| -> Vec<Setting> {
         parsed
             .iter()
@@ -333,8 +333,27 @@ pub fn check_files(
             .flat_map(|(_, p)| p.settings.iter().cloned())
             .collect()
     };
-    let sysctl_all = of(Format::Sysctl);
-    let limits_all = of(Format::Limits);
+    let in_order = |f: Format, cross: &mut Vec<Finding>| -> Vec<Setting> {
+        let files: Vec<(&str, &[Setting])> = parsed
+            .iter()
+            .filter(|(r, _)| r.format == Some(f))
+            .map(|(r, p)| (r.name.as_str(), p.settings.as_slice()))
+            .collect();
+        let (order, masked) = system_order(&files, f == Format::Sysctl);
+        for (hidden, by) in masked {
+            cross.push(
+                rules::SYSCTL_FILE_MASKED
+                    .finding(format!(
+                        "{} is not read: {} has the same name in a directory read first",
+                        files[hidden].0, files[by].0
+                    ))
+                    .at(at(files[hidden].0, 1)),
+            );
+        }
+        order.into_iter().flat_map(|i| files[i].1.iter().cloned()).collect()
+    };
+    let sysctl_all = in_order(Format::Sysctl, &mut cross);
+    let limits_all = in_order(Format::Limits, &mut cross);
     let kernel = sysctl::KernelView::new(ctx.host, &last_wins(&sysctl_all));
     if !sysctl_all.is_empty() {
         cross.extend(sysctl::check(&sysctl_all, &kernel, ctx.host, &needs));
@@ -381,6 +400,66 @@ pub fn check_files(
         })
         .collect();
     Ok(Report { files, findings: collapse(rest) })
+}
+
+/// Precedence of a sysctl.d directory (sysctl.d(5)): /etc over /run over
+/// /usr/local/lib over /usr/lib and /lib; `None` outside a sysctl.d.
+fn sysctl_dir_rank(path: &str) -> Option<u8> {
+    if path == "/etc/sysctl.conf" {
+        return Some(0);
+    }
+    let dir = path.rsplit_once('/')?.0;
+    let parent = dir.strip_suffix("sysctl.d")?;
+    let ranks =
+        [("/etc/", 0), ("/run/", 1), ("/usr/local/lib/", 2), ("/usr/lib/", 3), ("/lib/", 4)];
+    Some(ranks.iter().find(|(p, _)| parent.ends_with(p)).map_or(5, |&(_, r)| r))
+}
+
+/// The order the system reads files given in any order, and the files it
+/// skips. sysctl.d(5), as systemd-sysctl applies it at boot: files of all
+/// sysctl.d directories in name order (/etc/sysctl.conf as Debian's
+/// 99-sysctl.conf), a name in a directory of higher precedence masking the
+/// same name in another; files outside such directories after them, in the
+/// order given. limits.conf(5), pam_limits: limits.conf
+/// first, then limits.d/*.conf in name order. Returns indices into
+/// `files`, and (masked, masking) pairs.
+fn system_order(files: &[(&str, &[Setting])], sysctl: bool) -> (Vec<usize>, Vec<(usize, usize)>) {
+    // systemd-sysctl reads /etc/sysctl.conf through Debian's link
+    // /etc/sysctl.d/99-sysctl.conf (package systemd), so it sorts as that.
+    let base = |i: usize| match files[i].0 {
+        "/etc/sysctl.conf" => "99-sysctl.conf",
+        name => name.rsplit('/').next().unwrap_or(name),
+    };
+    let mut masked = Vec::new();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    if sysctl {
+        for i in 0..files.len() {
+            let Some(rank) = sysctl_dir_rank(files[i].0) else { continue };
+            let by = (0..files.len()).find(|&j| {
+                j != i
+                    && base(j) == base(i)
+                    && sysctl_dir_rank(files[j].0).is_some_and(|r| r < rank || (r == rank && j > i))
+            });
+            if let Some(j) = by {
+                masked.push((i, j));
+            }
+        }
+        order.retain(|i| !masked.iter().any(|(m, _)| m == i));
+        order.sort_by_key(|&i| match sysctl_dir_rank(files[i].0) {
+            Some(_) => (0, base(i)),
+            None => (1, ""),
+        });
+    } else {
+        order.sort_by_key(|&i| {
+            let in_d = files[i].0.rsplit_once('/').is_some_and(|(d, _)| d.ends_with("limits.d"));
+            if in_d {
+                (1, base(i))
+            } else {
+                (0, "")
+            }
+        });
+    }
+    (order, masked)
 }
 
 /// Identical findings (same rule, message and fix: a key repeated on

@@ -52,6 +52,9 @@ rules! {
     SYSCTL_OVERRIDE = "sysctl.override", Info,
         "sysctl.d(5): files are applied in lexical order and later lines win",
         "keep one line per key, in the file that is read last";
+    SYSCTL_FILE_MASKED = "sysctl.file_masked", Info,
+        "sysctl.d(5): a file in /etc/sysctl.d masks one of the same name in /run, /usr/local/lib, /usr/lib and /lib",
+        "edit the file that is read, or give the copy another name";
     SYSCTL_TW_RECYCLE = "sysctl.tcp_tw_recycle.removed", Error,
         "Linux 4.12 removed net.ipv4.tcp_tw_recycle; `sysctl -p` fails on an unknown key",
         "delete the net.ipv4.tcp_tw_recycle line";
