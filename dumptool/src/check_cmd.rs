@@ -63,14 +63,16 @@ pub struct CheckArgs {
 
 /// The text after `dumptool check --help`'s options; a test pins it.
 pub const CHECK_HELP: &str = "\
-Files are combined as the system combines them: sysctl and limits files in
-the order given (a later setting wins, as sysctl.d and limits.d apply them),
-each systemd unit with the drop-ins of its own UNIT.d/ directory (unrelated
-units are judged apart), and my.cnf files as one server configuration, in the
-order given. Formats come from the path where the program reads by path
-(.service, UNIT.d/, sysctl.d/, limits.d/, .cnf) and otherwise from the
-content; --as forces one. `-` reads standard input. Only regular files are
-read (a unit linked to /dev/null is reported as masked), at most 4 MiB each.
+Files are combined as the system combines them, and a later setting wins:
+sysctl.d files by name with /etc over /run over /usr/lib (a same-named file
+elsewhere is masked), limits.conf before limits.d by name, other files in the
+order given; each systemd unit with the drop-ins of its own UNIT.d/ directory
+(unrelated units are judged apart); my.cnf files as one server configuration,
+in the order given (--live follows !include and !includedir). Formats come
+from the path where the program reads by path (.service, UNIT.d/, sysctl.d/,
+limits.d/, .cnf), otherwise from the content; --as forces one. `-` reads
+standard input. Only regular files are read (a unit linked to /dev/null is
+reported as masked), at most 4 MiB each.
 
 Exit codes: 0 no error findings (warnings and advice may be printed), 1 error
 findings, 2 bad input (a file that cannot be read, is not a regular file, is
