@@ -85,26 +85,19 @@ fn page_cache(kb: u64, host: &Host, s: &Setting) -> Vec<Finding> {
             .at(s.location.clone())];
     };
     let recommended = format!("{CACHE_KEY} = {};", gemstone::recommended_kb(host));
-    gemstone::segment_vs_host(gemstone::ID, Bytes(segment), host)
+    // The calculator raises this table's rules: a plan and a check agree.
+    gemstone::segment_vs_host(&gemstone::SEGMENT_RULES, Bytes(segment), host)
         .into_iter()
-        .filter_map(|f| {
-            // The calculator's verdicts, each mapped to this table's rule.
-            let rule = match f.id.rsplit('.').next() {
-                Some("ram") => rules::GEMSTONE_CACHE_RAM,
-                Some("shmmax") => rules::GEMSTONE_CACHE_SHMMAX,
-                Some("shmall") => rules::GEMSTONE_CACHE_SHMALL,
-                Some("shmmin") => rules::GEMSTONE_CACHE_SHMMIN,
-                _ => return None,
-            };
-            let fix = match f.fix {
-                Some(kernel) if rule.id != rules::GEMSTONE_CACHE_RAM.id => {
+        .map(|mut f| {
+            // Too big for RAM: the fix is a smaller cache, not a kernel setting.
+            f.fix = Some(match f.fix.take() {
+                Some(kernel) if f.id != gemstone::SEGMENT_RULES.ram.id => {
                     format!("{recommended} (or {kernel})")
                 }
                 _ => recommended.clone(),
-            };
-            let mut out = rule.finding(format!("{CACHE_KEY} = {kb}: {}", f.message)).fix(fix);
-            out.why = f.why.or(out.why);
-            Some(out.at(s.location.clone()))
+            });
+            f.message = format!("{CACHE_KEY} = {kb}: {}", f.message);
+            f.at(s.location.clone())
         })
         .collect()
 }

@@ -467,9 +467,9 @@ fn system_order(files: &[(&str, &[Setting])], sysctl: bool) -> (Vec<usize>, Vec<
 /// its message, so a report stays as long as what is different in a file.
 fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<(Finding, usize)> = Vec::new();
-    let mut index: HashMap<(String, String, Option<String>), usize> = HashMap::new();
+    let mut index: HashMap<(&str, String, Option<String>), usize> = HashMap::new();
     for f in findings {
-        let key = (f.id.clone(), f.message.clone(), f.fix.clone());
+        let key = (f.id, f.message.clone(), f.fix.clone());
         match index.get(&key) {
             Some(&i) => out[i].1 += 1,
             None => {

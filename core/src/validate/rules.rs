@@ -1,6 +1,8 @@
-//! Every validator rule, defined once: id, severity, source and the shape of
-//! its fix. Validators build findings only through [`Rule::finding`], and
-//! `docs/rules.md` is tested against [`RULES`], so an id cannot drift.
+//! Every rule, defined once: id, severity, source and the shape of its fix,
+//! for the validators and the calculators alike (a plan and a check of the
+//! same fact raise the same rule). A [`Finding`] can only be built from a
+//! rule, and `docs/rules.md` is tested against [`RULES`], so an id cannot
+//! drift or be spelled at run time.
 
 use crate::finding::{Finding, Severity};
 
@@ -19,7 +21,7 @@ impl Rule {
     /// A finding of this rule with its general fix; callers replace the fix
     /// with the exact line where they know it, and add the location.
     pub fn finding(&self, message: impl Into<String>) -> Finding {
-        Finding::new(self.id, self.severity, message).why(self.source).fix(self.fix)
+        Finding::new(self, message).why(self.source).fix(self.fix)
     }
 }
 
@@ -28,6 +30,8 @@ const MEGACOMET: &str = "MegaComet: 523k connections on one EC2 host, Tuning";
 const MAGLEV: &str = "\"Maglev on AWS t1.micro\" (2014)";
 const AEROSPIKE: &str = "Aerospike C client docs, \"Shared Memory\"";
 const VPS: &str = "\"Squeezing a lightweight server\" (2014)";
+const SHMGET: &str = "shmget(2): EINVAL if size < SHMMIN or size > SHMMAX; ENOSPC if all segments would exceed SHMALL pages";
+const TCP_MEM: &str = "tcp(7), ip-sysctl.rst: tcp_mem is min, pressure, max in pages; above pressure TCP squeezes buffers, above max it drops";
 /// A nofile need from any plan or `--nofile`: the limit's own contract.
 const NOFILE: &str = "getrlimit(2), RLIMIT_NOFILE: open(2), socket(2) and accept(2) fail with EMFILE at the soft limit";
 
@@ -184,6 +188,9 @@ rules! {
     GEMSTONE_CACHE_SHMALL = "gemstone.page_cache.shmall", Error,
         MAGLEV,
         "lower SHR_PAGE_CACHE_SIZE_KB or raise kernel.shmall (pages)";
+    GEMSTONE_CACHE_RECOMMENDED = "gemstone.page_cache.recommended", Info,
+        MAGLEV,
+        "SHR_PAGE_CACHE_SIZE_KB within kernel.shmmax and half of RAM";
     GEMSTONE_LOG_EINVAL = "gemstone.log.shmget_einval", Error,
         MAGLEV,
         "SHR_PAGE_CACHE_SIZE_KB below kernel.shmmax and RAM";
@@ -255,6 +262,114 @@ rules! {
     AEROSPIKE_SIZE_MISMATCH = "aerospike.shm.size_mismatch", Error,
         AEROSPIKE,
         "stop every client and `ipcrm -M KEY`, or set a new shm_key";
+    AEROSPIKE_BELOW_CLUSTER = "aerospike.shm.below_cluster", Error,
+        AEROSPIKE,
+        "shm_max_nodes / shm_max_namespaces at least the cluster's counts, with room to grow";
+    AEROSPIKE_SHMMIN = "aerospike.shm.shmmin", Error,
+        SHMGET,
+        "shm_max_nodes and shm_max_namespaces of at least 1";
+    AEROSPIKE_SHMALL = "aerospike.shm.shmall", Error,
+        SHMGET,
+        "raise kernel.shmall (pages) or lower the maxima";
+    AEROSPIKE_RAM = "aerospike.shm.ram", Error,
+        SHMGET,
+        "lower shm_max_nodes and shm_max_namespaces";
+    AEROSPIKE_KEY_PER_CLUSTER = "aerospike.shm.key_per_cluster", Info,
+        AEROSPIKE,
+        "a different shm_key for each cluster";
+    AEROSPIKE_RESIZE = "aerospike.shm.resize", Info,
+        AEROSPIKE,
+        "stop every client and `ipcrm -M KEY`, or roll out with a new shm_key";
+    // AMPS plan sections
+    AMPS_MEMORY_EXCEEDS_RAM = "amps.memory.exceeds_ram", Error,
+        AMPS,
+        "more RAM, or a smaller SOW, MessageMemoryLimit or journal";
+    AMPS_MEMORY_BELOW_RECOMMENDED = "amps.memory.below_recommended", Warning,
+        AMPS,
+        "RAM of twice the estimate";
+    AMPS_LIMITS_NOFILE = "amps.limits.nofile", Error,
+        AMPS,
+        "nofile (soft and hard) of at least the AMPS minimum";
+    AMPS_LIMITS_AIO = "amps.limits.aio_max_nr", Error,
+        AMPS,
+        "fs.aio-max-nr of at least the AMPS minimum";
+    AMPS_LIMITS_FILE_MAX = "amps.limits.file_max", Error,
+        AMPS,
+        "fs.file-max of at least the AMPS minimum";
+    AMPS_LIMITS_MAP_COUNT = "amps.limits.max_map_count", Error,
+        AMPS,
+        "vm.max_map_count of at least the AMPS minimum";
+    AMPS_LIMITS_CORE = "amps.limits.core", Info,
+        AMPS,
+        "`core 0` for AMPS: it writes minidumps instead";
+    AMPS_SLOW_CLIENTS_MEMORY = "amps.slow_clients.memory_over_20_percent", Warning,
+        AMPS,
+        "MessageMemoryLimit of 10% of RAM, raised 1-2% at a time";
+    AMPS_SOW_MESSAGE_TOO_LARGE = "amps.sow_storage.message_too_large", Error,
+        AMPS,
+        "a SlabSize larger than the largest message";
+    AMPS_SOW_MAP_COUNT = "amps.sow_storage.max_map_count", Error,
+        AMPS,
+        "vm.max_map_count above the SOW's memory maps";
+    AMPS_SOW_MAP_COUNT_DEFAULT = "amps.sow_storage.max_map_count.default", Warning,
+        AMPS,
+        "vm.max_map_count above the SOW's memory maps (the kernel's default is 65530)";
+    AMPS_SLAB_MESSAGE_TOO_LARGE = "amps.slab.message_too_large", Error,
+        AMPS,
+        "a SlabSize larger than the largest message";
+    AMPS_SLAB_BELOW_SUGGESTED = "amps.slab.below_suggested", Info,
+        AMPS,
+        "the suggested SlabSize";
+    AMPS_TXLOG_NEEDS_FLASH = "amps.txlog.needs_flash", Warning,
+        AMPS,
+        "the journal on flash storage";
+    AMPS_TXLOG_RECOVERY = "amps.txlog.recovery_window", Info,
+        AMPS,
+        "journal files for the recovery window you need";
+    AMPS_LOGS_TRACE = "amps.logs.trace", Info,
+        AMPS,
+        "trace logging only while debugging";
+    AMPS_NETWORK_ABOVE_100G = "amps.network.above_100g", Warning,
+        AMPS,
+        "several links, or fewer matches per message";
+    AMPS_CPU_EXCEEDS_CORES = "amps.cpu.exceeds_cores", Warning,
+        AMPS,
+        "more cores, or fewer messages, subscriptions or queries";
+    // Many TCP connections plan section
+    CONN_NR_OPEN = "connections.kernel.nr_open", Error,
+        "proc(5): fs.nr_open caps the nofile hard limit",
+        "fs.nr_open above the connections per process";
+    CONN_NOFILE = "connections.kernel.nofile", Error,
+        NOFILE,
+        "nofile soft and hard above the connections per process";
+    CONN_FILE_MAX = "connections.kernel.file_max", Error,
+        "proc(5): fs.file-max is the system-wide open file limit (ENFILE)",
+        "fs.file-max above the connections plus the host's other files";
+    CONN_PORTS = "connections.kernel.ports", Error,
+        MEGACOMET,
+        "more server ports or more client IPs";
+    CONN_TCP_MEM = "connections.kernel.tcp_mem", Error,
+        TCP_MEM,
+        "net.ipv4.tcp_mem max (pages) above the connections' buffers";
+    CONN_TCP_MEM_PRESSURE = "connections.kernel.tcp_mem.pressure", Warning,
+        TCP_MEM,
+        "net.ipv4.tcp_mem pressure (pages) above the connections' buffers";
+    CONN_TW_BUCKETS = "connections.kernel.tw_buckets", Warning,
+        "ip-sysctl.txt: tcp_max_tw_buckets; above it the kernel destroys TIME_WAIT sockets",
+        "net.ipv4.tcp_max_tw_buckets at least closes per second x 60";
+    CONN_FIN_TIMEOUT = "connections.kernel.fin_timeout", Info,
+        "ip-sysctl.txt: tcp_fin_timeout is the FIN_WAIT_2 time; TIME_WAIT is fixed at 60 s",
+        "size net.ipv4.tcp_max_tw_buckets for the churn instead";
+    CONN_TW_RECYCLE = "connections.kernel.tw_recycle", Warning,
+        "Linux 4.12 removed net.ipv4.tcp_tw_recycle",
+        "delete the setting";
+    // Small VPS plan section
+    VPS_OVER_RAM = "vps.memory.over", Error,
+        VPS,
+        "a lower max_connections or smaller buffers";
+    VPS_ABOVE_SAFE = "vps.memory.above_safe", Warning,
+        VPS,
+        "a lower max_connections or smaller buffers";
     // AMPS configuration XML
     AMPS_XML_SYNTAX = "amps_xml.syntax", Error,
         "XML 1.0: an AMPS config must be well-formed",
