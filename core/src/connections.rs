@@ -9,7 +9,7 @@ use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count, Duration, Rate};
-use crate::validate::rules;
+use crate::validate::{rules, sysctl};
 
 pub const ID: &str = "connections.kernel";
 
@@ -190,7 +190,25 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             .fix(format!("listen on {ports_needed} ports, or use {ips_needed} client IPs")),
         );
     }
-    if let Some(mem) = host.kernel.tcp_mem {
+    let ram = Some(host.ram.get());
+    // Bytes read as pages would make the checks below meaningless.
+    let in_bytes = host.kernel.tcp_mem.filter(|m| sysctl::tcp_mem_is_bytes(m[0], page, ram));
+    if let Some(m) = in_bytes {
+        let pages = m.map(|v| v.div_ceil(page));
+        f.push(
+            Finding::new(
+                &rules::CONN_TCP_MEM_BYTES,
+                format!(
+                    "host.kernel.tcp_mem = {} {} {} looks like bytes: read as pages of {page} B, \
+                     even the minimum is more memory than the host has",
+                    m[0], m[1], m[2]
+                ),
+            )
+            .why(rules::CONN_TCP_MEM_BYTES.source)
+            .fix(format!("tcp_mem = [{}, {}, {}]", pages[0], pages[1], pages[2])),
+        );
+    }
+    if let Some(mem) = host.kernel.tcp_mem.filter(|_| in_bytes.is_none()) {
         if buf_pages > mem[2] {
             f.push(
                 Finding::new(
@@ -327,6 +345,7 @@ pub const CALCULATOR: Calculator = Calculator {
         rules::CONN_FILE_MAX,
         rules::CONN_PORTS,
         rules::CONN_TCP_MEM,
+        rules::CONN_TCP_MEM_BYTES,
         rules::CONN_TCP_MEM_PRESSURE,
         rules::CONN_TW_BUCKETS,
         rules::CONN_FIN_TIMEOUT,
@@ -350,6 +369,23 @@ mod tests {
         h.kernel.tcp_mem = Some([786_432, 1_048_576, 26_777_216]);
         h.kernel.tcp_max_tw_buckets = Some(Count(360_000));
         h
+    }
+
+    /// Issue 16: `8388608 12582912 16777216` is 8, 12 and 16 MB written
+    /// in bytes; read as pages the minimum alone is 32 GiB, twice this
+    /// host's RAM. MegaComet's own values are pages and stay quiet.
+    #[test]
+    fn tcp_mem_that_can_only_be_bytes_is_flagged() {
+        let mut h = megacomet();
+        h.ram = Bytes(16 << 30);
+        let input = Input { active_connections: Count(1000), ..Input::default() };
+        assert!(!ids(&evaluate(&input, &h).unwrap()).contains(&"connections.kernel.tcp_mem.bytes"));
+        h.kernel.tcp_mem = Some([8_388_608, 12_582_912, 16_777_216]);
+        let r = evaluate(&input, &h).unwrap();
+        let f: Vec<&Finding> = r.findings.iter().filter(|f| f.id.contains("tcp_mem")).collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].id, "connections.kernel.tcp_mem.bytes");
+        assert_eq!(f[0].fix.as_deref(), Some("tcp_mem = [2048, 3072, 4096]"));
     }
 
     fn ids(r: &CalcResult) -> Vec<&str> {

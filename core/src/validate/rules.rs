@@ -351,6 +351,9 @@ rules! {
     CONN_TCP_MEM = "connections.kernel.tcp_mem", Error,
         TCP_MEM,
         "net.ipv4.tcp_mem max (pages) above the connections' buffers";
+    CONN_TCP_MEM_BYTES = "connections.kernel.tcp_mem.bytes", Warning,
+        "ip-sysctl.rst, tcp_mem: \"vector of 3 INTEGERs: min, pressure, max ... in pages\"",
+        "host.kernel.tcp_mem in pages: divide each value by the page size";
     CONN_TCP_MEM_PRESSURE = "connections.kernel.tcp_mem.pressure", Warning,
         TCP_MEM,
         "net.ipv4.tcp_mem pressure (pages) above the connections' buffers";

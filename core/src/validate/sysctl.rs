@@ -306,6 +306,15 @@ fn check_segment(seg: u64, kernel: &KernelView, winning: &[Setting], out: &mut V
     }
 }
 
+/// Whether a `net.ipv4.tcp_mem` whose smallest value is `min` can only have
+/// been written in bytes: read as pages of `page_size`, even that value is
+/// more memory than the host has (`ram`, when known) or than an x86-64
+/// kernel can address (64 TiB, Documentation/arch/x86/x86_64/mm.rst), so
+/// no reading but bytes makes sense (ip-sysctl.rst: tcp_mem is in pages).
+pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
+    min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
+}
+
 fn check_tcp_mem(
     s: &Setting,
     kernel: &KernelView,
@@ -340,12 +349,7 @@ fn check_tcp_mem(
     }
     let max_bytes = max.saturating_mul(kernel.page_size);
     let ram = host.map(|h| h.ram.get()).filter(|&r| r > 0);
-    // Bytes, not pages: read as pages, even the smallest value is more
-    // memory than the host has (or than an x86-64 kernel can address,
-    // 64 TiB), so no reading but bytes makes sense.
-    let min_bytes = min.saturating_mul(kernel.page_size);
-    let bytes = min_bytes > ram.unwrap_or(MAX_RAM);
-    if bytes {
+    if tcp_mem_is_bytes(min, kernel.page_size, ram) {
         let p = |v: u64| (v / kernel.page_size).max(1);
         out.push(
             rules::SYSCTL_TCP_MEM_BYTES
