@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::validate::rules::Rule;
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,8 +30,9 @@ pub struct Location {
 /// A problem or piece of advice, with the fix to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Stable rule id, e.g. `amps.memory.headroom`.
-    pub id: String,
+    /// The id of the [`Rule`] it was raised under, e.g.
+    /// `amps.memory.exceeds_ram`: every id is in the rules table.
+    pub id: &'static str,
     pub severity: Severity,
     /// What is wrong, in plain words.
     pub message: String,
@@ -44,10 +47,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(id: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+    /// A finding of `rule`, with the rule's id and severity; the caller
+    /// says why and gives the fix ([`Rule::finding`] fills in the rule's).
+    pub fn new(rule: &Rule, message: impl Into<String>) -> Self {
         Finding {
-            id: id.into(),
-            severity,
+            id: rule.id,
+            severity: rule.severity,
             message: message.into(),
             why: None,
             fix: None,

@@ -2,13 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{
     defaults_of, table_of, Calculator, Capacity, Field, Group, Kind, QuantityDoc, System, Variant,
 };
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "vps.memory";
 
@@ -222,8 +223,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if peak > safe {
         findings.push(
             Finding::new(
-                format!("{ID}.over"),
-                if peak > mem { Severity::Error } else { Severity::Warning },
+                if peak > mem { &rules::VPS_OVER_RAM } else { &rules::VPS_ABOVE_SAFE },
                 format!(
                     "peak {} is above {SAFE_PERCENT}% of RAM and swap ({}): with no swap the OOM \
                      killer ends MySQL",
@@ -320,13 +320,17 @@ pub const CALCULATOR: Calculator = Calculator {
         },
         QuantityDoc { name: "max_connections", unit: Unit::Count, meaning: "the largest max_connections that fits RAM without swap" },
     ],
-    findings: &[],
+    findings: &[
+        rules::VPS_OVER_RAM,
+        rules::VPS_ABOVE_SAFE,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     fn vps() -> Host {

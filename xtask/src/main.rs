@@ -6,6 +6,7 @@
 
 mod bench;
 mod fuzz;
+mod sweep;
 mod toolchain;
 mod web;
 
@@ -41,6 +42,10 @@ enum Task {
     Setup,
     /// Benchmark dumptool against gcore and minidump-stackwalk; prints ratios.
     Bench,
+    /// `dumptool check` over the stock config files of 49 Debian packages
+    /// (apt-get download, dpkg-deb -x; needs root and `apt-get update`);
+    /// fails on any error finding and writes docs/sweep.md.
+    Sweep,
     /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
     Fuzz {
         /// Seconds per target.
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         Task::Setup => setup(),
         Task::Bench => bench::run(),
         Task::Fuzz { seconds } => fuzz::run(seconds),
+        Task::Sweep => sweep::run_sweep(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

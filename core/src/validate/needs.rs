@@ -24,7 +24,8 @@ impl Needs {
             // The minimums the instance needs, not the guide's recommendations:
             // a host below a recommendation is advice, below a need an error.
             let fds = term(r, "2·(C + T + J)");
-            raise(&mut needs.nofile, fds);
+            // The plan judges nofile against the guide's floor too.
+            raise(&mut needs.nofile, fds.map(|f| f.max(crate::amps::limits::NOFILE_MIN)));
             raise(&mut needs.file_max, fds);
             raise(&mut needs.aio_max_nr, term(r, "16384 + 8192·T"));
         }

@@ -64,6 +64,10 @@ pub struct KernelView {
 
 pub use crate::connections::NR_OPEN_DEFAULT;
 
+/// The most RAM an x86-64 kernel with 4-level paging addresses, 64 TiB
+/// (Documentation/arch/x86/x86_64/mm.rst, the direct mapping).
+const MAX_RAM: u64 = 64 << 40;
+
 impl KernelView {
     pub fn new(host: Option<&Host>, winning: &[Setting]) -> KernelView {
         let num =
@@ -186,6 +190,26 @@ pub(crate) fn check(
     if let Some(s) = get("net.ipv4.tcp_mem") {
         check_tcp_mem(s, kernel, host, needs, &mut out);
     }
+    if let Some(seg) = needs.shm_segment.map(|b| b.get()) {
+        check_segment(seg, kernel, &winning, &mut out);
+    }
+    if let Some(conns) = needs.connections {
+        // The backlog a reconnect burst needs, up to the Linux 5.4 default.
+        let need = conns.min(LISTEN_BACKLOG);
+        for (key, rule) in [
+            ("net.core.somaxconn", rules::SYSCTL_CONN_SOMAXCONN),
+            ("net.ipv4.tcp_max_syn_backlog", rules::SYSCTL_CONN_SYN_BACKLOG),
+        ] {
+            let Some(s) = get(key) else { continue };
+            if let Some(v) = s.value.parse::<u64>().ok().filter(|&v| v < need) {
+                out.push(
+                    rule.finding(format!("{key} = {v}: {conns} clients that reconnect at once (after a restart or a network cut) overflow a backlog of {v}, and the rest retry after a 1 s, 3 s, 7 s ... SYN timeout"))
+                        .fix(fix_line(key, need))
+                        .at(s.location.clone()),
+                );
+            }
+        }
+    }
     if needs.amps {
         let minimum = |need: Option<u64>, min: u64| need.map_or(min, |n| n.max(min));
         amps_rule(
@@ -259,6 +283,38 @@ pub(crate) fn check(
     out
 }
 
+/// listen(2): net.core.somaxconn's default since Linux 5.4.
+pub const LISTEN_BACKLOG: u64 = 4096;
+
+/// The plan's largest shared memory segment against kernel.shmmax and
+/// kernel.shmall (shmget(2)), from the files or else the host profile.
+fn check_segment(seg: u64, kernel: &KernelView, winning: &[Setting], out: &mut Vec<Finding>) {
+    let pages = seg.div_ceil(kernel.page_size);
+    let checks = [
+        ("kernel.shmmax", kernel.shmmax, seg, "EINVAL"),
+        ("kernel.shmall", kernel.shmall_bytes(), pages, "ENOSPC"),
+    ];
+    for (key, have, need, errno) in checks {
+        let Some(have) = have.filter(|&h| h < seg) else { continue };
+        let mut f = rules::SYSCTL_SHM_SEGMENT
+            .finding(format!("{key} allows {have} B, below the {seg} B segment the plan creates: shmget fails with {errno}"))
+            .fix(fix_line(key, need));
+        if let Some(s) = winning.iter().find(|s| s.key == key) {
+            f = f.at(s.location.clone());
+        }
+        out.push(f);
+    }
+}
+
+/// Whether a `net.ipv4.tcp_mem` whose smallest value is `min` can only have
+/// been written in bytes: read as pages of `page_size`, even that value is
+/// more memory than the host has (`ram`, when known) or than an x86-64
+/// kernel can address (64 TiB, Documentation/arch/x86/x86_64/mm.rst), so
+/// no reading but bytes makes sense (ip-sysctl.rst: tcp_mem is in pages).
+pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
+    min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
+}
+
 fn check_tcp_mem(
     s: &Setting,
     kernel: &KernelView,
@@ -292,7 +348,19 @@ fn check_tcp_mem(
         );
     }
     let max_bytes = max.saturating_mul(kernel.page_size);
-    if let Some(h) = host.filter(|h| max_bytes > h.ram.get() && h.ram.get() > 0) {
+    let ram = host.map(|h| h.ram.get()).filter(|&r| r > 0);
+    if tcp_mem_is_bytes(min, kernel.page_size, ram) {
+        let p = |v: u64| (v / kernel.page_size).max(1);
+        out.push(
+            rules::SYSCTL_TCP_MEM_BYTES
+                .finding(format!(
+                    "net.ipv4.tcp_mem = {}: these look like bytes, but tcp_mem counts pages of {} B: as written the maximum is {max_bytes} B and the limit never applies",
+                    s.value, kernel.page_size
+                ))
+                .fix(format!("net.ipv4.tcp_mem = {} {} {}", p(min), p(pressure), p(max)))
+                .at(s.location.clone()),
+        );
+    } else if let Some(h) = host.filter(|h| max_bytes > h.ram.get() && h.ram.get() > 0) {
         let ram_pages = h.ram.get() / kernel.page_size;
         out.push(
             rules::SYSCTL_TCP_MEM_RAM
