@@ -93,6 +93,11 @@ calculators! {
     }
 }
 
+/// The calculator whose section is `id`.
+pub fn calculator(id: &str) -> Option<&'static Calculator> {
+    CALCULATORS.iter().copied().find(|c| c.id == id)
+}
+
 /// Why a plan file could not be read: one short sentence naming the field
 /// as the file writes it (its path and line) and what to write instead. A
 /// value is never repeated in full: long ones are cut (see [`shown`]).

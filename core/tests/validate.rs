@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use headroom_core::finding::{Finding, Severity};
 use headroom_core::host::{Host, Kernel};
-use headroom_core::registry;
+use headroom_core::plan;
 use headroom_core::units::{Bytes, Count};
 use headroom_core::validate::{
     check_files, check_text, rules, systemd, Context, DbVersion, Format, Needs, ValidateError,
@@ -715,7 +715,7 @@ fn every_rule_triggers_on_a_realistic_file_and_not_on_a_clean_one() {
     }
     // Rules only a plan's calculators raise are tested with their modules.
     let calculated: BTreeSet<&str> =
-        registry::calculators().iter().flat_map(|c| c.findings.iter().map(|r| r.id)).collect();
+        plan::CALCULATORS.iter().flat_map(|c| c.findings.iter().map(|r| r.id)).collect();
     let validated = |id: &&str| covered.contains(id) || calculated.contains(id);
     let missing: Vec<&str> =
         rules::RULES.iter().map(|r| r.id).filter(|id| !validated(id)).collect();

@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use headroom_core::plan::{self, Plan};
-use headroom_core::{present, registry};
+use headroom_core::{docs, present};
 
 use crate::exit::{self, Failure};
 
@@ -40,13 +40,13 @@ pub enum Format {
 
 /// Returns the exit code, as `AFTER_HELP` documents it.
 pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
-    let calcs = registry::calculators();
+    let calcs = plan::CALCULATORS;
     if args.schema || (args.list && args.format == Format::Json) {
-        println!("{}", serde_json::to_string_pretty(&registry::docs::json_schema(calcs))?);
+        println!("{}", serde_json::to_string_pretty(&docs::json_schema(calcs))?);
         return Ok(exit::OK);
     }
     if args.list {
-        print!("{}", registry::docs::listing(calcs));
+        print!("{}", docs::listing(calcs));
         return Ok(exit::OK);
     }
     let Some(file) = &args.file else { return Ok(exit::BAD_INPUT) };
