@@ -1355,6 +1355,48 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The Aerospike client's maxima against the cluster: the plan's
+    /// cushion verdicts and `check --plan` on the client's config holding
+    /// the same maxima raise the same rules with the same severities.
+    #[test]
+    fn plan_and_check_agree_on_the_aerospike_cushion(
+        nodes in 1u64..64, max_nodes in 1u64..64, namespaces in 1u64..16, max_ns in 1u64..16,
+    ) {
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[aerospike.shm]\nshm_max_nodes = {max_nodes}\n\
+             shm_max_namespaces = {max_ns}\ncluster_nodes = {nodes}\ncluster_namespaces = {namespaces}\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let cushion = [rules::AEROSPIKE_CUSHION.id, rules::AEROSPIKE_BELOW_CLUSTER.id];
+        let mut planned: Vec<(&str, Severity)> = report
+            .get(headroom_core::aerospike::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .filter(|f| cushion.contains(&f.id))
+            .map(|f| (f.id, f.severity))
+            .collect();
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let conf = format!(
+            "use_shm = true\nshm_key = 0xA7000000\nshm_max_nodes = {max_nodes}\nshm_max_namespaces = {max_ns}\n"
+        );
+        let r = check_files(&[("client.conf", &conf, Some(Format::AerospikeConf))], &ctx).unwrap();
+        let mut checked: Vec<(&str, Severity)> = r
+            .all_findings()
+            .filter(|f| cushion.contains(&f.id))
+            .map(|f| (f.id, f.severity))
+            .collect();
+        planned.sort();
+        checked.sort();
+        prop_assert_eq!(planned, checked);
+    }
+}
+
 #[test]
 fn sysctl_d_and_limits_d_are_read_in_the_systems_order() {
     let ctx = Context::default();
