@@ -1397,6 +1397,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Local ports for a connections plan: the plan's `connections.kernel.ports`
+    /// error and `check --plan` on a sysctl file holding the same port range
+    /// agree, with the plan's client addresses and server ports.
+    #[test]
+    fn plan_and_check_agree_on_local_ports(
+        conns in 1u64..2_000_000, ips in 1u64..8, ports in 1u64..8, lo in 1024u16..60_000, width in 0u16..5000,
+    ) {
+        let hi = lo.saturating_add(width);
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nip_local_port_range = [{lo}, {hi}]\n\
+             [connections.kernel]\nconnections = {conns}\nclient_ips = {ips}\nserver_ports = {ports}\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.id == rules::CONN_PORTS.id);
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("net.ipv4.ip_local_port_range = {lo} {hi}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked: Vec<&Finding> = r.all_findings().filter(|f| f.id == rules::CONN_PORTS.id).collect();
+        prop_assert_eq!(planned, !checked.is_empty());
+        prop_assert!(checked.iter().all(|f| f.severity == Severity::Error));
+    }
+}
+
 #[test]
 fn sysctl_d_and_limits_d_are_read_in_the_systems_order() {
     let ctx = Context::default();
