@@ -115,10 +115,12 @@ fn sysctl_lines(host: &Host, needs: &Needs) -> Vec<Line> {
         });
     }
     if let Some(mem) = needs.tcp_memory.map(|b| b.get()) {
-        let max = mem.div_ceil(page);
+        // Pressure at the need, so the plan's own pressure rule
+        // (connections.kernel.tcp_mem.pressure) holds, and max above it.
+        let need = mem.div_ceil(page);
         v.push(Line {
             key: "net.ipv4.tcp_mem",
-            value: format!("{} {} {max}", max / 2, max / 4 * 3),
+            value: format!("{} {need} {}", need / 2, need.saturating_add(need / 3)),
             rule: rules::SYSCTL_CONN_TCP_MEM,
             why: "TCP buffer memory in pages, not bytes".into(),
         });

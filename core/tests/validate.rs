@@ -1430,6 +1430,43 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Socket memory for a connections plan: the plan's tcp_mem verdicts
+    /// (error above max, warning above pressure) are `check --plan`'s on a
+    /// sysctl file holding the same tcp_mem.
+    #[test]
+    fn plan_and_check_agree_on_tcp_mem(
+        active in 1u64..2_000_000, buffer in 1u64..65_536, min in 1u64..100_000,
+        pressure in 0u64..2_000_000, max in 0u64..4_000_000,
+    ) {
+        let (pressure, max) = (min + pressure, min + pressure + max);
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\ntcp_mem = [{min}, {pressure}, {max}]\n\
+             [connections.kernel]\nconnections = {active}\nactive_connections = {active}\n\
+             buffer_per_active = {buffer}\nclient_ips = 100\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let tcp_mem = |f: &&Finding| f.id.contains("tcp_mem") && f.severity != Severity::Info;
+        let planned: Vec<Severity> = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .filter(tcp_mem)
+            .map(|f| f.severity)
+            .collect();
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("net.ipv4.tcp_mem = {min} {pressure} {max}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked: Vec<Severity> = r.all_findings().filter(tcp_mem).map(|f| f.severity).collect();
+        prop_assert_eq!(planned, checked);
+    }
+}
+
 #[test]
 fn sysctl_d_and_limits_d_are_read_in_the_systems_order() {
     let ctx = Context::default();

@@ -399,6 +399,17 @@ fn check_tcp_mem(
                     .fix(format!("net.ipv4.tcp_mem = {min} {} {pages}", pressure.min(pages)))
                     .at(s.location.clone()),
             );
+        } else if pressure.saturating_mul(kernel.page_size) < need.get() {
+            // The plan's own verdict (connections.kernel.tcp_mem.pressure).
+            let pages = need.get().div_ceil(kernel.page_size);
+            out.push(
+                rules::CONN_TCP_MEM_PRESSURE
+                    .finding(format!(
+                        "net.ipv4.tcp_mem pressure = {pressure} pages, below the {pages} pages the connections' buffers need: under load TCP squeezes their buffers"
+                    ))
+                    .fix(format!("net.ipv4.tcp_mem = {} {pages} {max}", min.min(pages)))
+                    .at(s.location.clone()),
+            );
         }
     }
 }
