@@ -34,6 +34,7 @@ macro_rules! calculators {
             $(#[$doc])*
             #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
             #[serde(deny_unknown_fields, default)]
+            #[serde(expecting = "a table of calculator sections, such as [amps.memory]")]
             pub struct $Sections {
                 $(
                     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,8 +121,16 @@ pub enum PlanError {
 }
 
 /// `message` with each long part cut, quoted or not (serde's own messages
-/// quote the value or key they reject), so an error stays one short sentence.
+/// quote the value or key they reject), so an error stays one short sentence,
+/// and with no Rust type name in it (`expected struct Input`).
 fn tame(message: &str) -> String {
+    let message = match message.split_once("expected struct ") {
+        Some((head, tail)) => {
+            let name_end = tail.find(|c: char| !c.is_alphanumeric()).unwrap_or(tail.len());
+            format!("{head}expected a table of fields{}", &tail[name_end..])
+        }
+        None => message.to_string(),
+    };
     let mut out = String::new();
     let mut rest = message.trim();
     while !rest.is_empty() {
@@ -443,6 +452,8 @@ publish_rate = "5000/s"
             ("{\"amps\": ", "line 1, column 9: EOF while parsing a value"),
             ("", "the plan is empty: write a calculator section such as [amps.memory] with its fields"),
             ("[aerospike.shm]\n", "[aerospike.shm] is empty: write at least one of its fields (the others take their defaults)"),
+            ("[vps]\nmemory = 5\n", "`vps.memory` (line 2): invalid type: integer `5`, expected a table of fields"),
+            ("vps = 5\n", "`vps` (line 1): invalid type: integer `5`, expected a table of calculator sections, such as [amps.memory]"),
         ];
         for (text, want) in cases {
             assert_eq!(Plan::parse(text).map(|_| ()).unwrap_err().to_string(), want, "{text}");

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use headroom_core::finding::{Finding, Severity};
 use headroom_core::host::{Host, Kernel};
+use headroom_core::plan;
 use headroom_core::units::{Bytes, Count};
 use headroom_core::validate::{
     check_files, check_text, rules, systemd, Context, DbVersion, Format, Needs, ValidateError,
@@ -713,10 +714,8 @@ fn every_rule_triggers_on_a_realistic_file_and_not_on_a_clean_one() {
         }
     }
     // Rules only a plan's calculators raise are tested with their modules.
-    let calculated: BTreeSet<&str> = headroom_core::plan::CALCULATORS
-        .iter()
-        .flat_map(|c| c.findings.iter().map(|r| r.id))
-        .collect();
+    let calculated: BTreeSet<&str> =
+        plan::CALCULATORS.iter().flat_map(|c| c.findings.iter().map(|r| r.id)).collect();
     let validated = |id: &&str| covered.contains(id) || calculated.contains(id);
     let missing: Vec<&str> =
         rules::RULES.iter().map(|r| r.id).filter(|id| !validated(id)).collect();
@@ -1352,6 +1351,118 @@ proptest! {
             .filter(|f| f.id == rules::SYSCTL_SHM_SEGMENT.id)
             .filter_map(|f| f.message.split(' ').next().map(str::to_string))
             .collect();
+        prop_assert_eq!(planned, checked);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The Aerospike client's maxima against the cluster: the plan's
+    /// cushion verdicts and `check --plan` on the client's config holding
+    /// the same maxima raise the same rules with the same severities.
+    #[test]
+    fn plan_and_check_agree_on_the_aerospike_cushion(
+        nodes in 1u64..64, max_nodes in 1u64..64, namespaces in 1u64..16, max_ns in 1u64..16,
+    ) {
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[aerospike.shm]\nshm_max_nodes = {max_nodes}\n\
+             shm_max_namespaces = {max_ns}\ncluster_nodes = {nodes}\ncluster_namespaces = {namespaces}\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let cushion = [rules::AEROSPIKE_CUSHION.id, rules::AEROSPIKE_BELOW_CLUSTER.id];
+        let mut planned: Vec<(&str, Severity)> = report
+            .get(headroom_core::aerospike::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .filter(|f| cushion.contains(&f.id))
+            .map(|f| (f.id, f.severity))
+            .collect();
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let conf = format!(
+            "use_shm = true\nshm_key = 0xA7000000\nshm_max_nodes = {max_nodes}\nshm_max_namespaces = {max_ns}\n"
+        );
+        let r = check_files(&[("client.conf", &conf, Some(Format::AerospikeConf))], &ctx).unwrap();
+        let mut checked: Vec<(&str, Severity)> = r
+            .all_findings()
+            .filter(|f| cushion.contains(&f.id))
+            .map(|f| (f.id, f.severity))
+            .collect();
+        planned.sort();
+        checked.sort();
+        prop_assert_eq!(planned, checked);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Local ports for a connections plan: the plan's `connections.kernel.ports`
+    /// error and `check --plan` on a sysctl file holding the same port range
+    /// agree, with the plan's client addresses and server ports.
+    #[test]
+    fn plan_and_check_agree_on_local_ports(
+        conns in 1u64..2_000_000, ips in 1u64..8, ports in 1u64..8, lo in 1024u16..60_000, width in 0u16..5000,
+    ) {
+        let hi = lo.saturating_add(width);
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nip_local_port_range = [{lo}, {hi}]\n\
+             [connections.kernel]\nconnections = {conns}\nclient_ips = {ips}\nserver_ports = {ports}\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.id == rules::CONN_PORTS.id);
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("net.ipv4.ip_local_port_range = {lo} {hi}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked: Vec<&Finding> = r.all_findings().filter(|f| f.id == rules::CONN_PORTS.id).collect();
+        prop_assert_eq!(planned, !checked.is_empty());
+        prop_assert!(checked.iter().all(|f| f.severity == Severity::Error));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Socket memory for a connections plan: the plan's tcp_mem verdicts
+    /// (error above max, warning above pressure) are `check --plan`'s on a
+    /// sysctl file holding the same tcp_mem.
+    #[test]
+    fn plan_and_check_agree_on_tcp_mem(
+        active in 1u64..2_000_000, buffer in 1u64..65_536, min in 1u64..100_000,
+        pressure in 0u64..2_000_000, max in 0u64..4_000_000,
+    ) {
+        let (pressure, max) = (min + pressure, min + pressure + max);
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\ntcp_mem = [{min}, {pressure}, {max}]\n\
+             [connections.kernel]\nconnections = {active}\nactive_connections = {active}\n\
+             buffer_per_active = {buffer}\nclient_ips = 100\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let tcp_mem = |f: &&Finding| f.id.contains("tcp_mem") && f.severity != Severity::Info;
+        let planned: Vec<Severity> = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .filter(tcp_mem)
+            .map(|f| f.severity)
+            .collect();
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("net.ipv4.tcp_mem = {min} {pressure} {max}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked: Vec<Severity> = r.all_findings().filter(tcp_mem).map(|f| f.severity).collect();
         prop_assert_eq!(planned, checked);
     }
 }

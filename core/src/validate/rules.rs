@@ -101,7 +101,7 @@ rules! {
     SYSCTL_CONN_TW_BUCKETS = "sysctl.connections.tw_buckets", Warning,
         "ip-sysctl.txt: tcp_max_tw_buckets; above it the kernel destroys TIME_WAIT sockets and logs \"time wait bucket table overflow\"",
         "net.ipv4.tcp_max_tw_buckets at least closes per second x 60";
-    SYSCTL_CONN_TCP_MEM = "sysctl.connections.tcp_mem", Warning,
+    SYSCTL_CONN_TCP_MEM = "sysctl.connections.tcp_mem", Error,
         MEGACOMET,
         "raise net.ipv4.tcp_mem (pages) to hold the connections' buffers";
     SYSCTL_TCP_MEM_RAM = "sysctl.tcp_mem.above_ram", Warning,

@@ -266,7 +266,21 @@ pub(crate) fn check(
             let v: Vec<u16> = s.value.split_whitespace().filter_map(|x| x.parse().ok()).collect();
             if let [lo, hi] = v[..] {
                 let ports = connections::ports_in_range([lo, hi]);
-                if ports < conns {
+                // With the plan's client addresses and server ports known, the
+                // verdict is the plan's own (connections.kernel.ports).
+                let pairs = needs.port_pairs.filter(|&p| p > 0);
+                let spaces = conns.div_ceil(ports.max(1));
+                if let Some(pairs) = pairs.filter(|&p| ports.saturating_mul(p) < conns) {
+                    out.push(
+                        rules::CONN_PORTS
+                            .finding(format!(
+                                "{ports} local ports over the plan's {pairs} (client address, server port) pairs hold {} connections; the plan needs {conns}",
+                                ports.saturating_mul(pairs)
+                            ))
+                            .fix(format!("net.ipv4.ip_local_port_range = 1024 65535, and {spaces} client addresses or server ports"))
+                            .at(s.location.clone()),
+                    );
+                } else if pairs.is_none() && ports < conns {
                     out.push(
                         rules::SYSCTL_CONN_PORTS
                             .finding(format!(
@@ -383,6 +397,17 @@ fn check_tcp_mem(
                         need.get()
                     ))
                     .fix(format!("net.ipv4.tcp_mem = {min} {} {pages}", pressure.min(pages)))
+                    .at(s.location.clone()),
+            );
+        } else if pressure.saturating_mul(kernel.page_size) < need.get() {
+            // The plan's own verdict (connections.kernel.tcp_mem.pressure).
+            let pages = need.get().div_ceil(kernel.page_size);
+            out.push(
+                rules::CONN_TCP_MEM_PRESSURE
+                    .finding(format!(
+                        "net.ipv4.tcp_mem pressure = {pressure} pages, below the {pages} pages the connections' buffers need: under load TCP squeezes their buffers"
+                    ))
+                    .fix(format!("net.ipv4.tcp_mem = {} {pages} {max}", min.min(pages)))
                     .at(s.location.clone()),
             );
         }
