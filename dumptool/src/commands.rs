@@ -105,6 +105,8 @@ pub struct AnalyzeArgs {
     pub format: AnalyzeFormat,
     #[command(flatten)]
     pub redact: RedactArgs,
+    #[command(flatten)]
+    pub host: crate::symbols::args::HostArgs,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +124,8 @@ pub struct ReportArgs {
     pub symbols: Vec<PathBuf>,
     #[command(flatten)]
     pub redact: RedactArgs,
+    #[command(flatten)]
+    pub host: crate::symbols::args::HostArgs,
 }
 
 #[derive(Debug, Args)]
@@ -173,16 +177,21 @@ fn analyze_file(
     path: &Path,
     symbols: &[PathBuf],
     redact: &RedactArgs,
+    host: &crate::symbols::args::HostArgs,
 ) -> Result<(Vec<u8>, crate::summary::Summary)> {
     let bytes = read_input(path)?;
-    let options = Options { symbol_paths: symbols.to_vec(), redactor: redact.redactor() };
+    let options = Options {
+        symbol_paths: symbols.to_vec(),
+        redactor: redact.redactor(),
+        host: host.locator(),
+    };
     let summary = analyze::analyze(&bytes, &options)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
     Ok((bytes, summary))
 }
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
-    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let text = match args.format {
         AnalyzeFormat::Text => report::summary_text(&summary),
         AnalyzeFormat::Json => report::summary_json(&summary),
@@ -193,7 +202,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
 }
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
-    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let report = Report::new(&name, &bytes, summary);
     let text = match args.format {

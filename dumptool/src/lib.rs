@@ -22,3 +22,5 @@ pub mod plan_cmd;
 pub mod redact;
 pub mod report;
 pub mod summary;
+#[cfg(feature = "host-symbols")]
+pub mod symbols;

@@ -116,8 +116,13 @@ pub struct Frame {
     pub module_offset: Option<Hex>,
     pub function: Option<String>,
     pub source: Option<String>,
-    /// How the unwinder found the frame: `context`, `cfi`, `frame pointer`, `scan`.
+    /// How the unwinder found the frame: `context`, `cfi`, `frame pointer`,
+    /// `scan`, or `inlined` for a function inlined into the next frame.
     pub trust: String,
+    /// What named the frame: `DWARF in PATH`, `symbol table of PATH`,
+    /// `Breakpad symbols`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -137,6 +137,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
                             function: None,
                             source: None,
                             trust: "context".into(),
+                            named_by: None,
                         })
                         .into_iter()
                         .collect(),

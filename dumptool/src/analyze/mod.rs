@@ -22,6 +22,10 @@ pub struct Options {
     pub symbol_paths: Vec<PathBuf>,
     /// What the summary hides as `[REDACTED]`.
     pub redactor: Redactor,
+    /// Unwind and name frames from the host's binaries and debug files
+    /// (matched by build-id); `None` leaves the host's files alone.
+    #[cfg(feature = "host-symbols")]
+    pub host: Option<crate::symbols::Locator>,
 }
 
 /// Why a file could not be analyzed. Each is a clear sentence.

@@ -16,5 +16,8 @@ mod corefile;
 // The core-dump settings and verdict of a live process.
 #[cfg(target_os = "linux")]
 mod limits;
+// Stacks and names from the host's binaries and debug files.
+#[cfg(target_os = "linux")]
+mod hostsyms;
 // list, prune, completions, man.
 mod dumpdir;
