@@ -180,6 +180,18 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
             }
         }
     }
+    #[cfg(feature = "host-symbols")]
+    if let Some(locator) = &options.host {
+        let arch = match machine {
+            header::EM_X86_64 => Some(crate::symbols::Arch::X86_64),
+            header::EM_AARCH64 => Some(crate::symbols::Arch::Aarch64),
+            _ => None,
+        };
+        if let Some(arch) = arch {
+            let read = |addr| word_at(memory_at(&elf, bytes, addr, 8)?, 0, 8);
+            crate::symbols::core::unwind_threads(arch, &modules, &mut threads, &read, locator);
+        }
+    }
     let redacted = options.redactor.redact_args(&mut process.command_line);
     let crash = signal
         .or(siginfo.map(|s| s.0))
