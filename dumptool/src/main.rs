@@ -11,8 +11,12 @@ const AFTER_HELP: &str = "\
 A minidump is a small file (kilobytes) with every thread's stack and
 registers, the loaded modules, and on Linux the process's /proc files: enough
 to see where a service crashed or hung, taken in milliseconds. A core file is
-the whole memory image. Symbols (--symbols, Breakpad .sym stores) turn the
-addresses in a stack into function names.
+the whole memory image. On Linux, analyze and report unwind stacks with the
+CFI of this host's binaries and name frames from their symbol tables and
+debug files, each matched by build-id (the module's own file,
+/usr/lib/debug/.build-id, --debug-dir, then the servers in DEBUGINFOD_URLS;
+--offline asks none, --no-host-files reads none). Breakpad .sym stores
+(--symbols) add names for other platforms.
 
 Secrets: capture overwrites environment values and secret-looking arguments
 in the dump itself (policy allowlist by default, see docs/redaction.md), and

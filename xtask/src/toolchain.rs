@@ -207,6 +207,21 @@ pub fn chromium() -> Result<PathBuf> {
     Ok(PathBuf::from(CHROMIUM))
 }
 
+/// Debian's debuginfod server, which dumptool's debuginfod test serves a
+/// split debug file with on loopback. Without root the test skips itself,
+/// so a failed install is a warning, not an error.
+pub fn debuginfod() {
+    const DEBUGINFOD: &str = "/usr/bin/debuginfod";
+    if Path::new(DEBUGINFOD).exists() {
+        println!("setup: debuginfod: {DEBUGINFOD} present, nothing to do");
+    } else {
+        match apt_install(&["debuginfod"]) {
+            Ok(()) => println!("setup: debuginfod: installed Debian's debuginfod"),
+            Err(e) => println!("setup: debuginfod: not installed ({e:#}); its test will skip"),
+        }
+    }
+}
+
 /// Runs a command, killing it after `limit`; true when it exited 0 in time.
 fn run_with_timeout(cmd: &mut Command, limit: Duration) -> bool {
     let Ok(mut child) =

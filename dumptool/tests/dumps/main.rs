@@ -19,5 +19,8 @@ mod limits;
 // Stacks and names from the host's binaries and debug files.
 #[cfg(target_os = "linux")]
 mod hostsyms;
+// The debuginfod client against a real server on loopback.
+#[cfg(target_os = "linux")]
+mod debuginfod;
 // list, prune, completions, man.
 mod dumpdir;
