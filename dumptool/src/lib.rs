@@ -16,11 +16,13 @@ pub mod dumpdir;
 pub mod exit;
 #[cfg(feature = "cli")]
 pub mod fixes_cmd;
+pub mod known_issues;
 #[cfg(target_os = "linux")]
 pub mod limits;
 pub mod plan_cmd;
 pub mod redact;
 pub mod report;
+pub mod signature;
 pub mod summary;
 #[cfg(feature = "host-symbols")]
 pub mod symbols;

@@ -160,6 +160,15 @@ pub fn summary_text(s: &Summary) -> String {
         let _ = writeln!(out, "Command:   {}", s.process.command_line.join(" "));
     }
     let _ = writeln!(out, "Crash:     {}", crash_line(s));
+    if let Some(sig) = &s.signature {
+        let _ = writeln!(out, "Signature: {sig}");
+    }
+    for k in &s.known_issues {
+        let _ = writeln!(out, "Known issue: {} [{}]\n  {}", k.title, k.id, k.advice);
+        if let Some(link) = &k.link {
+            let _ = writeln!(out, "  {link}");
+        }
+    }
     if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
         let _ = writeln!(out, "\nCrashing {}:", thread_label(i, t));
         for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {
@@ -256,6 +265,19 @@ pub fn summary_markdown(s: &Summary) -> String {
         );
     }
     let _ = writeln!(out, "- **Crash:** {}", crash_line(s));
+    if let Some(sig) = &s.signature {
+        let _ = writeln!(out, "- **Signature:** `{}`", sig.replace('`', "'"));
+    }
+    for k in &s.known_issues {
+        let link = k.link.as_ref().map_or(String::new(), |l| format!(" ({l})"));
+        let _ = writeln!(
+            out,
+            "- **Known issue:** {} [{}]: {}{link}",
+            k.title,
+            k.id,
+            md_cell(&k.advice)
+        );
+    }
     if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
         let _ = writeln!(out, "\n## Crashing {}\n\n```", thread_label(i, t));
         for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {

@@ -63,6 +63,12 @@ pub struct Summary {
     pub linux: Option<LinuxInfo>,
     /// How many secret values the summary hides as `[REDACTED]`.
     pub redacted: usize,
+    /// The crash signature (signature.rs): stable across runs and ASLR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The known issues (known-issues.toml) this dump matches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub known_issues: Vec<crate::known_issues::Match>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -182,6 +188,33 @@ impl Summary {
         let limit = self.linux.as_ref()?.limits.iter().find(|l| l.name == "Max core file size")?;
         let parse = |s: &str| if s == "unlimited" { Some(None) } else { s.parse().ok().map(Some) };
         Some((parse(&limit.soft)?, parse(&limit.hard)?))
+    }
+}
+
+/// A Linux amd64 minidump summary with one crashing thread of `frames`, for
+/// the unit tests of what is computed from summaries.
+#[cfg(test)]
+pub(crate) fn with_frames(frames: Vec<Frame>) -> Summary {
+    Summary {
+        format: DumpFormat::Minidump,
+        producer: String::new(),
+        captured_at: None,
+        system: System {
+            os: "Linux".into(),
+            os_version: None,
+            cpu: "amd64".into(),
+            cpu_info: None,
+            cpu_count: 1,
+        },
+        process: Process::default(),
+        crash: None,
+        crashing_thread: Some(0),
+        threads: vec![Thread { id: 1, name: None, frames, registers: Vec::new() }],
+        modules: Vec::new(),
+        linux: None,
+        redacted: 0,
+        signature: None,
+        known_issues: Vec::new(),
     }
 }
 

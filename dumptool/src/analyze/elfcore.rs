@@ -219,6 +219,8 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         linux: Some(LinuxInfo { maps: files.len(), auxv: auxv_entries, ..LinuxInfo::default() }),
         modules,
         redacted,
+        signature: None,
+        known_issues: Vec::new(),
     })
 }
 

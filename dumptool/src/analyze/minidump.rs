@@ -172,6 +172,8 @@ pub(super) fn analyze_with(
         modules: state.modules.by_addr().map(module).collect(),
         linux,
         redacted,
+        signature: None,
+        known_issues: Vec::new(),
     })
 }
 

@@ -54,7 +54,7 @@ pub fn analyze_with_symbols(
 ) -> Result<Summary, AnalyzeError> {
     match (bytes.is_empty(), sniff(bytes)) {
         (false, Some(crate::summary::DumpFormat::Minidump)) => {
-            minidump::analyze_with(bytes, options, sym_texts)
+            minidump::analyze_with(bytes, options, sym_texts).map(triage)
         }
         _ => analyze(bytes, options),
     }
@@ -76,12 +76,19 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError>
         return Err(AnalyzeError::Empty);
     }
     match sniff(bytes) {
-        Some(crate::summary::DumpFormat::Minidump) => minidump::analyze(bytes, options),
-        Some(crate::summary::DumpFormat::ElfCore) => elfcore::analyze(bytes, options),
+        Some(crate::summary::DumpFormat::Minidump) => minidump::analyze(bytes, options).map(triage),
+        Some(crate::summary::DumpFormat::ElfCore) => elfcore::analyze(bytes, options).map(triage),
         None => {
             let head: String =
                 bytes.iter().take(4).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
             Err(AnalyzeError::UnknownFormat(head))
         }
     }
+}
+
+/// The crash signature and the known issues it matches.
+fn triage(mut summary: Summary) -> Summary {
+    summary.signature = crate::signature::of(&summary);
+    summary.known_issues = crate::known_issues::matching(&summary);
+    summary
 }

@@ -179,3 +179,35 @@ fn a_module_whose_build_id_differs_is_not_named_from_the_host() {
         assert_eq!(top["function"].is_string(), same_libc, "{top}");
     }
 }
+
+/// Two captures of the same hang, each under its own ASLR layout, give the
+/// same signature; a process stuck elsewhere gives another.
+#[test]
+fn signatures_are_stable_across_captures_and_aslr() {
+    let a = sleep_summary(&[]);
+    let b = sleep_summary(&[]);
+    assert_ne!(a["modules"][0]["base"], b["modules"][0]["base"], "ASLR moved the program");
+    let sig = a["signature"].as_str().unwrap();
+    assert_eq!(Some(sig), b["signature"].as_str());
+    assert!(sig.contains("nanosleep") && sig.contains("sleep@0x"), "{sig}");
+
+    // `cat` waits in read(2), not in nanosleep.
+    let mut cat = Command::new("/usr/bin/cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn cat");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cat.dmp");
+    let path = path.to_str().unwrap();
+    let run = dumptool(&["capture", &cat.id().to_string(), "-o", path]);
+    let _ = cat.kill();
+    let _ = cat.wait();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = dumptool(&["analyze", path, "--format", "json"]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let other = v["signature"].as_str().unwrap();
+    assert_ne!(other, sig);
+    assert!(other.contains("read"), "{other}");
+}
