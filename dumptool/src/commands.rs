@@ -11,7 +11,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use headroom_core::units::Bytes;
 
-use crate::analyze::{self, Options};
+use crate::analyze::Options;
 use crate::exit::{self, Failure};
 use crate::redact::{Policy, Redactor};
 use crate::report::{self, Report};
@@ -185,7 +185,7 @@ fn analyze_file(
         redactor: redact.redactor(),
         host: host.locator(),
     };
-    let summary = analyze::analyze(&bytes, &options)
+    let summary = crate::crashstore::analyze(&bytes, &options)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
     Ok((bytes, summary))
 }

@@ -32,7 +32,8 @@ fn epoch_secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Every minidump and core file directly in `dir`, oldest first. Files are
+/// Every minidump and core file directly in `dir`, oldest first, with
+/// systemd-coredump's compressed cores and apport's reports. Files are
 /// recognised by their magic bytes, not their names.
 pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
     let mut out = Vec::new();
@@ -43,26 +44,28 @@ pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
             _ => continue,
         };
         let path = entry.path();
-        let mut magic = [0u8; 4];
-        let is_dump = fs::File::open(&path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
-            && analyze::sniff(&magic).is_some();
-        if !is_dump {
-            continue;
-        }
+        let mut head = [0u8; 16];
+        let n = fs::File::open(&path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+        let Some(sniffed) = sniff(&head[..n]) else { continue };
         let modified = meta.modified().map(epoch_secs).unwrap_or(0);
         let mut e = DumpEntry {
             path: path.clone(),
             size: meta.len(),
             modified,
-            format: analyze::sniff(&magic).map_or(String::new(), |f| f.to_string()),
+            format: sniffed,
             process: None,
             crash: None,
             error: None,
         };
-        match fs::read(&path).map_err(|e| e.to_string()).and_then(|bytes| {
-            analyze::analyze(&bytes, &Options::default()).map_err(|e| e.to_string())
-        }) {
+        match fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| open(&bytes).map_err(|e| e.to_string()))
+        {
             Ok(s) => {
+                e.format = match &s.store {
+                    Some(store) => format!("{} ({})", s.format, store.wrapping),
+                    None => s.format.to_string(),
+                };
                 e.process = s.process.name.clone();
                 e.crash =
                     Some(s.crash.map_or_else(|| "no crash (requested dump)".into(), |c| c.reason));
@@ -73,6 +76,29 @@ pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
     }
     out.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
     Ok(out)
+}
+
+/// What a file is, by its first bytes: a dump, or (with the crash-stores
+/// feature) a compressed dump or an apport report.
+fn sniff(head: &[u8]) -> Option<String> {
+    if let Some(f) = analyze::sniff(head) {
+        return Some(f.to_string());
+    }
+    #[cfg(feature = "crash-stores")]
+    if let Some(w) = crate::crashstore::sniff(head) {
+        return Some(w.name().to_string());
+    }
+    None
+}
+
+#[cfg(feature = "crash-stores")]
+fn open(bytes: &[u8]) -> Result<crate::summary::Summary, crate::crashstore::OpenError> {
+    crate::crashstore::analyze(bytes, &Options::default())
+}
+
+#[cfg(not(feature = "crash-stores"))]
+fn open(bytes: &[u8]) -> Result<crate::summary::Summary, analyze::AnalyzeError> {
+    analyze::analyze(bytes, &Options::default())
 }
 
 /// Which dumps `prune` removes.

@@ -12,6 +12,8 @@ pub mod check_cmd;
 #[cfg(feature = "cli")]
 pub mod commands;
 pub mod corelimit;
+#[cfg(feature = "crash-stores")]
+pub mod crashstore;
 pub mod dumpdir;
 pub mod exit;
 #[cfg(feature = "cli")]

@@ -105,6 +105,15 @@ fn frame_line(i: usize, f: &Frame) -> String {
     line
 }
 
+/// `zstd`, or `apport report (Package: coreutils 9.1-1, Signal: 11)`.
+fn store_line(store: &crate::summary::Store) -> String {
+    if store.fields.is_empty() {
+        return store.wrapping.clone();
+    }
+    let fields: Vec<String> = store.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{} ({})", store.wrapping, fields.join(", "))
+}
+
 fn thread_label(i: usize, t: &Thread) -> String {
     match &t.name {
         Some(n) => format!("thread {i} (tid {}, \"{n}\")", t.id),
@@ -151,6 +160,9 @@ pub fn summary_text(s: &Summary) -> String {
     let who = s.process.name.as_deref().unwrap_or("unknown");
     let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));
     let _ = writeln!(out, "Dump:      {} written by {}", s.format, s.producer);
+    if let Some(store) = &s.store {
+        let _ = writeln!(out, "Unpacked:  {}", store_line(store));
+    }
     if let Some(at) = &s.captured_at {
         let _ = writeln!(out, "Captured:  {at}");
     }
@@ -253,6 +265,9 @@ pub fn summary_text(s: &Summary) -> String {
 pub fn summary_markdown(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Summary\n");
+    if let Some(store) = &s.store {
+        let _ = writeln!(out, "- **Unpacked:** {}", md_cell(&store_line(store)));
+    }
     let _ = writeln!(out, "- **System:** {}", system_line(s));
     let who = s.process.name.as_deref().unwrap_or("unknown");
     let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));

@@ -69,6 +69,17 @@ pub struct Summary {
     /// The known issues (known-issues.toml) this dump matches.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub known_issues: Vec<crate::known_issues::Match>,
+    /// The crash store or compression the dump was taken out of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<Store>,
+}
+
+/// Where a wrapped dump came from: `zstd`, `xz`, `apport report`, ... and,
+/// for apport, the fields that identify the crash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Store {
+    pub wrapping: String,
+    pub fields: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -215,6 +226,7 @@ pub(crate) fn with_frames(frames: Vec<Frame>) -> Summary {
         redacted: 0,
         signature: None,
         known_issues: Vec::new(),
+        store: None,
     }
 }
 

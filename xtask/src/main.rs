@@ -73,7 +73,7 @@ fn setup() -> Result<()> {
     toolchain::wasm_bindgen()?;
     toolchain::wasm_opt();
     toolchain::chromium()?;
-    toolchain::debuginfod();
+    toolchain::test_tools();
     Ok(())
 }
 
@@ -88,7 +88,7 @@ fn serve(port: u16) -> Result<()> {
 fn test() -> Result<()> {
     let start = Instant::now();
     let chromium = toolchain::chromium()?;
-    toolchain::debuginfod();
+    toolchain::test_tools();
     step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
     step(
         "cargo clippy",

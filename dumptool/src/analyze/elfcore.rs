@@ -221,6 +221,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         redacted,
         signature: None,
         known_issues: Vec::new(),
+        store: None,
     })
 }
 

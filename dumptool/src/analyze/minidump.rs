@@ -174,6 +174,7 @@ pub(super) fn analyze_with(
         redacted,
         signature: None,
         known_issues: Vec::new(),
+        store: None,
     })
 }
 

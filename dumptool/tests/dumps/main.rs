@@ -22,5 +22,7 @@ mod hostsyms;
 // The debuginfod client against a real server on loopback.
 #[cfg(target_os = "linux")]
 mod debuginfod;
+// systemd-coredump's compressed cores and apport reports.
+mod crashstore;
 // list, prune, completions, man.
 mod dumpdir;
