@@ -14,6 +14,7 @@ pub mod commands;
 pub mod corelimit;
 #[cfg(feature = "crash-stores")]
 pub mod crashstore;
+pub mod doctor;
 pub mod dumpdir;
 pub mod exit;
 #[cfg(feature = "cli")]
@@ -25,6 +26,8 @@ pub mod plan_cmd;
 pub mod redact;
 pub mod report;
 pub mod signature;
+#[cfg(feature = "cli")]
+pub mod submit;
 pub mod summary;
 #[cfg(feature = "host-symbols")]
 pub mod symbols;

@@ -22,6 +22,12 @@ mod hostsyms;
 // The debuginfod client against a real server on loopback.
 #[cfg(target_os = "linux")]
 mod debuginfod;
+// doctor: will a crash or a capture of a live process work.
+#[cfg(target_os = "linux")]
+mod doctor;
+// submit to Sentry or Socorro, against a real HTTP server on loopback.
+#[cfg(target_os = "linux")]
+mod submit;
 // systemd-coredump's compressed cores and apport reports.
 mod crashstore;
 // list, prune, completions, man.
