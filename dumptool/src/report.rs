@@ -205,13 +205,14 @@ pub fn summary_text(s: &Summary) -> String {
     for m in &s.modules {
         let _ = writeln!(
             out,
-            "  {}  {:>10}  {:<28} code {}  debug {} {}",
+            "  {}  {:>10}  {:<28} code {}  debug {} {}{}",
             m.base,
             m.size,
             m.name,
             m.code_id.as_deref().unwrap_or("-"),
             m.debug_file.as_deref().unwrap_or("-"),
             m.debug_id.as_deref().unwrap_or("-"),
+            m.package.as_ref().map_or(String::new(), |p| format!("  package {p}")),
         );
     }
     if let Some(l) = &s.linux {
@@ -329,7 +330,10 @@ pub fn summary_markdown(s: &Summary) -> String {
             "| `{}` | {} | {} | {} | {} | {} |",
             m.base,
             m.size,
-            md_cell(&m.name),
+            md_cell(&match &m.package {
+                Some(p) => format!("{} ({p})", m.name),
+                None => m.name.clone(),
+            }),
             m.code_id.as_deref().unwrap_or(""),
             md_cell(m.debug_file.as_deref().unwrap_or("")),
             m.debug_id.as_deref().unwrap_or("")

@@ -151,6 +151,10 @@ pub struct Module {
     pub debug_file: Option<String>,
     pub debug_id: Option<String>,
     pub version: Option<String>,
+    /// The package the module's file says it came from (`.note.package`):
+    /// `coreutils 9.1-1 (deb)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
 }
 
 /// The Linux-specific parts: /proc files minidump-writer and Breakpad copy

@@ -168,7 +168,8 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         }
     }
 
-    let modules = modules(&files, |addr| memory_at(&elf, bytes, addr, FIRST_PAGE));
+    #[cfg_attr(not(feature = "host-symbols"), allow(unused_mut))]
+    let mut modules = modules(&files, |addr| memory_at(&elf, bytes, addr, FIRST_PAGE));
     for t in &mut threads {
         for f in &mut t.frames {
             if let Some(m) = modules
@@ -189,7 +190,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         };
         if let Some(arch) = arch {
             let read = |addr| word_at(memory_at(&elf, bytes, addr, 8)?, 0, 8);
-            crate::symbols::core::unwind_threads(arch, &modules, &mut threads, &read, locator);
+            crate::symbols::core::unwind_threads(arch, &mut modules, &mut threads, &read, locator);
         }
     }
     let redacted = options.redactor.redact_args(&mut process.command_line);
@@ -350,6 +351,7 @@ fn modules<'a>(files: &[MappedFile], memory: impl Fn(u64) -> Option<&'a [u8]>) -
                 debug_file: Some(f.path.clone()),
                 debug_id: None,
                 version: None,
+                package: None,
             }),
         }
     }

@@ -124,6 +124,10 @@ pub(super) fn analyze_with(
         Some("Breakpad symbols".to_string())
     };
     let raw = |ty: u32| dump.get_raw_stream(ty).ok();
+    #[cfg(feature = "host-symbols")]
+    let package = |base| host.as_ref().and_then(|h| h.package(base));
+    #[cfg(not(feature = "host-symbols"))]
+    let package = |_: u64| None;
 
     let mut redacted = 0;
     let mut command_line = raw(STREAM_LINUX_CMDLINE).map(procfs::split_nul).unwrap_or_default();
@@ -169,7 +173,11 @@ pub(super) fn analyze_with(
             .map(|e| Crash { reason: e.reason.to_string(), address: Some(Hex(e.address.0)) }),
         crashing_thread: state.requesting_thread,
         threads: state.threads.iter().map(|t| thread(t, &named_by)).collect(),
-        modules: state.modules.by_addr().map(module).collect(),
+        modules: state
+            .modules
+            .by_addr()
+            .map(|m| Module { package: package(m.base_address()), ..module(m) })
+            .collect(),
         linux,
         redacted,
         signature: None,
@@ -286,6 +294,7 @@ fn module(m: &minidump::MinidumpModule) -> Module {
         debug_file: m.debug_file().map(|d| d.into_owned()),
         debug_id: m.debug_identifier().map(|d| d.breakpad().to_string()),
         version: m.version().map(|v| v.into_owned()),
+        package: None,
     }
 }
 

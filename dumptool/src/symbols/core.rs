@@ -11,7 +11,7 @@ const MAX_FRAMES: usize = 256;
 /// Replaces each thread's single context frame by its unwound, named stack.
 pub fn unwind_threads(
     arch: Arch,
-    modules: &[Module],
+    modules: &mut [Module],
     threads: &mut [Thread],
     read: &dyn Fn(u64) -> Option<u64>,
     locator: &Locator,
@@ -26,6 +26,9 @@ pub fn unwind_threads(
         })
         .collect();
     let host = HostSymbols::load(arch, &refs, locator);
+    for m in modules.iter_mut() {
+        m.package = host.package(m.base.0);
+    }
     for t in threads {
         let regs: Vec<(&str, u64)> =
             t.registers.iter().map(|r| (r.name.as_str(), r.value.0)).collect();

@@ -54,6 +54,36 @@ pub fn build_id_of(bytes: &[u8]) -> Option<Vec<u8>> {
     data.get(desc_at..desc_at + descsz).map(<[u8]>::to_vec)
 }
 
+/// The package an ELF file says it belongs to: systemd's package metadata
+/// note (systemd.io, "Package Metadata for ELF Files"), a `.note.package`
+/// section with an `FDO` note of type 0xcafe1a7e whose descriptor is JSON:
+/// `{"type":"deb","name":"coreutils","version":"9.1-1",...}`. Gives
+/// `coreutils 9.1-1 (deb)`.
+pub fn package_note(file: &object::File) -> Option<String> {
+    const NT_FDO_PACKAGING_METADATA: u32 = 0xcafe_1a7e;
+    let data = file.section_by_name(".note.package")?.data().ok()?;
+    let word =
+        |at: usize| data.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let (namesz, descsz, ty) = (word(0)? as usize, word(4)? as usize, word(8)?);
+    if ty != NT_FDO_PACKAGING_METADATA || data.get(12..12 + namesz)? != b"FDO\0" {
+        return None;
+    }
+    let desc_at = 12 + namesz.div_ceil(4) * 4;
+    let desc = data.get(desc_at..desc_at + descsz)?;
+    let desc = desc.split(|&b| b == 0).next()?;
+    let v: serde_json::Value = serde_json::from_slice(desc).ok()?;
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str());
+    let mut out = field("name")?.to_string();
+    if let Some(version) = field("version") {
+        out.push(' ');
+        out.push_str(version);
+    }
+    if let Some(ty) = field("type") {
+        out.push_str(&format!(" ({ty})"));
+    }
+    Some(out)
+}
+
 /// Lowercase hex, as build-ids are written in paths and URLs.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -82,6 +82,8 @@ struct Loaded {
     names: Option<(PathBuf, Mutex<addr2line::Loader>)>,
     /// Whether framehop has this module's CFI.
     has_cfi: bool,
+    /// The file's `.note.package`, as `name version (type)`.
+    package: Option<String>,
     found: locate::Found,
 }
 
@@ -157,11 +159,13 @@ impl HostSymbols {
                     bias: 0,
                     names: None,
                     has_cfi: false,
+                    package: None,
                     found,
                 });
                 continue;
             };
             let bias = m.base.wrapping_sub(first_load_address(first));
+            let package = files.iter().find_map(|f| locate::package_note(f));
             let range = m.base..m.base.saturating_add(m.size);
             let sections = Sections { files };
             let has_cfi =
@@ -182,13 +186,18 @@ impl HostSymbols {
                 .clone()
                 .or_else(|| found.binary.clone())
                 .and_then(|p| addr2line::Loader::new(&p).ok().map(|l| (p, Mutex::new(l))));
-            loaded.push(Loaded { range, bias, names, has_cfi, found });
+            loaded.push(Loaded { range, bias, names, has_cfi, package, found });
         }
         HostSymbols { modules: loaded, unwind, named: Mutex::default() }
     }
 
     fn module_at(&self, addr: u64) -> Option<&Loaded> {
         self.modules.iter().find(|m| m.range.contains(&addr))
+    }
+
+    /// The package note of the module loaded at `base`.
+    pub fn package(&self, base: u64) -> Option<String> {
+        self.modules.iter().find(|m| m.range.start == base)?.package.clone()
     }
 
     /// Whether the module holding `addr` has CFI from the host's files.

@@ -211,3 +211,42 @@ fn signatures_are_stable_across_captures_and_aslr() {
     assert_ne!(other, sig);
     assert!(other.contains("read"), "{other}");
 }
+
+/// A program linked with systemd's package note (`ld --package-metadata`,
+/// binutils 2.39+): its module names the package in analyze and report.
+#[test]
+fn a_modules_package_note_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("probe.c"),
+        "#include <unistd.h>\nint main(void) { pause(); return 0; }\n",
+    )
+    .unwrap();
+    // -Xlinker, not -Wl: the JSON's commas would split the option.
+    let note = r#"--package-metadata={"type":"deb","name":"headroom-probe","version":"1.2-3"}"#;
+    let built = Command::new("cc")
+        .args(["-O1", "-Xlinker", note, "-o", "probe", "probe.c"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let mut child = Command::new(d.join("probe")).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let dump = d.join("probe.dmp");
+    let run = dumptool(&["capture", &child.id().to_string(), "-o", dump.to_str().unwrap()]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = dumptool(&["analyze", dump.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let module =
+        v["modules"].as_array().unwrap().iter().find(|m| m["name"] == "probe").unwrap().clone();
+    assert_eq!(module["package"], "headroom-probe 1.2-3 (deb)", "{module}");
+    // libc has no note on Debian: no package field.
+    let libc =
+        v["modules"].as_array().unwrap().iter().find(|m| m["name"] == "libc.so.6").unwrap().clone();
+    assert!(libc.get("package").is_none(), "{libc}");
+    let report = dumptool(&["report", dump.to_str().unwrap()]);
+    assert!(report.stdout.contains("probe (headroom-probe 1.2-3 (deb))"), "{}", report.stdout);
+}
