@@ -5,6 +5,7 @@
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
 
 mod bench;
+mod field;
 mod fuzz;
 mod toolchain;
 mod web;
@@ -41,6 +42,12 @@ enum Task {
     Setup,
     /// Benchmark dumptool against gcore and minidump-stackwalk; prints ratios.
     Bench,
+    /// dumptool on Debian's redis, nginx, memcached and mariadb (root, apt):
+    /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core.
+    FieldTest {
+        /// Only these daemons (redis, nginx, memcached, mariadb).
+        daemons: Vec<String>,
+    },
     /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
     Fuzz {
         /// Seconds per target.
@@ -57,6 +64,7 @@ fn main() -> ExitCode {
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
         Task::Setup => setup(),
         Task::Bench => bench::run(),
+        Task::FieldTest { daemons } => field::run(&daemons),
         Task::Fuzz { seconds } => fuzz::run(seconds),
     };
     match result {
