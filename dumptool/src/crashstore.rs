@@ -221,9 +221,17 @@ pub fn analyze(
     bytes: &[u8],
     options: &crate::analyze::Options,
 ) -> Result<crate::summary::Summary, OpenError> {
-    let Some(unwrapped) = unwrap(bytes)? else {
-        return Ok(crate::analyze::analyze(bytes, options)?);
-    };
+    match unwrap(bytes)? {
+        None => Ok(crate::analyze::analyze(bytes, options)?),
+        Some(unwrapped) => Ok(summarize(unwrapped, options)?),
+    }
+}
+
+/// Analyzes an unwrapped dump; the summary says how it was wrapped.
+pub fn summarize(
+    unwrapped: Unwrapped,
+    options: &crate::analyze::Options,
+) -> Result<crate::summary::Summary, crate::analyze::AnalyzeError> {
     let mut summary = crate::analyze::analyze(&unwrapped.bytes, options)?;
     summary.store = Some(crate::summary::Store {
         wrapping: unwrapped.wrapping.name().to_string(),

@@ -24,7 +24,7 @@ pub struct DumpEntry {
     pub format: String,
     pub process: Option<String>,
     pub crash: Option<String>,
-    /// Why the dump could not be analyzed, if it could not.
+    /// Why the dump could not be analyzed, or how it is cut short.
     pub error: Option<String>,
 }
 
@@ -32,73 +32,163 @@ fn epoch_secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Every minidump and core file directly in `dir`, oldest first, with
-/// systemd-coredump's compressed cores and apport's reports. Files are
-/// recognised by their magic bytes, not their names.
-pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
-    let mut out = Vec::new();
+/// A file in the directory that is not a dump, and what it is instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Other {
+    pub path: PathBuf,
+    pub what: String,
+}
+
+/// What a directory holds: dumps, oldest first, and everything else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Scan {
+    pub dumps: Vec<DumpEntry>,
+    pub others: Vec<Other>,
+}
+
+/// Why a directory entry is not a dump, or `None` when it is one. Symbolic
+/// links are never followed: a link to a dump is not a dump of this
+/// directory, and whatever it points to is left alone.
+fn not_a_dump(meta: &fs::Metadata, head: &[u8]) -> Option<String> {
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        return Some("a symbolic link (never followed)".into());
+    }
+    if ft.is_dir() {
+        return Some("a directory (not searched)".into());
+    }
+    if !ft.is_file() {
+        return Some("not a regular file".into());
+    }
+    // A compressed file or an apport report is a dump when what it holds
+    // is one: `scan` checks that once it is unpacked.
+    if analyze::identify(head).is_some() || wrapped(head) {
+        return None;
+    }
+    Some(match analyze::elf_type(head).filter(|_| head.starts_with(b"\x7fELF")) {
+        Some(t) => format!(
+            "an ELF file but not a core file ({}): a program or library",
+            goblin::elf::header::et_to_str(t)
+        ),
+        None if meta.len() == 0 => "an empty file".into(),
+        None => "not a minidump or an ELF core file".into(),
+    })
+}
+
+/// Reads the first [`analyze::IDENTIFY_LEN`] bytes (fewer for a short file).
+fn head(path: &Path) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(analyze::IDENTIFY_LEN);
+    fs::File::open(path)?.take(analyze::IDENTIFY_LEN as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Every entry directly in `dir`: the minidumps and core files (bare,
+/// compressed by systemd-coredump, or in apport reports), recognised
+/// by their headers (not their names), and the rest apart.
+pub fn scan(dir: &Path) -> io::Result<Scan> {
+    let mut out = Scan::default();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        let meta = match entry.metadata() {
-            Ok(m) if m.is_file() => m,
-            _ => continue,
-        };
         let path = entry.path();
-        let mut head = [0u8; 16];
-        let n = fs::File::open(&path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-        let Some(sniffed) = sniff(&head[..n]) else { continue };
+        // DirEntry::metadata does not follow symbolic links.
+        let meta = entry.metadata()?;
+        let head = if meta.file_type().is_file() { head(&path) } else { Ok(Vec::new()) };
+        let head = match head {
+            Ok(h) => h,
+            Err(e) => {
+                out.others.push(Other { path, what: format!("unreadable: {e}") });
+                continue;
+            }
+        };
+        if let Some(what) = not_a_dump(&meta, &head) {
+            out.others.push(Other { path, what });
+            continue;
+        }
         let modified = meta.modified().map(epoch_secs).unwrap_or(0);
         let mut e = DumpEntry {
             path: path.clone(),
             size: meta.len(),
             modified,
-            format: sniffed,
+            format: analyze::identify(&head).map_or(String::new(), |f| f.to_string()),
             process: None,
             crash: None,
             error: None,
         };
-        match fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| open(&bytes).map_err(|e| e.to_string()))
-        {
-            Ok(s) => {
-                e.format = match &s.store {
-                    Some(store) => format!("{} ({})", s.format, store.wrapping),
-                    None => s.format.to_string(),
-                };
-                e.process = s.process.name.clone();
-                e.crash =
-                    Some(s.crash.map_or_else(|| "no crash (requested dump)".into(), |c| c.reason));
+        let opened = match fs::read(&path) {
+            Ok(bytes) => open(&bytes),
+            Err(e) => Opened::Unreadable(e.to_string()),
+        };
+        match opened {
+            #[cfg(feature = "crash-stores")]
+            Opened::NotADump(what) => {
+                out.others.push(Other { path, what });
+                continue;
             }
-            Err(err) => e.error = Some(err),
+            Opened::Dump(s) => {
+                if let Some(store) = &s.store {
+                    e.format = format!("{} ({})", s.format, store.wrapping);
+                }
+                e.error = s.incomplete.as_ref().map(ToString::to_string);
+                e.process = s.process.name.clone();
+                e.crash = Some(match (s.crash, &s.incomplete) {
+                    (Some(c), _) => c.reason,
+                    // Cut short before the exception stream: not known.
+                    (None, Some(_)) => "unknown".into(),
+                    (None, None) => "no crash (requested dump)".into(),
+                });
+            }
+            Opened::Unreadable(err) => e.error = Some(err),
         }
-        out.push(e);
+        out.dumps.push(e);
     }
-    out.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
+    out.dumps.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
+    out.others.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-/// What a file is, by its first bytes: a dump, or (with the crash-stores
-/// feature) a compressed dump or an apport report.
-fn sniff(head: &[u8]) -> Option<String> {
-    if let Some(f) = analyze::sniff(head) {
-        return Some(f.to_string());
-    }
+/// Whether `head` starts a compressed file or an apport report.
+fn wrapped(head: &[u8]) -> bool {
     #[cfg(feature = "crash-stores")]
-    if let Some(w) = crate::crashstore::sniff(head) {
-        return Some(w.name().to_string());
+    return crate::crashstore::sniff(head).is_some();
+    #[cfg(not(feature = "crash-stores"))]
+    return {
+        let _ = head;
+        false
+    };
+}
+
+/// A file's summary, or why it is not a dump after all (a compressed file
+/// that holds something else), or why it could not be read.
+enum Opened {
+    Dump(Box<crate::summary::Summary>),
+    #[cfg(feature = "crash-stores")]
+    NotADump(String),
+    Unreadable(String),
+}
+
+fn open(bytes: &[u8]) -> Opened {
+    let options = Options::default();
+    #[cfg(feature = "crash-stores")]
+    match crate::crashstore::unwrap(bytes) {
+        Ok(None) => {}
+        Err(e) => return Opened::NotADump(format!("not a dump: {e}")),
+        Ok(Some(u)) if analyze::identify(&u.bytes).is_none() => {
+            return Opened::NotADump(format!(
+                "{} data that holds no minidump or core file",
+                u.wrapping.name()
+            ))
+        }
+        Ok(Some(u)) => {
+            return match crate::crashstore::summarize(u, &options) {
+                Ok(s) => Opened::Dump(Box::new(s)),
+                Err(e) => Opened::Unreadable(e.to_string()),
+            }
+        }
     }
-    None
-}
-
-#[cfg(feature = "crash-stores")]
-fn open(bytes: &[u8]) -> Result<crate::summary::Summary, crate::crashstore::OpenError> {
-    crate::crashstore::analyze(bytes, &Options::default())
-}
-
-#[cfg(not(feature = "crash-stores"))]
-fn open(bytes: &[u8]) -> Result<crate::summary::Summary, analyze::AnalyzeError> {
-    analyze::analyze(bytes, &Options::default())
+    match analyze::analyze(bytes, &options) {
+        Ok(s) => Opened::Dump(Box::new(s)),
+        Err(e) => Opened::Unreadable(e.to_string()),
+    }
 }
 
 /// Which dumps `prune` removes.

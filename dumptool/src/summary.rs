@@ -72,6 +72,9 @@ pub struct Summary {
     /// The crash store or compression the dump was taken out of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<Store>,
+    /// Set when the file is shorter than its headers describe: the summary
+    /// shows only what was there.
+    pub incomplete: Option<crate::analyze::extent::Incomplete>,
 }
 
 /// Where a wrapped dump came from: `zstd`, `xz`, `apport report`, ... and,
@@ -96,8 +99,14 @@ pub struct System {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Process {
     pub pid: Option<u32>,
+    /// The name the kernel keeps for the process (`comm`: the file name it
+    /// was started as, a symlink's own name included), never taken from
+    /// argv, which a program may rewrite (setproctitle).
     pub name: Option<String>,
-    /// argv, redacted.
+    /// The executable's resolved path (the main module).
+    pub executable: Option<String>,
+    /// argv, redacted; all of it, argument 0 included, is treated as
+    /// arguments.
     pub command_line: Vec<String>,
 }
 
@@ -231,6 +240,7 @@ pub(crate) fn with_frames(frames: Vec<Frame>) -> Summary {
         signature: None,
         known_issues: Vec::new(),
         store: None,
+        incomplete: None,
     }
 }
 

@@ -106,12 +106,34 @@ fn list_shows_systemd_coredumps_store_with_the_process() {
     )
     .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a dump").unwrap();
+    // A compressed file that holds no dump is not one: prune never takes it.
+    let log = Command::new("sh").args(["-c", "echo a log line | gzip -c"]).output().unwrap();
+    std::fs::write(dir.path().join("app.log.gz"), &log.stdout).unwrap();
     let run = dumptool(&["list", dir.path().to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
-    let entries = v.as_array().unwrap();
+    let entries = v["dumps"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{v}");
     assert_eq!(entries[0]["format"], "ELF core file (zstd)");
     assert_eq!(entries[0]["process"], "dumptool-testee");
     assert!(entries[0]["crash"].as_str().unwrap().starts_with("SIGSEGV"), "{v}");
+    let others: Vec<(&str, &str)> = v["others"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let name = o["path"].as_str().unwrap().rsplit('/').next().unwrap();
+            (name, o["what"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        others,
+        [
+            ("app.log.gz", "gzip data that holds no minidump or core file"),
+            ("notes.txt", "not a minidump or an ELF core file")
+        ]
+    );
+    let pruned = dumptool(&["prune", dir.path().to_str().unwrap(), "--keep", "0"]);
+    assert_eq!(pruned.code, 0, "{}", pruned.stderr);
+    assert!(dir.path().join("app.log.gz").exists(), "{}", pruned.stdout);
 }
