@@ -469,6 +469,16 @@ fn apport_items(f: &Facts) -> Vec<Item> {
             )));
         }
     }
+    let size = f.core.dumpable_bytes.or(f.core.rss_bytes).unwrap_or(0);
+    if let Some(free) = a.crash_dir_free.filter(|&free| free < size) {
+        // apport gzips the core into the report, so it may still fit.
+        out.push(item(
+            id,
+            Status::Warn,
+            format!("only {} free in /var/crash for a core of up to {}", Bytes(free), Bytes(size)),
+            Some("free space in /var/crash".into()),
+        ));
+    }
     if out.is_empty() {
         out.push(item(
             id,
@@ -804,6 +814,18 @@ mod tests {
         assert!(diagnose(&f).crash_leaves_nothing);
         f.apport = Some(ApportFacts { enabled: Some(false), exe: None, crash_dir_free: None });
         assert!(diagnose(&f).crash_leaves_nothing);
+        f.apport =
+            Some(ApportFacts { enabled: Some(true), exe: None, crash_dir_free: Some(Bytes::MIB) });
+        let d = diagnose(&f);
+        assert!(!d.crash_leaves_nothing);
+        assert_eq!(
+            status(&d, "apport"),
+            [(
+                Status::Warn,
+                "only 1.05 MB (1 MiB) free in /var/crash for a core of up to 210 MB (200 MiB)"
+                    .to_string()
+            )]
+        );
     }
 
     #[test]

@@ -356,7 +356,12 @@ fn field_one(d: &Daemon, dumptool: &Path, scratch: &Path) -> Result<Row> {
         let gcore = match gcode {
             0 => format!("{:.0} ms", gwall.as_secs_f64() * 1000.0),
             137 => format!("over {limit} s (stopped)"),
-            _ => format!("failed: {}", gout.lines().last().unwrap_or("")),
+            // gdb warns about some processes and exits 1, core written.
+            code => format!(
+                "{:.0} ms (exit {code}: {})",
+                gwall.as_secs_f64() * 1000.0,
+                gout.lines().last().unwrap_or("").trim()
+            ),
         };
         let dsize = std::fs::metadata(&dump)?.len();
         let sizes =
