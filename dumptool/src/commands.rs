@@ -339,7 +339,12 @@ pub fn submit(args: &SubmitArgs) -> Result<u8> {
         .into());
     }
     let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let name = name.trim_end_matches(".zst").trim_end_matches(".xz").to_string();
+    // The server gets the minidump itself: no compression suffix.
+    let name = [".zst", ".zstd", ".lz4", ".xz", ".gz"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .unwrap_or(&name)
+        .to_string();
     let report = Report::new(&name, &dump, summary);
     let fields =
         submit::fields(&report, args.product.as_deref(), args.release.as_deref(), &args.field);

@@ -98,7 +98,7 @@ fn sha256(path: &Path) -> String {
 fn a_redacted_dump_reaches_socorro_and_sentry_with_its_fields() {
     let dir = tempfile::tempdir().unwrap();
     let dump = capture(dir.path(), &[]);
-    let mut server = Server::start(2);
+    let mut server = Server::start(3);
 
     let socorro = format!("http://127.0.0.1:{}/submit", server.port);
     let run = dumptool(&[
@@ -143,6 +143,16 @@ fn a_redacted_dump_reaches_socorro_and_sentry_with_its_fields() {
     let got = server.received();
     assert_eq!(got["path"], "/api/42/minidump/?sentry_key=0123abcd");
     assert_eq!(got["fields"]["Version"], "unknown");
+
+    // A compressed dump is sent unpacked, under its own name.
+    let zst = Command::new("zstd").args(["-q", "-k"]).arg(&dump).status().unwrap();
+    assert!(zst.success());
+    let packed = format!("{}.zst", dump.display());
+    let run = dumptool(&["submit", &packed, "--to", &socorro, "--no-host-files"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let file = &server.received()["fields"]["upload_file_minidump"];
+    assert_eq!(file["sha256"], sha256(&dump));
+    assert_eq!(file["filename"], dump.file_name().unwrap().to_str().unwrap());
 }
 
 #[test]
