@@ -318,10 +318,10 @@ mod live {
     use std::fs;
     use std::path::{Path, PathBuf};
 
-    use anyhow::Result;
-    use headroom_core::host::Host;
     use super::Input;
     use crate::exit::Failure;
+    use anyhow::Result;
+    use headroom_core::host::Host;
 
     /// `*.conf` in each directory, by file name; a name in an earlier
     /// directory masks the same name in a later one (sysctl.d(5)).

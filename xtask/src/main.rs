@@ -5,6 +5,8 @@
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
 
 mod bench;
+#[cfg(test)]
+mod cycles;
 mod field;
 mod fuzz;
 mod sweep;

@@ -62,11 +62,7 @@ pub struct KernelView {
     pub max_map_count: Option<u64>,
 }
 
-pub use crate::connections::NR_OPEN_DEFAULT;
-
-/// The most RAM an x86-64 kernel with 4-level paging addresses, 64 TiB
-/// (Documentation/arch/x86/x86_64/mm.rst, the direct mapping).
-const MAX_RAM: u64 = 64 << 40;
+pub use crate::connections::{tcp_mem_is_bytes, NR_OPEN_DEFAULT};
 
 impl KernelView {
     pub fn new(host: Option<&Host>, winning: &[Setting]) -> KernelView {
@@ -318,15 +314,6 @@ fn check_segment(seg: u64, kernel: &KernelView, winning: &[Setting], out: &mut V
         }
         out.push(f);
     }
-}
-
-/// Whether a `net.ipv4.tcp_mem` whose smallest value is `min` can only have
-/// been written in bytes: read as pages of `page_size`, even that value is
-/// more memory than the host has (`ram`, when known) or than an x86-64
-/// kernel can address (64 TiB, Documentation/arch/x86/x86_64/mm.rst), so
-/// no reading but bytes makes sense (ip-sysctl.rst: tcp_mem is in pages).
-pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
-    min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
 }
 
 fn check_tcp_mem(
