@@ -205,9 +205,9 @@ pub const CALCULATOR: Calculator = Calculator {
     notes: "The struct layout follows the client version, chosen by the default shm_key of that version.",
     capacity: Capacity::Ram,
     fields: &[
-        Field::new("shm_key", "shm_key", Kind::Choice(SHM_KEYS), "The client's default key; it decides the struct layout."),
-        Field::new("shm_max_nodes", "shm_max_nodes", Kind::Count, "Node slots the client reserves; client default 16."),
-        Field::new("shm_max_namespaces", "shm_max_namespaces", Kind::Count, "Namespace slots the client reserves; client default 8."),
+        Field::new("shm_key", "shm_key", Kind::Choice(SHM_KEYS), "The client's default key; it decides the struct layout.").range(0, u32::MAX as u64, "int shm_key, as_config.h: a 32-bit System V key"),
+        Field::new("shm_max_nodes", "shm_max_nodes", Kind::Count, "Node slots the client reserves; client default 16.").range(0, u32::MAX as u64, "uint32_t shm_max_nodes, as_config.h"),
+        Field::new("shm_max_namespaces", "shm_max_namespaces", Kind::Count, "Namespace slots the client reserves; client default 8.").range(0, u32::MAX as u64, "uint32_t shm_max_namespaces, as_config.h"),
         Field::new("cluster_nodes", "Nodes in the cluster", Kind::Count, "The real cluster's node count; 0 if unknown."),
         Field::new("cluster_namespaces", "Namespaces in the cluster", Kind::Count, "The real cluster's namespace count; 0 if unknown."),
     ],

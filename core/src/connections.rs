@@ -309,9 +309,9 @@ pub const CALCULATOR: Calculator = Calculator {
     capacity: Capacity::Ram,
     fields: &[
         Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
-        Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections."),
-        Field::new("client_ips", "Client IP addresses", Kind::Count, "Source addresses the clients connect from."),
-        Field::new("server_ports", "Server ports", Kind::Count, "Ports the server listens on."),
+        Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections.").range(1, u64::MAX, "at least one process holds them"),
+        Field::new("client_ips", "Client IP addresses", Kind::Count, "Source addresses the clients connect from.").range(1, u64::MAX, "at least one client address"),
+        Field::new("server_ports", "Server ports", Kind::Count, "Ports the server listens on.").range(1, 65_535, "TCP ports are 1 to 65535"),
         Field::new("churn", "New connections per second", Kind::Rate, "Each later closed, e.g. \"4000/s\"; each close leaves a TIME_WAIT socket."),
         Field::new("active_connections", "Active connections", Kind::Count, "Connections moving data at once."),
         Field::new("buffer_per_active", "Buffer per active connection", Kind::Bytes, "Send + receive buffer, e.g. \"32 KiB\" (tcp_rmem + tcp_wmem)."),

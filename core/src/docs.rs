@@ -95,7 +95,12 @@ fn fields_table(s: &mut String, fields: &[Field], defaults: &toml::Table) {
             Some(v) => default_text(v),
             None => "not set".to_string(),
         };
-        let _ = writeln!(s, "| {name} | {} | {default} | {} |", kind_text(f.kind), f.help);
+        let bounds = if f.bound_source.is_empty() {
+            String::new()
+        } else {
+            format!(" Allowed: {} to {} ({}).", f.min, f.max, f.bound_source)
+        };
+        let _ = writeln!(s, "| {name} | {} | {default} | {}{bounds} |", kind_text(f.kind), f.help);
     }
 }
 

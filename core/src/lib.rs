@@ -7,6 +7,7 @@
 
 pub mod aerospike;
 pub mod amps;
+pub mod bounds;
 pub mod connections;
 pub mod docs;
 pub mod finding;

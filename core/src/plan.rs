@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::{self, InputError};
 use crate::finding::Severity;
 use crate::host::Host;
 use crate::registry::Calculator;
@@ -49,13 +50,34 @@ macro_rules! calculators {
         const SECTION_PATHS: &[&str] =
             &[$($(concat!(stringify!($system), ".", stringify!($section)),)*)*];
 
-        type Runner = fn(&Plan) -> Option<(&'static str, Result<CalcResult, CalcError>)>;
+        type Runner =
+            fn(&Plan, Option<&InputError>) -> Option<(&'static str, Result<CalcResult, CalcError>)>;
 
-        /// One runner per calculator, in [`CALCULATORS`] order.
+        /// One runner per calculator, in [`CALCULATORS`] order. A bound the
+        /// host (given) or the section breaks is the section's error: no
+        /// formula runs on a value its source does not allow.
         const RUNNERS: &[Runner] = &[$($(
-            |plan: &Plan| {
+            |plan: &Plan, host: Option<&InputError>| {
                 let input = plan.$system.as_ref()?.$section.as_ref()?;
-                Some(($($module)::+::ID, $($module)::+::evaluate(input, &plan.host)))
+                let calc = &$($module)::+::CALCULATOR;
+                let bad = host
+                    .cloned()
+                    .or_else(|| bounds::violations(calc.fields, input, "").into_iter().next());
+                Some((calc.id, match bad {
+                    Some(e) => Err(CalcError::Invalid { field: e.path, reason: e.message }),
+                    None => $($module)::+::evaluate(input, &plan.host),
+                }))
+            },
+        )*)*];
+
+        /// Each present section's bound violations, paths from the plan's top.
+        const CHECKS: &[fn(&Plan) -> Vec<InputError>] = &[$($(
+            |plan: &Plan| match plan.$system.as_ref().and_then(|s| s.$section.as_ref()) {
+                Some(input) => {
+                    let calc = &$($module)::+::CALCULATOR;
+                    bounds::violations(calc.fields, input, &format!("{}.", calc.id))
+                }
+                None => Vec::new(),
             },
         )*)*];
     };
@@ -107,15 +129,39 @@ pub enum PlanError {
     Json(String),
     #[error("TOML output: {0}")]
     Write(String),
+    /// Values outside the bounds their sources declare, one per line.
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("\n"))]
+    Bounds(Vec<InputError>),
 }
 
 impl Plan {
+    /// Reads a TOML plan; a value outside its bounds is an error too.
     pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
-        toml::from_str(text).map_err(|e| PlanError::Toml(e.to_string()))
+        toml::from_str::<Plan>(text).map_err(|e| PlanError::Toml(e.to_string()))?.checked()
     }
 
+    /// Reads a JSON plan; a value outside its bounds is an error too.
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
-        serde_json::from_str(text).map_err(|e| PlanError::Json(e.to_string()))
+        serde_json::from_str::<Plan>(text).map_err(|e| PlanError::Json(e.to_string()))?.checked()
+    }
+
+    fn checked(self) -> Result<Plan, PlanError> {
+        let errors = self.input_errors();
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(PlanError::Bounds(errors))
+        }
+    }
+
+    /// Every value of the host and the present sections outside the bounds
+    /// its source declares.
+    pub fn input_errors(&self) -> Vec<InputError> {
+        let mut errors = bounds::violations(crate::host::FIELDS, &self.host, "host.");
+        for check in CHECKS {
+            errors.extend(check(self));
+        }
+        errors
     }
 
     /// JSON when the text starts with `{`, TOML otherwise.
@@ -206,8 +252,9 @@ impl Report {
 /// order.
 pub fn evaluate(plan: &Plan) -> Report {
     let mut report = Report::default();
+    let host = bounds::violations(crate::host::FIELDS, &plan.host, "host.");
     for run in RUNNERS {
-        if let Some((id, r)) = run(plan) {
+        if let Some((id, r)) = run(plan, host.first()) {
             report.push(id, r);
         }
     }
@@ -315,6 +362,58 @@ query_rate = "5/min"
     fn each_section_is_named_by_its_calculator_id() {
         let ids: Vec<&str> = CALCULATORS.iter().map(|c| c.id).collect();
         assert_eq!(ids, SECTION_PATHS);
+    }
+
+    /// Issue 22: a reversed `ip_local_port_range` printed 4.6e18 server
+    /// ports and 2^64 - 1 pairs of 0 ports.
+    #[test]
+    fn a_reversed_or_empty_port_range_is_an_input_error_naming_the_field() {
+        for range in ["[65535, 1024]", "[0, 1024]"] {
+            let text =
+                format!("[host.kernel]\nip_local_port_range = {range}\n[connections.kernel]\n");
+            let e = Plan::parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with("host.kernel.ip_local_port_range: "), "{e}");
+            let plan: Plan = toml::from_str(&text).unwrap();
+            let report = evaluate(&plan);
+            let err = report.errors().next().unwrap();
+            assert_eq!(
+                (err.id, err.field.as_str()),
+                ("connections.kernel", "host.kernel.ip_local_port_range")
+            );
+            assert!(report.results().next().is_none());
+        }
+    }
+
+    /// Issue 22: `shm_max_nodes = 4294967296` gave a 1.86 TB segment and
+    /// `shm_key = 0x100000000` the fix `ipcrm -M 0x100000000`.
+    #[test]
+    fn aerospike_values_outside_their_c_types_are_rejected_with_the_bound() {
+        for (line, field, bound) in [
+            ("shm_max_nodes = 4294967296", "aerospike.shm.shm_max_nodes", "4294967295 (uint32_t"),
+            (
+                "shm_max_namespaces = 4294967296",
+                "aerospike.shm.shm_max_namespaces",
+                "4294967295 (uint32_t",
+            ),
+            ("shm_key = 0x100000000", "aerospike.shm.shm_key", "4294967295 (int shm_key"),
+        ] {
+            let e = Plan::parse(&format!("[aerospike.shm]\n{line}\n")).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{field}: ")) && e.contains(bound), "{e}");
+        }
+        let ok = Plan::parse("[aerospike.shm]\nshm_max_nodes = 4294967295\n").unwrap();
+        assert!(evaluate(&ok).errors().next().is_none());
+    }
+
+    #[test]
+    fn zero_processes_or_ports_name_the_field() {
+        for (line, field) in [
+            ("processes = 0", "connections.kernel.processes"),
+            ("server_ports = 65536", "connections.kernel.server_ports"),
+            ("client_ips = 0", "connections.kernel.client_ips"),
+        ] {
+            let e = Plan::parse(&format!("[connections.kernel]\n{line}\n")).unwrap_err();
+            assert!(e.to_string().starts_with(&format!("{field}: ")), "{e}");
+        }
     }
 
     #[test]

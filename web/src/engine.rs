@@ -98,7 +98,16 @@ pub fn evaluate(plan: &Table) -> Evaluation {
             }
         }
     };
+    // Values outside their source's bounds are named at their field, and
+    // their section (or, for the host, every section) shows no result.
+    for e in parsed.input_errors() {
+        eval.field_errors.insert(e.path, e.message);
+    }
+    if eval.has_errors_under("host") {
+        return eval;
+    }
     eval.outcomes = plan::evaluate(&parsed).outcomes;
+    eval.outcomes.retain(|o| !eval.field_errors.keys().any(|k| under(k, outcome_id(o))));
     eval.plan = Some(parsed);
     eval
 }
