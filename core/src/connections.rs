@@ -51,9 +51,10 @@ pub fn ports_in_range(range: [u16; 2]) -> u64 {
     u64::from(range[1].saturating_sub(range[0])) + u64::from(range[1] >= range[0])
 }
 
-/// TIME_WAIT sockets at a steady close rate.
+/// TIME_WAIT sockets at a steady close rate: churn × 60 s from the exact
+/// rate, rounded up once.
 pub fn time_wait_sockets(churn: Rate) -> Option<u64> {
-    churn.milli_per_second().checked_mul(TIME_WAIT_SECS).map(|v| v.div_ceil(1000))
+    churn.over(Duration(TIME_WAIT_SECS))
 }
 
 /// The target and how it is spread.

@@ -192,7 +192,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .and_then(|v| v.checked_add(input.other.get()))
         .ok_or_else(|| overflow("other"))?;
     let mem = host.memory_total().get();
-    let safe = mem / 100 * SAFE_PERCENT;
+    // 85% of RAM rounded down once (u64 × 85 / 100 always fits in u128).
+    let safe = (u128::from(mem) * u128::from(SAFE_PERCENT) / 100) as u64;
     let room = |used: u64| safe.saturating_sub(used);
     let max_conn = room(global.saturating_add(web).saturating_add(input.other.get()))
         .checked_div(per_thread)
