@@ -144,14 +144,15 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
 /// headroom_percent / 100, AMPS User Guide ch. 25, Capacity Planning >
 /// Memory) compared with the host's RAM.
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
-    let mut r = estimate(input)?;
-    let total = r.quantity("estimate").unwrap_or(0);
+    // An invalid input is named before any figure is computed.
     if input.headroom_percent.get() < 100 {
         return Err(CalcError::Invalid {
             field: "headroom_percent".into(),
             reason: "must be at least 100 (percent of the estimate)".into(),
         });
     }
+    let mut r = estimate(input)?;
+    let total = r.quantity("estimate").unwrap_or(0);
     let recommended = u128::from(total) * u128::from(input.headroom_percent.get()) / 100;
     let recommended = u64::try_from(recommended)
         .map_err(|_| CalcError::Overflow { field: "headroom_percent".into() })?;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::exact;
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
@@ -48,13 +49,13 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let ram = host.ram.get();
     let memory = ram / 100 * MEMORY_START_PERCENT + ram % 100 * MEMORY_START_PERCENT / 100;
     let configured = input.message_memory_limit.map_or(memory, Bytes::get);
-    let backlog = input
-        .average_record_size
-        .get()
-        .checked_mul(input.expected_records.get())
-        .ok_or_else(|| CalcError::Overflow { field: "expected_records".into() })?
-        .checked_mul(input.simultaneous_clients.get())
-        .ok_or_else(|| CalcError::Overflow { field: "simultaneous_clients".into() })?;
+    // The product is exact: a factor of 0 gives 0 whatever the others are.
+    let backlog = exact::ceil(
+        &(exact::int(input.average_record_size.get())
+            * exact::int(input.expected_records.get())
+            * exact::int(input.simultaneous_clients.get())),
+        "simultaneous_clients",
+    )?;
     let disk = backlog.max(configured);
     let mut findings = Vec::new();
     let caution = u128::from(ram) * u128::from(MEMORY_CAUTION_PERCENT) / 100;
