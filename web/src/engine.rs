@@ -393,6 +393,22 @@ mod tests {
     }
 
     #[test]
+    fn values_outside_their_source_bounds_are_named_at_the_field() {
+        let mut p = plan(examples::EXAMPLE_25_2);
+        set(&mut p, "aerospike.shm.shm_max_nodes", Some(Value::Integer(1 << 32)));
+        let eval = evaluate(&p);
+        let e = &eval.field_errors["aerospike.shm.shm_max_nodes"];
+        assert!(e.contains("above the largest allowed value, 4294967295"), "{e}");
+        assert!(eval.outcome("aerospike.shm").is_none());
+        assert!(eval.outcome("amps.memory").is_some(), "the other sections still show");
+        let range = Value::Array(vec![Value::Integer(65_535), Value::Integer(1024)]);
+        set(&mut p, "host.kernel.ip_local_port_range", Some(range));
+        let eval = evaluate(&p);
+        assert!(eval.field_errors["host.kernel.ip_local_port_range"].contains("empty range"));
+        assert!(eval.outcomes.is_empty());
+    }
+
+    #[test]
     fn an_invalid_host_value_hides_every_result() {
         let mut p = plan(examples::EXAMPLE_25_2);
         set(&mut p, "host.ram", Some(Value::String("-1 GB".into())));
