@@ -303,7 +303,15 @@ fn gemstone(i: &gemstone::Input, h: &Host) -> Option<Vec<N>> {
 }
 
 fn aerospike(i: &aerospike::Input) -> Option<Vec<N>> {
-    let l = aerospike::layout_for_key(i.shm_key);
+    // Sizes from as_shm_cluster.h of each release, written out here again.
+    let (node, header, partition) = match i.client_version {
+        aerospike::Client::V3_0_84 => (48, 32, 8),
+        aerospike::Client::V4_1_0 => (416, 32, 8),
+        aerospike::Client::V4_2_0 => (416, 40, 16),
+        aerospike::Client::V4_3_21 | aerospike::Client::V6_4_0 => (424, 40, 16),
+        aerospike::Client::V7_4_1 => (432, 40, 16),
+    };
+    let l = aerospike::Layout { cluster: 56, node, table_header: header, partition };
     let nodes = n(l.node) * n(i.shm_max_nodes.get());
     let tables = (n(l.table_header) + n(4096) * n(l.partition)) * n(i.shm_max_namespaces.get());
     Some(vec![n(l.cluster) + &nodes + &tables, n(l.cluster), nodes, tables])
@@ -468,9 +476,11 @@ proptest! {
     }
 
     #[test]
-    fn aerospike_shm(key in 0u64..=u64::from(u32::MAX), v in prop::array::uniform2(0u64..=u64::from(u32::MAX))) {
+    fn aerospike_shm(c in 0usize..6, v in prop::array::uniform2(0u64..=u64::from(u32::MAX))) {
+        use aerospike::Client::*;
         let i = aerospike::Input {
-            shm_key: key, shm_max_nodes: Count(v[0]), shm_max_namespaces: Count(v[1]),
+            client_version: [V3_0_84, V4_1_0, V4_2_0, V4_3_21, V6_4_0, V7_4_1][c],
+            shm_max_nodes: Count(v[0]), shm_max_namespaces: Count(v[1]),
             ..aerospike::Input::default()
         };
         agree(aerospike::evaluate(&i, &Host::default()), aerospike(&i))?;
@@ -520,6 +530,9 @@ fn the_reference_reproduces_the_documents_examples() {
     assert_eq!(figures[0], n(54_156_819_200));
     let figures = network(&amps::network::Input::EXAMPLE_25_7).unwrap();
     assert_eq!(figures[..2], [n(9_050_000), n(72_400_000)]);
-    let a = aerospike(&aerospike::Input { shm_key: 0xA500_0000, ..aerospike::Input::default() });
+    let a = aerospike(&aerospike::Input {
+        client_version: aerospike::Client::V3_0_84,
+        ..aerospike::Input::default()
+    });
     assert_eq!(a.unwrap()[0], n(263_224));
 }

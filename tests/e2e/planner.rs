@@ -255,18 +255,16 @@ fn example_megacomet_nofile() {
 }
 
 /// The Aerospike client's segment for each shared memory layout, picked by
-/// the client's default shm_key (core/src/aerospike.rs).
+/// the client release (core/src/aerospike.rs).
 #[test]
 fn example_aerospike_segment_per_layout() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-aerospike");
     assert_eq!(figure(&page, "aerospike-shm", "segment").as_deref(), Some("531576"));
     let segment = "#aerospike-shm-q-segment";
-    for (key, want) in
-        [("2768240640", "263224"), ("2801795072", "531320"), ("2835349504", "531576")]
-    {
-        page.select("#aerospike-shm-shm_key", key);
-        assert_eq!(wait_for_value(&page, segment, want).as_deref(), Some(want), "key {key}");
+    for (release, want) in [("3.0.84", "263224"), ("4.2.0", "531320"), ("7.4.1", "531576")] {
+        page.select("#aerospike-shm-client_version", release);
+        assert_eq!(wait_for_value(&page, segment, want).as_deref(), Some(want), "{release}");
     }
     assert!(page.exists("#aerospike-shm-chart rect.capacity"));
 }
