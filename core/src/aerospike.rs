@@ -256,6 +256,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .fix(format!("ipcrm -M {key:#X}")),
     );
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,

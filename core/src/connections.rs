@@ -261,6 +261,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let q = |name, label, value, unit| Quantity { name, label, value, unit };
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,

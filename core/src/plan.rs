@@ -8,7 +8,7 @@ use crate::bounds::{self, InputError};
 use crate::finding::Severity;
 use crate::host::Host;
 use crate::registry::Calculator;
-use crate::report::{CalcError, CalcResult};
+use crate::report::{CalcError, CalcResult, InputUsed};
 use crate::{aerospike, amps, connections, gemstone, vps};
 
 /// The plan's sections and the registry, from one table: each line names a
@@ -65,7 +65,10 @@ macro_rules! calculators {
                     .or_else(|| bounds::violations(calc.fields, input, "").into_iter().next());
                 Some((calc.id, match bad {
                     Some(e) => Err(CalcError::Invalid { field: e.path, reason: e.message }),
-                    None => $($module)::+::evaluate(input, &plan.host),
+                    None => $($module)::+::evaluate(input, &plan.host).map(|mut r| {
+                        r.inputs = inputs_used(calc, input);
+                        r
+                    }),
                 }))
             },
         )*)*];
@@ -112,6 +115,46 @@ calculators! {
     vps: VpsSections {
         memory => vps,
     }
+}
+
+/// The inputs a section's result used: each registry field's value as the
+/// plan writes it, marked when it is the documented default (for a variant
+/// table, the chosen variant's default). A field of a variant not chosen is
+/// left out; an absent optional field is `not set`.
+fn inputs_used<T: Serialize>(calc: &Calculator, input: &T) -> Vec<InputUsed> {
+    use serde_json::Value;
+    let Ok(values) = serde_json::to_value(input) else { return Vec::new() };
+    let mut defaults = serde_json::to_value((calc.defaults)()).unwrap_or_default();
+    for v in calc.variants {
+        let tag = values.get(v.path).and_then(|t| t.get(v.tag)).and_then(Value::as_str);
+        if let (Some(slot), true) = (defaults.get_mut(v.path), tag == Some(v.value)) {
+            *slot = serde_json::to_value((v.defaults)()).unwrap_or_default();
+        }
+    }
+    let lookup = |v: &'_ Value, key: &str| -> Option<Value> {
+        key.split('.').try_fold(v, |v, k| v.get(k)).cloned()
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(Value::to_string).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    };
+    calc.fields
+        .iter()
+        .filter_map(|f| {
+            let value = lookup(&values, f.key);
+            if value.is_none() && !f.optional {
+                return None;
+            }
+            Some(InputUsed {
+                key: f.key,
+                label: f.label,
+                value: value.as_ref().map_or_else(|| "not set".to_string(), text),
+                default: value == lookup(&defaults, f.key),
+                assumption: f.assumption,
+            })
+        })
+        .collect()
 }
 
 /// The calculator whose section is `id`.
@@ -290,6 +333,45 @@ queue_messages = 1000000
         assert!(!report.has_errors());
         assert_eq!(r.findings.len(), 1);
         assert_eq!(r.findings[0].severity, Severity::Warning);
+    }
+
+    /// Issue 22: an empty section ran on defaults without saying so.
+    #[test]
+    fn every_result_lists_its_inputs_and_marks_the_defaults() {
+        let report = evaluate(&Plan::parse(AMPS).unwrap());
+        let r = report.get("amps.memory").unwrap();
+        let used: Vec<(&str, &str, bool)> =
+            r.inputs.iter().map(|i| (i.key, i.value.as_str(), i.default)).collect();
+        assert_eq!(
+            used,
+            [
+                ("sow_message_size", "1 KiB", false),
+                ("sow_messages", "20000000", false),
+                ("clients", "200", false),
+                ("message_memory_limit", "10 GB", false),
+                ("journal_size", "1 GB", false),
+                ("queue_messages", "1000000", false),
+                ("headroom_percent", "200", true),
+            ]
+        );
+        let empty = evaluate(&Plan::parse("[aerospike.shm]\n").unwrap());
+        let r = empty.get("aerospike.shm").unwrap();
+        assert!(r.inputs.iter().all(|i| i.default), "{:?}", r.inputs);
+        let key = r.inputs.iter().find(|i| i.key == "shm_key").unwrap();
+        assert_eq!(key.value, "not set");
+    }
+
+    /// Issue 22: `[vps.memory.web] kind = "event"` alone failed with
+    /// "missing field `rss`"; a variant's documented defaults apply.
+    #[test]
+    fn a_variant_tag_alone_takes_that_variants_defaults() {
+        for kind in ["event", "prefork"] {
+            let plan = Plan::parse(&format!("[vps.memory.web]\nkind = \"{kind}\"\n")).unwrap();
+            let report = evaluate(&plan);
+            let r = report.get("vps.memory").unwrap();
+            let web: Vec<_> = r.inputs.iter().filter(|i| i.key.starts_with("web.")).collect();
+            assert!(web.len() >= 2 && web.iter().all(|i| i.default), "{kind}: {web:?}");
+        }
     }
 
     #[test]

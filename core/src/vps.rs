@@ -122,9 +122,32 @@ pub fn mysql_peak(c: &MyCnf) -> Option<u64> {
 pub enum Web {
     /// Apache prefork: MaxRequestWorkers children of `child_rss` each
     /// (HTTPS children are much larger: measure them).
-    Prefork { max_request_workers: Count, child_rss: Bytes },
+    Prefork {
+        #[serde(default = "default_workers")]
+        max_request_workers: Count,
+        #[serde(default = "default_child_rss")]
+        child_rss: Bytes,
+    },
     /// An event server (lighttpd, nginx): one small fixed footprint.
-    Event { rss: Bytes },
+    Event {
+        #[serde(default = "default_rss")]
+        rss: Bytes,
+    },
+}
+
+/// Apache's default MaxRequestWorkers.
+fn default_workers() -> Count {
+    Count(256)
+}
+
+/// A placeholder to replace with a measured child (the field's help says so).
+fn default_child_rss() -> Bytes {
+    Bytes(20 * Bytes::MIB)
+}
+
+/// lighttpd's RSS in source 004's top: 2140 KiB.
+fn default_rss() -> Bytes {
+    Bytes(2140 * K)
 }
 
 /// The web server's variants: an event server (the default) or Apache
@@ -142,12 +165,10 @@ pub const WEB_VARIANTS: &[Variant] = &[
         tag: "kind",
         value: "prefork",
         label: "Apache prefork",
-        // Apache's default MaxRequestWorkers; the child size is a placeholder
-        // to replace with a measured one (the field's help says so).
         defaults: || {
             table_of(&Web::Prefork {
-                max_request_workers: Count(256),
-                child_rss: Bytes(20 * Bytes::MIB),
+                max_request_workers: default_workers(),
+                child_rss: default_child_rss(),
             })
         },
     },
@@ -169,7 +190,7 @@ impl Default for Input {
     fn default() -> Self {
         Input {
             mysql: MyCnf::default(),
-            web: Web::Event { rss: Bytes(2140 * K) },
+            web: Web::Event { rss: default_rss() },
             other: Bytes(32 * M),
         }
     }
@@ -237,6 +258,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         );
     }
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,

@@ -111,7 +111,7 @@ fn memory(i: &amps::memory::Input) -> Option<Vec<N>> {
         n(196) * n(i.queue_messages.get()),
     ];
     let total: N = terms.iter().sum();
-    let recommended = &total * n(i.headroom_percent.get()) / n(100);
+    let recommended = up(&(&total * n(i.headroom_percent.get())), &n(100));
     Some([vec![total, recommended], terms.to_vec()].concat())
 }
 

@@ -113,6 +113,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let cores_term = |symbol, label, value| Term { symbol, label, value, unit: Unit::MilliCores };
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,

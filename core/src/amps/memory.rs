@@ -125,6 +125,8 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         .try_fold(0u64, |acc, t| acc.checked_add(t.value))
         .ok_or_else(|| overflow("message_memory_limit"))?;
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -153,7 +155,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let mut r = estimate(input)?;
     let total = r.quantity("estimate").unwrap_or(0);
-    let recommended = u128::from(total) * u128::from(input.headroom_percent.get()) / 100;
+    // Provisioned memory: rounded up once.
+    let recommended = (u128::from(total) * u128::from(input.headroom_percent.get())).div_ceil(100);
     let recommended = u64::try_from(recommended)
         .map_err(|_| CalcError::Overflow { field: "headroom_percent".into() })?;
     r.quantities.push(Quantity {

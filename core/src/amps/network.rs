@@ -125,6 +125,8 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     };
     let bytes = |symbol, label, value| Term { symbol, label, value, unit: Unit::BytesPerSecond };
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
