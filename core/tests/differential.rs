@@ -342,18 +342,28 @@ fn connections(i: &connections::Input, h: &Host) -> Option<Vec<N>> {
 fn vps(i: &vps::Input, h: &Host) -> Option<Vec<N>> {
     let c = &i.mysql;
     let b = |x: Bytes| n(x.get());
-    let global = b(c.key_buffer_size)
-        + b(c.innodb_buffer_pool_size)
+    let innodb = b(c.innodb_buffer_pool_size)
         + b(c.innodb_additional_mem_pool_size)
-        + b(c.innodb_log_buffer_size)
-        + b(c.query_cache_size)
-        + max(b(c.tmp_table_size), b(c.max_heap_table_size));
-    let per_thread = b(c.sort_buffer_size)
-        + b(c.read_buffer_size)
+        + b(c.innodb_log_buffer_size);
+    let base = innodb + b(c.key_buffer_size) + b(c.query_cache_size);
+    let threads = b(c.read_buffer_size)
         + b(c.read_rnd_buffer_size)
-        + b(c.join_buffer_size)
+        + b(c.sort_buffer_size)
         + b(c.thread_stack)
-        + b(c.binlog_cache_size);
+        + b(c.join_buffer_size);
+    let tmp = min(b(c.tmp_table_size), b(c.max_heap_table_size));
+    let aria = b(c.aria_pagecache_buffer_size);
+    let (global, per_thread) = match i.mysql_formula {
+        // tuning-primer.sh 1.99, total_memory_used.
+        vps::MysqlFormula::TuningPrimer => {
+            let binlog = if c.log_bin == 1 { b(c.binlog_cache_size) } else { n(0) };
+            (base, threads + binlog)
+        }
+        // MySQLTuner 2.9.1, calculations.
+        vps::MysqlFormula::Mysqltuner29 => (base + aria, threads + b(c.binlog_cache_size) + tmp),
+        // MySQLTuner 2.1.6, calculations.
+        vps::MysqlFormula::Mysqltuner21 => (base + aria + tmp, threads + b(c.max_allowed_packet)),
+    };
     let mysql = &global + &per_thread * n(c.max_connections.get());
     let web = match i.web {
         vps::Web::Prefork { max_request_workers, child_rss } => {
@@ -500,7 +510,8 @@ proptest! {
     }
 
     #[test]
-    fn vps_memory(v in prop::array::uniform17(num()), prefork in any::<bool>(), h in host()) {
+    fn vps_memory(v in prop::array::uniform19(num()), prefork in any::<bool>(), h in host(),
+                  formula in 0usize..3, log_bin in 0u64..2) {
         let b = |k: usize| Bytes(v[k]);
         let i = vps::Input {
             mysql: vps::MyCnf {
@@ -509,8 +520,14 @@ proptest! {
                 query_cache_size: b(4), tmp_table_size: b(5), max_heap_table_size: b(6),
                 max_connections: Count(v[7]), sort_buffer_size: b(8), read_buffer_size: b(9),
                 read_rnd_buffer_size: b(10), join_buffer_size: b(11), thread_stack: b(12),
-                binlog_cache_size: b(13),
+                binlog_cache_size: b(13), log_bin, max_allowed_packet: b(17),
+                aria_pagecache_buffer_size: b(18),
             },
+            mysql_formula: [
+                vps::MysqlFormula::TuningPrimer,
+                vps::MysqlFormula::Mysqltuner29,
+                vps::MysqlFormula::Mysqltuner21,
+            ][formula],
             web: if prefork {
                 vps::Web::Prefork { max_request_workers: Count(v[14]), child_rss: b(15) }
             } else {

@@ -225,13 +225,13 @@ fn example_maglev_t1micro_default_page_cache_is_einval() {
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "");
 }
 
-/// "256 MB VPS": the largest safe max_connections is 63; switching the web
-/// server to Apache prefork brings its own fields and figure.
+/// "256 MB VPS": the largest safe max_connections is 70 (tuning-primer's
+/// formula); switching the web server to Apache prefork brings its own fields and figure.
 #[test]
 fn example_vps_256mb_largest_safe_max_connections() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-vps-256mb");
-    assert_eq!(figure(&page, "vps-memory", "max_connections").as_deref(), Some("63"));
+    assert_eq!(figure(&page, "vps-memory", "max_connections").as_deref(), Some("70"));
     assert_eq!(page.value("#vps-memory-mysql-max_connections"), "20");
     assert!(page.exists("#vps-memory-chart rect.capacity"));
     page.select("#vps-memory-web-kind", "prefork");

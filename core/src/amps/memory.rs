@@ -96,9 +96,10 @@ impl MemoryInput {
 /// taking S as 1000 rather than 1024: see docs/source-discrepancies.md.
 pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
     let overflow = |field: &str| CalcError::Overflow { field: field.to_string() };
-    let sow = 2u64
-        .checked_mul(input.sow_message_size.get())
-        .and_then(|v| v.checked_mul(input.sow_messages.get()))
+    // S·M in u128 (it always fits), so a count of 0 gives 0 whatever S is.
+    let sow = (u128::from(input.sow_message_size.get()) * u128::from(input.sow_messages.get()))
+        .checked_mul(2)
+        .and_then(|v| u64::try_from(v).ok())
         .ok_or_else(|| overflow("sow_messages"))?;
     let clients = input.clients.get().checked_mul(PER_CLIENT).ok_or_else(|| overflow("clients"))?;
     let journal =
