@@ -18,12 +18,13 @@ pub const SOURCE: Source = Source {
 };
 
 pub const FORMULA: &str =
-    "nofile = ceil(C / processes) + reserve; file-max = C + reserve·processes; \
+    "nofile = ceil(C / processes) + reserve_fds; file-max = C + reserve_fds·processes; \
      4-tuples = client_ips · server_ports · (port_hi − port_lo + 1) ≥ C; \
      TIME_WAIT = churn · 60 s; tcp_mem pages = active · buffer / page_size";
 
 /// Descriptors each process needs besides its sockets (stdio, logs,
-/// listeners, epoll): an assumption, not from the source.
+/// listeners, epoll): an assumption, not from the source; the default of
+/// the `reserve_fds` field.
 pub const RESERVE_FDS: u64 = 64;
 /// Linux default fs.nr_open (fs/file.c: `sysctl_nr_open = 1024*1024`); the
 /// hard nofile limit cannot exceed it.
@@ -35,15 +36,15 @@ pub const PORT_RANGE_DEFAULT: [u16; 2] = [32768, 60999];
 pub const TIME_WAIT_SECS: u64 = 60;
 /// Kernel memory per idle established socket, bytes. An assumption: the
 /// x86_64 slab objects behind one socket (TCP sock ~2.3 KiB, socket inode,
-/// file, dentry, epoll item) rounded up to 4 KiB; check with `slabtop`.
+/// file, dentry, epoll item) rounded up to 4 KiB; check with `slabtop`. The
+/// default of the `idle_socket_bytes` field.
 pub const IDLE_SOCKET_BYTES: u64 = 4096;
 
-/// Soft and hard nofile one process needs.
-pub fn nofile_needed(connections: u64, processes: u64) -> Option<u64> {
-    connections
-        .checked_add(processes.checked_sub(1)?)?
-        .checked_div(processes)?
-        .checked_add(RESERVE_FDS)
+/// Soft and hard nofile one process needs: its share of the connections,
+/// rounded up, and its reserve.
+pub fn nofile_needed(connections: u64, processes: u64, reserve: u64) -> Option<u64> {
+    connections.checked_div(processes)?;
+    connections.div_ceil(processes).checked_add(reserve)
 }
 
 /// Local ports per (client IP, server IP, server port) 4-tuple space.
@@ -82,6 +83,10 @@ pub struct Input {
     pub tcp_fin_timeout: Option<Duration>,
     /// net.ipv4.tcp_tw_recycle if set. Default unset.
     pub tcp_tw_recycle: Option<u64>,
+    /// Assumption: kernel memory per idle socket, bytes. Default 4 KiB.
+    pub idle_socket_bytes: Bytes,
+    /// Assumption: descriptors per process besides its sockets. Default 64.
+    pub reserve_fds: Count,
 }
 
 impl Default for Input {
@@ -96,6 +101,8 @@ impl Default for Input {
             buffer_per_active: Bytes(32_768),
             tcp_fin_timeout: None,
             tcp_tw_recycle: None,
+            idle_socket_bytes: Bytes(IDLE_SOCKET_BYTES),
+            reserve_fds: Count(RESERVE_FDS),
         }
     }
 }
@@ -112,8 +119,9 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if input.client_ips.get() == 0 || input.server_ports.get() == 0 {
         return Err(invalid("client_ips", "client_ips and server_ports must be at least 1"));
     }
-    let nofile = nofile_needed(c, procs).ok_or_else(|| overflow("connections"))?;
-    let file_max = RESERVE_FDS
+    let reserve = input.reserve_fds.get();
+    let nofile = nofile_needed(c, procs, reserve).ok_or_else(|| overflow("reserve_fds"))?;
+    let file_max = reserve
         .checked_mul(procs)
         .and_then(|r| r.checked_add(c))
         .ok_or_else(|| overflow("processes"))?;
@@ -126,7 +134,9 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let spaces = if ports == 0 { u64::MAX } else { c.div_ceil(ports) };
     let ports_needed = spaces.div_ceil(input.client_ips.get());
     let ips_needed = spaces.div_ceil(input.server_ports.get());
-    let idle = c.checked_mul(IDLE_SOCKET_BYTES).ok_or_else(|| overflow("connections"))?;
+    let idle = c
+        .checked_mul(input.idle_socket_bytes.get())
+        .ok_or_else(|| overflow("idle_socket_bytes"))?;
     let buf = input
         .active_connections
         .get()
@@ -308,7 +318,7 @@ pub const CALCULATOR: Calculator = Calculator {
     system: System::Connections,
     source: SOURCE,
     formula: FORMULA,
-    notes: "Idle sockets are counted at 4 KiB each (an assumption the MegaComet post makes); TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
+    notes: "Two assumptions, shown with the result and adjustable: idle sockets cost `idle_socket_bytes` of kernel memory each (4 KiB), and each process needs `reserve_fds` descriptors besides its sockets (64). TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
     capacity: Capacity::Ram,
     fields: &[
         Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
@@ -320,15 +330,17 @@ pub const CALCULATOR: Calculator = Calculator {
         Field::new("buffer_per_active", "Buffer per active connection", Kind::Bytes, "Send + receive buffer, e.g. \"32 KiB\" (tcp_rmem + tcp_wmem)."),
         Field::new("tcp_fin_timeout", "net.ipv4.tcp_fin_timeout", Kind::Duration, "Seconds if set, e.g. \"12 s\" (MegaComet's value); empty if not set.").optional(),
         Field::new("tcp_tw_recycle", "net.ipv4.tcp_tw_recycle", Kind::Flag, "0 or 1 if set; empty if not set.").optional(),
+        Field::new("idle_socket_bytes", "Kernel memory per idle socket", Kind::Bytes, "An assumption: the slab objects behind one idle TCP socket, about 4 KiB on x86-64; measure with slabtop.").assumption(),
+        Field::new("reserve_fds", "Descriptors per process besides sockets", Kind::Count, "An assumption: stdio, logs, listeners and epoll, 64 by default.").assumption(),
     ],
     groups: &[],
     variants: &[],
     quantities: &[
-        QuantityDoc { name: "nofile", unit: Unit::Count, meaning: "descriptors per process: connections / processes + 64" },
+        QuantityDoc { name: "nofile", unit: Unit::Count, meaning: "descriptors per process: connections / processes, rounded up, + reserve_fds" },
         QuantityDoc { name: "file_max", unit: Unit::Count, meaning: "descriptors system-wide" },
         QuantityDoc { name: "server_ports", unit: Unit::Count, meaning: "server ports the client addresses need" },
         QuantityDoc { name: "client_ips", unit: Unit::Count, meaning: "client addresses the ports need" },
-        QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "4 KiB per socket" },
+        QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "connections × idle_socket_bytes" },
         QuantityDoc { name: "buffer_pages", unit: Unit::Pages, meaning: "tcp_mem for the active connections' buffers" },
         QuantityDoc { name: "time_wait", unit: Unit::Count, meaning: "churn × 60 s of TIME_WAIT" },
     ],

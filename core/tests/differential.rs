@@ -325,12 +325,13 @@ fn connections(i: &connections::Input, h: &Host) -> Option<Vec<N>> {
     let spaces = up(&c, &ports);
     let buffers = n(i.active_connections.get()) * n(i.buffer_per_active.get());
     let (ce, cs) = rq(i.churn);
+    let reserve = n(i.reserve_fds.get());
     Some(vec![
-        up(&c, &p) + n(64),
-        &c + n(64) * &p,
+        up(&c, &p) + &reserve,
+        &c + reserve * &p,
         up(&spaces, &ips),
         up(&spaces, &sp),
-        &c * n(4096),
+        &c * n(i.idle_socket_bytes.get()),
         up(&buffers, &n(h.page_size.get())),
         up(&(ce * n(60)), &cs),
         ports.clone(),
@@ -504,7 +505,8 @@ proptest! {
         let i = connections::Input {
             connections: Count(v[0]), processes: Count(p.max(1)), client_ips: Count(ips.max(1)),
             server_ports: Count(sp), churn, active_connections: Count(v[1]),
-            buffer_per_active: Bytes(v[2]), ..connections::Input::default()
+            buffer_per_active: Bytes(v[2]), idle_socket_bytes: Bytes(v[3]),
+            reserve_fds: Count(v[4]), ..connections::Input::default()
         };
         agree(connections::evaluate(&i, &h), connections(&i, &h))?;
     }

@@ -244,14 +244,15 @@ fn example_vps_256mb_largest_safe_max_connections() {
     assert!(!page.exists("#vps-memory-q-max_request_workers"));
 }
 
-/// "MegaComet": one million connections need nofile 1,000,064.
+/// "MegaComet": one million connections over 8 workers need nofile 125,064
+/// each and fs.file-max 1,000,512.
 #[test]
 fn example_megacomet_nofile() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-megacomet");
-    assert_eq!(figure(&page, "connections-kernel", "nofile").as_deref(), Some("1000064"));
-    assert_eq!(figure(&page, "connections-kernel", "file_max").as_deref(), Some("1000064"));
-    assert_eq!(page.text("#connections-kernel-q-nofile"), "1,000,064");
+    assert_eq!(figure(&page, "connections-kernel", "nofile").as_deref(), Some("125064"));
+    assert_eq!(figure(&page, "connections-kernel", "file_max").as_deref(), Some("1000512"));
+    assert_eq!(page.text("#connections-kernel-q-nofile"), "125,064");
 }
 
 /// The Aerospike client's segment for each shared memory layout, picked by
