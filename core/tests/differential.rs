@@ -132,7 +132,14 @@ fn limits(i: &amps::limits::Input) -> Option<Vec<N>> {
 
 fn slow_clients(i: &amps::slow_clients::Input, h: &Host) -> Option<Vec<N>> {
     let memory = n(h.ram.get()) * n(10) / n(100);
-    let configured = i.message_memory_limit.map_or(memory.clone(), |b| n(b.get()));
+    let configured = match i.message_memory_limit {
+        None => memory.clone(),
+        Some(amps::slow_clients::MemoryLimit::Size(b)) => n(b.get()),
+        // A share of RAM, rounded down to a byte.
+        Some(amps::slow_clients::MemoryLimit::Share(r)) => {
+            n(h.ram.get()) * n(r.ppm()) / n(1_000_000)
+        }
+    };
     let backlog = n(i.average_record_size.get())
         * n(i.expected_records.get())
         * n(i.simultaneous_clients.get());
@@ -412,10 +419,15 @@ proptest! {
     }
 
     #[test]
-    fn amps_slow_clients(v in prop::array::uniform4(num()), set in any::<bool>(), h in host()) {
+    fn amps_slow_clients(v in prop::array::uniform4(num()), set in 0u8..3, h in host()) {
+        let limit = match set {
+            0 => None,
+            1 => Some(amps::slow_clients::MemoryLimit::Size(Bytes(v[3]))),
+            _ => Some(amps::slow_clients::MemoryLimit::Share(Ratio::from_ppm(v[3]))),
+        };
         let i = amps::slow_clients::Input {
             average_record_size: Bytes(v[0]), expected_records: Count(v[1]),
-            simultaneous_clients: Count(v[2]), message_memory_limit: set.then_some(Bytes(v[3])),
+            simultaneous_clients: Count(v[2]), message_memory_limit: limit,
         };
         agree(amps::slow_clients::evaluate(&i, &h), slow_clients(&i, &h))?;
     }
