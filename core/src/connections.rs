@@ -40,6 +40,11 @@ pub const TIME_WAIT_SECS: u64 = 60;
 /// default of the `idle_socket_bytes` field.
 pub const IDLE_SOCKET_BYTES: u64 = 4096;
 
+/// The post's measured server memory: "128M across the servers processes"
+/// (top's M, MiB) holding the test's 523k connections (source 003, Results).
+pub const MEASURED_BYTES: u64 = 128 * 1024 * 1024;
+pub const MEASURED_CONNECTIONS: u64 = 523_000;
+
 /// Soft and hard nofile one process needs: its share of the connections,
 /// rounded up, and its reserve.
 pub fn nofile_needed(connections: u64, processes: u64, reserve: u64) -> Option<u64> {
@@ -137,6 +142,10 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let idle = c
         .checked_mul(input.idle_socket_bytes.get())
         .ok_or_else(|| overflow("idle_socket_bytes"))?;
+    // The post's measured cost scaled to these connections, rounded up once.
+    let measured =
+        (u128::from(c) * u128::from(MEASURED_BYTES)).div_ceil(u128::from(MEASURED_CONNECTIONS));
+    let measured = u64::try_from(measured).map_err(|_| overflow("connections"))?;
     let buf = input
         .active_connections
         .get()
@@ -282,7 +291,13 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             q("file_max", "fs.file-max", file_max, Unit::Count),
             q("server_ports", "server ports needed", ports_needed, Unit::Count),
             q("client_ips", "client IPs needed", ips_needed, Unit::Count),
-            q("idle_memory", "kernel memory, idle sockets", idle, Unit::Bytes),
+            q("idle_memory", "kernel memory, idle sockets (assumed per socket)", idle, Unit::Bytes),
+            q(
+                "measured_memory",
+                "server process memory at MegaComet's measured 128 MiB per 523k connections",
+                measured,
+                Unit::Bytes,
+            ),
             q("buffer_pages", "buffer pages under load", buf_pages, Unit::Pages),
             q("time_wait", "TIME_WAIT sockets", tw, Unit::Count),
         ],
@@ -318,7 +333,7 @@ pub const CALCULATOR: Calculator = Calculator {
     system: System::Connections,
     source: SOURCE,
     formula: FORMULA,
-    notes: "Two assumptions, shown with the result and adjustable: idle sockets cost `idle_socket_bytes` of kernel memory each (4 KiB), and each process needs `reserve_fds` descriptors besides its sockets (64). TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
+    notes: "Two assumptions, shown with the result and adjustable: idle sockets cost `idle_socket_bytes` of kernel memory each (4 KiB), and each process needs `reserve_fds` descriptors besides its sockets (64). Beside the assumed kernel cost, `measured_memory` scales the post's own measurement (128 MiB of server processes for 523k connections) as a labelled alternative. TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
     capacity: Capacity::Ram,
     fields: &[
         Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
@@ -341,6 +356,7 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "server_ports", unit: Unit::Count, meaning: "server ports the client addresses need" },
         QuantityDoc { name: "client_ips", unit: Unit::Count, meaning: "client addresses the ports need" },
         QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "connections × idle_socket_bytes" },
+        QuantityDoc { name: "measured_memory", unit: Unit::Bytes, meaning: "the alternative from measurement: connections × 128 MiB / 523,000 (the post's server processes)" },
         QuantityDoc { name: "buffer_pages", unit: Unit::Pages, meaning: "tcp_mem for the active connections' buffers" },
         QuantityDoc { name: "time_wait", unit: Unit::Count, meaning: "churn × 60 s of TIME_WAIT" },
     ],
@@ -379,6 +395,8 @@ mod tests {
         assert_eq!(r.quantity("client_ips"), Some(16));
         assert_eq!(r.quantity("time_wait"), Some(240_000));
         assert_eq!(r.quantity("idle_memory"), Some(4_096_000_000));
+        // 10^6 · 134,217,728 / 523,000, rounded up: the post's measurement.
+        assert_eq!(r.quantity("measured_memory"), Some(256_630_456));
         assert_eq!(ids(&r), ["connections.kernel.ports", "connections.kernel.fin_timeout"]);
         let ok = Input { server_ports: Count(4), ..Input::default() };
         assert!(evaluate(&ok, &megacomet()).unwrap().findings.is_empty());

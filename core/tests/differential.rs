@@ -339,6 +339,7 @@ fn connections(i: &connections::Input, h: &Host) -> Option<Vec<N>> {
         up(&spaces, &ips),
         up(&spaces, &sp),
         &c * n(i.idle_socket_bytes.get()),
+        up(&(&c * n(128 << 20)), &n(523_000)),
         up(&buffers, &n(h.page_size.get())),
         up(&(ce * n(60)), &cs),
         ports.clone(),
