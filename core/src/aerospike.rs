@@ -14,8 +14,10 @@ pub const ID: &str = "aerospike.shm";
 
 pub const SOURCE: Source = Source {
     document: "Aerospike C client, shared memory (shared source 002); aerospike-client-c \
-               src/include/aerospike/as_shm_cluster.h and src/main/aerospike/as_config.c",
-    section: "as_shm_cluster / as_node_shm / as_partition_table_shm / as_partition_shm",
+               7.5.0 (commit 099ebc1a) and the releases named by `client_version`: \
+               src/include/aerospike/as_shm_cluster.h, src/main/aerospike/as_shm_cluster.c \
+               (as_shm_create) and as_config.c",
+    section: "as_cluster_shm / as_node_shm / as_partition_table_shm / as_partition_shm",
 };
 
 pub const FORMULA: &str = "sizeof(cluster) + nodes·sizeof(node) + namespaces·(sizeof(table \
@@ -24,57 +26,113 @@ pub const FORMULA: &str = "sizeof(cluster) + nodes·sizeof(node) + namespaces·(
 /// Partitions per namespace in every Aerospike release.
 pub const PARTITIONS: u64 = 4096;
 
-/// Struct sizes of one shared memory layout, bytes.
+/// Struct sizes of one shared memory layout, bytes: `sizeof` of
+/// as_cluster_shm, as_node_shm, as_partition_table_shm and as_partition_shm
+/// on x86-64, from src/include/aerospike/as_shm_cluster.h of the release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
-    pub name: &'static str,
     pub cluster: u64,
     pub node: u64,
     pub table_header: u64,
     pub partition: u64,
 }
 
-/// The 2014 layout (default keys before 0xA7000000, e.g. 0xA5000000):
-/// 56 + 48·nodes + (32 + 4096·8)·namespaces. Checked against as_shm_cluster.h at
-/// commit 002824473800a3cfcfd5717d37ae7d3bbf941a56 ("as_node_shm ... 48 bytes",
-/// "as_partition_shm ... 8 bytes", "as_partition_table_shm ... 32 bytes + partitions";
-/// as_cluster_shm: u64 + 9·u32 + spinlock + 2·u8 + pad[6] = 56).
-pub const LAYOUT_2014: Layout =
-    Layout { name: "2014", cluster: 56, node: 48, table_header: 32, partition: 8 };
-/// Default key 0xA7000000.
-pub const LAYOUT_A7: Layout =
-    Layout { name: "0xA7000000", cluster: 56, node: 416, table_header: 40, partition: 16 };
-/// Default key 0xA8000000: the node grew to 424 bytes.
-pub const LAYOUT_A8: Layout = Layout { node: 424, name: "0xA8000000", ..LAYOUT_A7 };
-/// Newest layout (default key 0xA9000000): node 432 bytes.
-pub const LAYOUT_A9: Layout = Layout { node: 432, name: "0xA9000000", ..LAYOUT_A7 };
+/// The C client releases whose shared memory layout differs from the one
+/// before (each also changed the default shm_key), from the history of
+/// as_shm_cluster.h and as_config.c in aerospike/aerospike-client-c.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Client {
+    /// 3.0.84 to 4.0: node = name[20], ck_swlock_t, sockaddr_in, active and
+    /// pad[7] = 48; partition = master and prole = 8; table = ns[32] (commit
+    /// 1f809047, default key 0xA5000000). The 2014 document's `ipcs -m`
+    /// shows this layout's 263,224 B.
+    #[serde(rename = "3.0.84")]
+    V3_0_84,
+    /// 4.1.0: sockaddr_storage, tls_name[256] and features: node 416
+    /// (commit 9a772597, default key 0xA6000000).
+    #[serde(rename = "4.1.0")]
+    V4_1_0,
+    /// 4.2.0: partition with regime and pad, 16; table ns[32], cp_mode and
+    /// pad[7], 40 (commit 1b56b090, default key 0xA7000000).
+    #[serde(rename = "4.2.0")]
+    V4_2_0,
+    /// 4.3.21: rebalance_generation and rack_id: node 424; cluster gains a
+    /// spinlock and rebalance_gen, still 56 (commit 2afc2854, default key
+    /// 0xA8000000).
+    #[serde(rename = "4.3.21")]
+    V4_3_21,
+    /// 6.4.0: partition nodes[3] and regime, 16; table ns[32], replica_size,
+    /// sc_mode and pad[6], 40: sizes as 4.3.21 (commit 80c79dd0, default
+    /// key 0xA9000000).
+    #[serde(rename = "6.4.0")]
+    V6_4_0,
+    /// 7.4.1 and later (7.5.0 current): as_version (4 × uint16_t) in the
+    /// node, 432 (commit 994e9fe3, default key 0xAC000000).
+    #[default]
+    #[serde(rename = "7.4.1")]
+    V7_4_1,
+}
 
-/// The layout a client with this default `shm_key` uses; each layout change
-/// bumped the default key.
-pub fn layout_for_key(key: u64) -> Layout {
-    match key {
-        k if k < 0xA700_0000 => LAYOUT_2014,
-        k if k < 0xA800_0000 => LAYOUT_A7,
-        k if k < 0xA900_0000 => LAYOUT_A8,
-        _ => LAYOUT_A9,
+impl Client {
+    /// Every release with its own layout, newest first.
+    pub const ALL: [Client; 6] = [
+        Client::V7_4_1,
+        Client::V6_4_0,
+        Client::V4_3_21,
+        Client::V4_2_0,
+        Client::V4_1_0,
+        Client::V3_0_84,
+    ];
+
+    pub const fn layout(self) -> Layout {
+        let (node, table_header, partition) = match self {
+            Client::V3_0_84 => (48, 32, 8),
+            Client::V4_1_0 => (416, 32, 8),
+            Client::V4_2_0 => (416, 40, 16),
+            Client::V4_3_21 | Client::V6_4_0 => (424, 40, 16),
+            Client::V7_4_1 => (432, 40, 16),
+        };
+        Layout { cluster: 56, node, table_header, partition }
+    }
+
+    /// The release's default shm_key (as_config.c, `as_config_init`).
+    pub const fn default_key(self) -> u64 {
+        match self {
+            Client::V3_0_84 => 0xA500_0000,
+            Client::V4_1_0 => 0xA600_0000,
+            Client::V4_2_0 => 0xA700_0000,
+            Client::V4_3_21 => 0xA800_0000,
+            Client::V6_4_0 => 0xA900_0000,
+            Client::V7_4_1 => 0xAC00_0000,
+        }
     }
 }
 
-/// Each layout's default `shm_key`, as the page offers them (value, label).
-pub const SHM_KEYS: &[(&str, &str)] = &[
-    ("2835349504", "0xA9000000 (newest client default)"),
-    ("2818572288", "0xA8000000"),
-    ("2801795072", "0xA7000000"),
-    ("2768240640", "0xA5000000 (2014 layout)"),
+/// The releases as the page offers them (plan value, label).
+pub const CLIENTS: &[(&str, &str)] = &[
+    ("7.4.1", "7.4.1 and later (current)"),
+    ("6.4.0", "6.4.0 to 7.4.0"),
+    ("4.3.21", "4.3.21 to 6.3"),
+    ("4.2.0", "4.2.0 to 4.3.20"),
+    ("4.1.0", "4.1.x"),
+    ("3.0.84", "3.0.84 to 4.0 (2014 layout)"),
 ];
+
+/// The client's largest segment: as_shm_cluster.c computes the size in a
+/// `uint32_t`, so a larger one wraps and the client creates it too small.
+pub const MAX_SEGMENT: u64 = u32::MAX as u64;
 
 /// Client configuration (`as_config`) and the real cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Input {
-    /// shm_key; the struct layout follows the client's default key. Default
-    /// 0xA9000000 (2835349504), the newest client default.
-    pub shm_key: u64,
+    /// The client release, which decides the struct layout. Default 7.4.1
+    /// (the current layout).
+    pub client_version: Client,
+    /// shm_key, an identifier only: `0xA7000000` in TOML, or that text.
+    /// Default: the release's default key.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "key")]
+    pub shm_key: Option<u64>,
     /// shm_max_nodes, count. Default 16 (client default).
     pub shm_max_nodes: Count,
     /// shm_max_namespaces, count. Default 8 (client default).
@@ -88,13 +146,37 @@ pub struct Input {
 impl Default for Input {
     fn default() -> Self {
         Input {
-            shm_key: 0xA900_0000,
+            client_version: Client::default(),
+            shm_key: None,
             shm_max_nodes: Count(16),
             shm_max_namespaces: Count(8),
             cluster_nodes: Count(0),
             cluster_namespaces: Count(0),
         }
     }
+}
+
+/// A key as a number or as text, hexadecimal with `0x` (as `ipcs -m`
+/// prints it) or decimal.
+fn key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Num(u64),
+        Text(String),
+    }
+    let text = match Raw::deserialize(d)? {
+        Raw::Num(n) => return Ok(Some(n)),
+        Raw::Text(t) => t,
+    };
+    let t = text.trim();
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => t.parse(),
+    };
+    parsed.map(Some).map_err(|_| {
+        serde::de::Error::custom(format!("\"{t}\" is not a key: write it as 0xA7000000"))
+    })
 }
 
 /// Segment bytes for `layout`, or None on overflow.
@@ -116,7 +198,7 @@ pub const SEGMENT_RULES: SegmentRules = SegmentRules {
 
 /// The segment the client creates, checked against the host and the cluster.
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
-    let layout = layout_for_key(input.shm_key);
+    let layout = input.client_version.layout();
     let (nodes, ns) = (input.shm_max_nodes.get(), input.shm_max_namespaces.get());
     let overflow = |f: &str| CalcError::Overflow { field: f.into() };
     let node_bytes = layout.node.checked_mul(nodes).ok_or_else(|| overflow("shm_max_nodes"))?;
@@ -126,7 +208,13 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let why = "source 002: the client sizes the segment from shm_max_nodes and \
                shm_max_namespaces when it creates it";
     let mut findings = segment_vs_host(&SEGMENT_RULES, Bytes(segment), host);
-    let key = input.shm_key;
+    let key = input.shm_key.unwrap_or(input.client_version.default_key());
+    if segment > MAX_SEGMENT {
+        findings.push(rules::AEROSPIKE_SIZE_WRAPS.finding(format!(
+            "the segment is {segment} B, above 4 GiB - 1: the client computes its size in a \
+                 uint32_t, which wraps, and creates a segment too small"
+        )));
+    }
     for (real, max, what, field) in [
         (input.cluster_nodes.get(), nodes, "nodes", "shm_max_nodes"),
         (input.cluster_namespaces.get(), ns, "namespaces", "shm_max_namespaces"),
@@ -170,6 +258,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .fix(format!("ipcrm -M {key:#X}")),
     );
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -212,12 +302,13 @@ pub const CALCULATOR: Calculator = Calculator {
     system: System::Aerospike,
     source: SOURCE,
     formula: FORMULA,
-    notes: "The struct layout follows the client version, chosen by the default shm_key of that version.",
+    notes: "The struct layout follows the client release (`client_version`; default 7.4.1, the current layout), never the key: shm_key only names the segment. The 2014 document's `ipcs -m` shows 263,224 B for 16 nodes and 8 namespaces: the 3.0.84 layout.",
     capacity: Capacity::Ram,
     fields: &[
-        Field::new("shm_key", "shm_key", Kind::Choice(SHM_KEYS), "The client's default key; it decides the struct layout."),
-        Field::new("shm_max_nodes", "shm_max_nodes", Kind::Count, "Node slots the client reserves; client default 16."),
-        Field::new("shm_max_namespaces", "shm_max_namespaces", Kind::Count, "Namespace slots the client reserves; client default 8."),
+        Field::new("client_version", "Client release", Kind::Choice(CLIENTS), "The C client release: it decides the struct layout."),
+        Field::new("shm_key", "shm_key", Kind::Key, "The segment's identifier, e.g. 0xA7000000; empty for the release's default key.").range(0, u32::MAX as u64, "int shm_key, as_config.h: a 32-bit System V key").optional(),
+        Field::new("shm_max_nodes", "shm_max_nodes", Kind::Count, "Node slots the client reserves; client default 16.").range(0, u32::MAX as u64, "uint32_t shm_max_nodes, as_config.h"),
+        Field::new("shm_max_namespaces", "shm_max_namespaces", Kind::Count, "Namespace slots the client reserves; client default 8.").range(0, u32::MAX as u64, "uint32_t shm_max_namespaces, as_config.h"),
         Field::new("cluster_nodes", "Nodes in the cluster", Kind::Count, "The real cluster's node count; 0 if unknown."),
         Field::new("cluster_namespaces", "Namespaces in the cluster", Kind::Count, "The real cluster's namespace count; 0 if unknown."),
     ],
@@ -231,6 +322,7 @@ pub const CALCULATOR: Calculator = Calculator {
         rules::AEROSPIKE_SHMMAX,
         rules::AEROSPIKE_SHMALL,
         rules::AEROSPIKE_RAM,
+        rules::AEROSPIKE_SIZE_WRAPS,
         rules::AEROSPIKE_BELOW_CLUSTER,
         rules::AEROSPIKE_CUSHION,
         rules::AEROSPIKE_KEY_PER_CLUSTER,
@@ -245,17 +337,44 @@ mod tests {
     use crate::finding::Severity;
     use proptest::prelude::*;
 
-    fn seg(key: u64) -> u64 {
-        let r = evaluate(&Input { shm_key: key, ..Input::default() }, &Host::default()).unwrap();
-        r.quantity("segment").unwrap()
+    fn seg(client_version: Client) -> u64 {
+        let input = Input { client_version, ..Input::default() };
+        evaluate(&input, &Host::default()).unwrap().quantity("segment").unwrap()
     }
 
     #[test]
     fn default_segments_of_every_layout() {
-        assert_eq!(seg(0xA500_0000), 263_224);
-        assert_eq!(seg(0xA700_0000), 531_320);
-        assert_eq!(seg(0xA800_0000), 531_448);
-        assert_eq!(seg(0xA900_0000), 531_576);
+        assert_eq!(seg(Client::V3_0_84), 263_224);
+        assert_eq!(seg(Client::V4_1_0), 269_112);
+        assert_eq!(seg(Client::V4_2_0), 531_320);
+        assert_eq!(seg(Client::V4_3_21), 531_448);
+        assert_eq!(seg(Client::V6_4_0), 531_448);
+        assert_eq!(seg(Client::V7_4_1), 531_576);
+    }
+
+    /// Issue 22: the document's `ipcs -m` shows 263,224 B for key
+    /// 0xA7000000 with 16 nodes and 8 namespaces; the layout comes from the
+    /// named release, and the key only names the segment.
+    #[test]
+    fn the_documents_figure_is_the_2014_layout_whatever_the_key() {
+        let text = "client_version = \"3.0.84\"\nshm_key = 0xA7000000\n";
+        let input: Input = toml::from_str(text).unwrap();
+        let r = evaluate(&input, &Host::default()).unwrap();
+        assert_eq!(r.quantity("segment"), Some(263_224));
+        let resize = r.findings.iter().find(|f| f.id == "aerospike.shm.resize").unwrap();
+        assert_eq!(resize.fix.as_deref(), Some("ipcrm -M 0xA7000000"));
+        let page: Input = toml::from_str("shm_key = \"0xA7000000\"").unwrap();
+        assert_eq!((page.shm_key, page.client_version), (Some(0xA700_0000), Client::V7_4_1));
+        assert_eq!(evaluate(&page, &Host::default()).unwrap().quantity("segment"), Some(531_576));
+        assert!(toml::from_str::<Input>("shm_key = \"A7\"").is_err());
+    }
+
+    #[test]
+    fn a_segment_above_4_gib_wraps_in_the_client() {
+        let input = Input { shm_max_nodes: Count(u64::from(u32::MAX)), ..Input::default() };
+        let r = evaluate(&input, &Host::default()).unwrap();
+        assert_eq!(r.quantity("segment"), Some(56 + 432 * u64::from(u32::MAX) + 8 * 65_576));
+        assert!(r.findings.iter().any(|f| f.id == "aerospike.shm.size_wraps"));
     }
 
     #[test]
@@ -276,7 +395,7 @@ mod tests {
                 ("aerospike.shm.resize", Severity::Info),
             ]
         );
-        assert_eq!(r.findings[4].fix.as_deref(), Some("ipcrm -M 0xA9000000"));
+        assert_eq!(r.findings[4].fix.as_deref(), Some("ipcrm -M 0xAC000000"));
         let ok = evaluate(&Input { cluster_nodes: Count(4), ..Input::default() }, &Host::default());
         assert!(ok.unwrap().findings.iter().all(|f| f.severity == Severity::Info));
     }
@@ -284,14 +403,16 @@ mod tests {
     proptest! {
         #[test]
         fn any_input_ok_or_typed(key in any::<u64>(), n in any::<u64>(), s in any::<u64>()) {
-            let input = Input { shm_key: key, shm_max_nodes: Count(n), shm_max_namespaces: Count(s),
-                                cluster_nodes: Count(n), cluster_namespaces: Count(s) };
+            let input = Input { shm_key: Some(key), shm_max_nodes: Count(n), shm_max_namespaces: Count(s),
+                                cluster_nodes: Count(n), cluster_namespaces: Count(s),
+                                client_version: Client::V3_0_84 };
             let _ = evaluate(&input, &Host::default());
         }
 
         #[test]
         fn grows_with_counts(n in 0u64..1 << 30, s in 0u64..1 << 30, d in 0u64..1000) {
-            for l in [LAYOUT_2014, LAYOUT_A7, LAYOUT_A8, LAYOUT_A9] {
+            for c in [Client::V3_0_84, Client::V4_1_0, Client::V4_2_0, Client::V7_4_1] {
+                let l = c.layout();
                 let base = segment_size(l, n, s).unwrap();
                 prop_assert!(segment_size(l, n + d, s).unwrap() >= base);
                 prop_assert!(segment_size(l, n, s + d).unwrap() >= base);

@@ -19,12 +19,13 @@ pub const SOURCE: Source = Source {
 };
 
 pub const FORMULA: &str =
-    "nofile = ceil(C / processes) + reserve; file-max = C + reserve·processes; \
+    "nofile = ceil(C / processes) + reserve_fds; file-max = C + reserve_fds·processes; \
      4-tuples = client_ips · server_ports · (port_hi − port_lo + 1) ≥ C; \
      TIME_WAIT = churn · 60 s; tcp_mem pages = active · buffer / page_size";
 
 /// Descriptors each process needs besides its sockets (stdio, logs,
-/// listeners, epoll): an assumption, not from the source.
+/// listeners, epoll): an assumption, not from the source; the default of
+/// the `reserve_fds` field.
 pub const RESERVE_FDS: u64 = 64;
 /// Linux default fs.nr_open (fs/file.c: `sysctl_nr_open = 1024*1024`); the
 /// hard nofile limit cannot exceed it.
@@ -36,15 +37,20 @@ pub const PORT_RANGE_DEFAULT: [u16; 2] = [32768, 60999];
 pub const TIME_WAIT_SECS: u64 = 60;
 /// Kernel memory per idle established socket, bytes. An assumption: the
 /// x86_64 slab objects behind one socket (TCP sock ~2.3 KiB, socket inode,
-/// file, dentry, epoll item) rounded up to 4 KiB; check with `slabtop`.
+/// file, dentry, epoll item) rounded up to 4 KiB; check with `slabtop`. The
+/// default of the `idle_socket_bytes` field.
 pub const IDLE_SOCKET_BYTES: u64 = 4096;
 
-/// Soft and hard nofile one process needs.
-pub fn nofile_needed(connections: u64, processes: u64) -> Option<u64> {
-    connections
-        .checked_add(processes.checked_sub(1)?)?
-        .checked_div(processes)?
-        .checked_add(RESERVE_FDS)
+/// The post's measured server memory: "128M across the servers processes"
+/// (top's M, MiB) holding the test's 523k connections (source 003, Results).
+pub const MEASURED_BYTES: u64 = 128 * 1024 * 1024;
+pub const MEASURED_CONNECTIONS: u64 = 523_000;
+
+/// Soft and hard nofile one process needs: its share of the connections,
+/// rounded up, and its reserve.
+pub fn nofile_needed(connections: u64, processes: u64, reserve: u64) -> Option<u64> {
+    connections.checked_div(processes)?;
+    connections.div_ceil(processes).checked_add(reserve)
 }
 
 /// The most RAM an x86-64 kernel with 4-level paging addresses, 64 TiB
@@ -65,9 +71,10 @@ pub fn ports_in_range(range: [u16; 2]) -> u64 {
     u64::from(range[1].saturating_sub(range[0])) + u64::from(range[1] >= range[0])
 }
 
-/// TIME_WAIT sockets at a steady close rate.
+/// TIME_WAIT sockets at a steady close rate: churn × 60 s from the exact
+/// rate, rounded up once.
 pub fn time_wait_sockets(churn: Rate) -> Option<u64> {
-    churn.milli_per_second().checked_mul(TIME_WAIT_SECS).map(|v| v.div_ceil(1000))
+    churn.over(Duration(TIME_WAIT_SECS))
 }
 
 /// The target and how it is spread.
@@ -95,6 +102,10 @@ pub struct Input {
     pub tcp_fin_timeout: Option<Duration>,
     /// net.ipv4.tcp_tw_recycle if set. Default unset.
     pub tcp_tw_recycle: Option<u64>,
+    /// Assumption: kernel memory per idle socket, bytes. Default 4 KiB.
+    pub idle_socket_bytes: Bytes,
+    /// Assumption: descriptors per process besides its sockets. Default 64.
+    pub reserve_fds: Count,
 }
 
 impl Default for Input {
@@ -109,6 +120,8 @@ impl Default for Input {
             buffer_per_active: Bytes(32_768),
             tcp_fin_timeout: None,
             tcp_tw_recycle: None,
+            idle_socket_bytes: Bytes(IDLE_SOCKET_BYTES),
+            reserve_fds: Count(RESERVE_FDS),
         }
     }
 }
@@ -125,8 +138,9 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if input.client_ips.get() == 0 || input.server_ports.get() == 0 {
         return Err(invalid("client_ips", "client_ips and server_ports must be at least 1"));
     }
-    let nofile = nofile_needed(c, procs).ok_or_else(|| overflow("connections"))?;
-    let file_max = RESERVE_FDS
+    let reserve = input.reserve_fds.get();
+    let nofile = nofile_needed(c, procs, reserve).ok_or_else(|| overflow("reserve_fds"))?;
+    let file_max = reserve
         .checked_mul(procs)
         .and_then(|r| r.checked_add(c))
         .ok_or_else(|| overflow("processes"))?;
@@ -139,7 +153,13 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let spaces = if ports == 0 { u64::MAX } else { c.div_ceil(ports) };
     let ports_needed = spaces.div_ceil(input.client_ips.get());
     let ips_needed = spaces.div_ceil(input.server_ports.get());
-    let idle = c.checked_mul(IDLE_SOCKET_BYTES).ok_or_else(|| overflow("connections"))?;
+    let idle = c
+        .checked_mul(input.idle_socket_bytes.get())
+        .ok_or_else(|| overflow("idle_socket_bytes"))?;
+    // The post's measured cost scaled to these connections, rounded up once.
+    let measured =
+        (u128::from(c) * u128::from(MEASURED_BYTES)).div_ceil(u128::from(MEASURED_CONNECTIONS));
+    let measured = u64::try_from(measured).map_err(|_| overflow("connections"))?;
     let buf = input
         .active_connections
         .get()
@@ -283,6 +303,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let q = |name, label, value, unit| Quantity { name, label, value, unit };
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -292,7 +314,13 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             q("file_max", "fs.file-max", file_max, Unit::Count),
             q("server_ports", "server ports needed", ports_needed, Unit::Count),
             q("client_ips", "client IPs needed", ips_needed, Unit::Count),
-            q("idle_memory", "kernel memory, idle sockets", idle, Unit::Bytes),
+            q("idle_memory", "kernel memory, idle sockets (assumed per socket)", idle, Unit::Bytes),
+            q(
+                "measured_memory",
+                "server process memory at MegaComet's measured 128 MiB per 523k connections",
+                measured,
+                Unit::Bytes,
+            ),
             q("buffer_pages", "buffer pages under load", buf_pages, Unit::Pages),
             q("time_wait", "TIME_WAIT sockets", tw, Unit::Count),
         ],
@@ -328,27 +356,30 @@ pub const CALCULATOR: Calculator = Calculator {
     system: System::Connections,
     source: SOURCE,
     formula: FORMULA,
-    notes: "Idle sockets are counted at 4 KiB each (an assumption the MegaComet post makes); TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
+    notes: "Two assumptions, shown with the result and adjustable: idle sockets cost `idle_socket_bytes` of kernel memory each (4 KiB), and each process needs `reserve_fds` descriptors besides its sockets (64). Beside the assumed kernel cost, `measured_memory` scales the post's own measurement (128 MiB of server processes for 523k connections) as a labelled alternative. TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
     capacity: Capacity::Ram,
     fields: &[
         Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
-        Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections."),
-        Field::new("client_ips", "Client IP addresses", Kind::Count, "Source addresses the clients connect from."),
-        Field::new("server_ports", "Server ports", Kind::Count, "Ports the server listens on."),
+        Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections.").range(1, u64::MAX, "at least one process holds them"),
+        Field::new("client_ips", "Client IP addresses", Kind::Count, "Source addresses the clients connect from.").range(1, u64::MAX, "at least one client address"),
+        Field::new("server_ports", "Server ports", Kind::Count, "Ports the server listens on.").range(1, 65_535, "TCP ports are 1 to 65535"),
         Field::new("churn", "New connections per second", Kind::Rate, "Each later closed, e.g. \"4000/s\"; each close leaves a TIME_WAIT socket."),
         Field::new("active_connections", "Active connections", Kind::Count, "Connections moving data at once."),
         Field::new("buffer_per_active", "Buffer per active connection", Kind::Bytes, "Send + receive buffer, e.g. \"32 KiB\" (tcp_rmem + tcp_wmem)."),
         Field::new("tcp_fin_timeout", "net.ipv4.tcp_fin_timeout", Kind::Duration, "Seconds if set, e.g. \"12 s\" (MegaComet's value); empty if not set.").optional(),
         Field::new("tcp_tw_recycle", "net.ipv4.tcp_tw_recycle", Kind::Flag, "0 or 1 if set; empty if not set.").optional(),
+        Field::new("idle_socket_bytes", "Kernel memory per idle socket", Kind::Bytes, "An assumption: the slab objects behind one idle TCP socket, about 4 KiB on x86-64; measure with slabtop.").assumption(),
+        Field::new("reserve_fds", "Descriptors per process besides sockets", Kind::Count, "An assumption: stdio, logs, listeners and epoll, 64 by default.").assumption(),
     ],
     groups: &[],
     variants: &[],
     quantities: &[
-        QuantityDoc { name: "nofile", unit: Unit::Count, meaning: "descriptors per process: connections / processes + 64" },
+        QuantityDoc { name: "nofile", unit: Unit::Count, meaning: "descriptors per process: connections / processes, rounded up, + reserve_fds" },
         QuantityDoc { name: "file_max", unit: Unit::Count, meaning: "descriptors system-wide" },
         QuantityDoc { name: "server_ports", unit: Unit::Count, meaning: "server ports the client addresses need" },
         QuantityDoc { name: "client_ips", unit: Unit::Count, meaning: "client addresses the ports need" },
-        QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "4 KiB per socket" },
+        QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "connections × idle_socket_bytes" },
+        QuantityDoc { name: "measured_memory", unit: Unit::Bytes, meaning: "the alternative from measurement: connections × 128 MiB / 523,000 (the post's server processes)" },
         QuantityDoc { name: "buffer_pages", unit: Unit::Pages, meaning: "tcp_mem for the active connections' buffers" },
         QuantityDoc { name: "time_wait", unit: Unit::Count, meaning: "churn × 60 s of TIME_WAIT" },
     ],
@@ -416,6 +447,8 @@ mod tests {
         assert_eq!(r.quantity("client_ips"), Some(16));
         assert_eq!(r.quantity("time_wait"), Some(240_000));
         assert_eq!(r.quantity("idle_memory"), Some(4_096_000_000));
+        // 10^6 · 134,217,728 / 523,000, rounded up: the post's measurement.
+        assert_eq!(r.quantity("measured_memory"), Some(256_630_456));
         assert_eq!(ids(&r), ["connections.kernel.ports", "connections.kernel.fin_timeout"]);
         let ok = Input { server_ports: Count(4), ..Input::default() };
         assert!(evaluate(&ok, &megacomet()).unwrap().findings.is_empty());

@@ -32,6 +32,15 @@ seconds); durations as `\"8h\"`, `\"1 d\"` or seconds; ratios as a decimal
 fraction `0.02` or `\"2%\"`. Results are in base units (bytes,
 bytes/s, bits/s, count, pages, seconds, thousandths of a core).
 
+Every figure is exact: it is computed from exact fractions of the inputs and
+rounded once, up for what must be provisioned (sizes, rates, files, cores,
+pages, messages) and down for what fits (the largest safe `max_connections`
+or `MaxRequestWorkers`, messages per slab). A figure above 2^64 - 1 is an
+error naming a field; its intermediates may be larger. Each field's value
+must lie within the bounds its source declares (shown as \"Allowed\"), or the
+plan is refused naming the field. Every result lists the inputs it used,
+marking the defaults and the assumptions.
+
 Examples, one per system: `examples/amps.toml`, `examples/maglev-t1micro.toml`,
 `examples/aerospike.toml`, `examples/megacomet.toml`, `examples/vps-256mb.toml`.
 ";
@@ -95,7 +104,12 @@ fn fields_table(s: &mut String, fields: &[Field], defaults: &toml::Table) {
             Some(v) => default_text(v),
             None => "not set".to_string(),
         };
-        let _ = writeln!(s, "| {name} | {} | {default} | {} |", kind_text(f.kind), f.help);
+        let bounds = if f.bound_source.is_empty() {
+            String::new()
+        } else {
+            format!(" Allowed: {} to {} ({}).", f.min, f.max, f.bound_source)
+        };
+        let _ = writeln!(s, "| {name} | {} | {default} | {}{bounds} |", kind_text(f.kind), f.help);
     }
 }
 

@@ -55,7 +55,9 @@ impl Default for Input {
 pub fn segment_size(cache_kb: u64) -> Option<u64> {
     let frames = cache_kb.checked_add(15)? / 16;
     let cache = frames.checked_mul(PAGE)?;
-    cache.checked_add(cache.checked_mul(OVERHEAD_PERCENT)?.div_ceil(100))
+    // The overhead rounded up once, its product in u128 (it may pass 2^64).
+    let overhead = (u128::from(cache) * u128::from(OVERHEAD_PERCENT)).div_ceil(100);
+    cache.checked_add(u64::try_from(overhead).ok()?)
 }
 
 /// The rules a System V segment is judged by: the same four checks for any
@@ -183,6 +185,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .fix(format!("SHR_PAGE_CACHE_SIZE_KB = {recommended};")),
     );
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -223,7 +227,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
 /// Largest cache (whole MiB, in KiB) whose segment fits shmmax, shmall and
 /// [`RECOMMENDED_RAM_PERCENT`] of RAM.
 pub fn recommended_kb(host: &Host) -> u64 {
-    let mut limit = host.ram.get() / 100 * RECOMMENDED_RAM_PERCENT;
+    // Each step rounds down once from the exact value (u64 × 50 fits u128).
+    let mut limit = (u128::from(host.ram.get()) * u128::from(RECOMMENDED_RAM_PERCENT) / 100) as u64;
     if let Some(m) = host.kernel.shmmax {
         limit = limit.min(m.get());
     }
@@ -231,8 +236,8 @@ pub fn recommended_kb(host: &Host) -> u64 {
         limit = limit.min(a.get());
     }
     // segment = cache · 1.1, so cache = segment / 1.1.
-    let cache = limit / (100 + OVERHEAD_PERCENT) * 100;
-    cache / (1024 * 1024) * 1024
+    let cache = u128::from(limit) * 100 / u128::from(100 + OVERHEAD_PERCENT);
+    (cache / (1024 * 1024)) as u64 * 1024
 }
 
 /// The registry entry: what the plan, the page and the docs show of this

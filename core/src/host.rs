@@ -110,7 +110,11 @@ pub const FIELDS: &[Field] = &[
     Field::new("ram", "RAM", Kind::Bytes, "MemTotal, e.g. \"16 GiB\" or \"613 MB\"."),
     Field::new("swap", "Swap", Kind::Bytes, "0 when the host has none."),
     Field::new("cores", "CPU cores", Kind::Count, "Logical CPUs the services may use."),
-    Field::new("page_size", "Page size", Kind::Bytes, "getconf PAGESIZE: 4 KiB on x86-64."),
+    Field::new("page_size", "Page size", Kind::Bytes, "getconf PAGESIZE: 4 KiB on x86-64.").range(
+        1,
+        u64::MAX,
+        "a page holds at least one byte",
+    ),
     Field::new(
         "storage",
         "Storage",
@@ -151,6 +155,8 @@ pub const FIELDS: &[Field] = &[
         Kind::IntList,
         "Low and high port, e.g. \"32768 60999\".",
     )
+    .range(1, 65_535, "net/ipv4/sysctl_net_ipv4.c: ports 1 to 65535, low <= high")
+    .ordered()
     .optional(),
     Field::new(
         "kernel.tcp_mem",

@@ -7,8 +7,10 @@
 
 pub mod aerospike;
 pub mod amps;
+pub mod bounds;
 pub mod connections;
 pub mod docs;
+pub mod exact;
 pub mod finding;
 pub mod fixes;
 pub mod gemstone;

@@ -4,10 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::{self, InputError};
 use crate::finding::Severity;
 use crate::host::Host;
 use crate::registry::Calculator;
-use crate::report::{CalcError, CalcResult};
+use crate::report::{CalcError, CalcResult, InputUsed};
 use crate::units::{cut, shown};
 use crate::{aerospike, amps, connections, gemstone, vps};
 
@@ -51,13 +52,37 @@ macro_rules! calculators {
         const SECTION_PATHS: &[&str] =
             &[$($(concat!(stringify!($system), ".", stringify!($section)),)*)*];
 
-        type Runner = fn(&Plan) -> Option<(&'static str, Result<CalcResult, CalcError>)>;
+        type Runner =
+            fn(&Plan, Option<&InputError>) -> Option<(&'static str, Result<CalcResult, CalcError>)>;
 
-        /// One runner per calculator, in [`CALCULATORS`] order.
+        /// One runner per calculator, in [`CALCULATORS`] order. A bound the
+        /// host (given) or the section breaks is the section's error: no
+        /// formula runs on a value its source does not allow.
         const RUNNERS: &[Runner] = &[$($(
-            |plan: &Plan| {
+            |plan: &Plan, host: Option<&InputError>| {
                 let input = plan.$system.as_ref()?.$section.as_ref()?;
-                Some(($($module)::+::ID, $($module)::+::evaluate(input, &plan.host)))
+                let calc = &$($module)::+::CALCULATOR;
+                let bad = host
+                    .cloned()
+                    .or_else(|| bounds::violations(calc.fields, input, "").into_iter().next());
+                Some((calc.id, match bad {
+                    Some(e) => Err(CalcError::Invalid { field: e.path, reason: e.message }),
+                    None => $($module)::+::evaluate(input, &plan.host).map(|mut r| {
+                        r.inputs = inputs_used(calc, input);
+                        r
+                    }),
+                }))
+            },
+        )*)*];
+
+        /// Each present section's bound violations, paths from the plan's top.
+        const CHECKS: &[fn(&Plan) -> Vec<InputError>] = &[$($(
+            |plan: &Plan| match plan.$system.as_ref().and_then(|s| s.$section.as_ref()) {
+                Some(input) => {
+                    let calc = &$($module)::+::CALCULATOR;
+                    bounds::violations(calc.fields, input, &format!("{}.", calc.id))
+                }
+                None => Vec::new(),
             },
         )*)*];
     };
@@ -94,6 +119,46 @@ calculators! {
     }
 }
 
+/// The inputs a section's result used: each registry field's value as the
+/// plan writes it, marked when it is the documented default (for a variant
+/// table, the chosen variant's default). A field of a variant not chosen is
+/// left out; an absent optional field is `not set`.
+fn inputs_used<T: Serialize>(calc: &Calculator, input: &T) -> Vec<InputUsed> {
+    use serde_json::Value;
+    let Ok(values) = serde_json::to_value(input) else { return Vec::new() };
+    let mut defaults = serde_json::to_value((calc.defaults)()).unwrap_or_default();
+    for v in calc.variants {
+        let tag = values.get(v.path).and_then(|t| t.get(v.tag)).and_then(Value::as_str);
+        if let (Some(slot), true) = (defaults.get_mut(v.path), tag == Some(v.value)) {
+            *slot = serde_json::to_value((v.defaults)()).unwrap_or_default();
+        }
+    }
+    let lookup = |v: &'_ Value, key: &str| -> Option<Value> {
+        key.split('.').try_fold(v, |v, k| v.get(k)).cloned()
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(Value::to_string).collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    };
+    calc.fields
+        .iter()
+        .filter_map(|f| {
+            let value = lookup(&values, f.key);
+            if value.is_none() && !f.optional {
+                return None;
+            }
+            Some(InputUsed {
+                key: f.key,
+                label: f.label,
+                value: value.as_ref().map_or_else(|| "not set".to_string(), text),
+                default: value == lookup(&defaults, f.key),
+                assumption: f.assumption,
+            })
+        })
+        .collect()
+}
+
 /// The calculator whose section is `id`.
 pub fn calculator(id: &str) -> Option<&'static Calculator> {
     CALCULATORS.iter().copied().find(|c| c.id == id)
@@ -118,6 +183,9 @@ pub enum PlanError {
     EmptySection { section: String, what: &'static str },
     #[error("TOML output: {0}")]
     Write(String),
+    /// Values outside the bounds their sources declare, one per line.
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("\n"))]
+    Bounds(Vec<InputError>),
 }
 
 /// `message` with each long part cut, quoted or not (serde's own messages
@@ -204,19 +272,21 @@ fn empty_section(plan: &serde_json::Value) -> Result<(), PlanError> {
 }
 
 impl Plan {
+    /// Reads a TOML plan; a value outside its bounds is an error too.
     pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
         let parsed = toml::Deserializer::parse(text)
             .map_err(|e| PlanError::toml(text, String::new(), &e))?;
-        let plan = serde_path_to_error::deserialize(parsed)
+        let plan: Plan = serde_path_to_error::deserialize(parsed)
             .map_err(|e| PlanError::toml(text, e.path().to_string(), e.inner()))?;
         // Read once more as data: the typed plan cannot tell an empty
         // section from one that spells out every default.
         let raw: serde_json::Value =
             toml::from_str(text).map_err(|e| PlanError::toml(text, String::new(), &e))?;
         empty_section(&raw)?;
-        Ok(plan)
+        plan.checked()
     }
 
+    /// Reads a JSON plan; a value outside its bounds is an error too.
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let plan: Plan = serde_path_to_error::deserialize(&mut de)
@@ -225,7 +295,26 @@ impl Plan {
         let raw: serde_json::Value =
             serde_json::from_str(text).map_err(|e| PlanError::json(String::new(), &e))?;
         empty_section(&raw)?;
-        Ok(plan)
+        plan.checked()
+    }
+
+    fn checked(self) -> Result<Plan, PlanError> {
+        let errors = self.input_errors();
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(PlanError::Bounds(errors))
+        }
+    }
+
+    /// Every value of the host and the present sections outside the bounds
+    /// its source declares.
+    pub fn input_errors(&self) -> Vec<InputError> {
+        let mut errors = bounds::violations(crate::host::FIELDS, &self.host, "host.");
+        for check in CHECKS {
+            errors.extend(check(self));
+        }
+        errors
     }
 
     /// JSON when the text starts with `{`, TOML otherwise.
@@ -316,8 +405,9 @@ impl Report {
 /// order.
 pub fn evaluate(plan: &Plan) -> Report {
     let mut report = Report::default();
+    let host = bounds::violations(crate::host::FIELDS, &plan.host, "host.");
     for run in RUNNERS {
-        if let Some((id, r)) = run(plan) {
+        if let Some((id, r)) = run(plan, host.first()) {
             report.push(id, r);
         }
     }
@@ -353,6 +443,46 @@ queue_messages = 1000000
         assert!(!report.has_errors());
         assert_eq!(r.findings.len(), 1);
         assert_eq!(r.findings[0].severity, Severity::Warning);
+    }
+
+    /// Issue 22: an empty section ran on defaults without saying so.
+    #[test]
+    fn every_result_lists_its_inputs_and_marks_the_defaults() {
+        let report = evaluate(&Plan::parse(AMPS).unwrap());
+        let r = report.get("amps.memory").unwrap();
+        let used: Vec<(&str, &str, bool)> =
+            r.inputs.iter().map(|i| (i.key, i.value.as_str(), i.default)).collect();
+        assert_eq!(
+            used,
+            [
+                ("sow_message_size", "1 KiB", false),
+                ("sow_messages", "20000000", false),
+                ("clients", "200", false),
+                ("message_memory_limit", "10 GB", false),
+                ("journal_size", "1 GB", false),
+                ("queue_messages", "1000000", false),
+                ("headroom_percent", "200", true),
+            ]
+        );
+        // An empty section is refused when read; as data it runs on defaults.
+        let empty = evaluate(&toml::from_str::<Plan>("[aerospike.shm]\n").unwrap());
+        let r = empty.get("aerospike.shm").unwrap();
+        assert!(r.inputs.iter().all(|i| i.default), "{:?}", r.inputs);
+        let key = r.inputs.iter().find(|i| i.key == "shm_key").unwrap();
+        assert_eq!(key.value, "not set");
+    }
+
+    /// Issue 22: `[vps.memory.web] kind = "event"` alone failed with
+    /// "missing field `rss`"; a variant's documented defaults apply.
+    #[test]
+    fn a_variant_tag_alone_takes_that_variants_defaults() {
+        for kind in ["event", "prefork"] {
+            let plan = Plan::parse(&format!("[vps.memory.web]\nkind = \"{kind}\"\n")).unwrap();
+            let report = evaluate(&plan);
+            let r = report.get("vps.memory").unwrap();
+            let web: Vec<_> = r.inputs.iter().filter(|i| i.key.starts_with("web.")).collect();
+            assert!(web.len() >= 2 && web.iter().all(|i| i.default), "{kind}: {web:?}");
+        }
     }
 
     #[test]
@@ -433,6 +563,58 @@ publish_rate = "5000/s"
     fn each_section_is_named_by_its_calculator_id() {
         let ids: Vec<&str> = CALCULATORS.iter().map(|c| c.id).collect();
         assert_eq!(ids, SECTION_PATHS);
+    }
+
+    /// Issue 22: a reversed `ip_local_port_range` printed 4.6e18 server
+    /// ports and 2^64 - 1 pairs of 0 ports.
+    #[test]
+    fn a_reversed_or_empty_port_range_is_an_input_error_naming_the_field() {
+        for range in ["[65535, 1024]", "[0, 1024]"] {
+            let text =
+                format!("[host.kernel]\nip_local_port_range = {range}\n[connections.kernel]\nconnections = 9\n");
+            let e = Plan::parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with("host.kernel.ip_local_port_range: "), "{e}");
+            let plan: Plan = toml::from_str(&text).unwrap();
+            let report = evaluate(&plan);
+            let err = report.errors().next().unwrap();
+            assert_eq!(
+                (err.id, err.field.as_str()),
+                ("connections.kernel", "host.kernel.ip_local_port_range")
+            );
+            assert!(report.results().next().is_none());
+        }
+    }
+
+    /// Issue 22: `shm_max_nodes = 4294967296` gave a 1.86 TB segment and
+    /// `shm_key = 0x100000000` the fix `ipcrm -M 0x100000000`.
+    #[test]
+    fn aerospike_values_outside_their_c_types_are_rejected_with_the_bound() {
+        for (line, field, bound) in [
+            ("shm_max_nodes = 4294967296", "aerospike.shm.shm_max_nodes", "4294967295 (uint32_t"),
+            (
+                "shm_max_namespaces = 4294967296",
+                "aerospike.shm.shm_max_namespaces",
+                "4294967295 (uint32_t",
+            ),
+            ("shm_key = 0x100000000", "aerospike.shm.shm_key", "4294967295 (int shm_key"),
+        ] {
+            let e = Plan::parse(&format!("[aerospike.shm]\n{line}\n")).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{field}: ")) && e.contains(bound), "{e}");
+        }
+        let ok = Plan::parse("[aerospike.shm]\nshm_max_nodes = 4294967295\n").unwrap();
+        assert!(evaluate(&ok).errors().next().is_none());
+    }
+
+    #[test]
+    fn zero_processes_or_ports_name_the_field() {
+        for (line, field) in [
+            ("processes = 0", "connections.kernel.processes"),
+            ("server_ports = 65536", "connections.kernel.server_ports"),
+            ("client_ips = 0", "connections.kernel.client_ips"),
+        ] {
+            let e = Plan::parse(&format!("[connections.kernel]\n{line}\n")).unwrap_err();
+            assert!(e.to_string().starts_with(&format!("{field}: ")), "{e}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::finding::{Finding, Severity};
 use crate::plan::{Outcome, Report};
-use crate::report::{CalcResult, Unit};
+use crate::report::{CalcResult, InputUsed, Unit};
 use crate::units::{group_thousands, Bytes};
 
 /// A value with its unit; bytes in decimal and binary where they differ.
@@ -88,10 +88,29 @@ fn text_result(s: &mut String, r: &CalcResult) {
         let _ = writeln!(s, "    {:<12} {:<45} {v}", t.symbol, t.label);
     }
     let _ = writeln!(s, "  source: {}, {}", r.source.document, r.source.section);
+    if !r.inputs.is_empty() {
+        s.push_str("  inputs:\n");
+    }
+    for i in &r.inputs {
+        let _ = writeln!(s, "    {} = {}{}", i.key, i.value, marks(i));
+    }
     for f in &r.findings {
         finding_text(s, f);
     }
     s.push('\n');
+}
+
+/// ` (default)`, ` (assumption)`, both or nothing.
+fn marks(i: &InputUsed) -> String {
+    let m: Vec<&str> = [(i.default, "default"), (i.assumption, "assumption")]
+        .iter()
+        .filter_map(|&(on, name)| on.then_some(name))
+        .collect();
+    if m.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", m.join(", "))
+    }
 }
 
 fn finding_text(s: &mut String, f: &Finding) {
@@ -134,6 +153,12 @@ fn result_markdown(out: &mut String, r: &CalcResult) {
             let _ = writeln!(out, "| `{}` | {} | {v} |", t.symbol, t.label);
         }
     }
+    if !r.inputs.is_empty() {
+        out.push_str("\n| input | value |\n| --- | --- |\n");
+        for i in &r.inputs {
+            let _ = writeln!(out, "| `{}` | {}{} |", i.key, i.value, marks(i));
+        }
+    }
     let _ = writeln!(out, "\nFormula: `{}`  ", r.formula);
     let _ = write!(out, "Source: {}, {}.\n\n", r.source.document, r.source.section);
     for f in &r.findings {
@@ -172,6 +197,14 @@ mod tests {
 
     const AMPS: &str = include_str!("../../examples/amps.toml");
 
+    fn format_inputs(report: &Report) -> (String, String, String) {
+        (
+            plan_report(report, &[], Format::Text),
+            plan_report(report, &[], Format::Markdown),
+            plan_report(report, &[], Format::Json),
+        )
+    }
+
     #[test]
     fn bit_rates_read_well() {
         assert_eq!(bits(72_000_000), "72.0 Mb/s");
@@ -201,6 +234,10 @@ mod tests {
             };
             assert!(out.contains(figure), "{format:?}: {out}");
         }
+        let (text, md, json) = format_inputs(&report);
+        assert!(text.contains("    headroom_percent = 200 (default)\n"), "{text}");
+        assert!(md.contains("| `headroom_percent` | 200 (default) |"), "{md}");
+        assert!(json.contains("\"default\": true"), "{json}");
         let md = plan_report(&report, &[("host.ram".into(), "bad".into())], Format::Markdown);
         assert!(md.starts_with("# Headroom plan report\n\n- **invalid** `host.ram`: bad\n"));
     }

@@ -116,6 +116,18 @@ pub struct Field {
     /// The field stands for an assumption of the formula (a figure the
     /// source assumes), shown with the result so it can be questioned.
     pub assumption: bool,
+    /// The smallest and largest value the source declares for it (for an
+    /// integer list, for each element); checked by `bounds.rs` before any
+    /// formula runs.
+    pub min: u64,
+    pub max: u64,
+    /// Where the bounds come from, e.g. "uint32_t in as_config.h"; empty
+    /// when they are only the plan's own u64.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub bound_source: &'static str,
+    /// An integer list whose elements may not decrease (low <= high).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ordered: bool,
 }
 
 impl Field {
@@ -125,7 +137,37 @@ impl Field {
         kind: Kind,
         help: &'static str,
     ) -> Field {
-        Field { key, symbol: None, label, kind, help, optional: false, assumption: false }
+        let max = match kind {
+            Kind::Flag => 1,
+            _ => u64::MAX,
+        };
+        Field {
+            key,
+            symbol: None,
+            label,
+            kind,
+            help,
+            optional: false,
+            assumption: false,
+            min: 0,
+            max,
+            bound_source: "",
+            ordered: false,
+        }
+    }
+
+    /// Values from `min` to `max` inclusive, as `source` declares them.
+    pub const fn range(mut self, min: u64, max: u64, source: &'static str) -> Field {
+        self.min = min;
+        self.max = max;
+        self.bound_source = source;
+        self
+    }
+
+    /// An integer list written low to high (a range).
+    pub const fn ordered(mut self) -> Field {
+        self.ordered = true;
+        self
     }
 
     pub const fn symbol(mut self, symbol: &'static str) -> Field {

@@ -57,6 +57,22 @@ pub struct CalcResult {
     pub quantities: Vec<Quantity>,
     pub terms: Vec<Term>,
     pub findings: Vec<Finding>,
+    /// The inputs the figures were computed from, as the plan writes them.
+    pub inputs: Vec<InputUsed>,
+}
+
+/// One input a result used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputUsed {
+    /// The field's path inside the section, e.g. `mysql.max_connections`.
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The value as a plan writes it, or `not set` for an absent optional.
+    pub value: String,
+    /// The value is the field's documented default.
+    pub default: bool,
+    /// The field is an assumption of the formula, to question.
+    pub assumption: bool,
 }
 
 impl CalcResult {

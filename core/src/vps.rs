@@ -19,9 +19,50 @@ pub const SOURCE: Source = Source {
     section: "MySQL (my.cnf values, tuning_primer.sh); Apache vs Lighttpd",
 };
 
-pub const FORMULA: &str = "peak = key_buffer + innodb_buffer_pool + innodb_additional_mem_pool + \
-     innodb_log_buffer + query_cache + max(tmp_table, max_heap_table) + max_connections·(sort + \
-     read + read_rnd + join + thread_stack + binlog_cache) + web + other";
+pub const FORMULA: &str = "peak = global + max_connections·per_thread + web + other; \
+     tuning-primer 1.99: global = key + innodb_buffer_pool + innodb_additional_mem_pool + \
+     innodb_log_buffer + query_cache, per_thread = read + read_rnd + sort + thread_stack + join \
+     (+ binlog_cache when log_bin); MySQLTuner 2.9.1: global + aria_pagecache, per_thread + \
+     binlog_cache + min(tmp_table, max_heap_table); MySQLTuner 2.1.6: global + aria_pagecache + \
+     min(tmp_table, max_heap_table) once, per_thread + max_allowed_packet";
+
+/// Whose MySQL memory formula the peak follows; each as that tool's source
+/// computes its "maximum possible memory" (performance_schema memory and
+/// MySQL 8's temptable_max_ram cap left out: they need a live server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MysqlFormula {
+    /// tuning-primer.sh 1.99 (BMDan/tuning-primer.sh, commit c4b5981),
+    /// function `total_memory_used`: global buffers are innodb_buffer_pool,
+    /// innodb_additional_mem_pool, innodb_log_buffer, key_buffer and
+    /// query_cache; per thread read, read_rnd, sort, thread_stack and join,
+    /// and binlog_cache only when log_bin is ON; no tmp-table term. Source
+    /// 004 runs this tool.
+    #[default]
+    #[serde(rename = "tuning-primer")]
+    TuningPrimer,
+    /// MySQLTuner 2.9.1 (major/MySQLTuner-perl, commit 7d798ae),
+    /// mysqltuner.pl sub `calculations`: server buffers are key_buffer,
+    /// innodb_buffer_pool, innodb_additional_mem_pool, innodb_log_buffer,
+    /// query_cache and aria_pagecache_buffer; per thread read, read_rnd,
+    /// sort, thread_stack, join, binlog_cache and min(tmp_table_size,
+    /// max_heap_table_size) (from 2.8.41 the tmp table counts per thread).
+    #[serde(rename = "mysqltuner-2.9")]
+    Mysqltuner29,
+    /// MySQLTuner 2.1.6 (before commit e6ee330), sub `calculations`:
+    /// server buffers are key_buffer, min(tmp_table_size,
+    /// max_heap_table_size) counted once, the InnoDB buffers, query_cache
+    /// and aria_pagecache_buffer; per thread read, read_rnd, sort,
+    /// thread_stack, max_allowed_packet and join.
+    #[serde(rename = "mysqltuner-2.1")]
+    Mysqltuner21,
+}
+
+/// The formulas as the page offers them (plan value, label).
+pub const FORMULAS: &[(&str, &str)] = &[
+    ("tuning-primer", "tuning-primer.sh 1.99 (the source's)"),
+    ("mysqltuner-2.9", "MySQLTuner 2.9.1"),
+    ("mysqltuner-2.1", "MySQLTuner 2.1.6 (tmp table once, max_allowed_packet per thread)"),
+];
 
 /// Flag a peak above this share of RAM.
 pub const SAFE_PERCENT: u64 = 85;
@@ -58,6 +99,12 @@ pub struct MyCnf {
     pub thread_stack: Bytes,
     /// binlog_cache_size, bytes. Default 32K.
     pub binlog_cache_size: Bytes,
+    /// log_bin, 0 (OFF) or 1 (ON). Default 0 (MySQL 5.5).
+    pub log_bin: u64,
+    /// max_allowed_packet, bytes. Default 1M (MySQL 5.5).
+    pub max_allowed_packet: Bytes,
+    /// aria_pagecache_buffer_size (MariaDB), bytes. Default 0 (MySQL).
+    pub aria_pagecache_buffer_size: Bytes,
 }
 
 const K: u64 = 1024;
@@ -80,40 +127,50 @@ impl Default for MyCnf {
             join_buffer_size: Bytes(128 * K),
             thread_stack: Bytes(64 * K),
             binlog_cache_size: Bytes(32 * K),
+            log_bin: 0,
+            max_allowed_packet: Bytes(M),
+            aria_pagecache_buffer_size: Bytes(0),
         }
     }
 }
 
-/// Global and per-thread MySQL memory, bytes.
-pub fn mysql_buffers(c: &MyCnf) -> Option<(u64, u64)> {
-    let global = [
-        c.key_buffer_size,
-        c.innodb_buffer_pool_size,
-        c.innodb_additional_mem_pool_size,
-        c.innodb_log_buffer_size,
-        c.query_cache_size,
-        c.tmp_table_size.max(c.max_heap_table_size),
-    ]
-    .iter()
-    .try_fold(0u64, |a, b| a.checked_add(b.get()))?;
-    let per_thread = [
-        c.sort_buffer_size,
-        c.read_buffer_size,
-        c.read_rnd_buffer_size,
-        c.join_buffer_size,
-        c.thread_stack,
-        c.binlog_cache_size,
-    ]
-    .iter()
-    .try_fold(0u64, |a, b| a.checked_add(b.get()))?;
-    Some((global, per_thread))
+/// Global and per-thread MySQL memory, bytes, as `formula` counts them.
+pub fn mysql_buffers(c: &MyCnf, formula: MysqlFormula) -> Option<(u64, u64)> {
+    let sum = |v: &[u64]| v.iter().try_fold(0u64, |a, &b| a.checked_add(b));
+    let tmp = c.tmp_table_size.min(c.max_heap_table_size).get();
+    let innodb = [
+        c.innodb_buffer_pool_size.get(),
+        c.innodb_additional_mem_pool_size.get(),
+        c.innodb_log_buffer_size.get(),
+    ];
+    let buffers = [
+        c.read_buffer_size.get(),
+        c.read_rnd_buffer_size.get(),
+        c.sort_buffer_size.get(),
+        c.thread_stack.get(),
+        c.join_buffer_size.get(),
+    ];
+    let (key, qc, aria) =
+        (c.key_buffer_size.get(), c.query_cache_size.get(), c.aria_pagecache_buffer_size.get());
+    let base = sum(&[sum(&innodb)?, key, qc])?;
+    let threads = sum(&buffers)?;
+    Some(match formula {
+        MysqlFormula::TuningPrimer => {
+            let binlog = if c.log_bin == 1 { c.binlog_cache_size.get() } else { 0 };
+            (base, threads.checked_add(binlog)?)
+        }
+        MysqlFormula::Mysqltuner29 => {
+            (base.checked_add(aria)?, sum(&[threads, c.binlog_cache_size.get(), tmp])?)
+        }
+        MysqlFormula::Mysqltuner21 => {
+            (sum(&[base, aria, tmp])?, threads.checked_add(c.max_allowed_packet.get())?)
+        }
+    })
 }
 
-/// MySQL's peak: tuning-primer.sh's `global + max_connections · per_thread`
-/// (plus the larger of tmp_table_size and max_heap_table_size once, as
-/// MySQLTuner counts it).
-pub fn mysql_peak(c: &MyCnf) -> Option<u64> {
-    let (global, per_thread) = mysql_buffers(c)?;
+/// MySQL's peak: `global + max_connections · per_thread`.
+pub fn mysql_peak(c: &MyCnf, formula: MysqlFormula) -> Option<u64> {
+    let (global, per_thread) = mysql_buffers(c, formula)?;
     global.checked_add(per_thread.checked_mul(c.max_connections.get())?)
 }
 
@@ -123,9 +180,32 @@ pub fn mysql_peak(c: &MyCnf) -> Option<u64> {
 pub enum Web {
     /// Apache prefork: MaxRequestWorkers children of `child_rss` each
     /// (HTTPS children are much larger: measure them).
-    Prefork { max_request_workers: Count, child_rss: Bytes },
+    Prefork {
+        #[serde(default = "default_workers")]
+        max_request_workers: Count,
+        #[serde(default = "default_child_rss")]
+        child_rss: Bytes,
+    },
     /// An event server (lighttpd, nginx): one small fixed footprint.
-    Event { rss: Bytes },
+    Event {
+        #[serde(default = "default_rss")]
+        rss: Bytes,
+    },
+}
+
+/// Apache's default MaxRequestWorkers.
+fn default_workers() -> Count {
+    Count(256)
+}
+
+/// A placeholder to replace with a measured child (the field's help says so).
+fn default_child_rss() -> Bytes {
+    Bytes(20 * Bytes::MIB)
+}
+
+/// lighttpd's RSS in source 004's top: 2140 KiB.
+fn default_rss() -> Bytes {
+    Bytes(2140 * K)
 }
 
 /// The web server's variants: an event server (the default) or Apache
@@ -143,12 +223,10 @@ pub const WEB_VARIANTS: &[Variant] = &[
         tag: "kind",
         value: "prefork",
         label: "Apache prefork",
-        // Apache's default MaxRequestWorkers; the child size is a placeholder
-        // to replace with a measured one (the field's help says so).
         defaults: || {
             table_of(&Web::Prefork {
-                max_request_workers: Count(256),
-                child_rss: Bytes(20 * Bytes::MIB),
+                max_request_workers: default_workers(),
+                child_rss: default_child_rss(),
             })
         },
     },
@@ -158,6 +236,8 @@ pub const WEB_VARIANTS: &[Variant] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Input {
+    /// Whose formula the MySQL peak follows. Default tuning-primer.
+    pub mysql_formula: MysqlFormula,
     /// my.cnf values.
     pub mysql: MyCnf,
     /// Web server. Default lighttpd, RSS 2140 KiB (source 004's top).
@@ -169,8 +249,9 @@ pub struct Input {
 impl Default for Input {
     fn default() -> Self {
         Input {
+            mysql_formula: MysqlFormula::default(),
             mysql: MyCnf::default(),
-            web: Web::Event { rss: Bytes(2140 * K) },
+            web: Web::Event { rss: default_rss() },
             other: Bytes(32 * M),
         }
     }
@@ -179,8 +260,9 @@ impl Default for Input {
 /// The budget against RAM (swap counts, but the source's VPS has none).
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let overflow = |f: &str| CalcError::Overflow { field: f.into() };
-    let (global, per_thread) = mysql_buffers(&input.mysql).ok_or_else(|| overflow("mysql"))?;
-    let mysql = mysql_peak(&input.mysql).ok_or_else(|| overflow("mysql.max_connections"))?;
+    let f = input.mysql_formula;
+    let (global, per_thread) = mysql_buffers(&input.mysql, f).ok_or_else(|| overflow("mysql"))?;
+    let mysql = mysql_peak(&input.mysql, f).ok_or_else(|| overflow("mysql.max_connections"))?;
     let web = match input.web {
         Web::Prefork { max_request_workers, child_rss } => child_rss
             .get()
@@ -193,7 +275,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .and_then(|v| v.checked_add(input.other.get()))
         .ok_or_else(|| overflow("other"))?;
     let mem = host.memory_total().get();
-    let safe = mem / 100 * SAFE_PERCENT;
+    // 85% of RAM rounded down once (u64 × 85 / 100 always fits in u128).
+    let safe = (u128::from(mem) * u128::from(SAFE_PERCENT) / 100) as u64;
     let room = |used: u64| safe.saturating_sub(used);
     let max_conn = room(global.saturating_add(web).saturating_add(input.other.get()))
         .checked_div(per_thread)
@@ -247,6 +330,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         );
     }
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -285,15 +370,16 @@ pub const CALCULATOR: Calculator = Calculator {
     system: System::Vps,
     source: SOURCE,
     formula: FORMULA,
-    notes: "MySQL peak as the source computes it: global buffers plus max_connections times the per-thread buffers, with the larger of tmp_table_size and max_heap_table_size counted once.",
+    notes: "MySQL's peak as the chosen tool computes it (`mysql_formula`): tuning-primer.sh 1.99 `total_memory_used` (the source's; binlog_cache_size only with log_bin = 1, no tmp-table term), MySQLTuner 2.9.1 `calculations` (min(tmp_table_size, max_heap_table_size) and binlog_cache_size per thread, Aria's page cache global) or MySQLTuner 2.1.6 (the tmp table once, max_allowed_packet per thread). performance_schema memory and MySQL 8's temptable_max_ram cap need a live server and are left out.",
     capacity: Capacity::Ram,
     fields: &[
+        Field::new("mysql_formula", "MySQL memory formula", Kind::Choice(FORMULAS), "Whose formula the MySQL peak follows."),
         Field::new("mysql.key_buffer_size", "key_buffer_size", Kind::Bytes, "Bytes, global; default 2M (the source's)."),
         Field::new("mysql.innodb_buffer_pool_size", "innodb_buffer_pool_size", Kind::Bytes, "Bytes, global; 0 with InnoDB off (the source's)."),
         Field::new("mysql.innodb_additional_mem_pool_size", "innodb_additional_mem_pool_size", Kind::Bytes, "Bytes, global; 0 with InnoDB off."),
         Field::new("mysql.innodb_log_buffer_size", "innodb_log_buffer_size", Kind::Bytes, "Bytes, global; 0 with InnoDB off."),
         Field::new("mysql.query_cache_size", "query_cache_size", Kind::Bytes, "Bytes, global; default 2M (the source's)."),
-        Field::new("mysql.tmp_table_size", "tmp_table_size", Kind::Bytes, "Bytes; the larger of it and max_heap_table_size counts once."),
+        Field::new("mysql.tmp_table_size", "tmp_table_size", Kind::Bytes, "Bytes; MySQLTuner counts the smaller of it and max_heap_table_size."),
         Field::new("mysql.max_heap_table_size", "max_heap_table_size", Kind::Bytes, "Bytes; default 16M."),
         Field::new("mysql.max_connections", "max_connections", Kind::Count, "Connections, each with the per-thread buffers; MySQL default 151."),
         Field::new("mysql.sort_buffer_size", "sort_buffer_size", Kind::Bytes, "Bytes per thread; default 2M."),
@@ -301,7 +387,10 @@ pub const CALCULATOR: Calculator = Calculator {
         Field::new("mysql.read_rnd_buffer_size", "read_rnd_buffer_size", Kind::Bytes, "Bytes per thread; default 256K."),
         Field::new("mysql.join_buffer_size", "join_buffer_size", Kind::Bytes, "Bytes per thread; default 128K."),
         Field::new("mysql.thread_stack", "thread_stack", Kind::Bytes, "Bytes per thread; default 64K (the source's)."),
-        Field::new("mysql.binlog_cache_size", "binlog_cache_size", Kind::Bytes, "Bytes per thread; default 32K."),
+        Field::new("mysql.binlog_cache_size", "binlog_cache_size", Kind::Bytes, "Bytes per thread; default 32K; tuning-primer counts it only with log_bin on."),
+        Field::new("mysql.log_bin", "log_bin", Kind::Flag, "1 when binary logging is on (MySQL 8 default), 0 when off (5.5 default)."),
+        Field::new("mysql.max_allowed_packet", "max_allowed_packet", Kind::Bytes, "Bytes; MySQLTuner 2.1.6 counts it per thread; default 1M."),
+        Field::new("mysql.aria_pagecache_buffer_size", "aria_pagecache_buffer_size", Kind::Bytes, "Bytes, global (MariaDB's Aria page cache); MySQLTuner counts it; 0 on MySQL."),
         Field::new("web.kind", "Web server", Kind::Variant, "An event server has one small footprint; prefork runs one child per worker."),
         Field::new("web.rss", "Web server RSS", Kind::Bytes, "Resident size, e.g. \"2140 KiB\" (top's RES for lighttpd)."),
         Field::new("web.max_request_workers", "MaxRequestWorkers", Kind::Count, "Apache prefork children at most; Apache's default 256."),
@@ -340,16 +429,18 @@ mod tests {
     #[test]
     fn the_posts_my_cnf_with_default_max_connections_is_over() {
         let r = evaluate(&Input::default(), &vps()).unwrap();
-        // global 2M + 2M + 16M; per thread 2M + 128K + 256K + 128K + 64K + 32K = 2,656 KiB.
-        assert_eq!(r.terms[0].value, 20 * M);
-        assert_eq!(r.terms[1].value, 2656 * K);
-        assert_eq!(r.quantity("mysql_peak"), Some(20 * M + 151 * 2656 * K));
+        // tuning-primer: global 2M + 2M; per thread 2M + 128K + 256K + 128K
+        // + 64K = 2,624 KiB (log_bin off: no binlog cache).
+        assert_eq!(r.terms[0].value, 4 * M);
+        assert_eq!(r.terms[1].value, 2624 * K);
+        assert_eq!(r.quantity("mysql_peak"), Some(4 * M + 151 * 2624 * K));
         assert_eq!(r.findings[0].id, "vps.memory.over");
         assert_eq!(r.findings[0].severity, Severity::Error);
-        // (228,170,090 − 20 MiB − 2140 KiB − 32 MiB) / 2656 KiB = 171,452,778 / 2,719,744 = 63.
-        assert_eq!(r.quantity("max_connections"), Some(63));
+        // 85% of 256 MiB is 228,170,137 B; (that − 4 MiB − 2140 KiB − 32 MiB)
+        // / 2624 KiB = 188,230,041 / 2,686,976 = 70.
+        assert_eq!(r.quantity("max_connections"), Some(70));
         let ok = Input {
-            mysql: MyCnf { max_connections: Count(63), ..MyCnf::default() },
+            mysql: MyCnf { max_connections: Count(70), ..MyCnf::default() },
             ..Input::default()
         };
         assert!(evaluate(&ok, &vps()).unwrap().findings.is_empty());
@@ -368,6 +459,28 @@ mod tests {
         let fix = r.findings[0].fix.as_deref().unwrap();
         assert!(!fix.contains("max_connections = 0"), "{fix}");
         assert!(fix.contains("innodb_buffer_pool_size"), "{fix}");
+    }
+
+    /// Issue 16: each formula as its tool computes it (tmp 16M, heap 32M,
+    /// log_bin on).
+    #[test]
+    fn each_tools_formula() {
+        let c = MyCnf { max_heap_table_size: Bytes(32 * M), log_bin: 1, ..MyCnf::default() };
+        let per = 2624 * K;
+        for (formula, global, per_thread) in [
+            (MysqlFormula::TuningPrimer, 4 * M, per + 32 * K),
+            (MysqlFormula::Mysqltuner29, 4 * M, per + 32 * K + 16 * M),
+            (MysqlFormula::Mysqltuner21, 4 * M + 16 * M, per + M),
+        ] {
+            assert_eq!(mysql_buffers(&c, formula), Some((global, per_thread)), "{formula:?}");
+        }
+        let off = MyCnf { log_bin: 0, ..c };
+        assert_eq!(mysql_buffers(&off, MysqlFormula::TuningPrimer), Some((4 * M, per)));
+        let aria = MyCnf { aria_pagecache_buffer_size: Bytes(128 * M), ..c };
+        assert_eq!(mysql_buffers(&aria, MysqlFormula::Mysqltuner29).map(|b| b.0), Some(132 * M));
+        let plan: Input =
+            toml::from_str("mysql_formula = \"mysqltuner-2.1\"\n[mysql]\nlog_bin = 1\n").unwrap();
+        assert_eq!((plan.mysql_formula, plan.mysql.log_bin), (MysqlFormula::Mysqltuner21, 1));
     }
 
     #[test]
@@ -391,13 +504,14 @@ mod tests {
                 mysql: MyCnf { key_buffer_size: Bytes(a), max_connections: Count(b), sort_buffer_size: Bytes(c), ..MyCnf::default() },
                 web: Web::Prefork { max_request_workers: Count(d), child_rss: Bytes(c) },
                 other: Bytes(d),
+                ..Input::default()
             };
             let _ = evaluate(&input, &vps());
         }
 
         #[test]
         fn peak_grows_with_connections(n in 0u64..1 << 30, d in 0u64..1000) {
-            let p = |n| mysql_peak(&MyCnf { max_connections: Count(n), ..MyCnf::default() }).unwrap();
+            let p = |n| mysql_peak(&MyCnf { max_connections: Count(n), ..MyCnf::default() }, MysqlFormula::default()).unwrap();
             prop_assert!(p(n + d) >= p(n));
         }
     }

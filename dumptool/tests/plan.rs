@@ -129,6 +129,32 @@ fn help_documents_exit_codes_0_1_2() {
     }
 }
 
+/// Issue 22: a reversed port range, and Aerospike values outside their C
+/// types, are input errors naming the field and the bound.
+#[test]
+fn values_outside_their_source_bounds_exit_2_naming_the_field() {
+    let dir = tempfile();
+    for (name, text, field) in [
+        (
+            "range.toml",
+            "[host.kernel]\nip_local_port_range = [65535, 1024]\n[connections.kernel]\nconnections = 1000\n",
+            "host.kernel.ip_local_port_range: [65535, 1024] is an empty range",
+        ),
+        (
+            "nodes.toml",
+            "[aerospike.shm]\nshm_max_nodes = 4294967296\n",
+            "aerospike.shm.shm_max_nodes: 4294967296 is above the largest allowed value, 4294967295",
+        ),
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, text).unwrap();
+        let run = plan(&[f.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(field), "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+}
+
 /// A fresh directory under the target dir for this test binary.
 fn tempfile() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plan-{}", std::process::id()));

@@ -225,13 +225,13 @@ fn example_maglev_t1micro_default_page_cache_is_einval() {
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "");
 }
 
-/// "256 MB VPS": the largest safe max_connections is 63; switching the web
-/// server to Apache prefork brings its own fields and figure.
+/// "256 MB VPS": the largest safe max_connections is 70 (tuning-primer's
+/// formula); switching the web server to Apache prefork brings its own fields and figure.
 #[test]
 fn example_vps_256mb_largest_safe_max_connections() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-vps-256mb");
-    assert_eq!(figure(&page, "vps-memory", "max_connections").as_deref(), Some("63"));
+    assert_eq!(figure(&page, "vps-memory", "max_connections").as_deref(), Some("70"));
     assert_eq!(page.value("#vps-memory-mysql-max_connections"), "20");
     assert!(page.exists("#vps-memory-chart rect.capacity"));
     page.select("#vps-memory-web-kind", "prefork");
@@ -244,29 +244,28 @@ fn example_vps_256mb_largest_safe_max_connections() {
     assert!(!page.exists("#vps-memory-q-max_request_workers"));
 }
 
-/// "MegaComet": one million connections need nofile 1,000,064.
+/// "MegaComet": one million connections over 8 workers need nofile 125,064
+/// each and fs.file-max 1,000,512.
 #[test]
 fn example_megacomet_nofile() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-megacomet");
-    assert_eq!(figure(&page, "connections-kernel", "nofile").as_deref(), Some("1000064"));
-    assert_eq!(figure(&page, "connections-kernel", "file_max").as_deref(), Some("1000064"));
-    assert_eq!(page.text("#connections-kernel-q-nofile"), "1,000,064");
+    assert_eq!(figure(&page, "connections-kernel", "nofile").as_deref(), Some("125064"));
+    assert_eq!(figure(&page, "connections-kernel", "file_max").as_deref(), Some("1000512"));
+    assert_eq!(page.text("#connections-kernel-q-nofile"), "125,064");
 }
 
 /// The Aerospike client's segment for each shared memory layout, picked by
-/// the client's default shm_key (core/src/aerospike.rs).
+/// the client release (core/src/aerospike.rs).
 #[test]
 fn example_aerospike_segment_per_layout() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-aerospike");
     assert_eq!(figure(&page, "aerospike-shm", "segment").as_deref(), Some("531576"));
     let segment = "#aerospike-shm-q-segment";
-    for (key, want) in
-        [("2768240640", "263224"), ("2801795072", "531320"), ("2835349504", "531576")]
-    {
-        page.select("#aerospike-shm-shm_key", key);
-        assert_eq!(wait_for_value(&page, segment, want).as_deref(), Some(want), "key {key}");
+    for (release, want) in [("3.0.84", "263224"), ("4.2.0", "531320"), ("7.4.1", "531576")] {
+        page.select("#aerospike-shm-client_version", release);
+        assert_eq!(wait_for_value(&page, segment, want).as_deref(), Some(want), "{release}");
     }
     assert!(page.exists("#aerospike-shm-chart rect.capacity"));
 }

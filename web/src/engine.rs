@@ -98,7 +98,16 @@ pub fn evaluate(plan: &Table) -> Evaluation {
             }
         }
     };
+    // Values outside their source's bounds are named at their field, and
+    // their section (or, for the host, every section) shows no result.
+    for e in parsed.input_errors() {
+        eval.field_errors.insert(e.path, e.message);
+    }
+    if eval.has_errors_under("host") {
+        return eval;
+    }
     eval.outcomes = plan::evaluate(&parsed).outcomes;
+    eval.outcomes.retain(|o| !eval.field_errors.keys().any(|k| under(k, outcome_id(o))));
     eval.plan = Some(parsed);
     eval
 }
@@ -381,6 +390,22 @@ mod tests {
         let eval = evaluate(&p);
         assert!(eval.field_errors["amps.memory"].contains("invalid type"), "{eval:?}");
         assert!(eval.outcome("amps.memory").is_none());
+    }
+
+    #[test]
+    fn values_outside_their_source_bounds_are_named_at_the_field() {
+        let mut p = plan(examples::EXAMPLE_25_2);
+        set(&mut p, "aerospike.shm.shm_max_nodes", Some(Value::Integer(1 << 32)));
+        let eval = evaluate(&p);
+        let e = &eval.field_errors["aerospike.shm.shm_max_nodes"];
+        assert!(e.contains("above the largest allowed value, 4294967295"), "{e}");
+        assert!(eval.outcome("aerospike.shm").is_none());
+        assert!(eval.outcome("amps.memory").is_some(), "the other sections still show");
+        let range = Value::Array(vec![Value::Integer(65_535), Value::Integer(1024)]);
+        set(&mut p, "host.kernel.ip_local_port_range", Some(range));
+        let eval = evaluate(&p);
+        assert!(eval.field_errors["host.kernel.ip_local_port_range"].contains("empty range"));
+        assert!(eval.outcomes.is_empty());
     }
 
     #[test]

@@ -112,8 +112,8 @@ mod tests {
                 .count()
         };
         assert_eq!(errors(&result("maglev-t1micro", "gemstone.page_cache")), 0);
-        assert_eq!(result("vps-256mb", "vps.memory").quantity("max_connections"), Some(63));
-        assert_eq!(result("megacomet", "connections.kernel").quantity("nofile"), Some(1_000_064));
+        assert_eq!(result("vps-256mb", "vps.memory").quantity("max_connections"), Some(70));
+        assert_eq!(result("megacomet", "connections.kernel").quantity("nofile"), Some(125_064));
         assert_eq!(result("aerospike", "aerospike.shm").quantity("segment"), Some(531_576));
     }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{div_ceil, fit};
+use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
@@ -73,52 +73,48 @@ pub struct Input {
 /// Messages are counted whole (rounded up) over the retention period, then
 /// sized; the 20% and the info figure are rounded up to a byte.
 pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
-    let span = input.retention;
-    let size = u128::from(input.message_size.get());
-    let inbound = input.publish_rate.over(span).ok_or_else(|| super::overflow("publish_rate"))?;
+    // Messages logged are whole (rounded up over the span); bytes follow
+    // exactly and each figure is rounded up once.
+    let span = exact::int(input.retention.seconds());
+    let size = exact::int(input.message_size.get());
+    let r_in = exact::rate(input.publish_rate);
+    let inbound = (&r_in * &span).ceil();
     let (terms, write_rate) = match input.level {
         Level::Trace => {
-            let outbound =
-                input.delivery_rate.over(span).ok_or_else(|| super::overflow("delivery_rate"))?;
-            let bytes_in = fit(size.checked_mul(u128::from(inbound)), "publish_rate")?;
-            let bytes_out = fit(size.checked_mul(u128::from(outbound)), "delivery_rate")?;
-            let both = u128::from(bytes_in) + u128::from(bytes_out);
-            let overhead =
-                fit(div_ceil(both * u128::from(TRACE_OVERHEAD_PERCENT), 100), "message_size")?;
-            // S·(Ri + Ro)·1.2 with Ri = ei/si and Ro = eo/so, as one fraction.
-            let (ri, ro) = (input.publish_rate, input.delivery_rate);
-            let (ei, si) = (u128::from(ri.events()), u128::from(ri.per_seconds()));
-            let (eo, so) = (u128::from(ro.events()), u128::from(ro.per_seconds()));
-            let rate = ei
-                .checked_mul(so)
-                .and_then(|a| a.checked_add(eo.checked_mul(si)?))
-                .and_then(|v| v.checked_mul(size))
-                .and_then(|v| v.checked_mul(u128::from(100 + TRACE_OVERHEAD_PERCENT)))
-                .and_then(|v| div_ceil(v, si.checked_mul(so)?.checked_mul(100)?));
+            let r_out = exact::rate(input.delivery_rate);
+            let outbound = (&r_out * &span).ceil();
+            let in_q = &size * inbound;
+            let out_q = &size * outbound;
+            let overhead = (&in_q + &out_q) * exact::int(TRACE_OVERHEAD_PERCENT) / exact::int(100);
+            let rate =
+                (r_in + r_out) * &size * exact::int(100 + TRACE_OVERHEAD_PERCENT) / exact::int(100);
             let terms = vec![
-                term("S·in", "every message published into AMPS", bytes_in),
-                term("S·out", "every message sent out of AMPS", bytes_out),
-                term("20%", "trace log overhead", overhead),
+                term(
+                    "S·in",
+                    "every message published into AMPS",
+                    exact::ceil(&in_q, "publish_rate")?,
+                ),
+                term(
+                    "S·out",
+                    "every message sent out of AMPS",
+                    exact::ceil(&out_q, "delivery_rate")?,
+                ),
+                term("20%", "trace log overhead", exact::ceil(&overhead, "message_size")?),
             ];
-            (terms, fit(rate, "message_size")?)
+            (terms, exact::ceil(&rate, "message_size")?)
         }
         Level::Info => {
-            let info = |messages: u128, per_seconds: u128| {
-                messages
-                    .checked_mul(u128::from(INFO_BYTES))
-                    .and_then(|v| div_ceil(v, u128::from(INFO_PER_MESSAGES) * per_seconds))
-            };
-            let bytes = fit(info(u128::from(inbound), 1), "publish_rate")?;
-            let rate = info(
-                u128::from(input.publish_rate.events()),
-                u128::from(input.publish_rate.per_seconds()),
-            );
+            let per_message = exact::int(INFO_BYTES) / exact::int(INFO_PER_MESSAGES);
+            let bytes = exact::ceil(&(inbound * &per_message), "publish_rate")?;
             let terms =
                 vec![term("2 MB / 10M published", "info-level log per published message", bytes)];
-            (terms, fit(rate, "publish_rate")?)
+            (terms, exact::ceil(&(r_in * per_message), "publish_rate")?)
         }
     };
-    let retained = fit(Some(terms.iter().map(|t| u128::from(t.value)).sum()), "message_size")?;
+    let retained = terms
+        .iter()
+        .try_fold(0u64, |a, t| a.checked_add(t.value))
+        .ok_or_else(|| super::overflow("message_size"))?;
     let mut findings = Vec::new();
     if input.level == Level::Trace {
         findings.push(
@@ -136,6 +132,8 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         );
     }
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,

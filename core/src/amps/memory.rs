@@ -97,9 +97,10 @@ impl MemoryInput {
 /// taking S as 1000 rather than 1024: see docs/source-discrepancies.md.
 pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
     let overflow = |field: &str| CalcError::Overflow { field: field.to_string() };
-    let sow = 2u64
-        .checked_mul(input.sow_message_size.get())
-        .and_then(|v| v.checked_mul(input.sow_messages.get()))
+    // S·M in u128 (it always fits), so a count of 0 gives 0 whatever S is.
+    let sow = (u128::from(input.sow_message_size.get()) * u128::from(input.sow_messages.get()))
+        .checked_mul(2)
+        .and_then(|v| u64::try_from(v).ok())
         .ok_or_else(|| overflow("sow_messages"))?;
     let clients = input.clients.get().checked_mul(PER_CLIENT).ok_or_else(|| overflow("clients"))?;
     let journal =
@@ -126,6 +127,8 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         .try_fold(0u64, |acc, t| acc.checked_add(t.value))
         .ok_or_else(|| overflow("message_memory_limit"))?;
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -145,15 +148,17 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
 /// headroom_percent / 100, AMPS User Guide ch. 25, Capacity Planning >
 /// Memory) compared with the host's RAM.
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
-    let mut r = estimate(input)?;
-    let total = r.quantity("estimate").unwrap_or(0);
+    // An invalid input is named before any figure is computed.
     if input.headroom_percent.get() < 100 {
         return Err(CalcError::Invalid {
             field: "headroom_percent".into(),
             reason: "must be at least 100 (percent of the estimate)".into(),
         });
     }
-    let recommended = u128::from(total) * u128::from(input.headroom_percent.get()) / 100;
+    let mut r = estimate(input)?;
+    let total = r.quantity("estimate").unwrap_or(0);
+    // Provisioned memory: rounded up once.
+    let recommended = (u128::from(total) * u128::from(input.headroom_percent.get())).div_ceil(100);
     let recommended = u64::try_from(recommended)
         .map_err(|_| CalcError::Overflow { field: "headroom_percent".into() })?;
     r.quantities.push(Quantity {

@@ -29,11 +29,6 @@ pub(crate) fn fit(value: Option<u128>, field: &str) -> Result<u64, CalcError> {
     value.and_then(|v| u64::try_from(v).ok()).ok_or_else(|| overflow(field))
 }
 
-/// `n / d` rounded up, in `u128`; `None` when `d` is 0.
-pub(crate) fn div_ceil(n: u128, d: u128) -> Option<u128> {
-    (d > 0).then(|| n.div_ceil(d))
-}
-
 /// Record header of every SOW message, bytes. Example 25.5: the largest
 /// message is "the SlabSize minus 64 bytes for the record header
 /// information".

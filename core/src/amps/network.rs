@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{div_ceil, fit};
+use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
@@ -72,13 +72,13 @@ impl Input {
 /// The guide's formula line reads `R * S ( 1 + M * S ) + Q` and its text
 /// says "5 queries per 1 minute ( or 12 queries per second)", while its
 /// arithmetic uses N = 100 and 1/12 query per second; Headroom follows the
-/// arithmetic (docs/source-discrepancies.md). Each term is rounded up to a
-/// byte per second. The class is the smallest of 100 Mb/s, 1, 10, 25 and
+/// arithmetic (docs/source-discrepancies.md). The terms are exact
+/// fractions; each figure shown (a term, the total, the bits) is rounded up
+/// to a whole byte or bit per second once, from them. The class is the smallest of 100 Mb/s, 1, 10, 25 and
 /// 100 Gb/s that carries the result; like the guide's analysis it counts
 /// AMPS alone, not other traffic on the host.
 pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
-    let m = u128::from(input.match_ratio.ppm());
-    if m > u128::from(Ratio::ONE) {
+    if input.match_ratio.ppm() > Ratio::ONE {
         return Err(CalcError::Invalid {
             field: "match_ratio".into(),
             reason: format!(
@@ -87,29 +87,20 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
             ),
         });
     }
-    let size = u128::from(input.message_size.get());
-    let (r, q) = (input.publish_rate, input.query_rate);
-    let (re, rs) = (u128::from(r.events()), u128::from(r.per_seconds()));
-    let inbound = fit(re.checked_mul(size).and_then(|v| div_ceil(v, rs)), "publish_rate")?;
-    let outbound = fit(
-        re.checked_mul(size)
-            .and_then(|v| v.checked_mul(m))
-            .and_then(|v| v.checked_mul(u128::from(input.subscriptions.get())))
-            .and_then(|v| div_ceil(v, rs * u128::from(Ratio::ONE))),
-        "subscriptions",
-    )?;
-    let queries = fit(
-        u128::from(input.messages_per_query.get())
-            .checked_mul(size)
-            .and_then(|v| v.checked_mul(u128::from(q.events())))
-            .and_then(|v| div_ceil(v, u128::from(q.per_seconds()))),
-        "messages_per_query",
-    )?;
-    let total = fit(
-        Some(u128::from(inbound) + u128::from(outbound) + u128::from(queries)),
-        "message_size",
-    )?;
-    let bits = fit(Some(u128::from(total) * 8), "message_size")?;
+    // Exact terms; each figure (a term, the total, the bits) is rounded up
+    // once from them, so bits are 8 × the exact bytes, not 8 × rounded bytes.
+    let size = exact::int(input.message_size.get());
+    let inbound_q = exact::rate(input.publish_rate) * &size;
+    let outbound_q =
+        &inbound_q * exact::ratio(input.match_ratio) * exact::int(input.subscriptions.get());
+    let queries_q =
+        exact::int(input.messages_per_query.get()) * &size * exact::rate(input.query_rate);
+    let total_q = &inbound_q + &outbound_q + &queries_q;
+    let inbound = exact::ceil(&inbound_q, "publish_rate")?;
+    let outbound = exact::ceil(&outbound_q, "subscriptions")?;
+    let queries = exact::ceil(&queries_q, "messages_per_query")?;
+    let total = exact::ceil(&total_q, "message_size")?;
+    let bits = exact::ceil(&(total_q * exact::int(8)), "message_size")?;
     let (largest, largest_name) = CLASSES[CLASSES.len() - 1];
     let mut findings = Vec::new();
     let class = match CLASSES.iter().find(|(c, _)| *c >= bits) {
@@ -134,6 +125,8 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     };
     let bytes = |symbol, label, value| Term { symbol, label, value, unit: Unit::BytesPerSecond };
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -189,7 +182,7 @@ pub const CALCULATOR: Calculator = Calculator {
     variants: &[],
     quantities: &[
         QuantityDoc { name: "bandwidth", unit: Unit::BytesPerSecond, meaning: "R·S·(1 + M·N) + Mq·S·Qs" },
-        QuantityDoc { name: "bandwidth_bits", unit: Unit::BitsPerSecond, meaning: "8 × bandwidth" },
+        QuantityDoc { name: "bandwidth_bits", unit: Unit::BitsPerSecond, meaning: "8 × the exact bandwidth, rounded up once" },
         QuantityDoc { name: "network_class", unit: Unit::BitsPerSecond, meaning: "the smallest of 100 Mb/s, 1, 10, 25, 100 Gb/s (or a multiple of 100 Gb/s) that carries it" },
     ],
     findings: &[
@@ -267,6 +260,17 @@ mod tests {
         assert!(r.findings.is_empty());
     }
 
+    /// Issue 22: 7 B a minute is 0.93 b/s, one bit per second rounded up,
+    /// not 8 × the byte per second it rounds up to.
+    #[test]
+    fn bits_come_from_the_exact_rate_not_the_rounded_bytes() {
+        let i =
+            Input { publish_rate: Rate::per_minute(7), message_size: Bytes(1), ..Input::default() };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        assert_eq!(r.quantity("bandwidth"), Some(1));
+        assert_eq!(r.quantity("bandwidth_bits"), Some(1));
+    }
+
     #[test]
     fn a_match_ratio_above_one_is_invalid() {
         let i = Input { match_ratio: Ratio::percent(200), ..Input::EXAMPLE_25_7 };
@@ -296,8 +300,11 @@ mod tests {
                 match evaluate(&i, &Host::default()) {
                     Ok(r) => {
                         let bytes = r.quantity("bandwidth").unwrap();
-                        prop_assert_eq!(r.terms.iter().map(|t| u128::from(t.value)).sum::<u128>(), u128::from(bytes));
-                        prop_assert_eq!(r.quantity("bandwidth_bits"), Some(bytes * 8));
+                        // Each term is rounded up on its own, the total once.
+                        let terms = r.terms.iter().map(|t| u128::from(t.value)).sum::<u128>();
+                        prop_assert!(terms >= u128::from(bytes) && terms <= u128::from(bytes) + 2);
+                        let bits = r.quantity("bandwidth_bits").unwrap();
+                        prop_assert!(bits <= bytes * 8 && bits + 8 > bytes * 8);
                         prop_assert!(r.quantity("network_class") >= r.quantity("bandwidth_bits"));
                     }
                     Err(CalcError::Overflow { .. } | CalcError::Invalid { .. }) => {}

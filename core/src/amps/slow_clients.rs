@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
-use crate::units::{Bytes, Count};
+use crate::units::{Bytes, Count, Ratio};
 use crate::validate::rules;
 
 pub const ID: &str = "amps.slow_clients";
@@ -35,10 +36,60 @@ pub struct Input {
     pub expected_records: Count,
     /// Clients retrieving such result sets at once, count (default 0).
     pub simultaneous_clients: Count,
-    /// The MessageMemoryLimit configured now, bytes; checked against RAM
-    /// when given (default: not set).
+    /// The MessageMemoryLimit configured now, a size or a share of RAM
+    /// (`"10%"`); checked against RAM when given (default: not set).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_memory_limit: Option<Bytes>,
+    pub message_memory_limit: Option<MemoryLimit>,
+}
+
+/// MessageMemoryLimit as AMPS takes it: a size, or a share of the host's
+/// RAM, which the guide recommends ("10% as a starting point").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryLimit {
+    Size(Bytes),
+    Share(Ratio),
+}
+
+impl MemoryLimit {
+    /// In bytes of `ram`, a share rounded down; `None` above 2^64 - 1.
+    pub fn bytes(self, ram: u64) -> Option<u64> {
+        match self {
+            MemoryLimit::Size(b) => Some(b.get()),
+            MemoryLimit::Share(r) => {
+                let v = u128::from(ram) * u128::from(r.ppm()) / u128::from(Ratio::ONE);
+                u64::try_from(v).ok()
+            }
+        }
+    }
+}
+
+impl Serialize for MemoryLimit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MemoryLimit::Size(b) => b.serialize(s),
+            MemoryLimit::Share(r) => s.serialize_str(&r.to_string().replace(',', "")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MemoryLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Num(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Num(n) => Ok(MemoryLimit::Size(Bytes(n))),
+            Raw::Text(t) if t.trim_end().ends_with('%') => {
+                Ratio::parse(&t).map(MemoryLimit::Share).map_err(serde::de::Error::custom)
+            }
+            Raw::Text(t) => {
+                Bytes::parse(&t).map(MemoryLimit::Size).map_err(serde::de::Error::custom)
+            }
+        }
+    }
 }
 
 /// AMPS User Guide ch. 25, Slow Clients: MessageMemoryLimit starts at 10% of
@@ -48,37 +99,44 @@ pub struct Input {
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let ram = host.ram.get();
     let memory = ram / 100 * MEMORY_START_PERCENT + ram % 100 * MEMORY_START_PERCENT / 100;
-    let configured = input.message_memory_limit.map_or(memory, Bytes::get);
-    let backlog = input
-        .average_record_size
-        .get()
-        .checked_mul(input.expected_records.get())
-        .ok_or_else(|| CalcError::Overflow { field: "expected_records".into() })?
-        .checked_mul(input.simultaneous_clients.get())
-        .ok_or_else(|| CalcError::Overflow { field: "simultaneous_clients".into() })?;
+    let set = match input.message_memory_limit {
+        Some(limit) => Some(
+            limit
+                .bytes(ram)
+                .ok_or_else(|| CalcError::Overflow { field: "message_memory_limit".into() })?,
+        ),
+        None => None,
+    };
+    let configured = set.unwrap_or(memory);
+    // The product is exact: a factor of 0 gives 0 whatever the others are.
+    let backlog = exact::ceil(
+        &(exact::int(input.average_record_size.get())
+            * exact::int(input.expected_records.get())
+            * exact::int(input.simultaneous_clients.get())),
+        "simultaneous_clients",
+    )?;
     let disk = backlog.max(configured);
     let mut findings = Vec::new();
     let caution = u128::from(ram) * u128::from(MEMORY_CAUTION_PERCENT) / 100;
-    if let Some(set) = input.message_memory_limit {
-        if u128::from(set.get()) > caution {
+    if let Some(set) = set {
+        if u128::from(set) > caution {
             findings.push(
                 Finding::new(
                     &rules::AMPS_SLOW_CLIENTS_MEMORY,
                     format!(
                         "MessageMemoryLimit {} is over 20% of the host's {} of RAM",
-                        set.both(),
+                        Bytes(set).both(),
                         host.ram.both()
                     ),
                 )
-                .why("memory for client messages may cause swapping and reduce performance")
-                .fix(format!(
-                    "<MessageMemoryLimit>{}</MessageMemoryLimit>; raise MessageDiskLimit first",
-                    memory
-                )),
+                .why("the AMPS guide starts MessageMemoryLimit at 10% of RAM, raises it 1-2% at a time and advises caution over 20%: memory for client messages may cause swapping and reduce performance")
+                .fix("<MessageMemoryLimit>10%</MessageMemoryLimit>; raise MessageDiskLimit first"),
             );
         }
     }
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -141,7 +199,7 @@ pub const CALCULATOR: Calculator = Calculator {
             "message_memory_limit",
             "MessageMemoryLimit now",
             Kind::Bytes,
-            "The configured limit, e.g. \"10 GB\", checked against RAM; empty if not set.",
+            "The configured limit, a size (\"10 GB\") or a share of RAM (\"10%\"), checked against RAM; empty if not set.",
         )
         .optional(),
     ],
@@ -173,6 +231,22 @@ mod tests {
         Host { ram: Bytes(ram), ..Host::default() }
     }
 
+    /// Issue 16: the guide writes MessageMemoryLimit as a percentage.
+    #[test]
+    fn a_percentage_of_ram_is_accepted_and_judged() {
+        let host = Host { ram: Bytes(64 * Bytes::GIB), ..Host::default() };
+        let i: Input = toml::from_str("message_memory_limit = \"50%\"").unwrap();
+        assert_eq!(i.message_memory_limit, Some(MemoryLimit::Share(Ratio::percent(50))));
+        let r = evaluate(&i, &host).unwrap();
+        assert_eq!(r.quantity("message_disk_limit"), Some(32 * Bytes::GIB));
+        let f = &r.findings[0];
+        assert_eq!(f.id, "amps.slow_clients.memory_over_20_percent");
+        assert!(f.why.as_deref().unwrap().contains("1-2% at a time"));
+        let ten: Input = toml::from_str("message_memory_limit = \"10%\"").unwrap();
+        assert!(evaluate(&ten, &host).unwrap().findings.is_empty());
+        assert!(toml::to_string(&ten).unwrap().contains("message_memory_limit = \"10%\""));
+    }
+
     #[test]
     fn ten_percent_and_the_larger_disk_limit() {
         let i = Input {
@@ -191,11 +265,15 @@ mod tests {
 
     #[test]
     fn over_20_percent_warns() {
-        let i = Input { message_memory_limit: Some(Bytes(30 * Bytes::GB)), ..Input::default() };
+        let i = Input {
+            message_memory_limit: Some(MemoryLimit::Size(Bytes(30 * Bytes::GB))),
+            ..Input::default()
+        };
         let r = evaluate(&i, &host(100 * Bytes::GB)).unwrap();
         assert_eq!(r.findings.len(), 1);
         assert_eq!(r.findings[0].severity, Severity::Warning);
-        let ok = Input { message_memory_limit: Some(Bytes(20 * Bytes::GB)), ..i };
+        let ok =
+            Input { message_memory_limit: Some(MemoryLimit::Size(Bytes(20 * Bytes::GB))), ..i };
         assert!(evaluate(&ok, &host(100 * Bytes::GB)).unwrap().findings.is_empty());
     }
 
@@ -208,7 +286,7 @@ mod tests {
                 average_record_size: Bytes(s),
                 expected_records: Count(n),
                 simultaneous_clients: Count(c),
-                message_memory_limit: Some(Bytes(s)),
+                message_memory_limit: Some(MemoryLimit::Size(Bytes(s))),
             };
             match evaluate(&i, &host(ram)) {
                 Ok(r) => prop_assert!(r.quantity("message_disk_limit") >= Some(s)),

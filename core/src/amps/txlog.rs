@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{div_ceil, fit};
+use crate::exact;
 use crate::finding::Finding;
 use crate::host::{Host, Storage};
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
@@ -100,31 +100,35 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if input.retention_increment.seconds() == 0 {
         return Err(invalid("retention_increment", "must be at least 1 second, e.g. \"1 d\""));
     }
-    let rate = input.publish_rate;
-    let size = u128::from(input.message_size.get());
-    let per = size + u128::from(PER_MESSAGE);
-    let messages_over = |d: Duration, field: &str| fit(rate.over(d).map(u128::from), field);
-    let bytes_over = |d: Duration, field: &str| {
-        fit(rate.over(d).and_then(|n| per.checked_mul(u128::from(n))), field)
-    };
+    // Messages are whole (N rounded up); every byte figure follows exactly
+    // from N, and a file size or a rate is rounded up once.
+    let r = exact::rate(input.publish_rate);
+    let per = exact::int(input.message_size.get()) + exact::int(PER_MESSAGE);
+    let messages_over = |d: Duration| (&r * exact::int(d.seconds())).ceil();
     let kept = input.retention.max(input.recovery_window);
-    let n = messages_over(kept, "publish_rate")?;
-    let capacity = bytes_over(kept, "message_size")?;
-    let normal = bytes_over(input.retention, "message_size")?;
-    let extra = capacity - normal;
-    let increment = bytes_over(input.retention_increment, "retention_increment")?;
-    let file_size = increment.div_ceil(input.files_per_increment.get());
+    let n_kept = messages_over(kept);
+    let capacity_q = &per * &n_kept;
+    let normal_q = &per * messages_over(input.retention);
+    let increment_q = &per * messages_over(input.retention_increment);
+    let file_q = (increment_q / exact::int(input.files_per_increment.get())).ceil();
+    let day_q = &per * messages_over(input.working_day);
     // No traffic, no files.
-    let files_for = |bytes: u64| if file_size == 0 { 0 } else { bytes.div_ceil(file_size) };
-    let files = files_for(capacity);
-    let preallocate = files_for(bytes_over(input.working_day, "working_day")?);
-    let throughput = fit(
-        u128::from(rate.events())
-            .checked_mul(per)
-            .and_then(|v| div_ceil(v, u128::from(rate.per_seconds()))),
-        "publish_rate",
-    )?;
-    let message_bytes = fit(size.checked_mul(u128::from(n)), "message_size")?;
+    let files_for = |bytes: &exact::Q| {
+        if file_q == exact::int(0) {
+            exact::int(0)
+        } else {
+            (bytes / &file_q).ceil()
+        }
+    };
+    let n = exact::ceil(&n_kept, "publish_rate")?;
+    let capacity = exact::ceil(&capacity_q, "message_size")?;
+    let extra = exact::ceil(&(&capacity_q - normal_q), "recovery_window")?;
+    let file_size = exact::ceil(&file_q, "retention_increment")?;
+    let files = exact::ceil(&files_for(&capacity_q), "files_per_increment")?;
+    let preallocate = exact::ceil(&files_for(&day_q), "working_day")?;
+    let throughput = exact::ceil(&(&per * &r), "publish_rate")?;
+    let message_bytes =
+        exact::ceil(&(exact::int(input.message_size.get()) * &n_kept), "message_size")?;
     let mut findings = Vec::new();
     if throughput > FLASH_ABOVE && host.storage == Storage::Hdd {
         findings.push(
@@ -157,6 +161,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let bytes = |name, label, value| Quantity { name, label, value, unit: Unit::Bytes };
     let count = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
+        // Filled by the plan, which knows the registry and the defaults.
+        inputs: Vec::new(),
         id: ID,
         title: CALCULATOR.title,
         formula: FORMULA,
@@ -316,6 +322,26 @@ mod tests {
         let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
         assert_eq!(terms, [146_400_000_000, 153_600_000_000]);
         assert!(r.findings.is_empty());
+    }
+
+    /// Issue 22: a day of 1 TiB journal records at 1024/s is above 2^64
+    /// bytes, but its tenth, the file size, is not: it is returned exactly.
+    /// The issue's figure is for records of 1 TiB with their 512 B.
+    #[test]
+    fn a_file_below_2_pow_64_is_exact_though_the_day_is_above() {
+        let i = Input {
+            message_size: Bytes((1 << 40) - PER_MESSAGE),
+            publish_rate: Rate::per_second(1024),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        assert_eq!(r.quantity("file_size"), Some(9_727_775_195_120_271_360));
+        assert_eq!(r.quantity("capacity"), Some(0));
+        let tib = Input { message_size: Bytes(1 << 40), ..i };
+        let r = evaluate(&tib, &Host::default()).unwrap();
+        assert_eq!(r.quantity("file_size"), Some(9_727_775_199_650_119_680));
+        let e = evaluate(&Input { retention: Duration(Duration::DAY), ..i }, &Host::default());
+        assert!(matches!(e, Err(CalcError::Overflow { field }) if field == "message_size"));
     }
 
     #[test]

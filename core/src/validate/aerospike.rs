@@ -26,16 +26,22 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// The segment this client creates: the plan's figure when it has one,
-    /// else [`aerospike::segment_size`] for the layout the key implies.
-    pub fn segment(&self, needs: &Needs) -> Option<u64> {
-        needs.aerospike_segment.map(|b| b.get()).or_else(|| {
-            aerospike::segment_size(
-                aerospike::layout_for_key(self.shm_key),
-                self.max_nodes,
-                self.max_namespaces,
-            )
-        })
+    /// The sizes this client's segment may have: the plan's figure when it
+    /// has one (its client release is named there), else the size under
+    /// every release's layout, since a key names a segment and does not tell
+    /// the release.
+    pub fn segments(&self, needs: &Needs) -> Vec<u64> {
+        if let Some(b) = needs.aerospike_segment {
+            return vec![b.get()];
+        }
+        let mut sizes: Vec<u64> = aerospike::Client::ALL
+            .iter()
+            .filter_map(|c| {
+                aerospike::segment_size(c.layout(), self.max_nodes, self.max_namespaces)
+            })
+            .collect();
+        sizes.dedup();
+        sizes
     }
 }
 
@@ -152,7 +158,8 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
             "shm_max_namespaces",
         ));
         let shmmax = host.and_then(|h| h.kernel.shmmax).map(|b| b.get());
-        if let (Some(seg), Some(max)) = (c.segment(needs), shmmax) {
+        // The largest size any release may make must fit.
+        if let (Some(seg), Some(max)) = (c.segments(needs).into_iter().max(), shmmax) {
             if seg > max {
                 p.findings.push(
                     rules::AEROSPIKE_SHMMAX
@@ -204,20 +211,21 @@ pub(crate) fn check_segments(
     needs: &Needs,
 ) -> Vec<Finding> {
     // Without a config, the plan's figure under the docs' default key.
-    let expected: HashMap<u64, u64> = if clusters.is_empty() {
-        needs.aerospike_segment.map(|b| (DEFAULT_SHM_KEY, b.get())).into_iter().collect()
+    let expected: HashMap<u64, Vec<u64>> = if clusters.is_empty() {
+        needs.aerospike_segment.map(|b| (DEFAULT_SHM_KEY, vec![b.get()])).into_iter().collect()
     } else {
-        clusters.iter().filter_map(|c| Some((c.shm_key, c.segment(needs)?))).collect()
+        clusters.iter().map(|c| (c.shm_key, c.segments(needs))).collect()
     };
     segments
         .iter()
-        .filter_map(|s| Some((s, *expected.get(&s.key)?)))
-        .filter(|(s, expected)| s.bytes != *expected)
+        .filter_map(|s| Some((s, expected.get(&s.key)?)))
+        .filter(|(s, expected)| !expected.is_empty() && !expected.contains(&s.bytes))
         .map(|(s, expected)| {
+            let need: Vec<String> = expected.iter().map(|b| format!("{b} B")).collect();
             rules::AEROSPIKE_SIZE_MISMATCH
                 .finding(format!(
-                    "segment {:#X} is {} B but the client's settings need {expected} B: shmget fails until the old segment is removed or the key changes",
-                    s.key, s.bytes
+                    "segment {:#X} is {} B but the client's settings need {}: shmget fails until the old segment is removed or the key changes",
+                    s.key, s.bytes, need.join(" or ")
                 ))
                 .fix(format!(
                     "one-shot: stop every client, then ipcrm -M {:#X}; rolling: shm_key = {:#X}",

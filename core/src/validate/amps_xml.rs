@@ -7,7 +7,7 @@ use roxmltree::{Document, Node};
 
 use crate::finding::Location;
 use crate::host::Host;
-use crate::units::Bytes;
+use crate::units::{Bytes, Ratio};
 
 use super::{at_col, rules, Needs, Parsed, Setting};
 
@@ -133,17 +133,40 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
             );
         }
     }
+    // MessageMemoryLimit as a size or, as the guide recommends, a share of
+    // RAM ("10%"): sizes summed in bytes, shares in millionths of RAM.
+    let ram = host.map(|h| h.ram.get()).filter(|&r| r > 0);
     let mut memory_total: u64 = 0;
+    let mut memory_share: u64 = 0;
     let mut memory_node = None;
     for m in named("MessageMemoryLimit").collect::<Vec<_>>() {
+        let text = m.text().map_or("", str::trim);
+        if text.ends_with('%') {
+            if let Ok(share) = Ratio::parse(text) {
+                memory_share = memory_share.saturating_add(share.ppm());
+                memory_node.get_or_insert(m);
+                continue;
+            }
+        }
         if let Some(b) = size_of(m, &mut p) {
             memory_total = memory_total.saturating_add(b);
             memory_node.get_or_insert(m);
         }
     }
-    if let (Some(node), Some(ram)) = (memory_node, host.map(|h| h.ram.get()).filter(|&r| r > 0)) {
-        let pct = u128::from(memory_total) * 100 / u128::from(ram);
-        let ten = ram / 10;
+    if let Some(ram) = ram {
+        let of_ram = u128::from(ram) * u128::from(memory_share) / u128::from(Ratio::ONE);
+        memory_total = memory_total.saturating_add(u64::try_from(of_ram).unwrap_or(u64::MAX));
+    }
+    // The whole in percent of RAM; percentages alone need no host.
+    let pct = match ram {
+        Some(ram) => Some(u128::from(memory_total) * 100 / u128::from(ram)),
+        None if memory_total == 0 && memory_share > 0 => {
+            Some(u128::from(memory_share) * 100 / u128::from(Ratio::ONE))
+        }
+        None => None,
+    };
+    if let (Some(node), Some(pct)) = (memory_node, pct) {
+        let ten = ram.map_or_else(|| "10%".to_string(), |r| Bytes(r / 10).exact().replace(' ', ""));
         let rule = if pct > 20 {
             Some(rules::AMPS_XML_MEMORY_HIGH)
         } else if pct > 10 {
@@ -153,8 +176,8 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         };
         if let Some(rule) = rule {
             p.findings.push(
-                rule.finding(format!("MessageMemoryLimit totals {memory_total} B, {pct}% of the host's RAM: start at 10% and use caution over 20% (memory for client messages may cause swapping)"))
-                    .fix(format!("<MessageMemoryLimit>{}</MessageMemoryLimit>", Bytes(ten).exact().replace(' ', "")))
+                rule.finding(format!("MessageMemoryLimit totals {pct}% of the host's RAM: the AMPS guide starts at 10%, raises it 1-2% at a time and advises caution over 20% (memory for client messages may cause swapping)"))
+                    .fix(format!("<MessageMemoryLimit>{ten}</MessageMemoryLimit>"))
                     .at(loc(name, &doc, node)),
             );
         }
@@ -220,5 +243,36 @@ mod tests {
         assert_eq!(too_deep(&deep), Some((2, 3 * 255 + 1)));
         let flat = "<a></a>".repeat(10 * MAX_DEPTH);
         assert_eq!(too_deep(&flat), None);
+    }
+
+    fn ids(text: &str, host: Option<&Host>) -> Vec<(&'static str, String)> {
+        check("config.xml", text, host, &Needs::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.id != rules::AMPS_XML_MINIDUMP.id)
+            .map(|f| (f.id, f.message))
+            .collect()
+    }
+
+    /// Issue 16: `50%` was rejected as an invalid size with the fix "1MB";
+    /// the AMPS guide recommends percentages.
+    #[test]
+    fn a_message_memory_limit_in_percent_is_judged_against_ram() {
+        let xml = |v: &str| {
+            format!("<AMPSConfig><MessageMemoryLimit>{v}</MessageMemoryLimit></AMPSConfig>")
+        };
+        let high = ids(&xml("50%"), None);
+        assert_eq!(high.len(), 1, "{high:?}");
+        assert_eq!(high[0].0, "amps_xml.message_memory_limit.high");
+        assert!(high[0].1.contains("50% of the host's RAM") && high[0].1.contains("1-2%"));
+        assert!(ids(&xml("10%"), None).is_empty());
+        let host = Host { ram: Bytes(16 * Bytes::GIB), ..Host::default() };
+        assert!(ids(&xml("10%"), Some(&host)).is_empty());
+        // 10% plus 2 GiB on another transport is 22% of 16 GiB.
+        let two = "<AMPSConfig><MessageMemoryLimit>10%</MessageMemoryLimit>\
+                   <MessageMemoryLimit>2GiB</MessageMemoryLimit></AMPSConfig>";
+        let both = ids(two, Some(&host));
+        assert_eq!(both.len(), 1, "{both:?}");
+        assert!(both[0].1.contains("22% of the host's RAM"), "{}", both[0].1);
     }
 }

@@ -374,9 +374,13 @@ fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs) -> Vec<Finding>
         join_buffer_size: Bytes(var("join_buffer_size")),
         thread_stack: Bytes(var("thread_stack")),
         binlog_cache_size: Bytes(var("binlog_cache_size")),
+        // MySQL 8.0 (the defaults above) logs binary by default.
+        log_bin: u64::from(last("skip_log_bin").is_none() && last("disable_log_bin").is_none()),
+        ..vps::MyCnf::default()
     };
-    let (global, per_thread) = vps::mysql_buffers(&cnf).unwrap_or((u64::MAX, u64::MAX));
-    let peak = vps::mysql_peak(&cnf).unwrap_or(u64::MAX);
+    let formula = vps::MysqlFormula::TuningPrimer;
+    let (global, per_thread) = vps::mysql_buffers(&cnf, formula).unwrap_or((u64::MAX, u64::MAX));
+    let peak = vps::mysql_peak(&cnf, formula).unwrap_or(u64::MAX);
     let conns = cnf.max_connections.get();
     let ram = host.ram.get();
     let safe_conns = (ram / 100 * vps::SAFE_PERCENT).saturating_sub(global) / per_thread.max(1);

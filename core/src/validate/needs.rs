@@ -82,8 +82,9 @@ mod tests {
     #[test]
     fn megacomet_needs_a_million_descriptors() {
         let n = needs(include_str!("../../../examples/megacomet.toml"));
-        assert_eq!(n.nofile, Some(1_000_064));
-        assert_eq!(n.file_max, Some(1_000_064));
+        // 8 workers: 125,000 connections and 64 descriptors each.
+        assert_eq!(n.nofile, Some(125_064));
+        assert_eq!(n.file_max, Some(1_000_512));
         assert_eq!(n.connections, Some(1_000_000));
         assert_eq!(n.time_wait, Some(240_000));
         // Idle comet connections: no buffer memory under load to check.

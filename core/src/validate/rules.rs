@@ -253,6 +253,9 @@ rules! {
     AEROSPIKE_SHMALL = "aerospike.shm.shmall", Error,
         SHMGET,
         "raise kernel.shmall (pages) or lower the maxima";
+    AEROSPIKE_SIZE_WRAPS = "aerospike.shm.size_wraps", Error,
+        "as_shm_cluster.c, as_shm_create: `uint32_t size = sizeof(as_cluster_shm) + ...` wraps above 4 GiB - 1",
+        "lower shm_max_nodes or shm_max_namespaces";
     AEROSPIKE_RAM = "aerospike.shm.ram", Error,
         SHMGET,
         "lower shm_max_nodes and shm_max_namespaces";

@@ -139,6 +139,18 @@ fn split_debug_info_from_a_loopback_debuginfod_names_the_frames() {
     )
     .unwrap();
     let prog = Killed(prog);
+    // "ready" is printed before the wait: capture once it sleeps in pause().
+    let stat = format!("/proc/{}/stat", prog.0.id());
+    let asleep = || {
+        let s = std::fs::read_to_string(&stat).unwrap_or_default();
+        s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('S'))
+    };
+    for _ in 0..1000 {
+        if asleep() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let dump = d.join("prog.dmp");
     let r = crate::support::dumptool(&[
         "capture",

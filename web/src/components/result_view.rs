@@ -1,6 +1,6 @@
 //! One calculator's result: its figures (both unit notations), the breakdown
-//! of its terms with a chart against the host, the formula, source and
-//! findings.
+//! of its terms with a chart against the host, the formula, source, the
+//! inputs used (defaults marked) and findings.
 
 use headroom_core::plan::Outcome;
 use headroom_core::report::Unit;
@@ -62,6 +62,21 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             </tr>
         }
     });
+    // The inputs behind the figures, defaults and assumptions marked.
+    let inputs = r.inputs.iter().map(|i| {
+        let mark = match (i.default, i.assumption) {
+            (true, true) => "default, assumption",
+            (true, false) => "default",
+            (false, true) => "assumption",
+            (false, false) => "",
+        };
+        html! {
+            <li id={format!("{base}-in-{}", i.key.replace('.', "-"))}>
+                <code>{ i.key }</code>{ format!(" = {}", i.value) }
+                if !mark.is_empty() { <em>{ format!(" ({mark})") }</em> }
+            </li>
+        }
+    });
     let chart = chart_data(r, props.capacity.as_ref().map(|(l, v, u)| (l.as_str(), *v, *u)));
     html! {
         <div id={format!("{base}-result")} class="result">
@@ -84,6 +99,10 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             }
             <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
             <p class="source">{ format!("Source: {}, {}.", r.source.document, r.source.section) }</p>
+            <details class="inputs">
+                <summary>{ "Inputs used" }</summary>
+                <ul>{ for inputs }</ul>
+            </details>
             <Findings findings={r.findings.clone()} />
         </div>
     }
