@@ -3,9 +3,10 @@
 //! `known-issues.toml` (what the project knows how to diagnose); the format
 //! is in docs/known-issues.md.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::signature::glob;
+pub use crate::summary::KnownIssue as Match;
 use crate::summary::Summary;
 
 /// The entries dumptool ships.
@@ -34,16 +35,6 @@ pub struct Entry {
 #[serde(deny_unknown_fields)]
 struct File {
     issue: Vec<Entry>,
-}
-
-/// What the summary shows of a match.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Match {
-    pub id: String,
-    pub title: String,
-    pub advice: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

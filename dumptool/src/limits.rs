@@ -260,11 +260,29 @@ fn core_target(pid: u32, core: &str) -> (bool, Option<CoreTarget>) {
     (true, Some(target))
 }
 
+/// The fields of /proc/PID/stat that matter here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub state: char,
+    pub flags: u64,
+}
+
+/// `PF_KTHREAD` in the flags of /proc/PID/stat (include/linux/sched.h).
+pub const PF_KTHREAD: u64 = 0x0020_0000;
+
+/// Parses /proc/PID/stat (the command name may hold spaces and parentheses).
+pub fn parse_stat(text: &str) -> Option<ProcStat> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9).
+    Some(ProcStat { state: fields.first()?.chars().next()?, flags: fields.get(6)?.parse().ok()? })
+}
+
 /// Zombies and kernel threads never dump core: there is nothing to predict.
 fn check_predictable(pid: u32) -> Result<(), LiveError> {
     let stat = String::from_utf8_lossy(&read_proc(pid, "stat")?).into_owned();
-    let Some(st) = crate::capture::parse_stat(&stat) else { return Ok(()) };
-    if st.flags & crate::capture::PF_KTHREAD != 0 {
+    let Some(st) = parse_stat(&stat) else { return Ok(()) };
+    if st.flags & PF_KTHREAD != 0 {
         return Err(LiveError::KernelThread(pid));
     }
     if matches!(st.state, 'Z' | 'X') {

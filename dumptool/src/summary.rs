@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use headroom_core::units::group_thousands;
 use serde::{Serialize, Serializer};
 
 /// A 64-bit address or value, printed and serialized as `0x` hex so that
@@ -42,6 +43,46 @@ impl fmt::Display for DumpFormat {
     }
 }
 
+/// A dump shorter than its headers describe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incomplete {
+    /// Bytes the file holds.
+    pub have: u64,
+    /// Bytes its headers describe.
+    pub described: u64,
+    /// Whether part of the description itself is cut off (a table that
+    /// lists more ranges): then the file was longer still.
+    pub at_least: bool,
+    /// What lies (wholly or partly) past the end.
+    pub missing: Vec<String>,
+}
+
+impl fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "truncated: {} of the {}{} bytes its headers describe",
+            group_thousands(self.have),
+            if self.at_least { "at least " } else { "" },
+            group_thousands(self.described)
+        )?;
+        if !self.missing.is_empty() {
+            write!(f, "; missing: {}", self.missing.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A known issue the dump matches, as the summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownIssue {
+    pub id: String,
+    pub title: String,
+    pub advice: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
 /// Everything dumptool reports about one dump.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -68,13 +109,13 @@ pub struct Summary {
     pub signature: Option<String>,
     /// The known issues (known-issues.toml) this dump matches.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub known_issues: Vec<crate::known_issues::Match>,
+    pub known_issues: Vec<KnownIssue>,
     /// The crash store or compression the dump was taken out of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<Store>,
     /// Set when the file is shorter than its headers describe: the summary
     /// shows only what was there.
-    pub incomplete: Option<crate::analyze::extent::Incomplete>,
+    pub incomplete: Option<Incomplete>,
 }
 
 /// Where a wrapped dump came from: `zstd`, `xz`, `apport report`, ... and,

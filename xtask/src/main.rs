@@ -5,8 +5,11 @@
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
 
 mod bench;
+#[cfg(test)]
+mod cycles;
 mod field;
 mod fuzz;
+mod sweep;
 mod toolchain;
 mod web;
 
@@ -42,6 +45,10 @@ enum Task {
     Setup,
     /// Benchmark dumptool against gcore and minidump-stackwalk; prints ratios.
     Bench,
+    /// `dumptool check` over the stock config files of 49 Debian packages
+    /// (apt-get download, dpkg-deb -x; needs root and `apt-get update`);
+    /// fails on any error finding and writes docs/sweep.md.
+    Sweep,
     /// dumptool on Debian's redis, nginx, memcached and mariadb (root, apt):
     /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core.
     FieldTest {
@@ -66,6 +73,7 @@ fn main() -> ExitCode {
         Task::Bench => bench::run(),
         Task::FieldTest { daemons } => field::run(&daemons),
         Task::Fuzz { seconds } => fuzz::run(seconds),
+        Task::Sweep => sweep::run_sweep(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::locate::hex;
+use super::buildid::hex;
 
 /// elfutils' default `DEBUGINFOD_TIMEOUT`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use object::{Object, ObjectSection};
 
+pub use super::buildid::{hex, parse_hex};
+
 /// The system's directory of split debug files (Debian's `-dbgsym` and
 /// `-dbg` packages install there).
 pub const SYSTEM_DEBUG_DIR: &str = "/usr/lib/debug";
@@ -82,19 +84,6 @@ pub fn package_note(file: &object::File) -> Option<String> {
         out.push_str(&format!(" ({ty})"));
     }
     Some(out)
-}
-
-/// Lowercase hex, as build-ids are written in paths and URLs.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Parses a hex build-id (a minidump's code id, a core's note).
-pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.is_empty() {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// The build-id of the file at `path`, `None` when it cannot be read or has none.

@@ -10,6 +10,7 @@
 
 #[cfg(feature = "cli")]
 pub mod args;
+pub mod buildid;
 pub mod core;
 pub mod debuginfod;
 pub mod locate;
