@@ -370,12 +370,12 @@ pub fn submit(args: &SubmitArgs) -> Result<u8> {
         out(&text)?;
         return Ok(exit::OK);
     }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let http: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(args.timeout)))
         .http_status_as_error(false)
         .build()
         .into();
-    let mut response = agent
+    let mut response = http
         .post(&args.to)
         .header("Content-Type", &content_type)
         .send(&body[..])

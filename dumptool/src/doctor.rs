@@ -866,7 +866,7 @@ mod tests {
         let v1 =
             "12:pids:/system.slice/nginx.service\n1:name=systemd:/system.slice/nginx.service\n";
         assert_eq!(unit_of_cgroup(v1).as_deref(), Some("nginx.service"));
-        assert_eq!(unit_of_cgroup("0::/user.slice/user-1000.slice/session-2.scope\n"), None);
+        assert_eq!(unit_of_cgroup("0::/user.slice/user-1000.slice/init.scope\n"), None);
         assert_eq!(parse_limit_core_soft("LimitCORESoft=0\n"), Some(Some(0)));
         assert_eq!(parse_limit_core_soft("LimitCORESoft=infinity\n"), Some(None));
         assert_eq!(parse_limit_core_soft("LimitCORE=0\n"), None);

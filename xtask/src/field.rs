@@ -355,7 +355,8 @@ fn field_one(d: &Daemon, dumptool: &Path, scratch: &Path) -> Result<Row> {
         let _ = std::fs::remove_file(&gcore_file);
         let gcore = match gcode {
             0 => format!("{:.0} ms", gwall.as_secs_f64() * 1000.0),
-            137 => format!("over {limit} s (stopped)"),
+            // `timeout -s KILL` kills its own process group, itself too.
+            _ if gwall >= GCORE_LIMIT => format!("over {limit} s (stopped)"),
             // gdb warns about some processes and exits 1, core written.
             code => format!(
                 "{:.0} ms (exit {code}: {})",
@@ -458,7 +459,7 @@ pub fn run(only: &[String]) -> Result<()> {
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);
-    println!("\n| daemon | doctor | dumptool stall | gcore wall | dump / core size | main thread's event loop | planted secrets | SIGSEGV core analyzed |");
+    println!("\n| daemon | doctor | dumptool stall | gcore wall | minidump / gcore size | main thread's event loop | planted secrets | SIGSEGV core analyzed |");
     println!("| --- | --- | ---: | ---: | ---: | --- | --- | --- |");
     for r in &rows {
         println!(

@@ -67,12 +67,12 @@ impl Client {
         if self.offline {
             return Ok(None);
         }
-        let agent: ureq::Agent =
+        let http: ureq::Agent =
             ureq::Agent::config_builder().timeout_global(Some(self.timeout)).build().into();
         for base in &self.urls {
             let url = format!("{base}/buildid/{}/debuginfo", hex(id));
             let fail = |message: String| DebuginfodError::Request { url: url.clone(), message };
-            let mut response = match agent.get(&url).call() {
+            let mut response = match http.get(&url).call() {
                 Ok(r) => r,
                 Err(ureq::Error::StatusCode(404)) => continue,
                 Err(e) => return Err(fail(e.to_string())),
