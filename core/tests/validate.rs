@@ -1467,6 +1467,38 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// fs.file-max for a connections plan: the plan's error and
+    /// `check --plan`'s on a sysctl file holding the same value agree.
+    #[test]
+    fn plan_and_check_agree_on_file_max(
+        conns in 1u64..2_000_000, procs in 1u64..64, slack in 0u64..5000,
+    ) {
+        // Around the need: the connections plus 64 files per process.
+        let file_max = conns.saturating_sub(500) + slack;
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nfile_max = {file_max}\n\
+             [connections.kernel]\nconnections = {conns}\nprocesses = {procs}\nclient_ips = 100\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.id == rules::CONN_FILE_MAX.id);
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("fs.file-max = {file_max}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked = r.all_findings().any(|f| f.id == rules::SYSCTL_CONN_FILE_MAX.id);
+        prop_assert_eq!(planned, checked);
+    }
+}
+
 #[test]
 fn sysctl_d_and_limits_d_are_read_in_the_systems_order() {
     let ctx = Context::default();

@@ -253,10 +253,12 @@ pub(crate) fn check(
         }
     }
     if let Some(conns) = needs.connections {
-        if let Some(fm) = kernel.file_max.filter(|&fm| fm < conns) {
+        // The plan's figure: the connections plus each process's own files.
+        let need = needs.file_max.unwrap_or(conns).max(conns);
+        if let Some(fm) = kernel.file_max.filter(|&fm| fm < need) {
             let mut f = rules::SYSCTL_CONN_FILE_MAX
-                .finding(format!("fs.file-max = {fm} is below the {conns} connections the plan needs: every socket is an open file"))
-                .fix(fix_line("fs.file-max", conns.saturating_add(conns / 10).max(fm)));
+                .finding(format!("fs.file-max = {fm} is below the {need} open files the plan needs for {conns} connections: every socket is an open file"))
+                .fix(fix_line("fs.file-max", need.saturating_add(need / 10).max(fm)));
             if let Some(s) = get("fs.file-max") {
                 f = f.at(s.location.clone());
             }
