@@ -240,6 +240,16 @@ pub(crate) fn check(
             &mut out,
         );
     }
+    if let (Some(s), Some(need)) = (get("fs.nr_open"), needs.nofile) {
+        if let Some(nr) = s.value.parse::<u64>().ok().filter(|&nr| nr < need) {
+            out.push(
+                rules::SYSCTL_NR_OPEN_NEED
+                    .finding(format!("fs.nr_open = {nr} is below the {need} open files per process the plan needs: a nofile hard limit above it is refused"))
+                    .fix(fix_line("fs.nr_open", need))
+                    .at(s.location.clone()),
+            );
+        }
+    }
     if let Some(s) = get("net.ipv4.tcp_max_tw_buckets") {
         let tw = s.value.parse::<u64>().ok();
         if let (Some(tw), Some(need)) = (tw, needs.time_wait.filter(|&n| tw.is_some_and(|t| t < n)))
