@@ -280,19 +280,17 @@ pub(crate) fn check(
                 let ports = connections::ports_in_range([lo, hi]);
                 // With the plan's client addresses and server ports known, the
                 // verdict is the plan's own (connections.kernel.ports).
-                let pairs = needs.port_pairs.filter(|&p| p > 0);
                 let spaces = conns.div_ceil(ports.max(1));
-                if let Some(pairs) = pairs.filter(|&p| ports.saturating_mul(p) < conns) {
+                if let Some(need) = needs.local_ports.filter(|&n| ports < n) {
                     out.push(
                         rules::CONN_PORTS
                             .finding(format!(
-                                "{ports} local ports over the plan's {pairs} (client address, server port) pairs hold {} connections; the plan needs {conns}",
-                                ports.saturating_mul(pairs)
+                                "{ports} local ports, below the {need} each (client address, server port) pair needs for the plan's {conns} connections"
                             ))
                             .fix(format!("net.ipv4.ip_local_port_range = 1024 65535, and {spaces} client addresses or server ports"))
                             .at(s.location.clone()),
                     );
-                } else if pairs.is_none() && ports < conns {
+                } else if needs.local_ports.is_none() && ports < conns {
                     out.push(
                         rules::SYSCTL_CONN_PORTS
                             .finding(format!(
