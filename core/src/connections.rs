@@ -9,7 +9,7 @@ use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count, Duration, Rate};
-use crate::validate::{rules, sysctl};
+use crate::validate::rules;
 
 pub const ID: &str = "connections.kernel";
 
@@ -45,6 +45,19 @@ pub fn nofile_needed(connections: u64, processes: u64) -> Option<u64> {
         .checked_add(processes.checked_sub(1)?)?
         .checked_div(processes)?
         .checked_add(RESERVE_FDS)
+}
+
+/// The most RAM an x86-64 kernel with 4-level paging addresses, 64 TiB
+/// (Documentation/arch/x86/x86_64/mm.rst, the direct mapping).
+const MAX_RAM: u64 = 64 << 40;
+
+/// Whether a `net.ipv4.tcp_mem` whose smallest value is `min` can only have
+/// been written in bytes: read as pages of `page_size`, even that value is
+/// more memory than the host has (`ram`, when known) or than an x86-64
+/// kernel can address (64 TiB, Documentation/arch/x86/x86_64/mm.rst), so
+/// no reading but bytes makes sense (ip-sysctl.rst: tcp_mem is in pages).
+pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
+    min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
 }
 
 /// Local ports per (client IP, server IP, server port) 4-tuple space.
@@ -192,7 +205,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let ram = Some(host.ram.get());
     // Bytes read as pages would make the checks below meaningless.
-    let in_bytes = host.kernel.tcp_mem.filter(|m| sysctl::tcp_mem_is_bytes(m[0], page, ram));
+    let in_bytes = host.kernel.tcp_mem.filter(|m| tcp_mem_is_bytes(m[0], page, ram));
     if let Some(m) = in_bytes {
         let pages = m.map(|v| v.div_ceil(page));
         f.push(

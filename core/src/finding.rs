@@ -2,8 +2,6 @@
 
 use serde::Serialize;
 
-use crate::validate::rules::Rule;
-
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -14,6 +12,26 @@ pub enum Severity {
     Warning,
     /// It will fail or lose data.
     Error,
+}
+
+/// One rule a calculator or validator can report; the table of them is
+/// `validate::rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Where the rule comes from: document and section.
+    pub source: &'static str,
+    /// What to write instead, in general; each finding carries the exact line.
+    pub fix: &'static str,
+}
+
+impl Rule {
+    /// A finding of this rule with its general fix; callers replace the fix
+    /// with the exact line where they know it, and add the location.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self, message).why(self.source).fix(self.fix)
+    }
 }
 
 /// Where in a file a finding points.

@@ -318,42 +318,10 @@ mod live {
     use std::fs;
     use std::path::{Path, PathBuf};
 
-    use anyhow::Result;
-    use headroom_core::host::Host;
-    use headroom_core::units::{Bytes, Count};
-
     use super::Input;
     use crate::exit::Failure;
-
-    fn proc_sys(key: &str) -> Option<String> {
-        fs::read_to_string(format!("/proc/sys/{}", key.replace('.', "/")))
-            .ok()
-            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-    }
-
-    fn num(key: &str) -> Option<u64> {
-        proc_sys(key)?.parse().ok()
-    }
-
-    /// RAM from /proc/meminfo and kernel values from /proc/sys, over what
-    /// the plan said.
-    fn running_host(host: &mut Option<Host>) {
-        let h = host.get_or_insert_with(Host::default);
-        if let Some(kb) = fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        }) {
-            h.ram = Bytes(kb.saturating_mul(1024));
-        }
-        let k = &mut h.kernel;
-        k.shmmax = num("kernel.shmmax").map(Bytes).or(k.shmmax);
-        k.shmall = num("kernel.shmall").map(Count).or(k.shmall);
-        k.file_max = num("fs.file-max").map(Count).or(k.file_max);
-        k.nr_open = num("fs.nr_open").map(Count).or(k.nr_open);
-        k.aio_max_nr = num("fs.aio-max-nr").map(Count).or(k.aio_max_nr);
-        k.max_map_count = num("vm.max_map_count").map(Count).or(k.max_map_count);
-    }
+    use anyhow::Result;
+    use headroom_core::host::Host;
 
     /// `*.conf` in each directory, by file name; a name in an earlier
     /// directory masks the same name in a later one (sysctl.d(5)).
@@ -439,7 +407,7 @@ mod live {
         if !Path::new("/proc/sys").is_dir() {
             return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
         }
-        running_host(host);
+        crate::livehost::read_into(host.get_or_insert_with(Host::default), pid);
         let mut out = Vec::new();
         let sysctl_dirs = [
             "/etc/sysctl.d",

@@ -5,6 +5,9 @@
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
 
 mod bench;
+#[cfg(test)]
+mod cycles;
+mod field;
 mod fuzz;
 mod sweep;
 mod toolchain;
@@ -46,6 +49,12 @@ enum Task {
     /// (apt-get download, dpkg-deb -x; needs root and `apt-get update`);
     /// fails on any error finding and writes docs/sweep.md.
     Sweep,
+    /// dumptool on Debian's redis, nginx, memcached and mariadb (root, apt):
+    /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core.
+    FieldTest {
+        /// Only these daemons (redis, nginx, memcached, mariadb).
+        daemons: Vec<String>,
+    },
     /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
     Fuzz {
         /// Seconds per target.
@@ -62,6 +71,7 @@ fn main() -> ExitCode {
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
         Task::Setup => setup(),
         Task::Bench => bench::run(),
+        Task::FieldTest { daemons } => field::run(&daemons),
         Task::Fuzz { seconds } => fuzz::run(seconds),
         Task::Sweep => sweep::run_sweep(),
     };
@@ -79,6 +89,7 @@ fn setup() -> Result<()> {
     toolchain::wasm_bindgen()?;
     toolchain::wasm_opt();
     toolchain::chromium()?;
+    toolchain::test_tools();
     Ok(())
 }
 
@@ -93,6 +104,7 @@ fn serve(port: u16) -> Result<()> {
 fn test() -> Result<()> {
     let start = Instant::now();
     let chromium = toolchain::chromium()?;
+    toolchain::test_tools();
     step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
     step(
         "cargo clippy",

@@ -4,26 +4,8 @@
 //! rule, and `docs/rules.md` is tested against [`RULES`], so an id cannot
 //! drift or be spelled at run time.
 
-use crate::finding::{Finding, Severity};
-
-/// One rule a validator can report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    /// Where the rule comes from: document and section.
-    pub source: &'static str,
-    /// What to write instead, in general; each finding carries the exact line.
-    pub fix: &'static str,
-}
-
-impl Rule {
-    /// A finding of this rule with its general fix; callers replace the fix
-    /// with the exact line where they know it, and add the location.
-    pub fn finding(&self, message: impl Into<String>) -> Finding {
-        Finding::new(self, message).why(self.source).fix(self.fix)
-    }
-}
+pub use crate::finding::Rule;
+use crate::finding::Severity;
 
 const AMPS: &str = "AMPS User Guide, ch. 25 \"Operation and Deployment\"";
 const MEGACOMET: &str = "MegaComet: 523k connections on one EC2 host, Tuning";

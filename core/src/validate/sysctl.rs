@@ -62,11 +62,7 @@ pub struct KernelView {
     pub max_map_count: Option<u64>,
 }
 
-pub use crate::connections::NR_OPEN_DEFAULT;
-
-/// The most RAM an x86-64 kernel with 4-level paging addresses, 64 TiB
-/// (Documentation/arch/x86/x86_64/mm.rst, the direct mapping).
-const MAX_RAM: u64 = 64 << 40;
+pub use crate::connections::{tcp_mem_is_bytes, NR_OPEN_DEFAULT};
 
 impl KernelView {
     pub fn new(host: Option<&Host>, winning: &[Setting]) -> KernelView {
@@ -281,7 +277,8 @@ pub(crate) fn check(
                 // With the plan's client addresses and server ports known, the
                 // verdict is the plan's own (connections.kernel.ports).
                 let spaces = conns.div_ceil(ports.max(1));
-                if let Some(need) = needs.local_ports.filter(|&n| ports < n) {
+                let local_ports = needs.port_pairs.filter(|&p| p > 0).map(|p| conns.div_ceil(p));
+                if let Some(need) = local_ports.filter(|&n| ports < n) {
                     out.push(
                         rules::CONN_PORTS
                             .finding(format!(
@@ -290,7 +287,7 @@ pub(crate) fn check(
                             .fix(format!("net.ipv4.ip_local_port_range = 1024 65535, and {spaces} client addresses or server ports"))
                             .at(s.location.clone()),
                     );
-                } else if needs.local_ports.is_none() && ports < conns {
+                } else if local_ports.is_none() && ports < conns {
                     out.push(
                         rules::SYSCTL_CONN_PORTS
                             .finding(format!(
@@ -328,15 +325,6 @@ fn check_segment(seg: u64, kernel: &KernelView, winning: &[Setting], out: &mut V
         }
         out.push(f);
     }
-}
-
-/// Whether a `net.ipv4.tcp_mem` whose smallest value is `min` can only have
-/// been written in bytes: read as pages of `page_size`, even that value is
-/// more memory than the host has (`ram`, when known) or than an x86-64
-/// kernel can address (64 TiB, Documentation/arch/x86/x86_64/mm.rst), so
-/// no reading but bytes makes sense (ip-sysctl.rst: tcp_mem is in pages).
-pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
-    min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
 }
 
 fn check_tcp_mem(
