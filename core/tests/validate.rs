@@ -479,6 +479,16 @@ fn table() -> Vec<(rules::Rule, Vec<Case>, Vec<Case>)> {
             })],
         ),
         (
+            rules::SYSCTL_NR_OPEN_NEED,
+            vec![case(&[("s.conf", "fs.nr_open = 1048576\n")])
+                .needs(Needs { nofile: Some(2_000_000), ..Needs::default() })],
+            vec![
+                case(&[("s.conf", "fs.nr_open = 1048576\n")])
+                    .needs(Needs { nofile: Some(1_048_576), ..Needs::default() }),
+                case(&[("s.conf", "fs.nr_open = 1048576\n")]),
+            ],
+        ),
+        (
             rules::AEROSPIKE_BELOW_CLUSTER,
             vec![case(&[AS_CONF]).needs(Needs { aerospike_nodes: Some(17), ..Needs::default() })],
             vec![case(&[AS_CONF]).needs(Needs { aerospike_nodes: Some(16), ..Needs::default() })],
@@ -1470,6 +1480,70 @@ proptest! {
         let sysctl = format!("net.ipv4.tcp_mem = {min} {pressure} {max}\n");
         let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
         let checked: Vec<Severity> = r.all_findings().filter(tcp_mem).map(|f| f.severity).collect();
+        prop_assert_eq!(planned, checked);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// fs.file-max for a connections plan: the plan's error and
+    /// `check --plan`'s on a sysctl file holding the same value agree.
+    #[test]
+    fn plan_and_check_agree_on_file_max(
+        conns in 1u64..2_000_000, procs in 1u64..64, slack in 0u64..5000,
+    ) {
+        // Around the need: the connections plus 64 files per process.
+        let file_max = conns.saturating_sub(500) + slack;
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nfile_max = {file_max}\n\
+             [connections.kernel]\nconnections = {conns}\nprocesses = {procs}\nclient_ips = 100\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.id == rules::CONN_FILE_MAX.id);
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("fs.file-max = {file_max}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked = r.all_findings().any(|f| f.id == rules::SYSCTL_CONN_FILE_MAX.id);
+        prop_assert_eq!(planned, checked);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// fs.nr_open for a connections plan: the plan's error and
+    /// `check --plan`'s on a sysctl file holding the same value agree.
+    #[test]
+    fn plan_and_check_agree_on_nr_open(
+        conns in 1u64..4_000_000, procs in 1u64..8, slack in 0u64..5000,
+    ) {
+        let per_process = conns.div_ceil(procs);
+        let nr_open = per_process.saturating_sub(2500) + slack;
+        let toml = format!(
+            "[host]\nram = \"64 GiB\"\n[host.kernel]\nnr_open = {nr_open}\n\
+             [connections.kernel]\nconnections = {conns}\nprocesses = {procs}\nclient_ips = 100\n"
+        );
+        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
+        let report = headroom_core::plan::evaluate(&plan);
+        let planned = report
+            .get(headroom_core::connections::ID)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.id == rules::CONN_NR_OPEN.id);
+        let needs = Needs::from_plan(&plan);
+        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+        let sysctl = format!("fs.nr_open = {nr_open}\n");
+        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
+        let checked = r.all_findings().any(|f| f.id == rules::SYSCTL_NR_OPEN_NEED.id);
         prop_assert_eq!(planned, checked);
     }
 }

@@ -95,6 +95,9 @@ rules! {
     SYSCTL_SHM_SEGMENT = "sysctl.shm.segment", Error,
         "shmget(2): EINVAL if size > SHMMAX, ENOSPC if the segments would exceed SHMALL pages",
         "kernel.shmmax and kernel.shmall (pages) at least the plan's segment";
+    SYSCTL_NR_OPEN_NEED = "sysctl.nr_open.below_need", Error,
+        "proc(5), setrlimit(2): fs.nr_open caps RLIMIT_NOFILE; a hard limit above it fails with EPERM",
+        "fs.nr_open at least the open files per process the plan needs";
     SYSCTL_CONN_SOMAXCONN = "sysctl.connections.somaxconn", Warning,
         "listen(2): a backlog above net.core.somaxconn is silently cut to it; the default is 4096 since Linux 5.4 (128 before)",
         "net.core.somaxconn = 4096 or more";

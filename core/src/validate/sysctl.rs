@@ -236,6 +236,16 @@ pub(crate) fn check(
             &mut out,
         );
     }
+    if let (Some(s), Some(need)) = (get("fs.nr_open"), needs.nofile) {
+        if let Some(nr) = s.value.parse::<u64>().ok().filter(|&nr| nr < need) {
+            out.push(
+                rules::SYSCTL_NR_OPEN_NEED
+                    .finding(format!("fs.nr_open = {nr} is below the {need} open files per process the plan needs: a nofile hard limit above it is refused"))
+                    .fix(fix_line("fs.nr_open", need))
+                    .at(s.location.clone()),
+            );
+        }
+    }
     if let Some(s) = get("net.ipv4.tcp_max_tw_buckets") {
         let tw = s.value.parse::<u64>().ok();
         if let (Some(tw), Some(need)) = (tw, needs.time_wait.filter(|&n| tw.is_some_and(|t| t < n)))
@@ -249,10 +259,12 @@ pub(crate) fn check(
         }
     }
     if let Some(conns) = needs.connections {
-        if let Some(fm) = kernel.file_max.filter(|&fm| fm < conns) {
+        // The plan's figure: the connections plus each process's own files.
+        let need = needs.file_max.unwrap_or(conns).max(conns);
+        if let Some(fm) = kernel.file_max.filter(|&fm| fm < need) {
             let mut f = rules::SYSCTL_CONN_FILE_MAX
-                .finding(format!("fs.file-max = {fm} is below the {conns} connections the plan needs: every socket is an open file"))
-                .fix(fix_line("fs.file-max", conns.saturating_add(conns / 10).max(fm)));
+                .finding(format!("fs.file-max = {fm} is below the {need} open files the plan needs for {conns} connections: every socket is an open file"))
+                .fix(fix_line("fs.file-max", need.saturating_add(need / 10).max(fm)));
             if let Some(s) = get("fs.file-max") {
                 f = f.at(s.location.clone());
             }
@@ -264,19 +276,18 @@ pub(crate) fn check(
                 let ports = connections::ports_in_range([lo, hi]);
                 // With the plan's client addresses and server ports known, the
                 // verdict is the plan's own (connections.kernel.ports).
-                let pairs = needs.port_pairs.filter(|&p| p > 0);
                 let spaces = conns.div_ceil(ports.max(1));
-                if let Some(pairs) = pairs.filter(|&p| ports.saturating_mul(p) < conns) {
+                let local_ports = needs.port_pairs.filter(|&p| p > 0).map(|p| conns.div_ceil(p));
+                if let Some(need) = local_ports.filter(|&n| ports < n) {
                     out.push(
                         rules::CONN_PORTS
                             .finding(format!(
-                                "{ports} local ports over the plan's {pairs} (client address, server port) pairs hold {} connections; the plan needs {conns}",
-                                ports.saturating_mul(pairs)
+                                "{ports} local ports, below the {need} each (client address, server port) pair needs for the plan's {conns} connections"
                             ))
                             .fix(format!("net.ipv4.ip_local_port_range = 1024 65535, and {spaces} client addresses or server ports"))
                             .at(s.location.clone()),
                     );
-                } else if pairs.is_none() && ports < conns {
+                } else if local_ports.is_none() && ports < conns {
                     out.push(
                         rules::SYSCTL_CONN_PORTS
                             .finding(format!(
