@@ -9,7 +9,7 @@ mod fuzz;
 mod toolchain;
 mod web;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -96,13 +96,16 @@ fn test() -> Result<()> {
     web::clippy_wasm().context("step `cargo clippy (wasm32)` failed")?;
     println!("== wasm build (dist/)");
     let dist = web::build_dist()?;
+    println!("== wasm build with test hooks (target/test-site/)");
+    let test_site = web::build_test_site(&dist)?;
     step(
         "cargo test",
         cargo()
-            .args(["test", "--workspace"])
+            .args(["test", "--workspace", "--features", "dumptool/fault-injection"])
             .env("HEADROOM_DIST", &dist)
+            .env("HEADROOM_TEST_SITE", &test_site)
             .env("HEADROOM_CHROMIUM", &chromium)
-            .env("HEADROOM_REQUIRE_BROWSER", "1"),
+            .env("HEADROOM_REQUIRE_PREREQUISITES", "1"),
     )?;
     // The README's dumptool lines, exactly as a reader types them.
     step("README: dumptool --help", cargo().args(["run", "-q", "-p", "dumptool", "--", "--help"]))?;
@@ -110,7 +113,30 @@ fn test() -> Result<()> {
         "README: dumptool plan",
         cargo().args(["run", "-q", "-p", "dumptool", "--", "plan", "examples/amps.toml"]),
     )?;
+    println!("== no test switch in what ships");
+    no_test_switches(&dist)?;
     println!("xtask test: all steps passed in {:.0} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Fails when a test switch is in the page's wasm or in dumptool. The
+/// dumptool checked is the debug binary the README step just built without
+/// test features: its hook is gated by a cargo feature, which a debug and a
+/// release build resolve alike (and a release build refuses), so the debug
+/// binary answers for the release one without a second, release, build.
+fn no_test_switches(dist: &Path) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dist)?
+        .map(|e| Ok(e?.path()))
+        .filter(|p| p.as_ref().map_or(true, |p| p.extension().is_some_and(|x| x == "wasm")))
+        .collect::<Result<_>>()?;
+    files.push(workspace_root().join("target/debug/dumptool"));
+    for file in files {
+        let found = web::test_switches_in(&file)?;
+        if !found.is_empty() {
+            bail!("{} contains the test switch(es) {}", file.display(), found.join(", "));
+        }
+        println!("{}: none of {}", file.display(), web::TEST_SWITCHES.join(", "));
+    }
     Ok(())
 }
 
