@@ -227,12 +227,54 @@ mod tests {
         assert!(ok.unwrap().findings.iter().all(|f| f.severity == Severity::Info));
     }
 
+    /// Counts that are not the defaults, and each layout's struct sizes in
+    /// its own term: a dropped header or a swapped size shows.
+    #[test]
+    fn terms_of_a_three_node_five_namespace_client() {
+        let input = Input {
+            shm_key: 0xA800_0000,
+            shm_max_nodes: Count(3),
+            shm_max_namespaces: Count(5),
+            ..Input::default()
+        };
+        let r = evaluate(&input, &Host::default()).unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // 56; 3·424; 5·(40 + 4096·16).
+        assert_eq!(terms, [56, 1272, 327_880]);
+        assert_eq!(r.quantity("segment"), Some(56 + 1272 + 327_880));
+        // 2014 layout: 56 + 3·48 + 5·(32 + 4096·8).
+        assert_eq!(segment_size(LAYOUT_2014, 3, 5), Some(164_200));
+    }
+
+    /// Each default key starts its layout; the key just below is the older one.
+    #[test]
+    fn layout_edges() {
+        let names = |k: u64| layout_for_key(k).name;
+        assert_eq!(names(0xA6FF_FFFF), "2014");
+        assert_eq!(names(0xA700_0000), "0xA7000000");
+        assert_eq!(names(0xA7FF_FFFF), "0xA7000000");
+        assert_eq!(names(0xA800_0000), "0xA8000000");
+        assert_eq!(names(0xA8FF_FFFF), "0xA8000000");
+        assert_eq!(names(0xA900_0000), "0xA9000000");
+    }
+
     proptest! {
         #[test]
         fn any_input_ok_or_typed(key in any::<u64>(), n in any::<u64>(), s in any::<u64>()) {
             let input = Input { shm_key: key, shm_max_nodes: Count(n), shm_max_namespaces: Count(s),
                                 cluster_nodes: Count(n), cluster_namespaces: Count(s) };
-            let _ = evaluate(&input, &Host::default());
+            let l = layout_for_key(key);
+            // The segment in u128, where nothing overflows.
+            let exact = u128::from(l.cluster) + u128::from(l.node) * u128::from(n)
+                + (u128::from(l.table_header) + 4096 * u128::from(l.partition)) * u128::from(s);
+            match evaluate(&input, &Host::default()) {
+                Ok(r) => {
+                    prop_assert_eq!(r.quantity("segment").map(u128::from), Some(exact));
+                    prop_assert_eq!(r.terms.iter().map(|t| u128::from(t.value)).sum::<u128>(), exact);
+                }
+                Err(CalcError::Overflow { .. }) => prop_assert!(exact > u128::from(u64::MAX)),
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
         }
 
         #[test]

@@ -278,6 +278,32 @@ mod tests {
         assert!(mysql + 32 * M + (w + 1) * 20 * M > 256 * M / 100 * 85);
     }
 
+    /// A second budget where the alternatives differ: tmp_table_size above
+    /// max_heap_table_size, and a web server large enough to matter.
+    #[test]
+    fn the_larger_tmp_table_and_the_web_server_count() {
+        let input = Input {
+            mysql: MyCnf {
+                tmp_table_size: Bytes(64 * M),
+                max_connections: Count(100),
+                ..MyCnf::default()
+            },
+            web: Web::Event { rss: Bytes(100 * M) },
+            ..Input::default()
+        };
+        let host = Host { ram: Bytes(1024 * M), swap: Bytes(0), ..Host::default() };
+        let r = evaluate(&input, &host).unwrap();
+        // 2M key buffer + 2M query cache + max(64M, 16M).
+        assert_eq!(r.terms[0].value, 68 * M);
+        assert_eq!(r.quantity("mysql_peak"), Some(68 * M + 100 * 2656 * K));
+        assert_eq!(r.quantity("peak"), Some(68 * M + 100 * 2656 * K + 100 * M + 32 * M));
+        // 85% of 1 GiB = 912,680,530; minus 68M + 100M + 32M = 702,965,330;
+        // / 2,719,744 per connection = 258.5. (With min(tmp, heap): 276;
+        // without the web server: 297.)
+        assert_eq!(r.quantity("max_connections"), Some(258));
+        assert!(r.findings.is_empty());
+    }
+
     proptest! {
         #[test]
         fn any_input_ok_or_typed(a in any::<u64>(), b in any::<u64>(), c in any::<u64>(), d in any::<u64>()) {
@@ -286,7 +312,25 @@ mod tests {
                 web: Web::Prefork { max_request_workers: Count(d), child_rss: Bytes(c) },
                 other: Bytes(d),
             };
-            let _ = evaluate(&input, &vps());
+            match evaluate(&input, &vps()) {
+                Ok(r) => {
+                    // The budget again in u128: global a + 2M + 16M, per thread c + 608 KiB.
+                    let (a, b, c, d) = (u128::from(a), u128::from(b), u128::from(c), u128::from(d));
+                    let (global, per) = (a + 18 * u128::from(M), c + 608 * u128::from(K));
+                    let fixed = global + c * d + d;
+                    prop_assert_eq!(r.quantity("peak").map(u128::from), Some(fixed + b * per));
+                    // The largest count that fits 85% of RAM: one more does not.
+                    let safe = u128::from(256 * M / 100 * 85);
+                    let n = u128::from(r.quantity("max_connections").unwrap());
+                    if fixed <= safe {
+                        prop_assert!(fixed + n * per <= safe && fixed + (n + 1) * per > safe);
+                    } else {
+                        prop_assert_eq!(n, 0);
+                    }
+                }
+                Err(CalcError::Overflow { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
         }
 
         #[test]
