@@ -3,9 +3,11 @@
 //! - `cargo xtask serve` builds the planner and serves it on 127.0.0.1:8080.
 //! - `cargo xtask test` runs everything CI runs.
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
+//! - `cargo xtask mutants` runs mutation testing on the core.
 
 mod bench;
 mod fuzz;
+mod mutants;
 mod toolchain;
 mod web;
 
@@ -47,6 +49,23 @@ enum Task {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// Mutation testing of headroom-core (installs cargo-mutants): which
+    /// deliberate bugs no test catches. A full run takes about an hour on
+    /// two cores; narrow it with --in-diff, --file or --shard.
+    Mutants {
+        /// Only mutants on lines changed since this git revision (e.g. main).
+        #[arg(long, value_name = "REV")]
+        in_diff: Option<String>,
+        /// Only the k-th of n slices of the mutants, e.g. 1/4.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Only this file of core (repeatable), e.g. core/src/vps.rs.
+        #[arg(long, value_name = "GLOB")]
+        file: Vec<String>,
+        /// Mutants built and tested at once (each takes a core).
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +77,9 @@ fn main() -> ExitCode {
         Task::Setup => setup(),
         Task::Bench => bench::run(),
         Task::Fuzz { seconds } => fuzz::run(seconds),
+        Task::Mutants { in_diff, shard, file, jobs } => {
+            mutants::run_mutants(&mutants::Options { in_diff, shard, files: file, jobs })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
