@@ -13,6 +13,8 @@ pub mod fixes;
 pub mod gemstone;
 pub mod host;
 pub mod plan;
+pub mod present;
+pub mod registry;
 pub mod report;
 pub mod units;
 pub mod validate;

@@ -9,8 +9,10 @@ use std::rc::Rc;
 use toml::{Table, Value};
 use yew::Reducible;
 
-use crate::calculators::EXAMPLES;
+use headroom_core::registry::{Field, Kind};
+
 use crate::engine::{self, Evaluation};
+use crate::examples::EXAMPLES;
 
 /// The two views of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,12 +77,20 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
-    /// The kind that fits a default value.
-    pub fn of(default: &Value) -> FieldKind {
+    /// How the registry's field (and, where it says nothing more, its
+    /// default value) is stored.
+    pub fn of(field: Option<&Field>, default: Option<&Value>) -> FieldKind {
+        match field.map(|f| (f.kind, f.optional)) {
+            Some((Kind::Choice(list), _)) => return FieldKind::Choice(list),
+            Some((Kind::Variant, _)) => return FieldKind::Variant,
+            Some((Kind::IntList, _)) => return FieldKind::IntList,
+            Some((_, true)) => return FieldKind::Optional,
+            _ => {}
+        }
         match default {
-            Value::Array(_) => FieldKind::IntList,
-            Value::Float(_) => FieldKind::Float,
-            Value::Boolean(_) => FieldKind::Bool,
+            Some(Value::Array(_)) => FieldKind::IntList,
+            Some(Value::Float(_)) => FieldKind::Float,
+            Some(Value::Boolean(_)) => FieldKind::Bool,
             _ => FieldKind::Quantity,
         }
     }
@@ -192,7 +202,7 @@ impl Reducible for State {
                 match variant {
                     // Another variant: its own fields, not the old one's.
                     Some((table, v)) => {
-                        engine::set(&mut plan, &table, Some(Value::Table((v.default)())))
+                        engine::set(&mut plan, &table, Some(Value::Table((v.defaults)())))
                     }
                     None => engine::set(&mut plan, &path, value),
                 }
@@ -201,7 +211,7 @@ impl Reducible for State {
             Action::AddSection(id) => {
                 let Some(info) = engine::section(id) else { return self };
                 let mut plan = self.plan.clone();
-                engine::set(&mut plan, id, Some(Value::Table((info.default)())));
+                engine::set(&mut plan, id, Some(Value::Table((info.defaults)())));
                 self.with_plan(plan)
             }
             Action::RemoveSection(id) => {
@@ -325,7 +335,7 @@ mod tests {
         #[test]
         fn any_text_in_any_field_evaluates(field in 0usize..64, text in "\\PC{0,24}") {
             let mut paths: Vec<String> =
-                crate::fields::HOST.iter().map(|f| f.path.to_string()).collect();
+                headroom_core::host::FIELDS.iter().map(|f| format!("host.{}", f.key)).collect();
             for s in engine::sections() {
                 let fields = engine::form_fields(s, &Table::new());
                 paths.extend(fields.into_iter().map(|f| format!("{}.{}", s.id, f.key)));

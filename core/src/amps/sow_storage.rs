@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{fit, limits, slab};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -164,7 +165,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let bytes = |name, label, value| Quantity { name, label, value, unit: Unit::Bytes };
     Ok(CalcResult {
         id: ID,
-        title: "AMPS SOW storage",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -195,6 +196,35 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS SOW storage",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Cores is `host.cores`. Memory maps assume one map per slab, compared with `host.kernel.max_map_count` (the kernel default 65530 when unknown).",
+    capacity: Capacity::None,
+    fields: &[
+        Field::new("message_size", "Average message size (MsgSize)", Kind::Bytes, "Bytes, e.g. \"1 KiB\".").symbol("MsgSize"),
+        Field::new("messages", "Messages in the SOW (MsgCount)", Kind::Count, "All topics together, e.g. \"20M\".").symbol("MsgCount"),
+        Field::new("slab_size", "SlabSize", Kind::Bytes, "The topics' SlabSize, e.g. \"1 MiB\" (the guide's example)."),
+        Field::new("topics", "SOW topics (T)", Kind::Count, "Each reserves a slab per core.").symbol("T"),
+        Field::new("max_message_size", "Largest message", Kind::Bytes, "The largest the application stores, e.g. \"4 MiB\"; empty if unknown.").optional(),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "min", unit: Unit::Bytes, meaning: "MsgSize·MsgCount + Cores·SlabSize·T" },
+        QuantityDoc { name: "max", unit: Unit::Bytes, meaning: "(MsgSize + SlabSize)·MsgCount, never below min" },
+        QuantityDoc { name: "max_message_size", unit: Unit::Bytes, meaning: "max(SlabSize − 64 B, 1 MiB)" },
+        QuantityDoc { name: "maps", unit: Unit::Count, meaning: "⌈MsgSize·MsgCount / SlabSize⌉ + Cores·T" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 use headroom_core::report::{CalcResult, Unit};
 use yew::prelude::*;
 
-use crate::share::format_value;
+use headroom_core::present::format_value;
 
 #[derive(Properties, PartialEq)]
 pub struct ChartProps {
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn memory_is_drawn_term_by_term_beside_ram() {
-        let r = result(crate::calculators::EXAMPLE_25_2, "amps.memory");
+        let r = result(crate::examples::EXAMPLE_25_2, "amps.memory");
         let d = chart_data(&r, Some(("RAM", 64 << 30, Unit::Bytes))).unwrap();
         let l = labels(&d);
         assert_eq!(l.len(), 6 + 3, "{l:?}");
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn counts_are_drawn_with_their_total_and_no_capacity() {
-        let r = result(crate::calculators::EXAMPLE_25_2, "amps.limits");
+        let r = result(crate::examples::EXAMPLE_25_2, "amps.limits");
         let d = chart_data(&r, Some(("RAM", 1, Unit::Bytes))).unwrap();
         assert_eq!(d.unit, Unit::Count);
         assert_eq!(d.bars.last().map(|b| b.label.as_str()), Some("total"));
