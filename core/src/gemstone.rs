@@ -54,7 +54,9 @@ impl Default for Input {
 pub fn segment_size(cache_kb: u64) -> Option<u64> {
     let frames = cache_kb.checked_add(15)? / 16;
     let cache = frames.checked_mul(PAGE)?;
-    cache.checked_add(cache.checked_mul(OVERHEAD_PERCENT)?.div_ceil(100))
+    // In u128: cache · 10 may overflow where the segment itself still fits.
+    let overhead = (u128::from(cache) * u128::from(OVERHEAD_PERCENT)).div_ceil(100);
+    cache.checked_add(u64::try_from(overhead).ok()?)
 }
 
 /// Findings for one shared memory segment of `size` bytes on `host`; ids are

@@ -53,7 +53,9 @@ pub fn run_mutants(options: &Options) -> Result<()> {
         cmd.arg("--in-diff").arg(&diff);
     }
     if let Some(shard) = &options.shard {
-        cmd.args(["--shard", shard]);
+        // Round robin: each shard samples every file, so one shard's caught
+        // rate estimates the whole core's.
+        cmd.args(["--shard", shard, "--sharding", "round-robin"]);
     }
     for file in &options.files {
         cmd.args(["--file", file]);

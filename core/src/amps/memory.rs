@@ -293,11 +293,14 @@ mod tests {
     proptest! {
         #[test]
         fn any_input_gives_a_value_or_a_typed_error(i in input()) {
-            // The formula again, in u128 where nothing overflows.
+            // The formula again, in u128; only 2·S·M can pass 2^128, and
+            // saturating there keeps it above u64::MAX, which is all that counts.
             let v = |x: u64| u128::from(x);
-            let exact = 1_000_000_000 + 2 * v(i.sow_message_size.get()) * v(i.sow_messages.get())
-                + 4096 * v(i.clients.get()) + v(i.message_memory_limit.get())
-                + 2 * v(i.journal_size.get()) + 196 * v(i.queue_messages.get());
+            let sow = v(i.sow_message_size.get()).saturating_mul(v(i.sow_messages.get()));
+            let exact = sow.saturating_mul(2).saturating_add(
+                1_000_000_000 + 4096 * v(i.clients.get()) + v(i.message_memory_limit.get())
+                    + 2 * v(i.journal_size.get()) + 196 * v(i.queue_messages.get()),
+            );
             match estimate(&i) {
                 Ok(r) => {
                     prop_assert_eq!(r.quantity("estimate").map(u128::from), Some(exact));
