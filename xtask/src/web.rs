@@ -305,4 +305,18 @@ mod tests {
         let newest: Vec<String> = (0..8).map(|i| format!("{i:02}.wasm")).collect();
         assert_eq!(left, newest);
     }
+
+    #[test]
+    fn a_switch_anywhere_in_a_binary_is_found() {
+        let dir = std::env::temp_dir().join(format!("headroom-switches-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (with, without) = (dir.join("with"), dir.join("without"));
+        std::fs::write(&with, b"\0\x7fELF..\0DUMPTOOL_FAULT_KILL_TARGET\0?panic-test\0").unwrap();
+        // A prefix is not the switch.
+        std::fs::write(&without, b"\0DUMPTOOL_FAULT_KILL_TARGE\0panic-tes\0").unwrap();
+        let found = (test_switches_in(&with).unwrap(), test_switches_in(&without).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(found.0, ["panic-test", "DUMPTOOL_FAULT_KILL_TARGET"]);
+        assert!(found.1.is_empty(), "{:?}", found.1);
+    }
 }
