@@ -34,7 +34,7 @@ pub fn run_mutants(options: &Options) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let mut cmd = cargo();
     cmd.current_dir(&root)
-        .args(["mutants", "--package", PACKAGE, "--no-shuffle", "--output"])
+        .args(["mutants", "--package", PACKAGE, "--output"])
         .arg(&out)
         .args(["--jobs", &options.jobs.to_string()])
         // No debug info: each mutant links faster, and no test reads it.
