@@ -33,8 +33,9 @@ pub fn run_mutants(options: &Options) -> Result<()> {
     let out = root.join("target/mutants");
     std::fs::create_dir_all(&out)?;
     let mut cmd = cargo();
+    // Random order: a run stopped early has still tested a fair sample.
     cmd.current_dir(&root)
-        .args(["mutants", "--package", PACKAGE, "--output"])
+        .args(["mutants", "--package", PACKAGE, "--shuffle", "--output"])
         .arg(&out)
         .args(["--jobs", &options.jobs.to_string()])
         // No debug info: each mutant links faster, and no test reads it.
