@@ -32,3 +32,17 @@ pub(crate) fn fit(value: Option<u128>, field: &str) -> Result<u64, CalcError> {
 pub(crate) fn div_ceil(n: u128, d: u128) -> Option<u128> {
     (d > 0).then(|| n.div_ceil(d))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_by_zero_is_none_and_the_rest_rounds_up() {
+        assert_eq!(div_ceil(7, 0), None);
+        assert_eq!(div_ceil(7, 2), Some(4));
+        assert_eq!(div_ceil(8, 2), Some(4));
+        assert_eq!(fit(Some(u128::from(u64::MAX) + 1), "x"), Err(overflow("x")));
+        assert_eq!(fit(Some(5), "x"), Ok(5));
+    }
+}
