@@ -1,0 +1,121 @@
+//! What a plan asks of its host, and the sysctl lines written for it: each
+//! value computed by hand, each rule named after the need that set it.
+
+use headroom_core::fixes::{generate, Service};
+use headroom_core::host::Host;
+use headroom_core::plan::Plan;
+use headroom_core::units::Bytes;
+use headroom_core::validate::sysctl::NR_OPEN_DEFAULT;
+use headroom_core::validate::Needs;
+
+fn needs(toml: &str) -> Needs {
+    Needs::from_plan(&Plan::from_toml(toml).unwrap())
+}
+
+/// `sysctl -w` commands as `key=value` pairs.
+fn sysctl(needs: &Needs) -> Vec<String> {
+    generate(&Host::default(), needs, &Service::default())
+        .commands
+        .iter()
+        .map(|c| c.trim_start_matches("sysctl -w ").replace('"', ""))
+        .collect()
+}
+
+fn value(needs: &Needs, key: &str) -> Option<String> {
+    sysctl(needs).iter().find_map(|l| l.strip_prefix(&format!("{key}=")).map(String::from))
+}
+
+/// The rule named in the comment above `key` in the sysctl drop-in.
+fn rule_of(needs: &Needs, key: &str) -> Option<String> {
+    let fixes = generate(&Host::default(), needs, &Service::default());
+    let text = &fixes.files.first()?.text;
+    let lines: Vec<&str> = text.lines().collect();
+    let i = lines.iter().position(|l| l.starts_with(&format!("{key} = ")))?;
+    lines[i - 1].strip_prefix("# ")?.split(':').next().map(String::from)
+}
+
+#[test]
+fn busy_connections_need_tcp_memory_and_idle_ones_do_not() {
+    // 10 active connections of 8 KiB on 4 KiB pages: 20 pages, 81,920 B.
+    let busy = needs(
+        "[connections.kernel]\nconnections = 1000\nactive_connections = 10\n\
+         buffer_per_active = \"8 KiB\"\n",
+    );
+    assert_eq!(busy.tcp_memory, Some(Bytes(81_920)));
+    assert_eq!(busy.connections, Some(1000));
+    let idle = needs("[connections.kernel]\nconnections = 1000\nactive_connections = 0\n");
+    assert_eq!(idle.tcp_memory, None);
+}
+
+#[test]
+fn aerospike_counts_of_zero_are_unknown() {
+    let known = needs(include_str!("../../examples/aerospike.toml"));
+    assert_eq!((known.aerospike_nodes, known.aerospike_namespaces), (Some(4), Some(2)));
+    assert!(known.aerospike_segment.is_some());
+    let unknown = needs("[aerospike.shm]\ncluster_nodes = 0\ncluster_namespaces = 0\n");
+    assert_eq!((unknown.aerospike_nodes, unknown.aerospike_namespaces), (None, None));
+    assert!(!unknown.amps);
+}
+
+#[test]
+fn file_max_is_named_after_the_need_that_set_it() {
+    // 1000 connections: 10% more.
+    let conns = Needs { connections: Some(1000), ..Needs::default() };
+    assert_eq!(value(&conns, "fs.file-max").as_deref(), Some("1100"));
+    assert_eq!(rule_of(&conns, "fs.file-max").as_deref(), Some("sysctl.connections.file_max"));
+    let wider = Needs { file_max: Some(2000), ..conns.clone() };
+    assert_eq!(value(&wider, "fs.file-max").as_deref(), Some("2000"));
+    // AMPS alone, or AMPS's recommendation above the connections' need.
+    let amps = Needs { amps: true, ..Needs::default() };
+    assert_eq!(value(&amps, "fs.file-max").as_deref(), Some("6815744"));
+    assert_eq!(rule_of(&amps, "fs.file-max").as_deref(), Some("sysctl.amps.file_max"));
+    let both = Needs { amps: true, connections: Some(1000), ..Needs::default() };
+    assert_eq!(rule_of(&both, "fs.file-max").as_deref(), Some("sysctl.amps.file_max"));
+    // Ten million connections ask for more than AMPS: theirs is the rule.
+    let many = Needs { amps: true, connections: Some(10_000_000), ..Needs::default() };
+    assert_eq!(value(&many, "fs.file-max").as_deref(), Some("11000000"));
+    assert_eq!(rule_of(&many, "fs.file-max").as_deref(), Some("sysctl.connections.file_max"));
+    // Nothing needed: no sysctl file and no command.
+    assert!(sysctl(&Needs::default()).is_empty());
+    assert!(generate(&Host::default(), &Needs::default(), &Service::default()).files.is_empty());
+}
+
+#[test]
+fn nr_open_is_raised_only_above_the_kernel_default() {
+    let at = Needs { nofile: Some(NR_OPEN_DEFAULT), ..Needs::default() };
+    assert_eq!(value(&at, "fs.nr_open"), None);
+    let above = Needs { nofile: Some(NR_OPEN_DEFAULT + 1), ..Needs::default() };
+    assert_eq!(value(&above, "fs.nr_open"), Some((NR_OPEN_DEFAULT + 1).to_string()));
+}
+
+#[test]
+fn amps_values_never_go_below_the_recommendation() {
+    let small =
+        Needs { amps: true, aio_max_nr: Some(81_920), max_map_count: Some(10), ..Needs::default() };
+    assert_eq!(value(&small, "fs.aio-max-nr").as_deref(), Some("1048576"));
+    assert_eq!(value(&small, "vm.max_map_count").as_deref(), Some("500000"));
+    let big = Needs {
+        amps: true,
+        aio_max_nr: Some(2_000_000),
+        max_map_count: Some(600_000),
+        ..Needs::default()
+    };
+    assert_eq!(value(&big, "fs.aio-max-nr").as_deref(), Some("2000000"));
+    assert_eq!(value(&big, "vm.max_map_count").as_deref(), Some("600000"));
+}
+
+#[test]
+fn shared_memory_and_tcp_memory_in_pages() {
+    // 8,192,001 B: 2001 pages of 4096 B, rounded up.
+    let shm = Needs { shm_segment: Some(Bytes(8_192_001)), ..Needs::default() };
+    assert_eq!(value(&shm, "kernel.shmmax").as_deref(), Some("8192001"));
+    assert_eq!(value(&shm, "kernel.shmall").as_deref(), Some("2001"));
+    let aero = Needs { aerospike_segment: Some(Bytes(4096)), ..Needs::default() };
+    assert_eq!(value(&aero, "kernel.shmall").as_deref(), Some("1"));
+    // 409,601 B: 101 pages of max; min 101 / 2 = 50, pressure 101 / 4 · 3 = 75.
+    let tcp = Needs { tcp_memory: Some(Bytes(409_601)), ..Needs::default() };
+    assert_eq!(value(&tcp, "net.ipv4.tcp_mem").as_deref(), Some("50 75 101"));
+    let tw = Needs { time_wait: Some(240_000), connections: Some(5), ..Needs::default() };
+    assert_eq!(value(&tw, "net.ipv4.tcp_max_tw_buckets").as_deref(), Some("240000"));
+    assert_eq!(value(&tw, "net.ipv4.ip_local_port_range").as_deref(), Some("1024 65535"));
+}
