@@ -65,6 +65,9 @@ enum Task {
         /// Mutants built and tested at once (each takes a core).
         #[arg(long, default_value_t = 1)]
         jobs: u32,
+        /// Re-test only the last run's survivors (after adding tests).
+        #[arg(long)]
+        iterate: bool,
     },
 }
 
@@ -77,8 +80,8 @@ fn main() -> ExitCode {
         Task::Setup => setup(),
         Task::Bench => bench::run(),
         Task::Fuzz { seconds } => fuzz::run(seconds),
-        Task::Mutants { in_diff, shard, file, jobs } => {
-            mutants::run_mutants(&mutants::Options { in_diff, shard, files: file, jobs })
+        Task::Mutants { in_diff, shard, file, jobs, iterate } => {
+            mutants::run_mutants(&mutants::Options { in_diff, shard, files: file, jobs, iterate })
         }
     };
     match result {

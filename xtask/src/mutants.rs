@@ -24,6 +24,9 @@ pub struct Options {
     pub files: Vec<String>,
     /// Concurrent builds; each copies the tree and uses a core.
     pub jobs: u32,
+    /// Skip the mutants the last run caught or could not build: re-test
+    /// only its survivors (and any new mutant), after adding tests.
+    pub iterate: bool,
 }
 
 /// Runs cargo-mutants as the options say, writes the report and prints the summary.
@@ -61,6 +64,9 @@ pub fn run_mutants(options: &Options) -> Result<()> {
     for file in &options.files {
         cmd.args(["--file", file]);
     }
+    if options.iterate {
+        cmd.arg("--iterate");
+    }
     println!("mutants: {cmd:?}");
     // Exit 2 means "some mutants were missed", which the report below says.
     let status = cmd.status().context("cannot start cargo mutants")?;
@@ -97,6 +103,8 @@ struct Summary {
     missed: Vec<String>,
     timeout: Vec<String>,
     unviable: Vec<String>,
+    /// With `--iterate`: caught or unviable in an earlier run, not re-tested.
+    previously: Vec<String>,
 }
 
 impl Summary {
@@ -114,6 +122,7 @@ impl Summary {
             missed: list("missed")?,
             timeout: list("timeout")?,
             unviable: list("unviable")?,
+            previously: list("previously_caught")?,
         })
     }
 
@@ -127,8 +136,12 @@ impl Summary {
     fn line(&self) -> String {
         let percent =
             self.caught_percent().map_or("no viable mutant".into(), |p| format!("{p:.1}% caught"));
+        let earlier = match self.previously.len() {
+            0 => String::new(),
+            n => format!(" (this run; {n} caught or unviable earlier)"),
+        };
         format!(
-            "mutants: {} caught, {} missed, {} timeout, {} unviable: {percent}",
+            "mutants: {} caught, {} missed, {} timeout, {} unviable: {percent}{earlier}",
             self.caught.len(),
             self.missed.len(),
             self.timeout.len(),
@@ -166,5 +179,7 @@ mod tests {
         assert_eq!(s.caught_percent(), Some(75.0));
         assert_eq!(s.line(), "mutants: 3 caught, 1 missed, 0 timeout, 1 unviable: 75.0% caught");
         assert!(s.report().ends_with("- `core/src/vps.rs:1:2: replace + with -`\n"));
+        let again = Summary { previously: vec!["a".into(), "u".into()], ..s };
+        assert!(again.line().ends_with("75.0% caught (this run; 2 caught or unviable earlier)"));
     }
 }
