@@ -8,6 +8,7 @@
 pub mod aerospike;
 pub mod amps;
 pub mod connections;
+pub mod docs;
 pub mod finding;
 pub mod fixes;
 pub mod gemstone;

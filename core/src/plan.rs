@@ -92,6 +92,11 @@ calculators! {
     }
 }
 
+/// The calculator whose section is `id`.
+pub fn calculator(id: &str) -> Option<&'static Calculator> {
+    CALCULATORS.iter().copied().find(|c| c.id == id)
+}
+
 /// Why a plan file could not be read; the message names the field and,
 /// for TOML, the line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,10 +1,12 @@
 //! What a plan asks of its host, and the sysctl lines written for it: each
-//! value computed by hand, each rule named after the need that set it.
+//! value computed by hand, each rule named after the need that set it. The
+//! host here knows every kernel value and each is 1, so every need is a
+//! raise and is written.
 
 use headroom_core::fixes::{generate, Service};
-use headroom_core::host::Host;
+use headroom_core::host::{Host, Kernel};
 use headroom_core::plan::Plan;
-use headroom_core::units::Bytes;
+use headroom_core::units::{Bytes, Count};
 use headroom_core::validate::sysctl::NR_OPEN_DEFAULT;
 use headroom_core::validate::Needs;
 
@@ -12,9 +14,26 @@ fn needs(toml: &str) -> Needs {
     Needs::from_plan(&Plan::from_toml(toml).unwrap())
 }
 
+/// A host whose every kernel value is known and 1.
+fn low_host() -> Host {
+    let one = Some(Count(1));
+    let kernel = Kernel {
+        file_max: one,
+        nr_open: one,
+        aio_max_nr: one,
+        max_map_count: one,
+        shmmax: Some(Bytes(1)),
+        shmall: one,
+        tcp_mem: Some([1, 1, 1]),
+        tcp_max_tw_buckets: one,
+        ..Kernel::default()
+    };
+    Host { kernel, ..Host::default() }
+}
+
 /// `sysctl -w` commands as `key=value` pairs.
 fn sysctl(needs: &Needs) -> Vec<String> {
-    generate(&Host::default(), needs, &Service::default())
+    generate(&low_host(), needs, &Service::default())
         .commands
         .iter()
         .map(|c| c.trim_start_matches("sysctl -w ").replace('"', ""))
@@ -27,7 +46,7 @@ fn value(needs: &Needs, key: &str) -> Option<String> {
 
 /// The rule named in the comment above `key` in the sysctl drop-in.
 fn rule_of(needs: &Needs, key: &str) -> Option<String> {
-    let fixes = generate(&Host::default(), needs, &Service::default());
+    let fixes = generate(&low_host(), needs, &Service::default());
     let text = &fixes.files.first()?.text;
     let lines: Vec<&str> = text.lines().collect();
     let i = lines.iter().position(|l| l.starts_with(&format!("{key} = ")))?;
@@ -77,15 +96,23 @@ fn file_max_is_named_after_the_need_that_set_it() {
     assert_eq!(rule_of(&many, "fs.file-max").as_deref(), Some("sysctl.connections.file_max"));
     // Nothing needed: no sysctl file and no command.
     assert!(sysctl(&Needs::default()).is_empty());
-    assert!(generate(&Host::default(), &Needs::default(), &Service::default()).files.is_empty());
+    assert!(generate(&low_host(), &Needs::default(), &Service::default()).files.is_empty());
 }
 
 #[test]
-fn nr_open_is_raised_only_above_the_kernel_default() {
-    let at = Needs { nofile: Some(NR_OPEN_DEFAULT), ..Needs::default() };
-    assert_eq!(value(&at, "fs.nr_open"), None);
-    let above = Needs { nofile: Some(NR_OPEN_DEFAULT + 1), ..Needs::default() };
-    assert_eq!(value(&above, "fs.nr_open"), Some((NR_OPEN_DEFAULT + 1).to_string()));
+fn nr_open_is_raised_only_above_what_the_host_has() {
+    let mut host = low_host();
+    host.kernel.nr_open = Some(Count(NR_OPEN_DEFAULT));
+    let nr_open = |nofile: u64| {
+        let needs = Needs { nofile: Some(nofile), ..Needs::default() };
+        let fixes = generate(&host, &needs, &Service::default());
+        fixes.commands.into_iter().find(|c| c.starts_with("sysctl -w fs.nr_open="))
+    };
+    assert_eq!(nr_open(NR_OPEN_DEFAULT), None);
+    assert_eq!(
+        nr_open(NR_OPEN_DEFAULT + 1),
+        Some(format!("sysctl -w fs.nr_open=\"{}\"", NR_OPEN_DEFAULT + 1))
+    );
 }
 
 #[test]
@@ -110,12 +137,11 @@ fn shared_memory_and_tcp_memory_in_pages() {
     let shm = Needs { shm_segment: Some(Bytes(8_192_001)), ..Needs::default() };
     assert_eq!(value(&shm, "kernel.shmmax").as_deref(), Some("8192001"));
     assert_eq!(value(&shm, "kernel.shmall").as_deref(), Some("2001"));
-    let aero = Needs { aerospike_segment: Some(Bytes(4096)), ..Needs::default() };
-    assert_eq!(value(&aero, "kernel.shmall").as_deref(), Some("1"));
+    let aero = Needs { aerospike_segment: Some(Bytes(8192)), ..Needs::default() };
+    assert_eq!(value(&aero, "kernel.shmall").as_deref(), Some("2"));
     // 409,601 B: 101 pages of max; min 101 / 2 = 50, pressure 101 / 4 · 3 = 75.
     let tcp = Needs { tcp_memory: Some(Bytes(409_601)), ..Needs::default() };
     assert_eq!(value(&tcp, "net.ipv4.tcp_mem").as_deref(), Some("50 75 101"));
-    let tw = Needs { time_wait: Some(240_000), connections: Some(5), ..Needs::default() };
+    let tw = Needs { time_wait: Some(240_000), ..Needs::default() };
     assert_eq!(value(&tw, "net.ipv4.tcp_max_tw_buckets").as_deref(), Some("240000"));
-    assert_eq!(value(&tw, "net.ipv4.ip_local_port_range").as_deref(), Some("1024 65535"));
 }

@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use headroom_core::plan::{self, Plan};
-use headroom_core::{present, registry};
+use headroom_core::{docs, present};
 
 use crate::exit::{self, Failure};
 
@@ -32,13 +32,13 @@ pub enum Format {
 
 /// Returns the exit code: 0 evaluated, 1 errors in the report, 2 bad input.
 pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
-    let calcs = registry::calculators();
+    let calcs = plan::CALCULATORS;
     if args.schema || (args.list && args.format == Format::Json) {
-        println!("{}", serde_json::to_string_pretty(&registry::docs::json_schema(calcs))?);
+        println!("{}", serde_json::to_string_pretty(&docs::json_schema(calcs))?);
         return Ok(exit::OK);
     }
     if args.list {
-        print!("{}", registry::docs::listing(calcs));
+        print!("{}", docs::listing(calcs));
         return Ok(exit::OK);
     }
     let Some(file) = &args.file else { return Ok(exit::BAD_INPUT) };

@@ -12,18 +12,18 @@ use std::collections::BTreeMap;
 
 use headroom_core::host::{self, Host};
 use headroom_core::plan::{self, Outcome, Plan};
-use headroom_core::registry::{self, table_of, Calculator, Variant};
+use headroom_core::registry::{table_of, Calculator, Variant};
 use toml::{Table, Value};
 
-use crate::state::FieldKind;
+use crate::fields::FieldKind;
 
 /// Every calculator the page offers, in the core's registry order.
 pub fn sections() -> &'static [&'static Calculator] {
-    registry::calculators()
+    plan::CALCULATORS
 }
 
 pub fn section(id: &str) -> Option<&'static Calculator> {
-    registry::calculator(id)
+    plan::calculator(id)
 }
 
 pub fn host_default() -> Table {

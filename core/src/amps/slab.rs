@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::sow_storage::{storable, RECORD_HEADER, STORABLE_FLOOR};
-use super::{fit, overflow};
+use super::{fit, overflow, storable, RECORD_HEADER, STORABLE_FLOOR};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{fit, limits, slab};
+use super::{fit, limits, slab, storable};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
@@ -22,23 +22,6 @@ pub const SOURCE: Source = Source {
 pub const FORMULA: &str = "min = MsgSize·MsgCount + Cores·SlabSize·T; \
 max = (MsgSize + SlabSize)·MsgCount; largest message = max(SlabSize − 64 B, 1 MiB); \
 maps = ⌈MsgSize·MsgCount / SlabSize⌉ + Cores·T";
-
-/// Record header of every SOW message, bytes. Example 25.5: the largest
-/// message is "the SlabSize minus 64 bytes for the record header
-/// information".
-pub const RECORD_HEADER: u64 = 64;
-
-/// The storable-message floor, bytes. Example 25.5: "AMPS enforces a lower
-/// limit of approximately 1MB: if the maximum size works out to less than
-/// 1MB, AMPS will use 1MB". "Approximately" leaves the unit open; Headroom
-/// takes 1 MiB, as the AMPS config validator does (`validate/amps_xml.rs`).
-pub const STORABLE_FLOOR: u64 = Bytes::MIB;
-
-/// The largest message a SOW with this SlabSize stores: Example 25.5,
-/// `max(SlabSize − 64 B, 1 MiB)`.
-pub fn storable(slab_size: Bytes) -> u64 {
-    slab_size.get().saturating_sub(RECORD_HEADER).max(STORABLE_FLOOR)
-}
 
 /// The `[amps.sow_storage]` section: one SOW topic, or several topics with
 /// the same SlabSize and average message size.
@@ -229,6 +212,7 @@ pub const CALCULATOR: Calculator = Calculator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::amps::STORABLE_FLOOR;
     use proptest::prelude::*;
 
     #[test]

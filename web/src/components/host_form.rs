@@ -7,7 +7,8 @@ use headroom_core::registry::{self, Kind};
 
 use crate::components::field::Field;
 use crate::fields::dom_id;
-use crate::state::{Action, FieldKind, State};
+use crate::fields::FieldKind;
+use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
 pub struct HostFormProps {

@@ -13,7 +13,8 @@ use crate::components::field::Field;
 use crate::components::result_view::ResultView;
 use crate::engine::{self, FormField};
 use crate::fields::dom_id;
-use crate::state::{text_of, Action, FieldKind, State};
+use crate::fields::FieldKind;
+use crate::state::{text_of, Action, State};
 use headroom_core::present::format_value;
 
 #[derive(Properties, PartialEq)]
