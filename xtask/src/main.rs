@@ -50,8 +50,8 @@ enum Task {
         seconds: u64,
     },
     /// Mutation testing of headroom-core (installs cargo-mutants): which
-    /// deliberate bugs no test catches. A full run takes about an hour on
-    /// two cores; narrow it with --in-diff, --file or --shard.
+    /// deliberate bugs no test catches. A full run takes about four hours on
+    /// two cores; narrow it with --in-diff, --file or --shard (docs/mutants.md).
     Mutants {
         /// Only mutants on lines changed since this git revision (e.g. main).
         #[arg(long, value_name = "REV")]
