@@ -145,3 +145,33 @@ fn shared_memory_and_tcp_memory_in_pages() {
     let tw = Needs { time_wait: Some(240_000), ..Needs::default() };
     assert_eq!(value(&tw, "net.ipv4.tcp_max_tw_buckets").as_deref(), Some("240000"));
 }
+
+#[test]
+fn nothing_needed_is_not_even_a_decision() {
+    let fixes = generate(&low_host(), &Needs::default(), &Service::default());
+    assert!(fixes.decisions.is_empty(), "{:?}", fixes.decisions);
+}
+
+#[test]
+fn the_port_range_widens_downwards_to_exactly_the_ports_needed() {
+    let mut host = low_host();
+    // 40000..60999: 21,000 ports, fewer than the 30,000 needed.
+    host.kernel.ip_local_port_range = Some([40_000, 60_999]);
+    let needs = Needs { local_ports: Some(30_000), ..Needs::default() };
+    let fixes = generate(&host, &needs, &Service::default());
+    let cmd = fixes.commands.iter().find(|c| c.contains("ip_local_port_range"));
+    // 65535 - 35536 + 1 = 30,000 ports.
+    assert_eq!(
+        cmd.map(String::as_str),
+        Some("sysctl -w net.ipv4.ip_local_port_range=\"35536 65535\"")
+    );
+}
+
+#[test]
+fn the_gemstone_cache_term_is_whole_16_kib_pages() {
+    let input = headroom_core::gemstone::Input { shr_page_cache_size_kb: 307_201 };
+    let r = headroom_core::gemstone::evaluate(&input, &Host::default()).unwrap();
+    let cache = r.terms.iter().find(|t| t.symbol == "cache").map(|t| t.value);
+    // 307,201 KiB round up to 19,201 pages of 16 KiB: 314,589,184 B.
+    assert_eq!(cache, Some(314_589_184));
+}
