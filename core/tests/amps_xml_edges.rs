@@ -23,7 +23,7 @@ fn check(text: &str, ram: Option<u64>, needs: &Needs) -> Vec<Finding> {
 }
 
 fn ids(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.id.as_str()).collect()
+    findings.iter().map(|f| f.id).collect()
 }
 
 fn fix_of<'a>(findings: &'a [Finding], id: &str) -> Option<&'a str> {

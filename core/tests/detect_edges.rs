@@ -104,7 +104,7 @@ fn mycnf_ids(text: &str, version: &str) -> Vec<String> {
     let needs = Needs { db_version: Some(DbVersion::parse(version).unwrap()), ..Needs::default() };
     let ctx = Context { host: None, needs: Some(&needs) };
     let r = check_text("my.cnf", text, Some(Format::Mycnf), &ctx).unwrap();
-    r.findings.iter().map(|f| f.id.clone()).collect()
+    r.findings.iter().map(|f| f.id.to_string()).collect()
 }
 
 #[test]
@@ -141,9 +141,14 @@ fn has_errors_means_an_error_finding_in_any_file_or_across_files() {
     assert!(!clean.has_errors());
     assert!(!clean.files[0].has_errors());
     assert_eq!(clean.all_findings().count(), clean.files[0].findings.len());
-    // An unrecognised file is an error finding of that file.
-    let unknown = check_files(&[("a.txt", "hello world\n", None)], &ctx).unwrap();
-    assert!(unknown.files[0].has_errors());
-    assert!(unknown.has_errors());
-    assert!(unknown.all_findings().any(|f| f.id == "detect.unrecognised"));
+    // A syntax error is an error finding of that file.
+    let bad = check_files(&[("a.conf", "no equals sign\n", Some(Format::Sysctl))], &ctx).unwrap();
+    assert!(bad.files[0].has_errors());
+    assert!(bad.has_errors());
+    assert!(bad.all_findings().any(|f| f.id == "sysctl.syntax"));
+    // A file of no known format is refused, naming it.
+    assert!(matches!(
+        check_files(&[("a.txt", "hello world\n", None)], &ctx),
+        Err(ValidateError::Unrecognised { name }) if name == "a.txt"
+    ));
 }

@@ -9,7 +9,7 @@ use headroom_core::report::CalcResult;
 use headroom_core::units::{Count, Rate};
 
 fn ids(r: &CalcResult) -> Vec<&str> {
-    r.findings.iter().map(|f| f.id.as_str()).collect()
+    r.findings.iter().map(|f| f.id).collect()
 }
 
 fn host(kernel: Kernel) -> Host {
@@ -81,7 +81,7 @@ fn connections_limits_missed_by_one_each_raise_their_finding() {
         // 249 ports: 996 tuples for 1000 connections.
         (Kernel { ip_local_port_range: Some([60751, 60999]), ..base.clone() }, vec![id("ports")]),
         // 20 pages: above the pressure of 19 (a warning), not above the max.
-        (Kernel { tcp_mem: Some([1, 19, 20]), ..base.clone() }, vec![id("tcp_mem")]),
+        (Kernel { tcp_mem: Some([1, 19, 20]), ..base.clone() }, vec![id("tcp_mem.pressure")]),
         (
             Kernel { tcp_max_tw_buckets: Some(Count(119_999)), ..base.clone() },
             vec![id("tw_buckets")],

@@ -139,9 +139,9 @@ fn shared_memory_and_tcp_memory_in_pages() {
     assert_eq!(value(&shm, "kernel.shmall").as_deref(), Some("2001"));
     let aero = Needs { aerospike_segment: Some(Bytes(8192)), ..Needs::default() };
     assert_eq!(value(&aero, "kernel.shmall").as_deref(), Some("2"));
-    // 409,601 B: 101 pages of max; min 101 / 2 = 50, pressure 101 / 4 · 3 = 75.
+    // 409,601 B: 101 pages, the pressure; min 101 / 2 = 50, max 101 + 101 / 3 = 134.
     let tcp = Needs { tcp_memory: Some(Bytes(409_601)), ..Needs::default() };
-    assert_eq!(value(&tcp, "net.ipv4.tcp_mem").as_deref(), Some("50 75 101"));
+    assert_eq!(value(&tcp, "net.ipv4.tcp_mem").as_deref(), Some("50 101 134"));
     let tw = Needs { time_wait: Some(240_000), ..Needs::default() };
     assert_eq!(value(&tw, "net.ipv4.tcp_max_tw_buckets").as_deref(), Some("240000"));
 }
@@ -157,7 +157,8 @@ fn the_port_range_widens_downwards_to_exactly_the_ports_needed() {
     let mut host = low_host();
     // 40000..60999: 21,000 ports, fewer than the 30,000 needed.
     host.kernel.ip_local_port_range = Some([40_000, 60_999]);
-    let needs = Needs { local_ports: Some(30_000), ..Needs::default() };
+    // 60,000 connections over 2 (client address, server port) pairs.
+    let needs = Needs { connections: Some(60_000), port_pairs: Some(2), ..Needs::default() };
     let fixes = generate(&host, &needs, &Service::default());
     let cmd = fixes.commands.iter().find(|c| c.contains("ip_local_port_range"));
     // 65535 - 35536 + 1 = 30,000 ports.

@@ -21,7 +21,7 @@ fn check(text: &str, ram: Option<u64>, version: Option<&str>) -> Vec<Finding> {
 }
 
 fn ids(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.id.as_str()).collect()
+    findings.iter().map(|f| f.id).collect()
 }
 
 /// Every variable of the peak set: 16,600 B global (key_buffer_size) and

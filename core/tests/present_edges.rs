@@ -6,6 +6,7 @@ use headroom_core::finding::{Finding, Severity};
 use headroom_core::plan::{Outcome, Report, SectionError};
 use headroom_core::present::{format_value, plan_report, Format};
 use headroom_core::report::{CalcResult, Quantity, Source, Term, Unit};
+use headroom_core::validate::rules::{MYCNF_INCLUDE, MYCNF_PEAK_HIGH};
 
 fn report() -> Report {
     let result = CalcResult {
@@ -16,8 +17,8 @@ fn report() -> Report {
         quantities: vec![Quantity { name: "x", label: "the x", value: 1536, unit: Unit::Bytes }],
         terms: vec![Term { symbol: "a", label: "the a", value: 2500, unit: Unit::Count }],
         findings: vec![
-            Finding::new("demo.too_small", Severity::Warning, "it is small").why("W").fix("F"),
-            Finding::new("demo.note", Severity::Info, "just so"),
+            Finding::new(&MYCNF_PEAK_HIGH, "it is small").why("W").fix("F"),
+            Finding::new(&MYCNF_INCLUDE, "just so"),
         ],
     };
     let error =
@@ -34,10 +35,10 @@ fn text_report_line_by_line() {
                 formula: x = a + b\n    \
                 a            the a                                         2,500\n  \
                 source: Doc, Sec\n  \
-                warning demo.too_small: it is small\n    \
+                warning mycnf.peak_memory.high: it is small\n    \
                 why: W\n    \
                 fix: F\n  \
-                info demo.note: just so\n\
+                info mycnf.include_not_followed: just so\n\
                 \n\
                 [demo.other] error in field y: y: must be 1\n\n";
     assert_eq!(plan_report(&report(), &invalid, Format::Text), want);
@@ -53,8 +54,8 @@ fn markdown_report_line_by_line() {
                 | `a` | the a | 2,500 |\n\
                 \nFormula: `x = a + b`  \n\
                 Source: Doc, Sec.\n\n\
-                - **warning** `demo.too_small`: it is small Fix: `F`\n\
-                - **info** `demo.note`: just so\n\
+                - **warning** `mycnf.peak_memory.high`: it is small Fix: `F`\n\
+                - **info** `mycnf.include_not_followed`: just so\n\
                 \n\
                 ## `demo.other`\n\nCannot compute: y: must be 1\n\n";
     assert_eq!(plan_report(&report(), &[], Format::Markdown), want);

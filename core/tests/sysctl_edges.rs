@@ -18,7 +18,7 @@ fn check(text: &str) -> Vec<Finding> {
 }
 
 fn ids(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.id.as_str()).collect()
+    findings.iter().map(|f| f.id).collect()
 }
 
 fn fix_of<'a>(findings: &'a [Finding], id: &str) -> Option<&'a str> {

@@ -6,8 +6,12 @@
 //! - `cargo xtask mutants` runs mutation testing on the core.
 
 mod bench;
+#[cfg(test)]
+mod cycles;
+mod field;
 mod fuzz;
 mod mutants;
+mod sweep;
 mod toolchain;
 mod web;
 
@@ -43,6 +47,16 @@ enum Task {
     Setup,
     /// Benchmark dumptool against gcore and minidump-stackwalk; prints ratios.
     Bench,
+    /// `dumptool check` over the stock config files of 49 Debian packages
+    /// (apt-get download, dpkg-deb -x; needs root and `apt-get update`);
+    /// fails on any error finding and writes docs/sweep.md.
+    Sweep,
+    /// dumptool on Debian's redis, nginx, memcached and mariadb (root, apt):
+    /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core.
+    FieldTest {
+        /// Only these daemons (redis, nginx, memcached, mariadb).
+        daemons: Vec<String>,
+    },
     /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
     Fuzz {
         /// Seconds per target.
@@ -79,10 +93,12 @@ fn main() -> ExitCode {
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
         Task::Setup => setup(),
         Task::Bench => bench::run(),
+        Task::FieldTest { daemons } => field::run(&daemons),
         Task::Fuzz { seconds } => fuzz::run(seconds),
         Task::Mutants { in_diff, shard, file, jobs, iterate } => {
             mutants::run_mutants(&mutants::Options { in_diff, shard, files: file, jobs, iterate })
         }
+        Task::Sweep => sweep::run_sweep(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,6 +114,7 @@ fn setup() -> Result<()> {
     toolchain::wasm_bindgen()?;
     toolchain::wasm_opt();
     toolchain::chromium()?;
+    toolchain::test_tools();
     Ok(())
 }
 
@@ -112,6 +129,7 @@ fn serve(port: u16) -> Result<()> {
 fn test() -> Result<()> {
     let start = Instant::now();
     let chromium = toolchain::chromium()?;
+    toolchain::test_tools();
     step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
     step(
         "cargo clippy",
