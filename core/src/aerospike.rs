@@ -400,6 +400,25 @@ mod tests {
         assert!(ok.unwrap().findings.iter().all(|f| f.severity == Severity::Info));
     }
 
+    /// Counts that are not the defaults, and each layout's struct sizes in
+    /// its own term: a dropped header or a swapped size shows.
+    #[test]
+    fn terms_of_a_three_node_five_namespace_client() {
+        let input = Input {
+            client_version: Client::V4_3_21,
+            shm_max_nodes: Count(3),
+            shm_max_namespaces: Count(5),
+            ..Input::default()
+        };
+        let r = evaluate(&input, &Host::default()).unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // 56; 3·424; 5·(40 + 4096·16).
+        assert_eq!(terms, [56, 1272, 327_880]);
+        assert_eq!(r.quantity("segment"), Some(56 + 1272 + 327_880));
+        // 2014 layout: 56 + 3·48 + 5·(32 + 4096·8).
+        assert_eq!(segment_size(Client::V3_0_84.layout(), 3, 5), Some(164_200));
+    }
+
     proptest! {
         #[test]
         fn any_input_ok_or_typed(key in any::<u64>(), n in any::<u64>(), s in any::<u64>()) {

@@ -492,6 +492,41 @@ mod tests {
         assert!(matches!(e, Err(CalcError::Invalid { field, .. }) if field == "processes"));
     }
 
+    /// Both ends of ip_local_port_range are usable ports.
+    #[test]
+    fn port_range_is_inclusive() {
+        assert_eq!(ports_in_range(PORT_RANGE_DEFAULT), 60999 - 32768 + 1);
+        assert_eq!(ports_in_range([1024, 1024]), 1);
+        assert_eq!(ports_in_range([1025, 1024]), 0);
+        // 28,232 connections fill the default range from one client IP to one
+        // port exactly; one more needs a second server port.
+        let one = |c| {
+            let input = Input {
+                connections: Count(c),
+                client_ips: Count(1),
+                server_ports: Count(1),
+                ..Input::default()
+            };
+            evaluate(&input, &Host::default()).unwrap().quantity("server_ports")
+        };
+        assert_eq!(one(28_232), Some(1));
+        assert_eq!(one(28_233), Some(2));
+    }
+
+    /// Connections split over processes round up, and the reserve is added once.
+    #[test]
+    fn nofile_rounds_up_per_process() {
+        assert_eq!(nofile_needed(10, 3, 64), Some(4 + 64));
+        assert_eq!(nofile_needed(9, 3, 64), Some(3 + 64));
+        assert_eq!(nofile_needed(0, 1, 64), Some(64));
+        assert_eq!(nofile_needed(1, 0, 64), None);
+        // 90 closes a minute: 1.5/s · 60 s.
+        assert_eq!(time_wait_sockets(Rate::per_minute(90)), Some(90));
+        assert_eq!(time_wait_sockets(Rate::per_minute(7)), Some(7));
+        // One close an hour still leaves a socket in TIME_WAIT for a minute.
+        assert_eq!(time_wait_sockets(Rate::per_hour(1)), Some(1));
+    }
+
     proptest! {
         #[test]
         fn any_input_ok_or_typed(c in any::<u64>(), p in any::<u64>(), ips in any::<u64>(),
@@ -502,7 +537,20 @@ mod tests {
             let input = Input { connections: Count(c), processes: Count(p), client_ips: Count(ips),
                 server_ports: Count(sp), churn: Rate::per_second(churn),
                 active_connections: Count(a), buffer_per_active: Bytes(b), ..Input::default() };
-            let _ = evaluate(&input, &h);
+            match evaluate(&input, &h) {
+                Ok(r) => {
+                    // Every connection has a descriptor: ceil(c / p) + the reserve, in u128.
+                    let (c, p) = (u128::from(c), u128::from(p));
+                    prop_assert_eq!(r.quantity("nofile").map(u128::from), Some(c.div_ceil(p) + 64));
+                    prop_assert_eq!(r.quantity("time_wait").map(u128::from), Some(u128::from(churn) * 60));
+                    // Enough 4-tuples: ports in range · client IPs · server ports needed.
+                    let ports = u128::from(hi.saturating_sub(lo)) + u128::from(hi >= lo);
+                    let sp_needed = u128::from(r.quantity("server_ports").unwrap());
+                    prop_assert!(ports == 0 || ports * u128::from(ips) * sp_needed >= c);
+                }
+                Err(CalcError::Overflow { .. } | CalcError::Invalid { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
         }
 
         #[test]

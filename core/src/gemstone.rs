@@ -352,8 +352,25 @@ mod tests {
             host.ram = Bytes(ram);
             host.kernel.shmmax = Some(Bytes(max));
             host.kernel.shmall = Some(Count(all));
-            let _ = evaluate(&Input { shr_page_cache_size_kb: kb }, &host);
-            let _ = recommended_kb(&host);
+            // The segment again in u128: whole 16 KiB pages, + 10% rounded up.
+            let model = |kb: u64| {
+                let cache = u128::from(kb).div_ceil(16) * 16 * 1024;
+                cache + (cache * 10).div_ceil(100)
+            };
+            let exact = model(kb);
+            match evaluate(&Input { shr_page_cache_size_kb: kb }, &host) {
+                Ok(r) => prop_assert_eq!(r.quantity("segment").map(u128::from), Some(exact)),
+                Err(CalcError::Invalid { .. }) => prop_assert_eq!(kb, 0),
+                Err(CalcError::Overflow { .. }) => prop_assert!(exact > u128::from(u64::MAX)),
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+            // The recommendation is whole MiB and its segment fits every limit.
+            let rec = recommended_kb(&host);
+            prop_assert_eq!(rec % 1024, 0);
+            let half = (u128::from(ram) * 50 / 100) as u64;
+            let limit = [Some(half), Some(max), host.shmall_bytes().map(Bytes::get)]
+                .into_iter().flatten().min().unwrap();
+            prop_assert!(model(rec) <= u128::from(limit), "{rec} KiB for {limit}");
         }
 
         #[test]

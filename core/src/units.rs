@@ -923,10 +923,19 @@ mod tests {
     proptest! {
         #[test]
         fn any_text_parses_or_errors(s in "\\PC*") {
-            let _ = Bytes::parse(&s);
-            let _ = Count::parse(&s);
-            let _ = Rate::parse(&s);
-            let _ = Duration::parse(&s);
+            // Whatever parses prints back to text that parses to the same value.
+            if let Ok(b) = Bytes::parse(&s) {
+                prop_assert_eq!(Bytes::parse(&b.exact()), Ok(b));
+            }
+            if let Ok(c) = Count::parse(&s) {
+                prop_assert_eq!(Count::parse(&c.get().to_string()), Ok(c));
+            }
+            if let Ok(r) = Rate::parse(&s) {
+                prop_assert_eq!(Rate::parse(&r.to_string()), Ok(r));
+            }
+            if let Ok(d) = Duration::parse(&s) {
+                prop_assert_eq!(Duration::parse(&d.to_string()), Ok(d));
+            }
         }
 
         #[test]

@@ -506,7 +506,25 @@ mod tests {
                 other: Bytes(d),
                 ..Input::default()
             };
-            let _ = evaluate(&input, &vps());
+            match evaluate(&input, &vps()) {
+                Ok(r) => {
+                    // The budget again in u128: global a + 2M + 16M, per thread c + 608 KiB.
+                    let (a, b, c, d) = (u128::from(a), u128::from(b), u128::from(c), u128::from(d));
+                    let (global, per) = (a + 18 * u128::from(M), c + 608 * u128::from(K));
+                    let fixed = global + c * d + d;
+                    prop_assert_eq!(r.quantity("peak").map(u128::from), Some(fixed + b * per));
+                    // The largest count that fits 85% of RAM: one more does not.
+                    let safe = u128::from(256 * M / 100 * 85);
+                    let n = u128::from(r.quantity("max_connections").unwrap());
+                    if fixed <= safe {
+                        prop_assert!(fixed + n * per <= safe && fixed + (n + 1) * per > safe);
+                    } else {
+                        prop_assert_eq!(n, 0);
+                    }
+                }
+                Err(CalcError::Overflow { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
         }
 
         #[test]

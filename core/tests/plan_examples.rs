@@ -50,14 +50,25 @@ fn key_figures() {
     assert_eq!(slow.quantity("message_disk_limit"), Some(10_240_000_000));
     let maglev = report("maglev-t1micro.toml");
     assert!(!maglev.has_errors(), "307200 KB must pass on a t1.micro");
-    assert!(maglev.get("gemstone.page_cache").is_some());
-    assert!(report("aerospike.toml").get("aerospike.shm").is_some());
+    let cache = maglev.get("gemstone.page_cache").expect("gemstone.page_cache");
+    // 307200 KiB / 16 = 19200 pages of 16 KiB = 314,572,800 B, + 10%.
+    assert_eq!(cache.quantity("segment"), Some(346_030_080));
+    // 50% of 613 MB = 306,500,000 B; / 1.1 = 278,636,300 B of cache; 265 whole MiB.
+    assert_eq!(cache.quantity("recommended_kb"), Some(265 * 1024));
+    let shm = report("aerospike.toml");
+    // The client sizes for its maxima (16 nodes, 8 namespaces), 0xA9000000
+    // layout: 56 + 16·432 + 8·(40 + 4096·16).
+    assert_eq!(shm.get("aerospike.shm").and_then(|r| r.quantity("segment")), Some(531_576));
     let mc = report("megacomet.toml");
     // 8 workers share a million connections: 125,000 each plus the reserve.
-    let kernel = mc.get("connections.kernel").unwrap();
+    let kernel = mc.get("connections.kernel").expect("connections.kernel");
     assert_eq!(kernel.quantity("nofile"), Some(125_064));
     assert_eq!(kernel.quantity("file_max"), Some(1_000_512));
-    assert!(report("vps-256mb.toml").get("vps.memory").is_some());
+    // 4000 closes/s, each socket 60 s in TIME_WAIT.
+    assert_eq!(kernel.quantity("time_wait"), Some(240_000));
+    let vps = report("vps-256mb.toml");
+    let memory = vps.get("vps.memory").expect("vps.memory");
+    assert_eq!(memory.quantity("max_connections"), Some(70));
 }
 
 /// The AMPS capacity-planning sections of examples/amps.toml (16 cores,

@@ -168,8 +168,12 @@ fn count_threads(bytes: &[u8]) -> usize {
 }
 
 /// Test hook: kill the target right before the writer starts, to exercise
-/// "the target exits during capture" deterministically.
+/// "the target exits during capture" deterministically. Test builds only.
+#[cfg(feature = "fault-injection")]
 const FAULT_KILL_TARGET: &str = "DUMPTOOL_FAULT_KILL_TARGET";
+
+#[cfg(all(feature = "fault-injection", not(debug_assertions)))]
+compile_error!("the fault-injection feature is for test builds: never build a release with it");
 
 /// Captures a minidump of `options.pid`.
 pub fn capture(options: &CaptureOptions) -> Result<Captured, CaptureError> {
@@ -237,6 +241,7 @@ fn capture_inner(
         .tempfile_in(&dir)
         .map_err(|e| io_err(&dir, e))?;
 
+    #[cfg(feature = "fault-injection")]
     if std::env::var_os(FAULT_KILL_TARGET).is_some() {
         if let Some(p) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {
             let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);

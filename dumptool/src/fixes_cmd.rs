@@ -130,6 +130,11 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
     if !root.is_dir() {
         return Err(Failure::bad_input(format!("{}: no such directory", root.display())).into());
     }
+    if fixes.files.is_empty() {
+        // Nothing to write: say so, with the values kept.
+        print!("{}", render(fixes));
+        return Ok(());
+    }
     for f in &fixes.files {
         let path = root.join(f.path.trim_start_matches('/'));
         write_whole(&path, &f.text)

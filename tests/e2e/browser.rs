@@ -8,7 +8,7 @@ use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Network;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
-use headroom_tests::{workspace_root, StaticServer};
+use headroom_tests::{skip, workspace_root, StaticServer};
 
 use crate::relay::Relay;
 
@@ -22,9 +22,9 @@ pub struct Session {
     _profile: PathBuf,
 }
 
-/// Serves dist/ and opens it; `None` (with a message) when the page or the
-/// browser is missing and `HEADROOM_REQUIRE_BROWSER` is unset, so that a
-/// plain `cargo test` still runs the rest. `cargo xtask test` requires it.
+/// Serves dist/ and opens it; `None` (after [`skip`] printed why) when the
+/// page or the browser is missing, so that a plain `cargo test` still runs
+/// the rest. Under CI and in `cargo xtask test` that fails the test instead.
 pub fn open(path_and_query: &str) -> Option<Session> {
     open_with(path_and_query, |_| {})
 }
@@ -82,6 +82,23 @@ pub fn dist_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("dist"))
 }
 
+/// The page built with its test hooks (`?panic-test`), which dist/ lacks:
+/// from `HEADROOM_TEST_SITE` or target/test-site (`cargo xtask test`
+/// builds it). `None` when it is missing, as [`open`].
+pub fn open_test_build(path_and_query: &str) -> Option<Session> {
+    let site = std::env::var_os("HEADROOM_TEST_SITE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/test-site"));
+    if !site.join("index.html").exists() {
+        skip(&format!(
+            "the page built with its test hooks in {} (cargo xtask test builds it)",
+            site.display()
+        ));
+        return None;
+    }
+    launch(|_| site, path_and_query, |_| {})
+}
+
 /// Serves the folder `site(dist)` returns (e.g. a copy of dist/ under a path
 /// prefix) and opens `path_and_query` on it.
 pub fn launch(
@@ -89,16 +106,22 @@ pub fn launch(
     path_and_query: &str,
     before: impl FnOnce(&Arc<Tab>),
 ) -> Option<Session> {
-    let required = std::env::var_os("HEADROOM_REQUIRE_BROWSER").is_some();
     let dist = dist_dir();
     let chromium = std::env::var_os("HEADROOM_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !dist.join("index.html").exists() || !chromium.exists() {
-        assert!(!required, "browser test needs {} and {}", dist.display(), chromium.display());
-        eprintln!(
-            "skipping browser test: run `cargo xtask test` to build dist/ and install Chromium"
-        );
+    let missing: Vec<String> = [
+        (!dist.join("index.html").exists())
+            .then(|| format!("the built page {} (cargo xtask dist)", dist.display())),
+        (!chromium.exists()).then(|| {
+            format!("Chromium at {} (cargo xtask setup, or HEADROOM_CHROMIUM)", chromium.display())
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !missing.is_empty() {
+        skip(&missing.join(" and "));
         return None;
     }
     let server = StaticServer::start(&site(&dist), 0).expect("serve dist/");

@@ -118,7 +118,7 @@ fn a_damaged_link_is_reported() {
 /// A panic shows a readable error and a reset, never a dead page.
 #[test]
 fn a_panic_shows_the_reset_screen() {
-    let Some(page) = browser::open("/?panic-test") else { return };
+    let Some(page) = browser::open_test_build("/?panic-test") else { return };
     assert!(page.text("#fatal").contains("The planner stopped"));
     page.click("#reset-plan");
     assert!(page.wait_for("#amps-memory-q-estimate"), "the reset reloads a working page");

@@ -99,6 +99,35 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
+/// Whether a missing prerequisite fails a test rather than skipping it: under
+/// CI (`CI=true`, which GitHub Actions, GitLab CI and most others set) and in
+/// `cargo xtask test`, which sets `HEADROOM_REQUIRE_PREREQUISITES`.
+pub fn prerequisites_required() -> bool {
+    std::env::var_os("HEADROOM_REQUIRE_PREREQUISITES").is_some()
+        || std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Tests of this test binary skipped so far.
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// For a test that cannot run because `missing` is absent: fails it where
+/// prerequisites are required, and elsewhere prints why it is skipped and
+/// how many tests of this binary were skipped so far (the harness's own
+/// summary counts a skipped test as passed). The line goes to stderr past
+/// the harness's capture, so a plain `cargo test` shows every skip.
+#[track_caller]
+pub fn skip(missing: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    assert!(!prerequisites_required(), "{test} cannot run: missing {missing}");
+    let n = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: missing {missing} ({n} skipped in this test binary so far)"
+    );
+}
+
 /// The workspace root, from this crate's manifest directory.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()

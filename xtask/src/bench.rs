@@ -121,6 +121,11 @@ pub fn run() -> Result<()> {
     )?;
     let bin = target_dir().join("release");
     let dumptool = bin.join("dumptool");
+    // The release binary measured here is the one users get: no test switch.
+    let found = crate::web::test_switches_in(&dumptool)?;
+    if !found.is_empty() {
+        bail!("{} contains the test switch(es) {}", dumptool.display(), found.join(", "));
+    }
     let testee_exe = bin.join("dumptool-testee");
     let scratch = tempfile_dir()?;
 

@@ -3,17 +3,19 @@
 //! - `cargo xtask serve` builds the planner and serves it on 127.0.0.1:8080.
 //! - `cargo xtask test` runs everything CI runs.
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
+//! - `cargo xtask mutants` runs mutation testing on the core.
 
 mod bench;
 #[cfg(test)]
 mod cycles;
 mod field;
 mod fuzz;
+mod mutants;
 mod sweep;
 mod toolchain;
 mod web;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -61,6 +63,26 @@ enum Task {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// Mutation testing of headroom-core (installs cargo-mutants): which
+    /// deliberate bugs no test catches. A full run takes about four hours on
+    /// two cores; narrow it with --in-diff, --file or --shard (docs/mutants.md).
+    Mutants {
+        /// Only mutants on lines changed since this git revision (e.g. main).
+        #[arg(long, value_name = "REV")]
+        in_diff: Option<String>,
+        /// Only the k-th of n slices of the mutants, e.g. 1/4.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Only this file of core (repeatable), e.g. core/src/vps.rs.
+        #[arg(long, value_name = "GLOB")]
+        file: Vec<String>,
+        /// Mutants built and tested at once (each takes a core).
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
+        /// Re-test only the last run's survivors (after adding tests).
+        #[arg(long)]
+        iterate: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -73,6 +95,9 @@ fn main() -> ExitCode {
         Task::Bench => bench::run(),
         Task::FieldTest { daemons } => field::run(&daemons),
         Task::Fuzz { seconds } => fuzz::run(seconds),
+        Task::Mutants { in_diff, shard, file, jobs, iterate } => {
+            mutants::run_mutants(&mutants::Options { in_diff, shard, files: file, jobs, iterate })
+        }
         Task::Sweep => sweep::run_sweep(),
     };
     match result {
@@ -114,13 +139,16 @@ fn test() -> Result<()> {
     web::clippy_wasm().context("step `cargo clippy (wasm32)` failed")?;
     println!("== wasm build (dist/)");
     let dist = web::build_dist()?;
+    println!("== wasm build with test hooks (target/test-site/)");
+    let test_site = web::build_test_site(&dist)?;
     step(
         "cargo test",
         cargo()
-            .args(["test", "--workspace"])
+            .args(["test", "--workspace", "--features", "dumptool/fault-injection"])
             .env("HEADROOM_DIST", &dist)
+            .env("HEADROOM_TEST_SITE", &test_site)
             .env("HEADROOM_CHROMIUM", &chromium)
-            .env("HEADROOM_REQUIRE_BROWSER", "1"),
+            .env("HEADROOM_REQUIRE_PREREQUISITES", "1"),
     )?;
     // The README's dumptool lines, exactly as a reader types them.
     step("README: dumptool --help", cargo().args(["run", "-q", "-p", "dumptool", "--", "--help"]))?;
@@ -128,7 +156,30 @@ fn test() -> Result<()> {
         "README: dumptool plan",
         cargo().args(["run", "-q", "-p", "dumptool", "--", "plan", "examples/amps.toml"]),
     )?;
+    println!("== no test switch in what ships");
+    no_test_switches(&dist)?;
     println!("xtask test: all steps passed in {:.0} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Fails when a test switch is in the page's wasm or in dumptool. The
+/// dumptool checked is the debug binary the README step just built without
+/// test features: its hook is gated by a cargo feature, which a debug and a
+/// release build resolve alike (and a release build refuses), so the debug
+/// binary answers for the release one without a second, release, build.
+fn no_test_switches(dist: &Path) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dist)?
+        .map(|e| Ok(e?.path()))
+        .filter(|p| p.as_ref().map_or(true, |p| p.extension().is_some_and(|x| x == "wasm")))
+        .collect::<Result<_>>()?;
+    files.push(workspace_root().join("target/debug/dumptool"));
+    for file in files {
+        let found = web::test_switches_in(&file)?;
+        if !found.is_empty() {
+            bail!("{} contains the test switch(es) {}", file.display(), found.join(", "));
+        }
+        println!("{}: none of {}", file.display(), web::TEST_SWITCHES.join(", "));
+    }
     Ok(())
 }
 

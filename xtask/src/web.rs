@@ -64,17 +64,7 @@ pub fn build_dist() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
     for krate in MODULES {
-        // Cargo names the artifact after the crate, with `-` as `_` for a lib.
-        let artifact = target_dir.join(WASM_TARGET).join(PROFILE);
-        let wasm = [format!("{krate}.wasm"), format!("{}.wasm", krate.replace('-', "_"))]
-            .into_iter()
-            .map(|name| artifact.join(name))
-            .find(|p| p.exists())
-            .with_context(|| format!("cargo built no .wasm for {krate}"))?;
-        run(Command::new(&bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-name", krate, "--out-dir"])
-            .arg(&pkg)
-            .arg(&wasm))?;
+        bindgen_module(&bindgen, krate, &pkg)?;
         let bg = format!("{krate}_bg.wasm");
         optimize(&pkg.join(&bg), &staging.join(&bg))?;
         std::fs::copy(pkg.join(format!("{krate}.js")), staging.join(format!("{krate}.js")))?;
@@ -89,6 +79,67 @@ pub fn build_dist() -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::rename(&staging, &dist).context("moving the built site into dist/")?;
     Ok(dist)
+}
+
+/// Runs wasm-bindgen on the module cargo last built for `krate`, into `pkg`.
+fn bindgen_module(bindgen: &Path, krate: &str, pkg: &Path) -> Result<()> {
+    // Cargo names the artifact after the crate, with `-` as `_` for a lib.
+    let artifact = wasm_target_dir().join(WASM_TARGET).join(PROFILE);
+    let wasm = [format!("{krate}.wasm"), format!("{}.wasm", krate.replace('-', "_"))]
+        .into_iter()
+        .map(|name| artifact.join(name))
+        .find(|p| p.exists())
+        .with_context(|| format!("cargo built no .wasm for {krate}"))?;
+    run(Command::new(bindgen)
+        .args(["--target", "web", "--no-typescript", "--out-name", krate, "--out-dir"])
+        .arg(pkg)
+        .arg(&wasm))
+}
+
+/// The cargo feature of the planner that only its test build has.
+pub const TEST_HOOKS: &str = "test-hooks";
+
+/// The switches [`TEST_HOOKS`] and dumptool's fault injection add: none may
+/// be in a shipped file.
+pub const TEST_SWITCHES: [&str; 2] = ["panic-test", "DUMPTOOL_FAULT_KILL_TARGET"];
+
+/// Builds the browser tests' copy of the site in target/test-site: `dist`
+/// with the planner rebuilt with its test hooks. Never deployed, so the
+/// module is not run through wasm-opt. Cargo keeps both builds of the crate
+/// (features are part of a build's identity), so switching costs a link.
+pub fn build_test_site(dist: &Path) -> Result<PathBuf> {
+    let root = workspace_root();
+    let toolchain = toolchain::wasm_toolchain()?;
+    let bindgen = toolchain::wasm_bindgen()?;
+    println!("build: cargo build -p {CRATE} --features {TEST_HOOKS} (browser tests only)");
+    run(toolchain
+        .cargo()
+        .current_dir(&root)
+        .args(["build", "--quiet", "-p", CRATE, "--features", TEST_HOOKS])
+        .args(["--target", WASM_TARGET, "--profile", PROFILE])
+        .env("CARGO_TARGET_DIR", wasm_target_dir()))?;
+    let pkg = root.join("target/test-site-pkg");
+    bindgen_module(&bindgen, CRATE, &pkg)?;
+    let site = root.join("target/test-site");
+    let _ = std::fs::remove_dir_all(&site);
+    std::fs::create_dir_all(&site)?;
+    for entry in std::fs::read_dir(dist)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), site.join(entry.file_name()))?;
+    }
+    for file in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
+        std::fs::copy(pkg.join(&file), site.join(&file))?;
+    }
+    Ok(site)
+}
+
+/// The test switches found in `file`'s bytes, as `strings` would show them.
+pub fn test_switches_in(file: &Path) -> Result<Vec<&'static str>> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    Ok(TEST_SWITCHES
+        .into_iter()
+        .filter(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
+        .collect())
 }
 
 /// Writes `sw.js` from its template: the version is a hash of every other
@@ -253,5 +304,19 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let newest: Vec<String> = (0..8).map(|i| format!("{i:02}.wasm")).collect();
         assert_eq!(left, newest);
+    }
+
+    #[test]
+    fn a_switch_anywhere_in_a_binary_is_found() {
+        let dir = std::env::temp_dir().join(format!("headroom-switches-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (with, without) = (dir.join("with"), dir.join("without"));
+        std::fs::write(&with, b"\0\x7fELF..\0DUMPTOOL_FAULT_KILL_TARGET\0?panic-test\0").unwrap();
+        // A prefix is not the switch.
+        std::fs::write(&without, b"\0DUMPTOOL_FAULT_KILL_TARGE\0panic-tes\0").unwrap();
+        let found = (test_switches_in(&with).unwrap(), test_switches_in(&without).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(found.0, ["panic-test", "DUMPTOOL_FAULT_KILL_TARGET"]);
+        assert!(found.1.is_empty(), "{:?}", found.1);
     }
 }

@@ -257,6 +257,27 @@ mod tests {
         assert_eq!(r.quantity("estimate"), Some(53_196_819_200));
     }
 
+    /// Small distinct inputs, so each coefficient shows in the total.
+    #[test]
+    fn each_coefficient_on_its_own_input() {
+        let input = MemoryInput {
+            sow_message_size: Bytes(1500),
+            sow_messages: Count(3),
+            clients: Count(7),
+            message_memory_limit: Bytes(11),
+            journal_size: Bytes(13),
+            queue_messages: Count(17),
+            headroom_percent: Count(350),
+        };
+        let r = evaluate(&input, &Host::default()).unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // 1 GB, 2·1500·3, 4096·7, 11, 2·13, 196·17.
+        assert_eq!(terms, [1_000_000_000, 9000, 28_672, 11, 26, 3332]);
+        assert_eq!(r.quantity("estimate"), Some(1_000_041_041));
+        // 350% of it, 3,500,143,643.5, rounded up to a byte.
+        assert_eq!(r.quantity("recommended"), Some(3_500_143_644));
+    }
+
     #[test]
     fn overflow_names_the_field() {
         let input = MemoryInput { sow_messages: Count(u64::MAX), ..MemoryInput::EXAMPLE_25_2 };
@@ -279,12 +300,22 @@ mod tests {
     proptest! {
         #[test]
         fn any_input_gives_a_value_or_a_typed_error(i in input()) {
+            // The formula again, in u128; only 2·S·M can pass 2^128, and
+            // saturating there keeps it above u64::MAX, which is all that counts.
+            let v = |x: u64| u128::from(x);
+            let sow = v(i.sow_message_size.get()).saturating_mul(v(i.sow_messages.get()));
+            let exact = sow.saturating_mul(2).saturating_add(
+                1_000_000_000 + 4096 * v(i.clients.get()) + v(i.message_memory_limit.get())
+                    + 2 * v(i.journal_size.get()) + 196 * v(i.queue_messages.get()),
+            );
             match estimate(&i) {
                 Ok(r) => {
+                    prop_assert_eq!(r.quantity("estimate").map(u128::from), Some(exact));
                     let sum: u128 = r.terms.iter().map(|t| u128::from(t.value)).sum();
-                    prop_assert_eq!(u128::from(r.quantity("estimate").unwrap()), sum);
+                    prop_assert_eq!(sum, exact);
                 }
-                Err(CalcError::Overflow { .. }) => {}
+                // Each term is at most the total: only a total above u64 overflows.
+                Err(CalcError::Overflow { .. }) => prop_assert!(exact > v(u64::MAX)),
                 Err(e) => prop_assert!(false, "unexpected error {e}"),
             }
         }

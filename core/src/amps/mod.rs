@@ -45,3 +45,14 @@ pub const STORABLE_FLOOR: u64 = Bytes::MIB;
 pub fn storable(slab_size: Bytes) -> u64 {
     slab_size.get().saturating_sub(RECORD_HEADER).max(STORABLE_FLOOR)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_past_u64_is_an_overflow_naming_the_field() {
+        assert_eq!(fit(Some(u128::from(u64::MAX) + 1), "x"), Err(overflow("x")));
+        assert_eq!(fit(Some(5), "x"), Ok(5));
+    }
+}

@@ -293,6 +293,27 @@ mod tests {
         })
     }
 
+    /// A second example where no division is exact: every term rounds up,
+    /// and rounding any of them down gives another total.
+    #[test]
+    fn each_term_rounds_up_to_a_byte_per_second() {
+        let i = Input {
+            publish_rate: Rate::per_minute(7),
+            message_size: Bytes(101),
+            match_ratio: Ratio::percent(3),
+            subscriptions: Count(7),
+            messages_per_query: Count(333),
+            query_rate: Rate::per_minute(7),
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // 7·101/60 = 11.78; 7·101·0.03·7/60 = 2.47; 333·101·7/60 = 3923.85.
+        assert_eq!(terms, [12, 3, 3924]);
+        assert_eq!(r.quantity("bandwidth"), Some(12 + 3 + 3924));
+        // Bits from the exact rate, 3938.107 B/s · 8 = 31,504.86, rounded up.
+        assert_eq!(r.quantity("bandwidth_bits"), Some(31_505));
+    }
+
     proptest! {
         #[test]
         fn any_input_gives_a_value_or_a_typed_error(i in input(), ppm in any::<u64>()) {

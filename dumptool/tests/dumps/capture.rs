@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use headroom_tests::skip;
 use serde_json::Value;
 
 use crate::support::{assert_no_secret, dumptool, files_in, is_root, Testee, PLANTED};
@@ -181,8 +182,7 @@ fn kernel_thread() {
             }) == Some(true)
         });
     let Some(pid) = kthread else {
-        eprintln!("skipped: no kernel thread visible in this PID namespace");
-        return;
+        return skip("a kernel thread visible in this PID namespace");
     };
     let dir = tempfile::tempdir().unwrap();
     fails(dir.path(), pid, &[], 2, "is a kernel thread");
@@ -192,8 +192,7 @@ fn kernel_thread() {
 fn not_permitted() {
     use std::os::unix::process::CommandExt;
     if !is_root() {
-        eprintln!("skipped: needs root to run dumptool as another user");
-        return;
+        return skip("root, to run dumptool as another user");
     }
     let t = Testee::spawn(1);
     let dir = tempfile::tempdir().unwrap();
@@ -218,6 +217,9 @@ fn not_permitted() {
 
 #[test]
 fn target_exits_during_capture() {
+    if !cfg!(feature = "fault-injection") {
+        return skip("dumptool's fault-injection feature (cargo test --features fault-injection)");
+    }
     let t = Testee::spawn(2);
     let dir = tempfile::tempdir().unwrap();
     let pid = t.pid.to_string();
@@ -269,8 +271,7 @@ impl Drop for Mount {
 #[test]
 fn output_directory_read_only() {
     let Some(m) = Mount::new("ro,size=1m") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
+        return skip("a tmpfs mount (root with CAP_SYS_ADMIN)");
     };
     let t = Testee::spawn(1);
     fails(m.0.path(), t.pid, &[], 3, "read-only");
@@ -280,8 +281,7 @@ fn output_directory_read_only() {
 #[test]
 fn output_directory_full() {
     let Some(m) = Mount::new("size=16k") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
+        return skip("a tmpfs mount (root with CAP_SYS_ADMIN)");
     };
     let mut t = Testee::spawn(4);
     fails(m.0.path(), t.pid, &[], 3, "no space left");

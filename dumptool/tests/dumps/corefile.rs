@@ -4,6 +4,7 @@
 
 use std::process::Command;
 
+use headroom_tests::skip;
 use serde_json::Value;
 
 use crate::support::{core_fixture, dumptool, Testee, TESTEE};
@@ -47,15 +48,16 @@ fn fixture_core_of_a_segv() {
 fn kernel_core_of_a_segv() {
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     if pattern.trim_start().starts_with('|') {
-        eprintln!("skipped: kernel.core_pattern pipes cores to {}", pattern.trim());
-        return;
+        return skip(&format!(
+            "kernel.core_pattern writing a file (it pipes cores to {})",
+            pattern.trim()
+        ));
     }
     if pattern.trim_start().starts_with('/') {
-        eprintln!(
-            "skipped: kernel.core_pattern writes cores to {}, outside the test's directory",
+        return skip(&format!(
+            "kernel.core_pattern relative to the process (it writes cores to {})",
             pattern.trim()
-        );
-        return;
+        ));
     }
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("sh");
@@ -82,8 +84,10 @@ fn kernel_core_of_a_segv() {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"));
     let Some(core) = core else {
-        eprintln!("skipped: no core was written (core_pattern {:?})", pattern.trim());
-        return;
+        return skip(&format!(
+            "a core file from the kernel (none was written; core_pattern {:?})",
+            pattern.trim()
+        ));
     };
     let run = dumptool(&["analyze", core.to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -118,8 +122,7 @@ fn kernel_core_of_a_segv() {
 #[test]
 fn gcore_snapshot_is_no_crash_and_lists_only_elf_modules() {
     if Command::new("gcore").arg("--version").output().is_err() {
-        eprintln!("skipped: gcore is not installed (apt-get install gdb)");
-        return;
+        return skip("gcore (apt-get install gdb)");
     }
     let dir = tempfile::tempdir().unwrap();
     // coreutils' sleep loads the locale: its archives are mapped files that are not ELF.

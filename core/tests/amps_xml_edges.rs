@@ -1,0 +1,124 @@
+//! AMPS configuration rules at their edges: a slab that stores exactly the
+//! largest message, message memory at exactly 10% and 20% of RAM, a disk
+//! limit equal to the memory limit, and which minidump directories are /tmp.
+
+use headroom_core::finding::Finding;
+use headroom_core::host::Host;
+use headroom_core::units::Bytes;
+use headroom_core::validate::rules::*;
+use headroom_core::validate::{check_text, Context, Format, Needs};
+
+/// Everything the rules ask for is present, so only the element under test
+/// can raise a finding.
+fn config(inner: &str) -> String {
+    format!(
+        "<AMPSConfig>\n  <MiniDumpDirectory>/var/lib/amps/minidumps</MiniDumpDirectory>\n{inner}\n</AMPSConfig>\n"
+    )
+}
+
+fn check(text: &str, ram: Option<u64>, needs: &Needs) -> Vec<Finding> {
+    let host = ram.map(|r| Host { ram: Bytes(r), ..Host::default() });
+    let ctx = Context { host: host.as_ref(), needs: Some(needs) };
+    check_text("amps.xml", text, Some(Format::AmpsXml), &ctx).unwrap().findings
+}
+
+fn ids(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.id).collect()
+}
+
+fn fix_of<'a>(findings: &'a [Finding], id: &str) -> Option<&'a str> {
+    findings.iter().find(|f| f.id == id).and_then(|f| f.fix.as_deref())
+}
+
+#[test]
+fn a_slab_stores_its_size_less_64_bytes_and_at_least_1_mib() {
+    let slab = config("  <SlabSize>2MB</SlabSize>");
+    let largest = |b: u64| Needs { max_message_size: Some(Bytes(b)), ..Needs::default() };
+    // 2,000,000 - 64 = 1,999,936 B fit.
+    assert_eq!(ids(&check(&slab, None, &largest(1_999_936))), Vec::<&str>::new());
+    let f = check(&slab, None, &largest(1_999_937));
+    assert_eq!(ids(&f), [AMPS_XML_SLAB.id]);
+    // Four times the message: 7,999,748 B.
+    assert_eq!(fix_of(&f, AMPS_XML_SLAB.id), Some("<SlabSize>7999748B</SlabSize>"));
+    // A small slab still stores 1 MiB.
+    let small = config("  <SlabSize>100KB</SlabSize>");
+    assert_eq!(ids(&check(&small, None, &largest(1 << 20))), Vec::<&str>::new());
+    assert_eq!(ids(&check(&small, None, &largest((1 << 20) + 1))), [AMPS_XML_SLAB.id]);
+}
+
+#[test]
+fn message_memory_warns_above_10_and_20_percent_of_ram() {
+    let none = Needs::default();
+    let mem = |total: &str| {
+        let f = check(
+            &config(&format!("  <MessageMemoryLimit>{total}</MessageMemoryLimit>")),
+            Some(1000),
+            &none,
+        );
+        ids(&f).into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    // Whole percent, rounded down: 109 B of 1000 B is 10%.
+    assert!(mem("100B").is_empty());
+    assert!(mem("109B").is_empty());
+    assert_eq!(mem("110B"), [AMPS_XML_MEMORY_START.id]);
+    assert_eq!(mem("209B"), [AMPS_XML_MEMORY_START.id]);
+    assert_eq!(mem("210B"), [AMPS_XML_MEMORY_HIGH.id]);
+    // Two transports add up: 60 + 60 = 12%; the fix is 10% of RAM.
+    let two = config(
+        "  <MessageMemoryLimit>60B</MessageMemoryLimit>\n  <MessageMemoryLimit>60B</MessageMemoryLimit>",
+    );
+    let f = check(&two, Some(1000), &none);
+    assert_eq!(
+        fix_of(&f, AMPS_XML_MEMORY_START.id),
+        Some("<MessageMemoryLimit>100B</MessageMemoryLimit>")
+    );
+    // RAM unknown: no percentage.
+    assert_eq!(ids(&check(&two, Some(0), &none)), Vec::<&str>::new());
+}
+
+#[test]
+fn the_disk_limit_starts_at_the_memory_limit_and_needs_a_path() {
+    let none = Needs::default();
+    let both = |disk: &str| {
+        config(&format!(
+            "  <MessageMemoryLimit>6GB</MessageMemoryLimit>\n  <MessageDiskLimit>{disk}</MessageDiskLimit>\n  <MessageDiskPath>/fast</MessageDiskPath>"
+        ))
+    };
+    assert_eq!(ids(&check(&both("6GB"), None, &none)), Vec::<&str>::new());
+    let f = check(&both("5999999999B"), None, &none);
+    assert_eq!(
+        fix_of(&f, AMPS_XML_DISK_LIMIT.id),
+        Some("<MessageDiskLimit>6GB</MessageDiskLimit>")
+    );
+    // A disk limit alone is not compared with a memory limit of nothing.
+    let alone = config("  <MessageDiskLimit>1B</MessageDiskLimit>");
+    assert_eq!(ids(&check(&alone, None, &none)), [AMPS_XML_DISK_PATH.id]);
+}
+
+#[test]
+fn journals_sizes_and_minidump_directories() {
+    let none = Needs::default();
+    let tx = config("  <TransactionLog>\n    <JournalSize>1GB</JournalSize>\n  </TransactionLog>");
+    assert_eq!(ids(&check(&tx, None, &none)), [AMPS_XML_JOURNAL.id]);
+    let pre = config(
+        "  <TransactionLog>\n    <PreallocatedJournalFiles>4</PreallocatedJournalFiles>\n  </TransactionLog>",
+    );
+    assert_eq!(ids(&check(&pre, None, &none)), Vec::<&str>::new());
+    // A bad size points at its element: line 3, column 3.
+    let bad = check(&config("  <SlabSize>lots</SlabSize>"), None, &none);
+    assert_eq!(ids(&bad), [AMPS_XML_BAD_SIZE.id]);
+    let loc = bad[0].location.as_ref().unwrap();
+    assert_eq!((loc.line, loc.column), (3, Some(3)));
+    let dump = |dir: Option<&str>| {
+        let inner =
+            dir.map_or(String::new(), |d| format!("<MiniDumpDirectory>{d}</MiniDumpDirectory>"));
+        let f = check(&format!("<AMPSConfig>{inner}</AMPSConfig>"), None, &none);
+        f.iter().any(|f| f.id == AMPS_XML_MINIDUMP.id)
+    };
+    assert!(dump(None));
+    assert!(dump(Some("/tmp")));
+    assert!(dump(Some("/tmp/amps")));
+    assert!(!dump(Some("/tmpfs/amps")));
+    assert!(!dump(Some("/var/lib/amps")));
+    assert_eq!(ids(&check("<AMPSConfig>", None, &none)), [AMPS_XML_SYNTAX.id]);
+}

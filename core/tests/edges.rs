@@ -1,0 +1,103 @@
+//! Each limit exactly met, and missed by one: a finding appears only past
+//! the limit, never at it. These pin the comparisons (`>` against `>=`)
+//! that worked examples, far from any limit, leave free; docs/mutants.md
+//! lists the mutants they catch.
+
+use headroom_core::connections;
+use headroom_core::host::{Host, Kernel};
+use headroom_core::report::CalcResult;
+use headroom_core::units::{Count, Rate};
+
+fn ids(r: &CalcResult) -> Vec<&str> {
+    r.findings.iter().map(|f| f.id).collect()
+}
+
+fn host(kernel: Kernel) -> Host {
+    Host { kernel, ..Host::default() }
+}
+
+/// 1000 connections in one process: nofile = 1000 + 64 reserve = 1064,
+/// file-max = 1000 + 64 = 1064; 2000 closes a second stay 60 s in
+/// TIME_WAIT: 120,000 sockets; 10 active connections of 8 KiB on 4 KiB
+/// pages: 20 pages of buffers; 4 client IPs · 1 port · 250 local ports =
+/// 1000 4-tuples.
+fn connections_input() -> connections::Input {
+    connections::Input {
+        connections: Count(1000),
+        processes: Count(1),
+        client_ips: Count(4),
+        server_ports: Count(1),
+        churn: Rate::per_second(2000),
+        active_connections: Count(10),
+        buffer_per_active: headroom_core::units::Bytes(8192),
+        tcp_fin_timeout: None,
+        tcp_tw_recycle: None,
+        ..connections::Input::default()
+    }
+}
+
+fn connections_at(kernel: Kernel) -> Vec<String> {
+    let r = connections::evaluate(&connections_input(), &host(kernel)).unwrap();
+    assert_eq!(r.quantity("nofile"), Some(1064));
+    assert_eq!(r.quantity("file_max"), Some(1064));
+    assert_eq!(r.quantity("time_wait"), Some(120_000));
+    assert_eq!(r.quantity("buffer_pages"), Some(20));
+    ids(&r).into_iter().map(String::from).collect()
+}
+
+#[test]
+fn connections_limits_exactly_met_raise_nothing() {
+    let exact = Kernel {
+        nr_open: Some(Count(1064)),
+        nofile_soft: Some(Count(1064)),
+        nofile_hard: Some(Count(1064)),
+        file_max: Some(Count(1064)),
+        // 60999 - 60750 + 1 = 250 ports: 4 IPs · 250 = 1000 tuples, exactly C.
+        ip_local_port_range: Some([60750, 60999]),
+        tcp_mem: Some([1, 20, 20]),
+        tcp_max_tw_buckets: Some(Count(120_000)),
+        ..Kernel::default()
+    };
+    assert_eq!(connections_at(exact), Vec::<String>::new());
+}
+
+#[test]
+fn connections_limits_missed_by_one_each_raise_their_finding() {
+    let base = Kernel {
+        nr_open: Some(Count(1064)),
+        nofile_soft: Some(Count(1064)),
+        nofile_hard: Some(Count(1064)),
+        file_max: Some(Count(1064)),
+        ip_local_port_range: Some([60750, 60999]),
+        tcp_mem: Some([1, 20, 20]),
+        tcp_max_tw_buckets: Some(Count(120_000)),
+        ..Kernel::default()
+    };
+    let id = |s: &str| format!("connections.kernel.{s}");
+    let cases: [(Kernel, Vec<String>); 7] = [
+        (Kernel { nr_open: Some(Count(1063)), ..base.clone() }, vec![id("nr_open")]),
+        (Kernel { nofile_soft: Some(Count(1063)), ..base.clone() }, vec![id("nofile")]),
+        (Kernel { nofile_hard: Some(Count(1063)), ..base.clone() }, vec![id("nofile")]),
+        (Kernel { file_max: Some(Count(1063)), ..base.clone() }, vec![id("file_max")]),
+        // 249 ports: 996 tuples for 1000 connections.
+        (Kernel { ip_local_port_range: Some([60751, 60999]), ..base.clone() }, vec![id("ports")]),
+        // 20 pages: above the pressure of 19 (a warning), not above the max.
+        (Kernel { tcp_mem: Some([1, 19, 20]), ..base.clone() }, vec![id("tcp_mem.pressure")]),
+        (
+            Kernel { tcp_max_tw_buckets: Some(Count(119_999)), ..base.clone() },
+            vec![id("tw_buckets")],
+        ),
+    ];
+    for (kernel, want) in cases {
+        assert_eq!(connections_at(kernel.clone()), want, "{kernel:?}");
+    }
+    // Above the max too: an error, not the pressure warning.
+    let r = connections::evaluate(
+        &connections_input(),
+        &host(Kernel { tcp_mem: Some([1, 19, 19]), ..base.clone() }),
+    )
+    .unwrap();
+    assert_eq!(ids(&r), ["connections.kernel.tcp_mem"]);
+    assert_eq!(r.findings[0].severity, headroom_core::finding::Severity::Error);
+    assert_eq!(r.findings[0].fix.as_deref(), Some("sysctl -w net.ipv4.tcp_mem=\"1 19 20\""));
+}
