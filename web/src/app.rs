@@ -11,6 +11,7 @@ use crate::components::dump_view::DumpView;
 use crate::components::export::Export;
 use crate::components::host_form::HostForm;
 use crate::components::section_form::SectionForm;
+use crate::hooks::section_focus::use_section_focus;
 use crate::state::{Action, State, View};
 use crate::{dom, engine, share};
 
@@ -94,6 +95,8 @@ pub fn app() -> Html {
         });
     }
 
+    let announced = use_section_focus(state.section_ids(), !state.opening_link);
+
     let theme = use_state(|| dom::storage_get(THEME_KEY).unwrap_or_else(|| "system".into()));
     use_effect_with((*theme).clone(), |t| dom::set_root_attr("data-theme", t));
     let on_theme = {
@@ -140,6 +143,7 @@ pub fn app() -> Html {
                 </div>
             </header>
             <main id="main" tabindex="-1">
+                <p id="announce" class="sr-only" aria-live="polite">{ (*announced).clone() }</p>
                 if let Some(n) = &state.notice {
                     <p id="notice" class="notice" role="status">{ n.clone() }</p>
                 }
