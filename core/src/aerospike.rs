@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{Finding, Severity};
 use crate::gemstone::segment_vs_host;
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -57,6 +58,14 @@ pub fn layout_for_key(key: u64) -> Layout {
         _ => LAYOUT_A9,
     }
 }
+
+/// Each layout's default `shm_key`, as the page offers them (value, label).
+pub const SHM_KEYS: &[(&str, &str)] = &[
+    ("2835349504", "0xA9000000 (newest client default)"),
+    ("2818572288", "0xA8000000"),
+    ("2801795072", "0xA7000000"),
+    ("2768240640", "0xA5000000 (2014 layout)"),
+];
 
 /// Client configuration (`as_config`) and the real cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,7 +161,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     );
     Ok(CalcResult {
         id: ID,
-        title: "Aerospike client shared memory",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![Quantity {
@@ -184,6 +193,32 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "Aerospike client shared memory",
+    system: System::Aerospike,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "The struct layout follows the client version, chosen by the default shm_key of that version.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new("shm_key", "shm_key", Kind::Choice(SHM_KEYS), "The client's default key; it decides the struct layout."),
+        Field::new("shm_max_nodes", "shm_max_nodes", Kind::Count, "Node slots the client reserves; client default 16."),
+        Field::new("shm_max_namespaces", "shm_max_namespaces", Kind::Count, "Namespace slots the client reserves; client default 8."),
+        Field::new("cluster_nodes", "Nodes in the cluster", Kind::Count, "The real cluster's node count; 0 if unknown."),
+        Field::new("cluster_namespaces", "Namespaces in the cluster", Kind::Count, "The real cluster's namespace count; 0 if unknown."),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "segment", unit: Unit::Bytes, meaning: "sizeof(cluster) + nodes·sizeof(node) + namespaces·(table header + 4096 partitions)" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

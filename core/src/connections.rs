@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count, Duration, Rate};
 
@@ -260,7 +261,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let q = |name, label, value, unit| Quantity { name, label, value, unit };
     Ok(CalcResult {
         id: ID,
-        title: "Kernel limits for many TCP connections",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -295,6 +296,42 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings: f,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "Many TCP connections",
+    system: System::Connections,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Idle sockets are counted at 4 KiB each (an assumption the MegaComet post makes); TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
+        Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections."),
+        Field::new("client_ips", "Client IP addresses", Kind::Count, "Source addresses the clients connect from."),
+        Field::new("server_ports", "Server ports", Kind::Count, "Ports the server listens on."),
+        Field::new("churn", "New connections per second", Kind::Rate, "Each later closed, e.g. \"4000/s\"; each close leaves a TIME_WAIT socket."),
+        Field::new("active_connections", "Active connections", Kind::Count, "Connections moving data at once."),
+        Field::new("buffer_per_active", "Buffer per active connection", Kind::Bytes, "Send + receive buffer, e.g. \"32 KiB\" (tcp_rmem + tcp_wmem)."),
+        Field::new("tcp_fin_timeout", "net.ipv4.tcp_fin_timeout", Kind::Duration, "Seconds if set, e.g. \"12 s\" (MegaComet's value); empty if not set.").optional(),
+        Field::new("tcp_tw_recycle", "net.ipv4.tcp_tw_recycle", Kind::Flag, "0 or 1 if set; empty if not set.").optional(),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "nofile", unit: Unit::Count, meaning: "descriptors per process: connections / processes + 64" },
+        QuantityDoc { name: "file_max", unit: Unit::Count, meaning: "descriptors system-wide" },
+        QuantityDoc { name: "server_ports", unit: Unit::Count, meaning: "server ports the client addresses need" },
+        QuantityDoc { name: "client_ips", unit: Unit::Count, meaning: "client addresses the ports need" },
+        QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "4 KiB per socket" },
+        QuantityDoc { name: "buffer_pages", unit: Unit::Pages, meaning: "tcp_mem for the active connections' buffers" },
+        QuantityDoc { name: "time_wait", unit: Unit::Count, meaning: "churn × 60 s of TIME_WAIT" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::Bytes;
 
@@ -169,7 +170,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     );
     Ok(CalcResult {
         id: ID,
-        title: "GemStone shared page cache",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -219,6 +220,29 @@ pub fn recommended_kb(host: &Host) -> u64 {
     let cache = limit / (100 + OVERHEAD_PERCENT) * 100;
     cache / (1024 * 1024) * 1024
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "GemStone page cache",
+    system: System::Gemstone,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "The segment must fit kernel.shmmax and kernel.shmall (in pages) and the RAM; shmget fails with EINVAL otherwise.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new("shr_page_cache_size_kb", "SHR_PAGE_CACHE_SIZE_KB", Kind::Kib, "The cache in KiB (GemStone's KB are 1024 bytes); MagLev ships 1000000."),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "segment", unit: Unit::Bytes, meaning: "ceil(KB / 16)·16 KiB·(1 + 10%)" },
+        QuantityDoc { name: "recommended_kb", unit: Unit::Count, meaning: "the largest SHR_PAGE_CACHE_SIZE_KB that fits the host" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::registry::{Field, Kind};
 use crate::units::{Bytes, Count};
 
 /// What the host's storage is made of; AMPS transaction logs above 50 MB/s
@@ -100,6 +101,85 @@ pub struct Kernel {
     #[serde(skip_serializing_if = "Option::is_none", with = "core_limit")]
     pub core_limit: Option<Bytes>,
 }
+
+/// The storage kinds the page offers (plan value, label).
+pub const STORAGES: &[(&str, &str)] = &[("hdd", "HDD"), ("ssd", "SSD"), ("nvme", "NVMe")];
+
+/// The `[host]` fields, machine first, then the kernel values when known.
+pub const FIELDS: &[Field] = &[
+    Field::new("ram", "RAM", Kind::Bytes, "MemTotal, e.g. \"16 GiB\" or \"613 MB\"."),
+    Field::new("swap", "Swap", Kind::Bytes, "0 when the host has none."),
+    Field::new("cores", "CPU cores", Kind::Count, "Logical CPUs the services may use."),
+    Field::new("page_size", "Page size", Kind::Bytes, "getconf PAGESIZE: 4 KiB on x86-64."),
+    Field::new(
+        "storage",
+        "Storage",
+        Kind::Choice(STORAGES),
+        "What the logs and journals are written to.",
+    ),
+    Field::new(
+        "kernel.shmmax",
+        "kernel.shmmax",
+        Kind::Bytes,
+        "Largest shared memory segment, bytes.",
+    )
+    .optional(),
+    Field::new("kernel.shmall", "kernel.shmall", Kind::Count, "Total shared memory, in pages.")
+        .optional(),
+    Field::new("kernel.shmmni", "kernel.shmmni", Kind::Count, "Number of shared memory segments.")
+        .optional(),
+    Field::new("kernel.file_max", "fs.file-max", Kind::Count, "Open files system-wide.").optional(),
+    Field::new(
+        "kernel.nr_open",
+        "fs.nr_open",
+        Kind::Count,
+        "Ceiling of any process's nofile limit.",
+    )
+    .optional(),
+    Field::new(
+        "kernel.aio_max_nr",
+        "fs.aio-max-nr",
+        Kind::Count,
+        "Asynchronous I/O requests system-wide.",
+    )
+    .optional(),
+    Field::new("kernel.max_map_count", "vm.max_map_count", Kind::Count, "Memory maps per process.")
+        .optional(),
+    Field::new(
+        "kernel.ip_local_port_range",
+        "net.ipv4.ip_local_port_range",
+        Kind::IntList,
+        "Low and high port, e.g. \"32768 60999\".",
+    )
+    .optional(),
+    Field::new(
+        "kernel.tcp_mem",
+        "net.ipv4.tcp_mem",
+        Kind::IntList,
+        "min, pressure, max in pages, e.g. \"188925 251900 377850\".",
+    )
+    .optional(),
+    Field::new(
+        "kernel.tcp_max_tw_buckets",
+        "net.ipv4.tcp_max_tw_buckets",
+        Kind::Count,
+        "TIME_WAIT sockets kept.",
+    )
+    .optional(),
+    Field::new("kernel.somaxconn", "net.core.somaxconn", Kind::Count, "Accept backlog ceiling.")
+        .optional(),
+    Field::new("kernel.nofile_soft", "nofile (soft)", Kind::Count, "ulimit -n of the service.")
+        .optional(),
+    Field::new("kernel.nofile_hard", "nofile (hard)", Kind::Count, "ulimit -Hn of the service.")
+        .optional(),
+    Field::new(
+        "kernel.core_limit",
+        "core limit",
+        Kind::Bytes,
+        "ulimit -c of the service: a size or \"unlimited\".",
+    )
+    .optional(),
+];
 
 #[cfg(test)]
 impl Host {

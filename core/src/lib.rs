@@ -8,11 +8,14 @@
 pub mod aerospike;
 pub mod amps;
 pub mod connections;
+pub mod docs;
 pub mod finding;
 pub mod fixes;
 pub mod gemstone;
 pub mod host;
 pub mod plan;
+pub mod present;
+pub mod registry;
 pub mod report;
 pub mod units;
 pub mod validate;

@@ -6,81 +6,95 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
 use crate::host::Host;
+use crate::registry::Calculator;
 use crate::report::{CalcError, CalcResult};
 use crate::{aerospike, amps, connections, gemstone, vps};
 
-/// One deployment: the host and the systems it runs. Absent sections are
-/// not evaluated.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Plan {
-    pub host: Host,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amps: Option<AmpsSections>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gemstone: Option<GemstoneSections>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aerospike: Option<AerospikeSections>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connections: Option<ConnectionsSections>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vps: Option<VpsSections>,
+/// The plan's sections and the registry, from one table: each line names a
+/// section and the module holding its `Input`, `evaluate` and `CALCULATOR`.
+macro_rules! calculators {
+    ($(
+        $(#[$doc:meta])*
+        $system:ident: $Sections:ident { $($section:ident => $($module:ident)::+,)* }
+    )*) => {
+        /// One deployment: the host and the systems it runs. Absent sections
+        /// are not evaluated.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct Plan {
+            pub host: Host,
+            $(
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $system: Option<$Sections>,
+            )*
+        }
+
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+            #[serde(deny_unknown_fields, default)]
+            pub struct $Sections {
+                $(
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    pub $section: Option<$($module)::+::Input>,
+                )*
+            }
+        )*
+
+        /// Every calculator, in the order a plan is evaluated.
+        pub const CALCULATORS: &[&Calculator] = &[$($(&$($module)::+::CALCULATOR,)*)*];
+
+        /// Each calculator's section path, as the plan file spells it.
+        #[cfg(test)]
+        const SECTION_PATHS: &[&str] =
+            &[$($(concat!(stringify!($system), ".", stringify!($section)),)*)*];
+
+        type Runner = fn(&Plan) -> Option<(&'static str, Result<CalcResult, CalcError>)>;
+
+        /// One runner per calculator, in [`CALCULATORS`] order.
+        const RUNNERS: &[Runner] = &[$($(
+            |plan: &Plan| {
+                let input = plan.$system.as_ref()?.$section.as_ref()?;
+                Some(($($module)::+::ID, $($module)::+::evaluate(input, &plan.host)))
+            },
+        )*)*];
+    };
 }
 
-/// `[amps.*]` sections.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AmpsSections {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<amps::memory::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub slow_clients: Option<amps::slow_clients::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limits: Option<amps::limits::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sow_storage: Option<amps::sow_storage::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub slab: Option<amps::slab::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub txlog: Option<amps::txlog::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub logs: Option<amps::logs::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub network: Option<amps::network::Input>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<amps::cpu::Input>,
+calculators! {
+    /// `[amps.*]` sections.
+    amps: AmpsSections {
+        memory => amps::memory,
+        limits => amps::limits,
+        slow_clients => amps::slow_clients,
+        sow_storage => amps::sow_storage,
+        slab => amps::slab,
+        txlog => amps::txlog,
+        logs => amps::logs,
+        network => amps::network,
+        cpu => amps::cpu,
+    }
+    /// `[gemstone.*]` sections.
+    gemstone: GemstoneSections {
+        page_cache => gemstone,
+    }
+    /// `[aerospike.*]` sections.
+    aerospike: AerospikeSections {
+        shm => aerospike,
+    }
+    /// `[connections.*]` sections.
+    connections: ConnectionsSections {
+        kernel => connections,
+    }
+    /// `[vps.*]` sections.
+    vps: VpsSections {
+        memory => vps,
+    }
 }
 
-/// `[gemstone.*]` sections.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct GemstoneSections {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page_cache: Option<gemstone::Input>,
-}
-
-/// `[aerospike.*]` sections.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AerospikeSections {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shm: Option<aerospike::Input>,
-}
-
-/// `[connections.*]` sections.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ConnectionsSections {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kernel: Option<connections::Input>,
-}
-
-/// `[vps.*]` sections.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct VpsSections {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<vps::Input>,
+/// The calculator whose section is `id`.
+pub fn calculator(id: &str) -> Option<&'static Calculator> {
+    CALCULATORS.iter().copied().find(|c| c.id == id)
 }
 
 /// Why a plan file could not be read; the message names the field and,
@@ -188,50 +202,14 @@ impl Report {
     }
 }
 
-/// Evaluates every present section against the plan's host.
+/// Evaluates every present section against the plan's host, in registry
+/// order.
 pub fn evaluate(plan: &Plan) -> Report {
-    let host = &plan.host;
     let mut report = Report::default();
-    if let Some(a) = &plan.amps {
-        if let Some(i) = &a.memory {
-            report.push(amps::memory::ID, amps::memory::evaluate(i, host));
+    for run in RUNNERS {
+        if let Some((id, r)) = run(plan) {
+            report.push(id, r);
         }
-        if let Some(i) = &a.limits {
-            report.push(amps::limits::ID, amps::limits::evaluate(i, host));
-        }
-        if let Some(i) = &a.slow_clients {
-            report.push(amps::slow_clients::ID, amps::slow_clients::evaluate(i, host));
-        }
-        if let Some(i) = &a.sow_storage {
-            report.push(amps::sow_storage::ID, amps::sow_storage::evaluate(i, host));
-        }
-        if let Some(i) = &a.slab {
-            report.push(amps::slab::ID, amps::slab::evaluate(i, host));
-        }
-        if let Some(i) = &a.txlog {
-            report.push(amps::txlog::ID, amps::txlog::evaluate(i, host));
-        }
-        if let Some(i) = &a.logs {
-            report.push(amps::logs::ID, amps::logs::evaluate(i, host));
-        }
-        if let Some(i) = &a.network {
-            report.push(amps::network::ID, amps::network::evaluate(i, host));
-        }
-        if let Some(i) = &a.cpu {
-            report.push(amps::cpu::ID, amps::cpu::evaluate(i, host));
-        }
-    }
-    if let Some(i) = plan.gemstone.as_ref().and_then(|s| s.page_cache.as_ref()) {
-        report.push(gemstone::ID, gemstone::evaluate(i, host));
-    }
-    if let Some(i) = plan.aerospike.as_ref().and_then(|s| s.shm.as_ref()) {
-        report.push(aerospike::ID, aerospike::evaluate(i, host));
-    }
-    if let Some(i) = plan.connections.as_ref().and_then(|s| s.kernel.as_ref()) {
-        report.push(connections::ID, connections::evaluate(i, host));
-    }
-    if let Some(i) = plan.vps.as_ref().and_then(|s| s.memory.as_ref()) {
-        report.push(vps::ID, vps::evaluate(i, host));
     }
     report
 }
@@ -331,6 +309,12 @@ query_rate = "5/min"
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].field, "headroom_percent");
         assert!(report.has_errors());
+    }
+
+    #[test]
+    fn each_section_is_named_by_its_calculator_id() {
+        let ids: Vec<&str> = CALCULATORS.iter().map(|c| c.id).collect();
+        assert_eq!(ids, SECTION_PATHS);
     }
 
     #[test]

@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{
+    defaults_of, table_of, Calculator, Capacity, Field, Group, Kind, QuantityDoc, System, Variant,
+};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -124,6 +127,32 @@ pub enum Web {
     Event { rss: Bytes },
 }
 
+/// The web server's variants: an event server (the default) or Apache
+/// prefork.
+pub const WEB_VARIANTS: &[Variant] = &[
+    Variant {
+        path: "web",
+        tag: "kind",
+        value: "event",
+        label: "Event server (lighttpd, nginx)",
+        defaults: || table_of(&Input::default().web),
+    },
+    Variant {
+        path: "web",
+        tag: "kind",
+        value: "prefork",
+        label: "Apache prefork",
+        // Apache's default MaxRequestWorkers; the child size is a placeholder
+        // to replace with a measured one (the field's help says so).
+        defaults: || {
+            table_of(&Web::Prefork {
+                max_request_workers: Count(256),
+                child_rss: Bytes(20 * Bytes::MIB),
+            })
+        },
+    },
+];
+
 /// The host's processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -208,7 +237,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     Ok(CalcResult {
         id: ID,
-        title: "VPS memory budget",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities,
@@ -236,6 +265,53 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "VPS memory budget",
+    system: System::Vps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "MySQL peak as the source computes it: global buffers plus max_connections times the per-thread buffers, with the larger of tmp_table_size and max_heap_table_size counted once.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new("mysql.key_buffer_size", "key_buffer_size", Kind::Bytes, "Bytes, global; default 2M (the source's)."),
+        Field::new("mysql.innodb_buffer_pool_size", "innodb_buffer_pool_size", Kind::Bytes, "Bytes, global; 0 with InnoDB off (the source's)."),
+        Field::new("mysql.innodb_additional_mem_pool_size", "innodb_additional_mem_pool_size", Kind::Bytes, "Bytes, global; 0 with InnoDB off."),
+        Field::new("mysql.innodb_log_buffer_size", "innodb_log_buffer_size", Kind::Bytes, "Bytes, global; 0 with InnoDB off."),
+        Field::new("mysql.query_cache_size", "query_cache_size", Kind::Bytes, "Bytes, global; default 2M (the source's)."),
+        Field::new("mysql.tmp_table_size", "tmp_table_size", Kind::Bytes, "Bytes; the larger of it and max_heap_table_size counts once."),
+        Field::new("mysql.max_heap_table_size", "max_heap_table_size", Kind::Bytes, "Bytes; default 16M."),
+        Field::new("mysql.max_connections", "max_connections", Kind::Count, "Connections, each with the per-thread buffers; MySQL default 151."),
+        Field::new("mysql.sort_buffer_size", "sort_buffer_size", Kind::Bytes, "Bytes per thread; default 2M."),
+        Field::new("mysql.read_buffer_size", "read_buffer_size", Kind::Bytes, "Bytes per thread; default 128K."),
+        Field::new("mysql.read_rnd_buffer_size", "read_rnd_buffer_size", Kind::Bytes, "Bytes per thread; default 256K."),
+        Field::new("mysql.join_buffer_size", "join_buffer_size", Kind::Bytes, "Bytes per thread; default 128K."),
+        Field::new("mysql.thread_stack", "thread_stack", Kind::Bytes, "Bytes per thread; default 64K (the source's)."),
+        Field::new("mysql.binlog_cache_size", "binlog_cache_size", Kind::Bytes, "Bytes per thread; default 32K."),
+        Field::new("web.kind", "Web server", Kind::Variant, "An event server has one small footprint; prefork runs one child per worker."),
+        Field::new("web.rss", "Web server RSS", Kind::Bytes, "Resident size, e.g. \"2140 KiB\" (top's RES for lighttpd)."),
+        Field::new("web.max_request_workers", "MaxRequestWorkers", Kind::Count, "Apache prefork children at most; Apache's default 256."),
+        Field::new("web.child_rss", "RSS per child", Kind::Bytes, "Resident size of one child: measure it (ps -o rss); HTTPS children are much larger."),
+        Field::new("other", "Everything else", Kind::Bytes, "Kernel, sshd, cron...: bytes, e.g. \"32 MiB\"."),
+    ],
+    groups: &[Group { key: "mysql", label: "MySQL (my.cnf)" }, Group { key: "web", label: "Web server" }],
+    variants: WEB_VARIANTS,
+    quantities: &[
+        QuantityDoc { name: "peak", unit: Unit::Bytes, meaning: "MySQL peak + web server + everything else" },
+        QuantityDoc { name: "mysql_peak", unit: Unit::Bytes, meaning: "global buffers + max_connections × per-thread buffers" },
+        QuantityDoc {
+            name: "max_request_workers",
+            unit: Unit::Count,
+            meaning: "the largest MaxRequestWorkers that fits RAM without swap (prefork)",
+        },
+        QuantityDoc { name: "max_connections", unit: Unit::Count, meaning: "the largest max_connections that fits RAM without swap" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -108,6 +108,8 @@ impl From<LiveError> for CaptureError {
             LiveError::Io { pid, file, source } => {
                 CaptureError::Io { path: PathBuf::from(format!("/proc/{pid}/{file}")), source }
             }
+            LiveError::Zombie(pid) => CaptureError::Zombie(pid),
+            LiveError::KernelThread(pid) => CaptureError::KernelThread(pid),
         }
     }
 }
@@ -119,7 +121,8 @@ pub struct ProcStat {
     pub flags: u64,
 }
 
-const PF_KTHREAD: u64 = 0x0020_0000;
+/// `PF_KTHREAD` in the flags of /proc/PID/stat (include/linux/sched.h).
+pub const PF_KTHREAD: u64 = 0x0020_0000;
 
 /// Parses /proc/PID/stat (the command name may hold spaces and parentheses).
 pub fn parse_stat(text: &str) -> Option<ProcStat> {

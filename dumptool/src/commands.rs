@@ -94,8 +94,12 @@ pub struct LimitsArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// A minidump (.dmp) or an ELF core file.
+    /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
+    /// Show only the crashing (or requesting) thread's stack in text and
+    /// Markdown; the other threads by their top frame. JSON always has all.
+    #[arg(long)]
+    pub brief: bool,
     /// A Breakpad symbol store (MODULE/DEBUGID/MODULE.sym), to turn
     /// addresses into function names. Repeatable; searched in order.
     #[arg(long, value_name = "DIR")]
@@ -109,7 +113,7 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A minidump (.dmp) or an ELF core file.
+    /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
     /// Write the report here instead of standard output.
     #[arg(short, long, value_name = "PATH")]
@@ -159,6 +163,12 @@ fn out(text: &str) -> Result<()> {
 /// Reads a dump given on the command line: a missing file is bad input (2),
 /// an unreadable one a refusal (3).
 fn read_input(path: &Path) -> Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes)
+            .map_err(|e| Failure::bad_input(format!("cannot read standard input: {e}")))?;
+        return Ok(bytes);
+    }
     fs::read(path).map_err(|e| {
         let code = if e.kind() == io::ErrorKind::PermissionDenied {
             exit::REFUSED
@@ -174,27 +184,56 @@ fn analyze_file(
     symbols: &[PathBuf],
     redact: &RedactArgs,
 ) -> Result<(Vec<u8>, crate::summary::Summary)> {
+    // A store that is not there would leave every frame unsymbolized
+    // without a word: say so before reading the dump.
+    if let Some(missing) = symbols.iter().find(|d| !d.is_dir()) {
+        return Err(Failure::bad_input(format!(
+            "the symbol store {} is not a directory: give the directory that holds \
+             MODULE/DEBUGID/MODULE.sym",
+            missing.display()
+        ))
+        .into());
+    }
     let bytes = read_input(path)?;
     let options = Options { symbol_paths: symbols.to_vec(), redactor: redact.redactor() };
-    let summary = analyze::analyze(&bytes, &options)
-        .map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+    let summary = analyze::analyze(&bytes, &options).map_err(|e| {
+        let code = match e {
+            analyze::AnalyzeError::Truncated { .. } => exit::INCOMPLETE,
+            _ => exit::BAD_INPUT,
+        };
+        Failure { code, message: format!("{}: {e}", path.display()) }
+    })?;
     Ok((bytes, summary))
+}
+
+/// The exit code of a summary printed in full: incomplete input says so on
+/// standard error too, where a script's log sees it.
+fn summary_code(path: &Path, summary: &crate::summary::Summary) -> u8 {
+    match &summary.incomplete {
+        Some(i) => {
+            eprintln!("dumptool: {}: {i}; the output shows only what was there", path.display());
+            exit::INCOMPLETE
+        }
+        None => exit::OK,
+    }
 }
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
     let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let stacks = if args.brief { report::Stacks::Blamed } else { report::Stacks::All };
     let text = match args.format {
-        AnalyzeFormat::Text => report::summary_text(&summary),
+        AnalyzeFormat::Text => report::summary_text_with(&summary, stacks),
         AnalyzeFormat::Json => report::summary_json(&summary),
-        AnalyzeFormat::Markdown => report::summary_markdown(&summary),
+        AnalyzeFormat::Markdown => report::summary_markdown(&summary, stacks),
     };
     out(&text)?;
-    Ok(exit::OK)
+    Ok(summary_code(&args.file, &summary))
 }
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
     let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
     let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let code = summary_code(&args.file, &summary);
     let report = Report::new(&name, &bytes, summary);
     let text = match args.format {
         ReportFormat::Markdown => report.to_markdown(),
@@ -209,22 +248,26 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         })?,
         None => out(&text)?,
     }
-    Ok(exit::OK)
+    Ok(code)
 }
 
 pub fn list(args: &ListArgs) -> Result<u8> {
-    let entries = scan(&args.dir)?;
+    let scan = scan(&args.dir)?;
     if args.format == ListFormat::Json {
-        out(&(serde_json::to_string_pretty(&entries)? + "\n"))?;
+        out(&(serde_json::to_string_pretty(&scan)? + "\n"))?;
         return Ok(exit::OK);
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut text = format!("{:<9} {:>12}  {:<20} {:<32} FILE\n", "AGE", "SIZE", "PROCESS", "CRASH");
-    for e in &entries {
-        let crash =
-            e.crash.clone().or_else(|| e.error.clone().map(|err| format!("unreadable: {err}")));
+    for e in &scan.dumps {
+        let crash = match (&e.crash, &e.error) {
+            (Some(c), Some(_)) => Some(format!("{c} [truncated]")),
+            (Some(c), None) => Some(c.clone()),
+            (None, Some(err)) => Some(format!("unreadable: {err}")),
+            (None, None) => None,
+        };
         text.push_str(&format!(
             "{:<9} {:>12}  {:<20} {:<32} {}\n",
             crate::dumpdir::format_age(now.saturating_sub(e.modified)),
@@ -234,13 +277,26 @@ pub fn list(args: &ListArgs) -> Result<u8> {
             e.path.display()
         ));
     }
-    let total: u64 = entries.iter().map(|e| e.size).sum();
-    text.push_str(&format!("{} dumps, {}\n", entries.len(), Bytes(total)));
+    let total: u64 = scan.dumps.iter().map(|e| e.size).sum();
+    text.push_str(&format!("{} dumps, {}\n", scan.dumps.len(), Bytes(total)));
+    push_others(&mut text, &scan.others);
     out(&text)?;
     Ok(exit::OK)
 }
 
-fn scan(dir: &Path) -> Result<Vec<crate::dumpdir::DumpEntry>> {
+/// The entries that are not dumps, apart from the dumps: `list` shows them
+/// and `prune` says it left them alone.
+fn push_others(text: &mut String, others: &[crate::dumpdir::Other]) {
+    if others.is_empty() {
+        return;
+    }
+    text.push_str(&format!("\n{} other entries, not dumps (left alone):\n", others.len()));
+    for o in others {
+        text.push_str(&format!("  {}: {}\n", o.path.display(), o.what));
+    }
+}
+
+fn scan(dir: &Path) -> Result<crate::dumpdir::Scan> {
     crate::dumpdir::scan(dir).map_err(|e| {
         let code =
             if e.kind() == io::ErrorKind::NotFound { exit::BAD_INPUT } else { exit::REFUSED };
@@ -251,7 +307,8 @@ fn scan(dir: &Path) -> Result<Vec<crate::dumpdir::DumpEntry>> {
 
 pub fn prune(args: &PruneArgs) -> Result<u8> {
     use crate::dumpdir::PruneRule;
-    let entries = scan(&args.dir)?;
+    let scan = scan(&args.dir)?;
+    let entries = &scan.dumps;
     let rule = match (args.older_than, args.keep) {
         (Some(age), _) => PruneRule::OlderThan(age),
         (None, Some(n)) => PruneRule::Keep(n),
@@ -259,7 +316,7 @@ pub fn prune(args: &PruneArgs) -> Result<u8> {
             return Err(Failure::bad_input("prune needs --older-than AGE or --keep N").into())
         }
     };
-    let doomed = crate::dumpdir::select(&entries, rule, std::time::SystemTime::now());
+    let doomed = crate::dumpdir::select(entries, rule, std::time::SystemTime::now());
     let mut text = String::new();
     let mut freed = 0;
     for e in &doomed {
@@ -285,6 +342,7 @@ pub fn prune(args: &PruneArgs) -> Result<u8> {
         Bytes(freed),
         entries.len() - doomed.len()
     ));
+    push_others(&mut text, &scan.others);
     out(&text)?;
     Ok(exit::OK)
 }
@@ -339,7 +397,11 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
     let advice = corelimit::advice(&s, &verdict);
     let code = if verdict.is_no_core() { exit::PROBLEM } else { exit::OK };
     if args.format == ListFormat::Json {
-        let v = serde_json::json!({ "settings": s, "verdict": verdict, "message": verdict.to_string(), "advice": advice });
+        let mut v = serde_json::json!({ "settings": s, "verdict": verdict, "message": verdict.to_string() });
+        // Advice only when there is some: no `null` to explain.
+        if let Some(a) = &advice {
+            v["advice"] = serde_json::Value::String(a.clone());
+        }
         out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         return Ok(code);
     }
@@ -366,6 +428,15 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
         known(s.coredump_filter.map(|v| format!("{v:#x}")))
     ));
     t.push_str(&format!("  working directory:      {}\n", known(s.cwd.clone())));
+    if let Some(c) = &s.credentials {
+        t.push_str(&format!(
+            "  credentials:            fsuid {}, fsgid {}{}{}\n",
+            c.fsuid,
+            c.fsgid,
+            if c.dac_override { ", CAP_DAC_OVERRIDE" } else { "" },
+            if c.dumpable { "" } else { ", changed credentials (not dumpable as itself)" }
+        ));
+    }
     if let Some(free) = s.core_dir_free {
         t.push_str(&format!("  free where it lands:    {}\n", Bytes(free)));
     }
@@ -375,6 +446,9 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
         known(s.vm_bytes.map(|b| Bytes(b).to_string())),
         known(s.dumpable_bytes.map(|b| Bytes(b).to_string())),
     ));
+    if let Some(m) = &s.size_method {
+        t.push_str(&format!("  (dumpable size: {m})\n"));
+    }
     t.push_str(&format!("\nVerdict: {verdict}.\n"));
     if let Some(a) = advice {
         t.push_str(&format!("Advice: {a}.\n"));

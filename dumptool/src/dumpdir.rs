@@ -24,7 +24,7 @@ pub struct DumpEntry {
     pub format: String,
     pub process: Option<String>,
     pub crash: Option<String>,
-    /// Why the dump could not be analyzed, if it could not.
+    /// Why the dump could not be analyzed, or how it is cut short.
     pub error: Option<String>,
 }
 
@@ -32,21 +32,73 @@ fn epoch_secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Every minidump and core file directly in `dir`, oldest first. Files are
-/// recognised by their magic bytes, not their names.
-pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
-    let mut out = Vec::new();
+/// A file in the directory that is not a dump, and what it is instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Other {
+    pub path: PathBuf,
+    pub what: String,
+}
+
+/// What a directory holds: dumps, oldest first, and everything else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Scan {
+    pub dumps: Vec<DumpEntry>,
+    pub others: Vec<Other>,
+}
+
+/// Why a directory entry is not a dump, or `None` when it is one. Symbolic
+/// links are never followed: a link to a dump is not a dump of this
+/// directory, and whatever it points to is left alone.
+fn not_a_dump(meta: &fs::Metadata, head: &[u8]) -> Option<String> {
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        return Some("a symbolic link (never followed)".into());
+    }
+    if ft.is_dir() {
+        return Some("a directory (not searched)".into());
+    }
+    if !ft.is_file() {
+        return Some("not a regular file".into());
+    }
+    if analyze::identify(head).is_some() {
+        return None;
+    }
+    Some(match analyze::elf_type(head).filter(|_| head.starts_with(b"\x7fELF")) {
+        Some(t) => format!(
+            "an ELF file but not a core file ({}): a program or library",
+            goblin::elf::header::et_to_str(t)
+        ),
+        None if meta.len() == 0 => "an empty file".into(),
+        None => "not a minidump or an ELF core file".into(),
+    })
+}
+
+/// Reads the first [`analyze::IDENTIFY_LEN`] bytes (fewer for a short file).
+fn head(path: &Path) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(analyze::IDENTIFY_LEN);
+    fs::File::open(path)?.take(analyze::IDENTIFY_LEN as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Every entry directly in `dir`: the minidumps and core files, recognised
+/// by their headers (not their names), and the rest apart.
+pub fn scan(dir: &Path) -> io::Result<Scan> {
+    let mut out = Scan::default();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        let meta = match entry.metadata() {
-            Ok(m) if m.is_file() => m,
-            _ => continue,
-        };
         let path = entry.path();
-        let mut magic = [0u8; 4];
-        let is_dump = fs::File::open(&path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
-            && analyze::sniff(&magic).is_some();
-        if !is_dump {
+        // DirEntry::metadata does not follow symbolic links.
+        let meta = entry.metadata()?;
+        let head = if meta.file_type().is_file() { head(&path) } else { Ok(Vec::new()) };
+        let head = match head {
+            Ok(h) => h,
+            Err(e) => {
+                out.others.push(Other { path, what: format!("unreadable: {e}") });
+                continue;
+            }
+        };
+        if let Some(what) = not_a_dump(&meta, &head) {
+            out.others.push(Other { path, what });
             continue;
         }
         let modified = meta.modified().map(epoch_secs).unwrap_or(0);
@@ -54,7 +106,7 @@ pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
             path: path.clone(),
             size: meta.len(),
             modified,
-            format: analyze::sniff(&magic).map_or(String::new(), |f| f.to_string()),
+            format: analyze::identify(&head).map_or(String::new(), |f| f.to_string()),
             process: None,
             crash: None,
             error: None,
@@ -63,15 +115,21 @@ pub fn scan(dir: &Path) -> io::Result<Vec<DumpEntry>> {
             analyze::analyze(&bytes, &Options::default()).map_err(|e| e.to_string())
         }) {
             Ok(s) => {
+                e.error = s.incomplete.as_ref().map(ToString::to_string);
                 e.process = s.process.name.clone();
-                e.crash =
-                    Some(s.crash.map_or_else(|| "no crash (requested dump)".into(), |c| c.reason));
+                e.crash = Some(match (s.crash, &s.incomplete) {
+                    (Some(c), _) => c.reason,
+                    // Cut short before the exception stream: not known.
+                    (None, Some(_)) => "unknown".into(),
+                    (None, None) => "no crash (requested dump)".into(),
+                });
             }
             Err(err) => e.error = Some(err),
         }
-        out.push(e);
+        out.dumps.push(e);
     }
-    out.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
+    out.dumps.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
+    out.others.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 

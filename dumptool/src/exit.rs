@@ -11,6 +11,9 @@ pub const PROBLEM: u8 = 1;
 pub const BAD_INPUT: u8 = 2;
 /// The system refused: no such process, not permitted, disk full.
 pub const REFUSED: u8 = 3;
+/// The input is incomplete: a dump shorter than its headers describe. What
+/// could be read is still printed.
+pub const INCOMPLETE: u8 = 4;
 
 /// An error that knows its exit code. Anything else that reaches `main` is
 /// treated as bad input.

@@ -3,10 +3,11 @@
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 use crate::analyze::procfs;
-use crate::corelimit::{self, CoreSettings};
+use crate::corelimit::{self, CoreSettings, CoreTarget, Credentials, PathInfo};
 
 /// Why /proc could not tell.
 #[derive(Debug, thiserror::Error)]
@@ -17,11 +18,18 @@ pub enum LiveError {
     NotPermitted { pid: u32, file: &'static str },
     #[error("cannot read /proc/{pid}/{file}: {source}")]
     Io { pid: u32, file: &'static str, source: io::Error },
+    #[error("process {0} is a zombie: it has exited and only waits for its parent to reap it, so there is no crash to predict")]
+    Zombie(u32),
+    #[error("process {0} is a kernel thread: it has no user memory and never dumps core, so there is nothing to predict")]
+    KernelThread(u32),
 }
 
 impl LiveError {
     pub fn exit_code(&self) -> u8 {
-        crate::exit::REFUSED
+        match self {
+            LiveError::Zombie(_) | LiveError::KernelThread(_) => crate::exit::BAD_INPUT,
+            _ => crate::exit::REFUSED,
+        }
     }
 }
 
@@ -53,51 +61,202 @@ fn status_kib(status: &[(String, String)], key: &str) -> Option<u64> {
     v.split_whitespace().next()?.parse::<u64>().ok()?.checked_mul(1024)
 }
 
-/// The bytes a core would hold now: mappings selected by coredump_filter
-/// (core(5): bit 0 anonymous private, 1 anonymous shared, 2 file-backed
-/// private, 3 file-backed shared, 4 ELF headers). An upper bound: pages
-/// never touched are holes in the core.
-pub fn dumpable_bytes(maps: &str, filter: u32) -> u64 {
-    let mut total: u64 = 0;
-    for line in maps.lines() {
+/// One mapping of /proc/PID/smaps, with what vma_dump_size looks at.
+#[derive(Debug, Default)]
+struct Vma {
+    size: u64,
+    readable: bool,
+    shared: bool,
+    offset_zero: bool,
+    /// Backed by a file that still has a name (i_nlink > 0).
+    named_file: bool,
+    anonymous_file: bool,
+    special: bool,
+    /// Has anonymous (written) pages: the kernel's `vma->anon_vma`.
+    written: bool,
+    /// VmFlags `dd` (MADV_DONTDUMP) or `io` (VM_IO).
+    dont_dump: bool,
+}
+
+/// `start-end perms ...`, as opposed to the `Key: value` lines under it.
+fn is_vma_header(line: &str) -> bool {
+    line.split_whitespace().next().is_some_and(|w| w.contains('-') && !w.ends_with(':'))
+}
+
+fn parse_smaps(smaps: &str) -> Vec<Vma> {
+    let mut out: Vec<Vma> = Vec::new();
+    for line in smaps.lines() {
         let mut f = line.split_whitespace();
-        let (Some(range), Some(perms), Some(offset), Some(_dev), Some(inode)) =
-            (f.next(), f.next(), f.next(), f.next(), f.next())
-        else {
-            continue;
-        };
-        let path = f.next().unwrap_or("");
-        let Some((a, b)) = range.split_once('-') else { continue };
-        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
-            continue;
-        };
-        let size = b.saturating_sub(a);
-        if !perms.starts_with('r') || path == "[vvar]" || path == "[vsyscall]" {
+        let first = f.next().unwrap_or("");
+        if let Some((a, b)) = first.split_once('-').filter(|_| is_vma_header(line)) {
+            let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
+                continue;
+            };
+            let perms = f.next().unwrap_or("");
+            let offset = f.next().unwrap_or("");
+            let inode = f.nth(1).unwrap_or("0");
+            let path = f.collect::<Vec<_>>().join(" ");
+            out.push(Vma {
+                size: b.saturating_sub(a),
+                readable: perms.starts_with('r'),
+                shared: perms.as_bytes().get(3) == Some(&b's'),
+                offset_zero: offset.trim_start_matches('0').is_empty(),
+                named_file: inode != "0" && !path.ends_with("(deleted)"),
+                anonymous_file: inode != "0" && path.ends_with("(deleted)"),
+                // The vdso and friends: always dumped (always_dump_vma).
+                special: path.starts_with('[')
+                    && !matches!(path.as_str(), "[heap]" | "[stack]")
+                    && !path.starts_with("[anon"),
+                ..Vma::default()
+            });
             continue;
         }
-        let shared = perms.as_bytes().get(3) == Some(&b's');
-        let anon = inode == "0";
-        let bit = match (anon, shared) {
-            (true, false) => 0,
-            (true, true) => 1,
-            (false, false) => 2,
-            (false, true) => 3,
-        };
-        if filter & (1 << bit) != 0 {
-            total = total.saturating_add(size);
-        } else if !anon
-            && !shared
-            && filter & (1 << 4) != 0
-            && offset.trim_start_matches('0').is_empty()
-        {
-            total = total.saturating_add(4096.min(size));
+        let Some(vma) = out.last_mut() else { continue };
+        match first {
+            "Anonymous:" | "Swap:" => {
+                vma.written |= f.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) > 0;
+            }
+            "VmFlags:" => vma.dont_dump = f.any(|flag| flag == "dd" || flag == "io"),
+            _ => {}
         }
     }
-    total
+    out
+}
+
+/// The bytes of memory a core would hold now: each mapping of /proc/PID/smaps
+/// as the kernel's `vma_dump_size` (fs/coredump.c) sizes it under
+/// coredump_filter (core(5): bit 0 anonymous private, 1 anonymous shared,
+/// 2 file-backed private, 3 file-backed shared, 4 ELF headers). A private
+/// mapping that has been written to counts as anonymous, whole; that is
+/// where a library's data and a program's heap arenas go.
+pub fn dumpable_bytes(smaps: &str, filter: u32) -> u64 {
+    let bit = |n: u32| filter & (1 << n) != 0;
+    parse_smaps(smaps)
+        .iter()
+        .map(|v| {
+            let whole = if v.special {
+                true
+            } else if v.dont_dump {
+                false
+            } else if v.shared {
+                if v.anonymous_file || !v.named_file {
+                    bit(1)
+                } else {
+                    bit(3)
+                }
+            } else if v.written && bit(0) {
+                true
+            } else if !v.named_file {
+                false
+            } else {
+                bit(2)
+            };
+            if whole {
+                v.size
+            } else if bit(4) && v.named_file && !v.shared && v.offset_zero && v.readable {
+                4096.min(v.size)
+            } else {
+                0
+            }
+        })
+        .fold(0u64, u64::saturating_add)
+}
+
+/// The ELF headers and notes ahead of the memory in a core, rounded up to
+/// a page as the kernel aligns the first PT_LOAD: the ELF header, one
+/// program header per mapping and one for the notes (64 + 56 bytes each),
+/// per thread about 4 KiB of notes (NT_PRSTATUS, NT_FPREGSET, the XSAVE
+/// area), and NT_FILE (three words per mapping and its path).
+pub fn core_overhead(smaps: &str, threads: u64) -> u64 {
+    let headers: Vec<&str> = smaps.lines().filter(|l| is_vma_header(l)).collect();
+    let vmas = headers.len() as u64;
+    let paths: u64 = headers
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .map(|p| p.len() as u64 + 1)
+        .sum();
+    let bytes = 64 + 56 * (vmas + 1) + threads * 4096 + 1024 + 24 * vmas + paths;
+    bytes.div_ceil(4096) * 4096
+}
+
+/// The process's file-system credentials and capabilities from
+/// /proc/PID/status (`Uid:`/`Gid:` real, effective, saved, fs; `CapEff:`).
+fn credentials(pid: u32, status: &[(String, String)]) -> Option<Credentials> {
+    let ids = |key: &str| -> Option<Vec<u32>> {
+        let (_, v) = status.iter().find(|(k, _)| k == key)?;
+        v.split_whitespace().map(|w| w.parse().ok()).collect()
+    };
+    let (uid, gid) = (ids("Uid")?, ids("Gid")?);
+    let cap = status
+        .iter()
+        .find(|(k, _)| k == "CapEff")
+        .and_then(|(_, v)| u64::from_str_radix(v, 16).ok())
+        .unwrap_or(0);
+    let euid = *uid.get(1)?;
+    // proc(5): a process that is not dumpable has its /proc/PID files owned by root.
+    let owner = fs::metadata(format!("/proc/{pid}")).ok().map(|m| m.uid());
+    Some(Credentials {
+        fsuid: *uid.get(3)?,
+        fsgid: *gid.get(3)?,
+        groups: ids("Groups").unwrap_or_default(),
+        dac_override: cap & (1 << CAP_DAC_OVERRIDE) != 0,
+        fowner: cap & (1 << CAP_FOWNER) != 0,
+        dumpable: euid == 0 || owner != Some(0),
+    })
+}
+
+/// capability.h bit numbers.
+const CAP_DAC_OVERRIDE: u32 = 1;
+const CAP_FOWNER: u32 = 3;
+
+fn path_info(path: &str, meta: &fs::Metadata) -> PathInfo {
+    PathInfo { path: path.to_string(), uid: meta.uid(), gid: meta.gid(), mode: meta.mode() }
+}
+
+/// The directories down to the core's and what is at its path, looked up
+/// in the process's own root (/proc/PID/root, for chroots and containers).
+fn core_target(pid: u32, core: &str) -> (bool, Option<CoreTarget>) {
+    let root = format!("/proc/{pid}/root");
+    let inside = |p: &Path| -> PathBuf {
+        let in_root = Path::new(&root).join(p.strip_prefix("/").unwrap_or(p));
+        if Path::new(&root).is_dir() {
+            in_root
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let core = Path::new(core);
+    let Some(dir) = core.parent() else { return (false, None) };
+    let mut target = CoreTarget::default();
+    for d in dir.ancestors().collect::<Vec<_>>().into_iter().rev() {
+        match fs::metadata(inside(d)) {
+            Ok(m) if m.is_dir() => target.dirs.push(path_info(&d.display().to_string(), &m)),
+            _ => return (false, None),
+        }
+    }
+    target.existing =
+        fs::symlink_metadata(inside(core)).ok().map(|m| path_info(&core.display().to_string(), &m));
+    target.read_only = rustix::fs::statvfs(inside(dir))
+        .is_ok_and(|v| v.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY));
+    (true, Some(target))
+}
+
+/// Zombies and kernel threads never dump core: there is nothing to predict.
+fn check_predictable(pid: u32) -> Result<(), LiveError> {
+    let stat = String::from_utf8_lossy(&read_proc(pid, "stat")?).into_owned();
+    let Some(st) = crate::capture::parse_stat(&stat) else { return Ok(()) };
+    if st.flags & crate::capture::PF_KTHREAD != 0 {
+        return Err(LiveError::KernelThread(pid));
+    }
+    if matches!(st.state, 'Z' | 'X') {
+        return Err(LiveError::Zombie(pid));
+    }
+    Ok(())
 }
 
 /// Everything that decides what a crash of `pid` would leave behind.
 pub fn gather(pid: u32) -> Result<CoreSettings, LiveError> {
+    check_predictable(pid)?;
     let limits = procfs::parse_limits(&String::from_utf8_lossy(&read_proc(pid, "limits")?));
     let core = limits.iter().find(|l| l.name == "Max core file size");
     let status = procfs::parse_status(&String::from_utf8_lossy(&read_proc(pid, "status")?));
@@ -105,8 +264,10 @@ pub fn gather(pid: u32) -> Result<CoreSettings, LiveError> {
     let filter = read_proc(pid, "coredump_filter")
         .ok()
         .and_then(|b| u32::from_str_radix(String::from_utf8_lossy(&b).trim(), 16).ok());
-    let maps = read_proc(pid, "maps").ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let smaps = read_proc(pid, "smaps").ok().map(|b| String::from_utf8_lossy(&b).into_owned());
     let cwd = fs::read_link(format!("/proc/{pid}/cwd")).ok().map(|p| p.display().to_string());
+    let threads =
+        status.iter().find(|(k, _)| k == "Threads").and_then(|(_, v)| v.parse().ok()).unwrap_or(1);
 
     let mut s = CoreSettings {
         pid,
@@ -119,9 +280,13 @@ pub fn gather(pid: u32) -> Result<CoreSettings, LiveError> {
         suid_dumpable: sysctl("/proc/sys/fs/suid_dumpable").and_then(|v| v.parse().ok()),
         coredump_filter: filter,
         cwd,
-        dumpable_bytes: maps.as_deref().map(|m| dumpable_bytes(m, filter.unwrap_or(0x33))),
+        dumpable_bytes: smaps.as_deref().map(|m| {
+            dumpable_bytes(m, filter.unwrap_or(0x33)).saturating_add(core_overhead(m, threads))
+        }),
+        size_method: smaps.as_ref().map(|_| corelimit::SIZE_METHOD.to_string()),
         rss_bytes: status_kib(&status, "VmRSS"),
         vm_bytes: status_kib(&status, "VmSize"),
+        credentials: credentials(pid, &status),
         ..CoreSettings::default()
     };
     // An "unlimited" limit parses to None; a missing line must not read as unlimited.
@@ -130,8 +295,10 @@ pub fn gather(pid: u32) -> Result<CoreSettings, LiveError> {
     }
     if corelimit::pipe_handler(&s.core_pattern).is_none() {
         let path = corelimit::core_path(&s);
+        let (exists, target) = core_target(pid, &path);
         let dir = Path::new(&path).parent().unwrap_or(Path::new("/"));
-        s.core_dir_exists = Some(dir.is_dir());
+        s.core_dir_exists = Some(exists);
+        s.target = target;
         s.core_dir_free =
             rustix::fs::statvfs(dir).ok().map(|v| v.f_bavail.saturating_mul(v.f_frsize));
     }
@@ -142,18 +309,47 @@ pub fn gather(pid: u32) -> Result<CoreSettings, LiveError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn filter_selects_mappings() {
-        let maps = "\
+    /// smaps entries in the kernel's format (fields that do not matter left out).
+    const SMAPS: &str = "\
 00400000-00401000 r-xp 00000000 08:01 1234 /usr/bin/x
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me
+00401000-00403000 rw-p 00001000 08:01 1234 /usr/bin/x
+Anonymous:             4 kB
+VmFlags: rd wr mr mw me ac
 00600000-00700000 rw-p 00000000 00:00 0 [heap]
+Anonymous:           132 kB
+VmFlags: rd wr mr mw me ac
 7f0000000000-7f0000100000 rw-s 00000000 00:05 99 /dev/shm/seg
+Anonymous:             0 kB
+VmFlags: rd wr sh mr mw me ms
 7f0000200000-7f0000300000 ---p 00000000 00:00 0
-7fff00000000-7fff00001000 r--p 00000000 00:00 0 [vvar]
+Anonymous:             0 kB
+VmFlags: mr mw me
+7f0000400000-7f0000500000 rw-p 00000000 00:00 0
+Anonymous:            64 kB
+VmFlags: rd wr mr mw me ac dd
+7fff00000000-7fff00002000 r-xp 00000000 00:00 0 [vdso]
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me de
 ";
-        // Default 0x33: anonymous private and shared, ELF headers.
-        assert_eq!(dumpable_bytes(maps, 0x33), 0x100000 + 4096);
-        // Everything.
-        assert_eq!(dumpable_bytes(maps, 0x1ff), 0x1000 + 0x100000 + 0x100000);
+
+    #[test]
+    fn filter_selects_mappings_as_vma_dump_size_does() {
+        // Default 0x33: the ELF header page of x, its written data (whole),
+        // the heap, the vdso; not the shared file, the untouched guard
+        // area, or the MADV_DONTDUMP area.
+        assert_eq!(dumpable_bytes(SMAPS, 0x33), 4096 + 0x2000 + 0x100000 + 0x2000);
+        // Bit 3 adds the shared file mapping; bit 2 the whole text.
+        assert_eq!(dumpable_bytes(SMAPS, 0x3f), 0x1000 + 0x2000 + 0x100000 + 0x100000 + 0x2000);
+        // Nothing selected: only the vdso, which is always dumped.
+        assert_eq!(dumpable_bytes(SMAPS, 0), 0x2000);
+    }
+
+    #[test]
+    fn overhead_is_page_aligned_and_grows_with_threads() {
+        let one = core_overhead(SMAPS, 1);
+        assert_eq!(one % 4096, 0);
+        assert!(core_overhead(SMAPS, 9) >= one + 8 * 4096);
     }
 }

@@ -25,6 +25,9 @@ Exit codes:
   2  bad input or usage (malformed dump, missing output directory, a zombie
      or kernel thread as target)
   3  the system refused (permissions, no such process, disk full)
+  4  incomplete input: the dump is shorter than its headers describe (cut
+     short); `analyze` and `report` print what could be read, marked as
+     truncated
 
 Examples:
   dumptool plan examples/amps.toml --format json
@@ -58,17 +61,22 @@ enum Command {
     /// process is stopped for milliseconds and always resumed.
     Capture(commands::CaptureArgs),
     /// Tell what a crash of a process would leave behind: its core-dump
-    /// settings and a verdict (exit 1 when no core would be written).
+    /// settings, whether its credentials can create the core where
+    /// core_pattern puts it, an estimate of the core's size, and a verdict
+    /// (exit 1 when no core would be written).
     Limits(commands::LimitsArgs),
     /// Summarize a minidump (any platform) or a Linux core file: crash,
-    /// threads and stacks, modules, system, Linux streams.
+    /// every thread's stack, modules, system, Linux streams (exit 4 when
+    /// the file is cut short).
     Analyze(commands::AnalyzeArgs),
     /// The attachment for a support ticket: the redacted summary, the dump's
     /// sha256 and size, and how and when it was captured. Deterministic.
     Report(commands::ReportArgs),
-    /// List the dumps in a directory: age, size, process, crash reason.
+    /// List the dumps in a directory: age, size, process, crash reason;
+    /// other files apart.
     List(commands::ListArgs),
-    /// Remove old dumps from a directory (--older-than or --keep).
+    /// Remove old dumps from a directory (--older-than or --keep); only
+    /// files identified as minidumps or core files, never through a link.
     Prune(commands::PruneArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {

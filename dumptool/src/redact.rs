@@ -139,37 +139,56 @@ impl Redactor {
         }
     }
 
-    /// For each argument, the byte range to hide (the whole argument, the
-    /// part after `=`, or nothing). Same under both policies.
-    pub fn args_to_hide(&self, args: &[&str]) -> Vec<Option<Range<usize>>> {
-        let mut out = vec![None; args.len()];
+    /// For each argument, the byte ranges to hide. Same under both policies.
+    ///
+    /// Argument 0 gets the same rules as the others: a program that rewrote
+    /// its command line (setproctitle, as nginx, postgres and sshd do) keeps
+    /// its whole title there, options and all. An argument holding
+    /// whitespace (such a title, or `-g 'daemon off; env DB_PASSWORD=x;'`)
+    /// is also checked word by word.
+    pub fn args_to_hide(&self, args: &[&str]) -> Vec<Vec<Range<usize>>> {
+        let mut out = vec![Vec::new(); args.len()];
+        let mut prev_word: Option<&str> = None;
         for (i, arg) in args.iter().enumerate() {
-            if i == 0 {
-                continue;
+            let prev_arg = i.checked_sub(1).map(|p| args[p]);
+            if let Some(r) = self.hide_in(arg, prev_arg) {
+                out[i].push(r);
+            } else if arg.contains(char::is_whitespace) {
+                for (at, word) in words(arg) {
+                    if let Some(r) = self.hide_in(word, prev_word) {
+                        out[i].push(at + r.start..at + r.end);
+                    }
+                    prev_word = Some(word);
+                }
             }
-            if is_secret_value(arg) {
-                out[i] = Some(0..arg.len());
-            } else if let Some(eq) = arg.find('=') {
-                let name = arg[..eq].trim_start_matches('-');
-                let value = &arg[eq + 1..];
-                if !value.is_empty()
-                    && (is_secret_name(name)
-                        || self.hide.iter().any(|h| h == name)
-                        || is_secret_value(value))
-                {
-                    out[i] = Some(eq + 1..arg.len());
-                }
-            } else if let Some(prev) = i.checked_sub(1).map(|p| args[p]) {
-                // `--password hunter2`: an option whose name is secret, then its value.
-                let secret_flag = prev.starts_with('-')
-                    && !prev.contains('=')
-                    && is_secret_name(prev.trim_start_matches('-'));
-                if secret_flag && !arg.starts_with('-') && !arg.is_empty() {
-                    out[i] = Some(0..arg.len());
-                }
+            if let Some((_, last)) = words(arg).last() {
+                prev_word = Some(last);
             }
         }
         out
+    }
+
+    /// The part of one argument (or word) to hide, given the one before it.
+    fn hide_in(&self, arg: &str, prev: Option<&str>) -> Option<Range<usize>> {
+        if is_secret_value(arg) {
+            return Some(0..arg.len());
+        }
+        if let Some(eq) = arg.find('=') {
+            let name = arg[..eq].trim_start_matches('-');
+            let value = &arg[eq + 1..];
+            let hidden = !name.contains(char::is_whitespace)
+                && !value.is_empty()
+                && (is_secret_name(name)
+                    || self.hide.iter().any(|h| h == name)
+                    || is_secret_value(value));
+            return hidden.then(|| eq + 1..arg.len());
+        }
+        // `--password hunter2`: an option whose name is secret, then its value.
+        let prev = prev?;
+        let secret_flag = prev.starts_with('-')
+            && !prev.contains('=')
+            && is_secret_name(prev.trim_start_matches('-'));
+        (secret_flag && !arg.starts_with('-') && !arg.trim().is_empty()).then_some(0..arg.len())
     }
 
     /// The environment, with hidden values replaced by `[REDACTED]`;
@@ -193,18 +212,36 @@ impl Redactor {
             self.args_to_hide(&refs)
         };
         let mut n = 0;
-        for (arg, range) in args.iter_mut().zip(ranges) {
-            let range = match range {
-                Some(r) => Some(r),
-                None => filled_tail(arg),
-            };
-            if let Some(r) = range {
-                arg.replace_range(r, REDACTED);
-                n += 1;
+        for (arg, mut hide) in args.iter_mut().zip(ranges) {
+            hide.extend(
+                words(arg).filter_map(|(at, w)| filled_tail(w).map(|r| at + r.start..at + r.end)),
+            );
+            if hide.is_empty() {
+                continue;
             }
+            // Right to left, overlaps merged, so earlier offsets stay valid.
+            hide.sort_by_key(|r| (r.start, r.end));
+            let mut merged: Vec<Range<usize>> = Vec::new();
+            for r in hide {
+                match merged.last_mut() {
+                    Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                    _ => merged.push(r),
+                }
+            }
+            for r in merged.into_iter().rev() {
+                arg.replace_range(r, REDACTED);
+            }
+            n += 1;
         }
         n
     }
+}
+
+/// The whitespace-separated words of `text` with their byte offsets.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(char::is_whitespace)
+        .filter(|w| !w.is_empty())
+        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
 /// A value that an earlier redaction of the dump already overwrote.
@@ -411,14 +448,18 @@ pub fn redact_minidump(
             spans.iter().map(|s| String::from_utf8_lossy(&dump[s.clone()]).into_owned()).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         for (span, hide) in spans.iter().zip(redactor.args_to_hide(&refs)) {
-            let Some(h) = hide else { continue };
-            // Byte offsets are those of the lossy text; clamp to the raw span.
-            let a = (span.start + h.start).min(span.end);
-            let b = (span.start + h.end).min(span.end);
-            if b - a >= MIN_MEMORY_MATCH.min(4) {
-                needles.push((dump[a..b].to_vec(), 0));
+            if hide.is_empty() {
+                continue;
             }
-            fill(&mut dump[a..b]);
+            for h in hide {
+                // Byte offsets are those of the lossy text; clamp to the raw span.
+                let a = (span.start + h.start).min(span.end);
+                let b = (span.start + h.end).min(span.end);
+                if b - a >= MIN_MEMORY_MATCH.min(4) {
+                    needles.push((dump[a..b].to_vec(), 0));
+                }
+                fill(&mut dump[a..b]);
+            }
             stats.args += 1;
         }
     }
@@ -483,14 +524,44 @@ mod tests {
             "--verbose",
         ];
         let hide = r.args_to_hide(&args);
-        assert_eq!(
-            hide,
-            vec![None, Some(11..18), None, Some(0..6), None, None, Some(0..20), Some(8..11), None]
-        );
+        let want: Vec<Vec<Range<usize>>> = vec![
+            vec![],
+            vec![11..18],
+            vec![],
+            vec![0..6],
+            vec![],
+            vec![],
+            vec![0..20],
+            vec![8..11],
+            vec![],
+        ];
+        assert_eq!(hide, want);
         let mut owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         assert_eq!(r.redact_args(&mut owned), 4);
         assert_eq!(owned[1], "--password=[REDACTED]");
         assert_eq!(owned[3], "[REDACTED]");
+    }
+
+    #[test]
+    fn rewritten_command_lines_are_arguments() {
+        let r = Redactor { hide: vec!["UPSTREAM".into()], ..Redactor::new(Policy::Secrets) };
+        // nginx's master after setproctitle: one string where argv was.
+        let mut args =
+            vec!["nginx: master process /usr/sbin/nginx -g daemon off; env DB_PASSWORD=s3cr3t-1; \
+             env UPSTREAM=db.internal; --token abc123"
+                .to_string()];
+        assert_eq!(r.redact_args(&mut args), 1);
+        assert_eq!(
+            args[0],
+            "nginx: master process /usr/sbin/nginx -g daemon off; env DB_PASSWORD=[REDACTED] \
+             env UPSTREAM=[REDACTED] --token [REDACTED]"
+        );
+        // Argument 0 is no longer exempt, but a program path is no secret.
+        let mut args = vec!["postgres://u:pw@h/db".to_string(), "/usr/bin/key-agent".into()];
+        assert_eq!(r.redact_args(&mut args), 1);
+        assert_eq!(args, ["[REDACTED]", "/usr/bin/key-agent"]);
+        // `--password 'two words'`: the whole next argument.
+        assert_eq!(r.args_to_hide(&["x", "--password", "two words"])[2], vec![0..9]);
     }
 
     #[test]

@@ -11,8 +11,18 @@ use sha2::{Digest, Sha256};
 use crate::corelimit;
 use crate::summary::{Frame, Summary, Thread};
 
-/// Frames of the crashing thread shown in text and Markdown (JSON has all).
+/// Frames of each thread shown in text and Markdown (JSON has all).
 pub const MAX_FRAMES: usize = 40;
+
+/// Whose stacks text and Markdown show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stacks {
+    /// Every thread's: for a hang each one matters.
+    #[default]
+    All,
+    /// Only the crashing (or requesting) thread's; the others by top frame.
+    Blamed,
+}
 
 /// The attachment for a support ticket.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,7 +65,12 @@ impl Report {
         let s = &self.summary;
         let mut out = String::new();
         let who = s.process.name.as_deref().unwrap_or("unknown process");
-        let _ = writeln!(out, "# Crash report: {who}\n");
+        let title = match (&s.crash, &s.incomplete) {
+            (Some(_), _) => "Crash report",
+            (None, Some(_)) => "Dump report (incomplete)",
+            (None, None) => "Dump requested",
+        };
+        let _ = writeln!(out, "# {title}: {}\n", md_cell(who));
         let _ = writeln!(out, "| | |\n|---|---|");
         let _ = writeln!(out, "| File | `{}` |", self.file);
         let _ = writeln!(out, "| Size | {} bytes ({}) |", self.size, Bytes(self.size).binary());
@@ -70,7 +85,7 @@ impl Report {
         }
         let _ = writeln!(out, "| Redacted values | {} |", s.redacted);
         out.push('\n');
-        out.push_str(&summary_markdown(s));
+        out.push_str(&summary_markdown(s, Stacks::All));
         out
     }
 }
@@ -103,6 +118,31 @@ fn frame_line(i: usize, f: &Frame) -> String {
     }
     let _ = write!(line, " [{}]", f.trust);
     line
+}
+
+/// `Crashing thread 0 (...)`, or `Requested thread` when nothing crashed.
+fn blamed_label(s: &Summary, i: usize, t: &Thread) -> String {
+    let role = if s.crash.is_some() { "Crashing" } else { "Requested" };
+    format!("{role} {}", thread_label(i, t))
+}
+
+/// The frames of one thread, `indent` before each, at most [`MAX_FRAMES`].
+fn stack_lines(out: &mut String, t: &Thread, indent: &str) {
+    if t.frames.is_empty() {
+        let _ = writeln!(out, "{indent}(no stack in the dump)");
+    }
+    for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {
+        let _ = writeln!(out, "{indent}{}", frame_line(n, f));
+    }
+    if t.frames.len() > MAX_FRAMES {
+        let _ = writeln!(out, "{indent}... {} more frames", t.frames.len() - MAX_FRAMES);
+    }
+}
+
+fn process_line(s: &Summary) -> String {
+    let who = s.process.name.as_deref().unwrap_or("unknown");
+    let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));
+    format!("{who}{pid}")
 }
 
 fn thread_label(i: usize, t: &Thread) -> String {
@@ -141,33 +181,40 @@ fn crash_line(s: &Summary) -> String {
             Some(a) => format!("{} at {a}", c.reason),
             None => c.reason.clone(),
         },
+        None if s.incomplete.is_some() => {
+            "unknown: not in the part of the dump that is there".into()
+        }
         None => "no crash: the dump was requested (e.g. a live capture)".into(),
     }
 }
 
-/// The summary as plain text, for a terminal.
+/// The summary as plain text, for a terminal, every thread's stack.
 pub fn summary_text(s: &Summary) -> String {
+    summary_text_with(s, Stacks::All)
+}
+
+/// The summary as plain text, with the stacks `stacks` asks for.
+pub fn summary_text_with(s: &Summary, stacks: Stacks) -> String {
     let mut out = String::new();
-    let who = s.process.name.as_deref().unwrap_or("unknown");
-    let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));
     let _ = writeln!(out, "Dump:      {} written by {}", s.format, s.producer);
+    if let Some(i) = &s.incomplete {
+        let _ = writeln!(out, "WARNING:   {i}. Only what was there is shown below.");
+    }
     if let Some(at) = &s.captured_at {
         let _ = writeln!(out, "Captured:  {at}");
     }
     let _ = writeln!(out, "System:    {}", system_line(s));
-    let _ = writeln!(out, "Process:   {who}{pid}");
+    let _ = writeln!(out, "Process:   {}", process_line(s));
+    if let Some(exe) = &s.process.executable {
+        let _ = writeln!(out, "Program:   {exe}");
+    }
     if !s.process.command_line.is_empty() {
         let _ = writeln!(out, "Command:   {}", s.process.command_line.join(" "));
     }
     let _ = writeln!(out, "Crash:     {}", crash_line(s));
     if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
-        let _ = writeln!(out, "\nCrashing {}:", thread_label(i, t));
-        for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {
-            let _ = writeln!(out, "  {}", frame_line(n, f));
-        }
-        if t.frames.len() > MAX_FRAMES {
-            let _ = writeln!(out, "  ... {} more frames", t.frames.len() - MAX_FRAMES);
-        }
+        let _ = writeln!(out, "\n{}:", blamed_label(s, i, t));
+        stack_lines(&mut out, t, "  ");
         if !t.registers.is_empty() {
             let regs: Vec<String> =
                 t.registers.iter().map(|r| format!("{}={}", r.name, r.value)).collect();
@@ -179,6 +226,12 @@ pub fn summary_text(s: &Summary) -> String {
         let mark = if Some(i) == s.crashing_thread { "*" } else { " " };
         let name = t.name.as_deref().unwrap_or("");
         let _ = writeln!(out, " {mark}{i:>3}  tid {:<8} {name:<16} {}", t.id, top_frame(t));
+    }
+    if stacks == Stacks::All {
+        for (i, t) in s.threads.iter().enumerate().filter(|(i, _)| Some(*i) != s.crashing_thread) {
+            let _ = writeln!(out, "\n{}:", thread_label(i, t));
+            stack_lines(&mut out, t, "  ");
+        }
     }
     let _ = writeln!(out, "\nModules ({}):", s.modules.len());
     for m in &s.modules {
@@ -241,13 +294,21 @@ pub fn summary_text(s: &Summary) -> String {
 }
 
 /// The summary as Markdown, for a ticket or a wiki page.
-pub fn summary_markdown(s: &Summary) -> String {
+pub fn summary_markdown(s: &Summary, stacks: Stacks) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Summary\n");
+    if let Some(i) = &s.incomplete {
+        let _ = writeln!(
+            out,
+            "> **Incomplete dump:** {}. Only what was there is shown.\n",
+            md_cell(&i.to_string())
+        );
+    }
     let _ = writeln!(out, "- **System:** {}", system_line(s));
-    let who = s.process.name.as_deref().unwrap_or("unknown");
-    let pid = s.process.pid.map_or(String::new(), |p| format!(" (pid {p})"));
-    let _ = writeln!(out, "- **Process:** {who}{pid}");
+    let _ = writeln!(out, "- **Process:** {}", md_cell(&process_line(s)));
+    if let Some(exe) = &s.process.executable {
+        let _ = writeln!(out, "- **Program:** `{}`", exe.replace('`', "'"));
+    }
     if !s.process.command_line.is_empty() {
         let _ = writeln!(
             out,
@@ -257,13 +318,8 @@ pub fn summary_markdown(s: &Summary) -> String {
     }
     let _ = writeln!(out, "- **Crash:** {}", crash_line(s));
     if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
-        let _ = writeln!(out, "\n## Crashing {}\n\n```", thread_label(i, t));
-        for (n, f) in t.frames.iter().enumerate().take(MAX_FRAMES) {
-            let _ = writeln!(out, "{}", frame_line(n, f));
-        }
-        if t.frames.len() > MAX_FRAMES {
-            let _ = writeln!(out, "... {} more frames", t.frames.len() - MAX_FRAMES);
-        }
+        let _ = writeln!(out, "\n## {}\n\n```", md_cell(&blamed_label(s, i, t)));
+        stack_lines(&mut out, t, "");
         let _ = writeln!(out, "```");
     }
     let _ = writeln!(
@@ -271,8 +327,9 @@ pub fn summary_markdown(s: &Summary) -> String {
         "\n## Threads ({})\n\n| # | tid | name | top frame |\n|---|---|---|---|",
         s.threads.len()
     );
+    let blamed = if s.crash.is_some() { " (crashed)" } else { " (requested)" };
     for (i, t) in s.threads.iter().enumerate() {
-        let mark = if Some(i) == s.crashing_thread { " (crashed)" } else { "" };
+        let mark = if Some(i) == s.crashing_thread { blamed } else { "" };
         let _ = writeln!(
             out,
             "| {i}{mark} | {} | {} | `{}` |",
@@ -280,6 +337,13 @@ pub fn summary_markdown(s: &Summary) -> String {
             md_cell(t.name.as_deref().unwrap_or("")),
             md_cell(&top_frame(t))
         );
+    }
+    if stacks == Stacks::All {
+        for (i, t) in s.threads.iter().enumerate().filter(|(i, _)| Some(*i) != s.crashing_thread) {
+            let _ = writeln!(out, "\n### {}\n\n```", md_cell(&thread_label(i, t)));
+            stack_lines(&mut out, t, "");
+            let _ = writeln!(out, "```");
+        }
     }
     let _ = writeln!(
         out,

@@ -63,6 +63,9 @@ pub struct Summary {
     pub linux: Option<LinuxInfo>,
     /// How many secret values the summary hides as `[REDACTED]`.
     pub redacted: usize,
+    /// Set when the file is shorter than its headers describe: the summary
+    /// shows only what was there.
+    pub incomplete: Option<crate::analyze::extent::Incomplete>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,8 +82,14 @@ pub struct System {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Process {
     pub pid: Option<u32>,
+    /// The name the kernel keeps for the process (`comm`: the file name it
+    /// was started as, a symlink's own name included), never taken from
+    /// argv, which a program may rewrite (setproctitle).
     pub name: Option<String>,
-    /// argv, redacted.
+    /// The executable's resolved path (the main module).
+    pub executable: Option<String>,
+    /// argv, redacted; all of it, argument 0 included, is treated as
+    /// arguments.
     pub command_line: Vec<String>,
 }
 

@@ -26,7 +26,11 @@ impl StaticServer {
         let s = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
             for request in s.incoming_requests() {
-                let _ = respond(&root, request);
+                // One thread per request: a response the browser is slow to
+                // take (a preload nobody has consumed yet) must not hold up
+                // the others, as it would on a single-threaded loop.
+                let root = root.clone();
+                std::thread::spawn(move || respond(&root, request));
             }
         });
         Ok(StaticServer { server, thread: Some(thread), port })

@@ -5,12 +5,12 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::calculators::EXAMPLES;
 use crate::components::config_check::ConfigCheck;
 use crate::components::dump_view::DumpView;
 use crate::components::export::Export;
 use crate::components::host_form::HostForm;
 use crate::components::section_form::SectionForm;
+use crate::examples::EXAMPLES;
 use crate::hooks::section_focus::use_section_focus;
 use crate::state::{Action, State, View};
 use crate::{dom, engine, share};

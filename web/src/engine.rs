@@ -10,32 +10,24 @@
 
 use std::collections::BTreeMap;
 
-use headroom_core::host::Host;
+use headroom_core::host::{self, Host};
 use headroom_core::plan::{self, Outcome, Plan};
-use serde::Serialize;
+use headroom_core::registry::{table_of, Calculator, Variant};
 use toml::{Table, Value};
 
-use crate::calculators::SECTIONS;
-pub use crate::calculators::{SectionInfo, Variant};
-use crate::fields;
-use crate::state::FieldKind;
+use crate::fields::FieldKind;
 
-/// Every section the page knows, in the order the forms show them.
-pub fn sections() -> &'static [SectionInfo] {
-    SECTIONS
+/// Every calculator the page offers, in the core's registry order.
+pub fn sections() -> &'static [&'static Calculator] {
+    plan::CALCULATORS
 }
 
-pub fn section(id: &str) -> Option<&'static SectionInfo> {
-    sections().iter().find(|s| s.id == id)
-}
-
-/// A value serialized as a TOML table (structs always are).
-pub fn to_table<T: Serialize>(value: &T) -> Table {
-    Table::try_from(value).unwrap_or_default()
+pub fn section(id: &str) -> Option<&'static Calculator> {
+    plan::calculator(id)
 }
 
 pub fn host_default() -> Table {
-    to_table(&Host::default())
+    table_of(&Host::default())
 }
 
 /// The result of evaluating the plan in the page.
@@ -248,12 +240,12 @@ pub fn with_defaults(plan: &Table) -> Table {
 
 /// A section's defaults for its current table: where the table names a
 /// variant (`kind = "prefork"`), that variant's defaults replace the first's.
-pub fn section_defaults(s: &SectionInfo, current: &Table) -> Table {
-    let mut defaults = (s.default)();
+pub fn section_defaults(s: &Calculator, current: &Table) -> Table {
+    let mut defaults = (s.defaults)();
     for v in s.variants {
         let chosen = lookup(current, &format!("{}.{}", v.path, v.tag));
         if chosen.and_then(Value::as_str) == Some(v.value) {
-            set(&mut defaults, v.path, Some(Value::Table((v.default)())));
+            set(&mut defaults, v.path, Some(Value::Table((v.defaults)())));
         }
     }
     defaults
@@ -310,39 +302,27 @@ pub struct FormField {
 /// The fields of section `s`'s form for its current table `current`: every
 /// value of its defaults (in the calculator's order), then the optional
 /// inputs that have no default.
-pub fn form_fields(s: &SectionInfo, current: &Table) -> Vec<FormField> {
+pub fn form_fields(s: &Calculator, current: &Table) -> Vec<FormField> {
     let defaults = section_defaults(s, current);
     let mut out: Vec<FormField> = leaves(&defaults, "")
         .into_iter()
         .map(|key| {
-            let path = format!("{}.{key}", s.id);
-            let kind = fields::doc(&path)
-                .and_then(|d| d.kind)
-                .or_else(|| variant_choice(s, &key))
-                .unwrap_or_else(|| {
-                    lookup(&defaults, &key).map_or(FieldKind::Quantity, FieldKind::of)
-                });
+            let kind = FieldKind::of(s.field(&key), lookup(&defaults, &key));
             FormField { key, kind }
         })
         .collect();
-    for d in fields::section_docs(s.id) {
-        let key = &d.path[s.id.len() + 1..];
-        if d.kind == Some(FieldKind::Optional) && !out.iter().any(|f| f.key == key) {
-            out.push(FormField { key: key.to_string(), kind: FieldKind::Optional });
+    for f in s.fields.iter().filter(|f| f.optional) {
+        if !out.iter().any(|o| o.key == f.key) {
+            out.push(FormField { key: f.key.to_string(), kind: FieldKind::of(Some(f), None) });
         }
     }
     out
 }
 
-/// A variant tag's field is a choice among the variants.
-fn variant_choice(s: &SectionInfo, key: &str) -> Option<FieldKind> {
-    s.variants.iter().any(|v| format!("{}.{}", v.path, v.tag) == key).then_some(FieldKind::Variant)
-}
-
 /// Whether `path` is a field some form shows.
 pub fn has_form_field(plan: &Table, path: &str) -> bool {
     if path.starts_with("host.") {
-        return fields::HOST.iter().any(|f| f.path == path) || path == "host.storage";
+        return host::FIELDS.iter().any(|f| path.strip_prefix("host.") == Some(f.key));
     }
     sections().iter().any(|s| {
         let current = lookup(plan, s.id).and_then(Value::as_table).cloned().unwrap_or_default();
@@ -355,7 +335,7 @@ pub fn has_form_field(plan: &Table, path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calculators;
+    use crate::examples;
 
     fn plan(text: &str) -> Table {
         toml::from_str(text).unwrap()
@@ -363,7 +343,7 @@ mod tests {
 
     #[test]
     fn every_invalid_field_is_named_and_its_section_hidden() {
-        let mut p = plan(calculators::EXAMPLE_25_2);
+        let mut p = plan(examples::EXAMPLE_25_2);
         set(&mut p, "amps.memory.clients", Some(Value::String("lots".into())));
         set(&mut p, "amps.memory.journal_size", Some(Value::String("1 GX".into())));
         let eval = evaluate(&p);
@@ -377,7 +357,7 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_named() {
-        let mut p = plan(calculators::EXAMPLE_25_2);
+        let mut p = plan(examples::EXAMPLE_25_2);
         set(&mut p, "amps.memory.clinets", Some(Value::Integer(3)));
         let eval = evaluate(&p);
         assert!(eval.field_errors["amps.memory.clinets"].contains("clinets"), "{eval:?}");
@@ -386,17 +366,17 @@ mod tests {
 
     #[test]
     fn a_section_the_page_does_not_know_is_named() {
-        let mut p = plan(calculators::EXAMPLE_25_2);
+        let mut p = plan(examples::EXAMPLE_25_2);
         set(&mut p, "nosuch.section.size", Some(Value::Integer(1)));
         let eval = evaluate(&p);
         assert!(eval.field_errors["nosuch.section.size"].contains("nosuch"), "{eval:?}");
-        let all = evaluate(&plan(calculators::EXAMPLE_25_2)).outcomes.len();
+        let all = evaluate(&plan(examples::EXAMPLE_25_2)).outcomes.len();
         assert_eq!(eval.outcomes.len(), all, "the known sections still evaluate");
     }
 
     #[test]
     fn a_section_that_is_not_a_table_is_named() {
-        let mut p = plan(calculators::EXAMPLE_25_2);
+        let mut p = plan(examples::EXAMPLE_25_2);
         set(&mut p, "amps.memory", Some(Value::Integer(3)));
         let eval = evaluate(&p);
         assert!(eval.field_errors["amps.memory"].contains("invalid type"), "{eval:?}");
@@ -405,7 +385,7 @@ mod tests {
 
     #[test]
     fn an_invalid_host_value_hides_every_result() {
-        let mut p = plan(calculators::EXAMPLE_25_2);
+        let mut p = plan(examples::EXAMPLE_25_2);
         set(&mut p, "host.ram", Some(Value::String("-1 GB".into())));
         let eval = evaluate(&p);
         assert!(eval.field_errors.contains_key("host.ram"), "{eval:?}");
@@ -414,7 +394,7 @@ mod tests {
 
     #[test]
     fn example_25_2_evaluates() {
-        let eval = evaluate(&plan(calculators::EXAMPLE_25_2));
+        let eval = evaluate(&plan(examples::EXAMPLE_25_2));
         assert!(eval.field_errors.is_empty(), "{eval:?}");
         let Some(Outcome::Result(r)) = eval.outcome("amps.memory") else { panic!("{eval:?}") };
         assert_eq!(r.quantity("estimate"), Some(54_156_819_200));
@@ -466,10 +446,52 @@ mod tests {
         let s = section("aerospike.shm").unwrap();
         let key = &form_fields(s, &Table::new())[0];
         assert!(matches!(key.kind, FieldKind::Choice(_)), "{key:?}");
-        let p = plan(calculators::EXAMPLE_25_2);
+        let p = plan(examples::EXAMPLE_25_2);
         assert!(has_form_field(&p, "amps.memory.clients"));
         assert!(has_form_field(&p, "host.kernel.shmmax"));
         assert!(!has_form_field(&p, "amps.memory.clinets"));
+    }
+
+    /// A calculator declared once gets its form from that declaration alone.
+    #[test]
+    fn a_new_calculators_form_comes_from_its_registry_entry() {
+        use headroom_core::registry::{Capacity, Field, Kind, System};
+        use headroom_core::report::Source;
+        const DEMO: Calculator = Calculator {
+            id: "demo.disk",
+            title: "Demo disk",
+            system: System::Vps,
+            source: Source { document: "A test", section: "Registry" },
+            formula: "files·size",
+            notes: "",
+            capacity: Capacity::None,
+            fields: &[
+                Field::new("files", "Files kept", Kind::Count, "How many files."),
+                Field::new("level", "Level", Kind::Choice(&[("a", "A")]), "Pick one."),
+                Field::new("limit", "Limit now", Kind::Bytes, "If set.").optional(),
+            ],
+            groups: &[],
+            variants: &[],
+            quantities: &[],
+            findings: &[],
+            defaults: || {
+                let mut t = Table::new();
+                t.insert("files".into(), 10.into());
+                t.insert("level".into(), "a".into());
+                t
+            },
+        };
+        let form = form_fields(&DEMO, &Table::new());
+        let kinds: Vec<_> = form.iter().map(|f| (f.key.as_str(), f.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("files", FieldKind::Quantity),
+                ("level", FieldKind::Choice(&[("a", "A")])),
+                ("limit", FieldKind::Optional)
+            ]
+        );
+        assert_eq!(DEMO.field("files").map(|f| f.label), Some("Files kept"));
     }
 
     #[test]

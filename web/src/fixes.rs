@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn an_amps_plan_gets_its_drop_ins() {
-        let plan: Plan = toml::from_str(crate::calculators::EXAMPLE_25_2).unwrap();
+        let plan: Plan = toml::from_str(crate::examples::EXAMPLE_25_2).unwrap();
         let files = dropins(Some(&plan));
         let paths: Vec<_> = files.iter().map(|d| d.title.as_str()).collect();
         assert!(paths.contains(&"/etc/sysctl.d/60-headroom.conf"), "{paths:?}");

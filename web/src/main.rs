@@ -2,11 +2,11 @@
 //! Yew app on `<body>`.
 
 mod app;
-mod calculators;
 mod checks;
 mod components;
 mod dom;
 mod engine;
+mod examples;
 mod fields;
 mod fixes;
 mod hooks;

@@ -1,10 +1,8 @@
 //! The plan in the URL fragment and in files (TOML text), and the Markdown
 //! report. The link's compression is done by the browser (boot.js).
 
-use headroom_core::finding::Severity;
-use headroom_core::plan::Outcome;
-use headroom_core::report::{CalcResult, Unit};
-use headroom_core::units::{group_thousands, Bytes};
+use headroom_core::plan::Report;
+use headroom_core::present;
 use toml::Table;
 
 use crate::engine::Evaluation;
@@ -46,99 +44,24 @@ pub fn from_toml(text: &str) -> Result<Table, String> {
     text.parse::<Table>().map_err(|e| e.to_string())
 }
 
-/// A quantity's value written for people, in both notations where useful.
-pub fn format_value(value: u64, unit: Unit) -> String {
-    match unit {
-        Unit::Bytes => Bytes(value).both(),
-        Unit::BytesPerSecond => format!("{}/s", Bytes(value).both()),
-        Unit::BitsPerSecond => bits(value),
-        Unit::Count => group_thousands(value),
-        Unit::MilliCores => {
-            format!("{}.{:03} cores", value / 1000, value % 1000)
-        }
-        Unit::Pages => format!("{} pages", group_thousands(value)),
-        Unit::Seconds => format!("{} s", group_thousands(value)),
-    }
-}
-
-fn bits(value: u64) -> String {
-    let names = ["b/s", "kb/s", "Mb/s", "Gb/s", "Tb/s"];
-    let mut v = value;
-    let mut rest = 0;
-    let mut i = 0;
-    while v >= 1000 && i + 1 < names.len() {
-        rest = v % 1000;
-        v /= 1000;
-        i += 1;
-    }
-    if i == 0 || v >= 100 {
-        format!("{v} {}", names[i])
-    } else {
-        format!("{v}.{} {}", rest / 100, names[i])
-    }
-}
-
-pub fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
-}
-
-/// Every result and finding as Markdown, for a ticket or a wiki page.
+/// Every result and finding as Markdown, for a ticket or a wiki page: the
+/// core's report, the one `dumptool plan --format markdown` prints, with the
+/// fields the page could not read listed first.
 pub fn markdown(eval: &Evaluation) -> String {
-    let mut out = String::from("# Headroom plan report\n\n");
-    for (field, err) in &eval.field_errors {
-        out.push_str(&format!("- **invalid** `{field}`: {err}\n"));
-    }
+    let mut invalid: Vec<(String, String)> =
+        eval.field_errors.iter().map(|(f, e)| (f.clone(), e.clone())).collect();
     if let Some(e) = &eval.plan_error {
-        out.push_str(&format!("- **invalid plan**: {e}\n"));
+        invalid.push(("plan".into(), e.clone()));
     }
-    for outcome in &eval.outcomes {
-        match outcome {
-            Outcome::Result(r) => result_markdown(&mut out, r),
-            Outcome::Error(e) => {
-                out.push_str(&format!("## `{}`\n\nCannot compute: {}\n\n", e.id, e.message))
-            }
-        }
-    }
-    out
-}
-
-fn result_markdown(out: &mut String, r: &CalcResult) {
-    out.push_str(&format!("## {} (`{}`)\n\n", r.title, r.id));
-    out.push_str("| quantity | value | exact |\n| --- | --- | ---: |\n");
-    for q in &r.quantities {
-        let exact = group_thousands(q.value);
-        out.push_str(&format!("| {} | {} | {exact} |\n", q.label, format_value(q.value, q.unit)));
-    }
-    if !r.terms.is_empty() {
-        out.push_str("\n| term | what | value |\n| --- | --- | --- |\n");
-        for t in &r.terms {
-            let v = format_value(t.value, t.unit);
-            out.push_str(&format!("| `{}` | {} | {v} |\n", t.symbol, t.label));
-        }
-    }
-    out.push_str(&format!("\nFormula: `{}`  \n", r.formula));
-    out.push_str(&format!("Source: {}, {}.\n\n", r.source.document, r.source.section));
-    for f in &r.findings {
-        out.push_str(&format!("- **{}** `{}`: {}", severity_name(f.severity), f.id, f.message));
-        if let Some(fix) = &f.fix {
-            out.push_str(&format!(" Fix: `{fix}`"));
-        }
-        out.push('\n');
-    }
-    if !r.findings.is_empty() {
-        out.push('\n');
-    }
+    let report = Report { outcomes: eval.outcomes.clone() };
+    present::plan_report(&report, &invalid, present::Format::Markdown)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calculators::EXAMPLE_25_2;
     use crate::engine::evaluate;
+    use crate::examples::EXAMPLE_25_2;
 
     #[test]
     fn a_plan_survives_its_file() {
@@ -166,10 +89,20 @@ mod tests {
         assert!(md.contains("54,156,819,200"), "{md}");
     }
 
+    /// The page's export of every example is the CLI's report, byte for
+    /// byte: both are the core's, and the page's defaults change nothing.
     #[test]
-    fn bit_rates_read_well() {
-        assert_eq!(bits(72_000_000), "72.0 Mb/s");
-        assert_eq!(bits(999), "999 b/s");
-        assert_eq!(bits(1_500_000_000), "1.5 Gb/s");
+    fn the_export_is_the_clis_report_for_every_example() {
+        for ex in crate::examples::EXAMPLES {
+            let page =
+                markdown(&evaluate(&crate::engine::with_defaults(&from_toml(ex.plan).unwrap())));
+            let plan = headroom_core::plan::Plan::parse(ex.plan).unwrap();
+            let cli = present::plan_report(
+                &headroom_core::plan::evaluate(&plan),
+                &[],
+                present::Format::Markdown,
+            );
+            assert_eq!(page, cli, "{}", ex.id);
+        }
     }
 }

@@ -9,8 +9,9 @@ use std::rc::Rc;
 use toml::{Table, Value};
 use yew::Reducible;
 
-use crate::calculators::EXAMPLES;
 use crate::engine::{self, Evaluation};
+use crate::examples::EXAMPLES;
+use crate::fields::FieldKind;
 
 /// The two views of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,70 +54,6 @@ pub enum Action {
     Notice(Option<String>),
     AddConfig(ConfigFile),
     RemoveConfig(usize),
-}
-
-/// How a field's text is stored in the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// Text kept as typed; the core's unit parsers read it ("1 KiB", "20M").
-    Quantity,
-    /// As [`FieldKind::Quantity`], but empty text removes the key (unknown).
-    Optional,
-    /// Whitespace- or comma-separated integers, e.g. a port range.
-    IntList,
-    /// A decimal fraction, e.g. a match ratio.
-    Float,
-    Bool,
-    /// One of a list: (plan value as text, label). A number is stored as one.
-    Choice(&'static [(&'static str, &'static str)]),
-    /// The tag of a section's variant table (`kind = "prefork"`): choosing
-    /// another replaces the table with that variant's defaults.
-    Variant,
-}
-
-impl FieldKind {
-    /// The kind that fits a default value.
-    pub fn of(default: &Value) -> FieldKind {
-        match default {
-            Value::Array(_) => FieldKind::IntList,
-            Value::Float(_) => FieldKind::Float,
-            Value::Boolean(_) => FieldKind::Bool,
-            _ => FieldKind::Quantity,
-        }
-    }
-
-    /// The plan value for a field's text; `None` removes the key.
-    pub fn value(self, text: &str) -> Option<Value> {
-        let t = text.trim();
-        if t.is_empty() && matches!(self, FieldKind::Optional | FieldKind::IntList) {
-            return None;
-        }
-        let as_int = || t.parse::<i64>().ok().map(Value::Integer);
-        Some(match self {
-            FieldKind::Quantity | FieldKind::Optional | FieldKind::Choice(_) => {
-                as_int().unwrap_or_else(|| Value::String(text.to_string()))
-            }
-            FieldKind::Variant => Value::String(t.to_string()),
-            FieldKind::IntList => {
-                let items: Option<Vec<Value>> = t
-                    .split(|c: char| c.is_whitespace() || c == ',')
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.parse::<i64>().ok().map(Value::Integer))
-                    .collect();
-                items.map_or_else(|| Value::String(text.to_string()), Value::Array)
-            }
-            FieldKind::Float => t
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map_or_else(|| Value::String(text.to_string()), Value::Float),
-            FieldKind::Bool => match t {
-                "true" => Value::Boolean(true),
-                "false" => Value::Boolean(false),
-                _ => Value::String(text.to_string()),
-            },
-        })
-    }
 }
 
 /// A plan value as the text of its field.
@@ -192,7 +129,7 @@ impl Reducible for State {
                 match variant {
                     // Another variant: its own fields, not the old one's.
                     Some((table, v)) => {
-                        engine::set(&mut plan, &table, Some(Value::Table((v.default)())))
+                        engine::set(&mut plan, &table, Some(Value::Table((v.defaults)())))
                     }
                     None => engine::set(&mut plan, &path, value),
                 }
@@ -201,7 +138,7 @@ impl Reducible for State {
             Action::AddSection(id) => {
                 let Some(info) = engine::section(id) else { return self };
                 let mut plan = self.plan.clone();
-                engine::set(&mut plan, id, Some(Value::Table((info.default)())));
+                engine::set(&mut plan, id, Some(Value::Table((info.defaults)())));
                 self.with_plan(plan)
             }
             Action::RemoveSection(id) => {
@@ -325,7 +262,7 @@ mod tests {
         #[test]
         fn any_text_in_any_field_evaluates(field in 0usize..64, text in "\\PC{0,24}") {
             let mut paths: Vec<String> =
-                crate::fields::HOST.iter().map(|f| f.path.to_string()).collect();
+                headroom_core::host::FIELDS.iter().map(|f| format!("host.{}", f.key)).collect();
             for s in engine::sections() {
                 let fields = engine::form_fields(s, &Table::new());
                 paths.extend(fields.into_iter().map(|f| format!("{}.{}", s.id, f.key)));

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{div_ceil, fit};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{group_thousands, Count, Rate};
 
@@ -116,7 +117,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let cores_term = |symbol, label, value| Term { symbol, label, value, unit: Unit::MilliCores };
     Ok(CalcResult {
         id: ID,
-        title: "AMPS CPU for content filtering",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -140,6 +141,33 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS CPU",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Assumes every published message is checked against each filtered subscription and every query scans the whole topic.",
+    capacity: Capacity::Cores,
+    fields: &[
+        Field::new("publish_rate", "Messages published (R)", Kind::Rate, "Rate, e.g. \"5000/s\".").symbol("R"),
+        Field::new("subscriptions", "Filtered subscriptions (N)", Kind::Count, "Content filters each published message is checked against.").symbol("N"),
+        Field::new("query_rate", "Filtered SOW queries (Qs)", Kind::Rate, "Rate, e.g. \"10/s\".").symbol("Qs"),
+        Field::new("sow_messages", "Messages per query scan (M)", Kind::Count, "Messages in the SOW topic each query scans.").symbol("M"),
+        Field::new("filter_rate_per_core", "Filter rate per core (F)", Kind::Rate, "Evaluations one core runs per second; the guide measured 1,000,000/s.").symbol("F"),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "cores", unit: Unit::MilliCores, meaning: "(R·N + Qs·M) / F" },
+        QuantityDoc { name: "evaluations", unit: Unit::Count, meaning: "filter evaluations per second" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

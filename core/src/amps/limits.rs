@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -150,7 +151,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let q = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
         id: ID,
-        title: "AMPS Linux limits",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -182,6 +183,35 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS Linux limits",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Compared with `[host.kernel]` values when known; each shortfall is an error whose fix is the exact `ulimit`/`sysctl -w` line. At a process size of 1 GB or more, `ulimit -c 0` is advised.",
+    capacity: Capacity::None,
+    fields: &[
+        Field::new("clients", "Connected clients", Kind::Count, "Each client holds file descriptors."),
+        Field::new("sow_topics", "SOW topics", Kind::Count, "Each holds descriptors and asynchronous I/O requests."),
+        Field::new("journal_files", "Journal files", Kind::Count, "Pre-allocated transaction log journal files."),
+        Field::new("process_size", "AMPS process size", Kind::Bytes, "Resident size, e.g. \"54 GB\"; decides ulimit -c."),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "nofile", unit: Unit::Count, meaning: "max(2·(clients + SOW topics + journal files), 32768)" },
+        QuantityDoc { name: "aio_max_nr", unit: Unit::Count, meaning: "max(16384 + 8192·sow_topics, 1048576)" },
+        QuantityDoc { name: "file_max", unit: Unit::Count, meaning: "max(2·sum, 6815744)" },
+        QuantityDoc { name: "max_map_count", unit: Unit::Count, meaning: "500000" },
+        QuantityDoc { name: "core_limit", unit: Unit::Bytes, meaning: "0 for processes of 1 GB or more" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

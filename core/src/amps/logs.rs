@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{div_ceil, fit};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Duration, Rate};
 
@@ -37,6 +38,9 @@ pub enum Level {
     #[default]
     Info,
 }
+
+/// The levels the page offers (plan value, label).
+pub const LEVELS: &[(&str, &str)] = &[("info", "info"), ("trace", "trace")];
 
 /// The `[amps.logs]` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -133,7 +137,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     }
     Ok(CalcResult {
         id: ID,
-        title: "AMPS log files",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -158,6 +162,66 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
 fn term(symbol: &'static str, label: &'static str, value: u64) -> Term {
     Term { symbol, label, value, unit: Unit::Bytes }
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS log files",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "trace logs every message in and out; info logs 2 MB per 10,000,000 messages published.",
+    capacity: Capacity::None,
+    fields: &[
+        Field::new(
+            "level",
+            "Log level",
+            Kind::Choice(LEVELS),
+            "trace logs every message in and out: the guide's worst case.",
+        ),
+        Field::new(
+            "publish_rate",
+            "Messages published",
+            Kind::Rate,
+            "Rate into AMPS, e.g. \"5000/s\".",
+        ),
+        Field::new(
+            "delivery_rate",
+            "Messages delivered",
+            Kind::Rate,
+            "Rate out to subscribers and queries; counts at trace only.",
+        ),
+        Field::new(
+            "message_size",
+            "Average message size",
+            Kind::Bytes,
+            "Bytes; counts at trace level only.",
+        ),
+        Field::new(
+            "retention",
+            "Retention",
+            Kind::Duration,
+            "How long logs are kept, e.g. \"7 d\".",
+        ),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc {
+            name: "retained",
+            unit: Unit::Bytes,
+            meaning: "log volume over the retention period",
+        },
+        QuantityDoc {
+            name: "write_rate",
+            unit: Unit::BytesPerSecond,
+            meaning: "log bytes written per second",
+        },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -125,7 +126,7 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         .ok_or_else(|| overflow("message_memory_limit"))?;
     Ok(CalcResult {
         id: ID,
-        title: "AMPS memory estimate",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![Quantity {
@@ -194,6 +195,35 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
 fn term(symbol: &'static str, label: &'static str, value: u64) -> Term {
     Term { symbol, label, value, unit: Unit::Bytes }
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS memory",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Compared with `host.ram`: an error when the estimate does not fit, a warning when the recommended figure does not.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new("sow_message_size", "Average SOW message size (S)", Kind::Bytes, "Bytes per message, e.g. \"1 KiB\" or \"600 B\".").symbol("S"),
+        Field::new("sow_messages", "Messages in all SOW topics (M)", Kind::Count, "A count, e.g. \"20M\" or \"20,000,000\".").symbol("M"),
+        Field::new("clients", "Connected clients (C)", Kind::Count, "Clients connected at once.").symbol("C"),
+        Field::new("message_memory_limit", "Total MessageMemoryLimit (TMemLimit)", Kind::Bytes, "Sum over all transports, e.g. \"10 GB\".").symbol("TMemLimit"),
+        Field::new("journal_size", "JournalSize (J)", Kind::Bytes, "The transaction log's JournalSize, e.g. \"1 GB\".").symbol("J"),
+        Field::new("queue_messages", "Messages in queues (Q)", Kind::Count, "Messages active in queues at any time.").symbol("Q"),
+        Field::new("headroom_percent", "Headroom to provision (%)", Kind::Percent, "Percent of the estimate: 200 for a critical system, or the largest spike seen, e.g. 350."),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "estimate", unit: Unit::Bytes, meaning: "1 GB + 2·S·M + 4096·C + TMemLimit + 2·J + 196·Q" },
+        QuantityDoc { name: "recommended", unit: Unit::Bytes, meaning: "estimate × headroom_percent / 100" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

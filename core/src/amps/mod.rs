@@ -16,6 +16,7 @@ pub mod sow_storage;
 pub mod txlog;
 
 use crate::report::CalcError;
+use crate::units::Bytes;
 
 /// The overflow error for `field`.
 pub(crate) fn overflow(field: &str) -> CalcError {
@@ -31,4 +32,21 @@ pub(crate) fn fit(value: Option<u128>, field: &str) -> Result<u64, CalcError> {
 /// `n / d` rounded up, in `u128`; `None` when `d` is 0.
 pub(crate) fn div_ceil(n: u128, d: u128) -> Option<u128> {
     (d > 0).then(|| n.div_ceil(d))
+}
+
+/// Record header of every SOW message, bytes. Example 25.5: the largest
+/// message is "the SlabSize minus 64 bytes for the record header
+/// information".
+pub const RECORD_HEADER: u64 = 64;
+
+/// The storable-message floor, bytes. Example 25.5: "AMPS enforces a lower
+/// limit of approximately 1MB: if the maximum size works out to less than
+/// 1MB, AMPS will use 1MB". "Approximately" leaves the unit open; Headroom
+/// takes 1 MiB, as the AMPS config validator does (`validate/amps_xml.rs`).
+pub const STORABLE_FLOOR: u64 = Bytes::MIB;
+
+/// The largest message a SOW with this SlabSize stores: Example 25.5,
+/// `max(SlabSize − 64 B, 1 MiB)`.
+pub fn storable(slab_size: Bytes) -> u64 {
+    slab_size.get().saturating_sub(RECORD_HEADER).max(STORABLE_FLOOR)
 }

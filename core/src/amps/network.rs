@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{div_ceil, fit};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{group_thousands, Bytes, Count, Rate, Ratio};
 
@@ -134,7 +135,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     let bytes = |symbol, label, value| Term { symbol, label, value, unit: Unit::BytesPerSecond };
     Ok(CalcResult {
         id: ID,
-        title: "AMPS network capacity",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -165,6 +166,35 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS network",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Example 25.7's formula as its arithmetic uses it (see docs/source-discrepancies.md).",
+    capacity: Capacity::None,
+    fields: &[
+        Field::new("publish_rate", "Messages published (R)", Kind::Rate, "Rate, e.g. \"5000/s\".").symbol("R"),
+        Field::new("message_size", "Average message size (S)", Kind::Bytes, "Bytes, e.g. \"1 KiB\".").symbol("S"),
+        Field::new("match_ratio", "Match ratio (M)", Kind::Ratio, "Share of messages a subscription matches: 0.02 or \"2%\".").symbol("M"),
+        Field::new("subscriptions", "Subscriptions (N)", Kind::Count, "Subscriptions receiving the matches.").symbol("N"),
+        Field::new("messages_per_query", "Messages per query (Mq)", Kind::Count, "Messages each SOW query returns.").symbol("Mq"),
+        Field::new("query_rate", "Queries (Qs)", Kind::Rate, "Rate, e.g. \"5/min\" is one query every 12 s.").symbol("Qs"),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "bandwidth", unit: Unit::BytesPerSecond, meaning: "R·S·(1 + M·N) + Mq·S·Qs" },
+        QuantityDoc { name: "bandwidth_bits", unit: Unit::BitsPerSecond, meaning: "8 × bandwidth" },
+        QuantityDoc { name: "network_class", unit: Unit::BitsPerSecond, meaning: "the smallest of 100 Mb/s, 1, 10, 25, 100 Gb/s (or a multiple of 100 Gb/s) that carries it" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::sow_storage::{storable, RECORD_HEADER, STORABLE_FLOOR};
-use super::{fit, overflow};
+use super::{fit, overflow, storable, RECORD_HEADER, STORABLE_FLOOR};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -183,7 +183,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     Ok(CalcResult {
         id: ID,
-        title: "AMPS SOW SlabSize",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -229,6 +229,77 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS SlabSize",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "The guide's 512 B and 1.2 MB give 2.5 MB. An empty SOW takes `Cores·SlabSize·T`.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new(
+            "average_message_size",
+            "Average message size",
+            Kind::Bytes,
+            "Bytes, e.g. \"512 B\".",
+        ),
+        Field::new(
+            "max_message_size",
+            "Largest message size",
+            Kind::Bytes,
+            "Bytes, at least the average, e.g. \"1.2 MB\".",
+        ),
+        Field::new(
+            "average_per_slab",
+            "Average messages per slab (a)",
+            Kind::Count,
+            "Average-sized messages one slab should hold; the guide uses 5.",
+        )
+        .symbol("a"),
+        Field::new(
+            "max_per_slab",
+            "Largest messages per slab (m)",
+            Kind::Count,
+            "Largest messages one slab should hold; the guide uses 2.",
+        )
+        .symbol("m"),
+        Field::new(
+            "slab_size",
+            "SlabSize now",
+            Kind::Bytes,
+            "The configured SlabSize, e.g. \"2.5 MB\"; empty to use the suggestion.",
+        )
+        .optional(),
+        Field::new("topics", "SOW topics (T)", Kind::Count, "Topics with this SlabSize.")
+            .symbol("T"),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc {
+            name: "suggested_slab_size",
+            unit: Unit::Bytes,
+            meaning: "a·(avg + 64 B) + m·(max + 64 B), two significant digits, at least 1 MiB",
+        },
+        QuantityDoc { name: "empty_sow", unit: Unit::Bytes, meaning: "Cores·SlabSize·T" },
+        QuantityDoc {
+            name: "messages_per_slab",
+            unit: Unit::Count,
+            meaning: "average messages one slab holds",
+        },
+        QuantityDoc {
+            name: "amortized_after",
+            unit: Unit::Count,
+            meaning: "Cores·T·messages_per_slab",
+        },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

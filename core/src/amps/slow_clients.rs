@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -79,7 +80,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     Ok(CalcResult {
         id: ID,
-        title: "AMPS slow client limits",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -105,6 +106,62 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS slow clients",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes:
+        "The guide suggests MessageMemoryLimit at 10% of RAM as a start, with caution above 20%.",
+    capacity: Capacity::Ram,
+    fields: &[
+        Field::new(
+            "average_record_size",
+            "Average record size",
+            Kind::Bytes,
+            "Bytes per record of a large result set, e.g. \"1 KiB\".",
+        ),
+        Field::new(
+            "expected_records",
+            "Records per result set",
+            Kind::Count,
+            "Records a client is expected to retrieve, e.g. \"1M\".",
+        ),
+        Field::new(
+            "simultaneous_clients",
+            "Simultaneous clients",
+            Kind::Count,
+            "Clients retrieving such result sets at once.",
+        ),
+        Field::new(
+            "message_memory_limit",
+            "MessageMemoryLimit now",
+            Kind::Bytes,
+            "The configured limit, e.g. \"10 GB\", checked against RAM; empty if not set.",
+        )
+        .optional(),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc {
+            name: "message_memory_limit",
+            unit: Unit::Bytes,
+            meaning: "10% of RAM, the guide's starting point",
+        },
+        QuantityDoc {
+            name: "message_disk_limit",
+            unit: Unit::Bytes,
+            meaning: "max(record size · records · simultaneous clients, MessageMemoryLimit)",
+        },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

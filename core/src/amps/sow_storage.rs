@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{fit, limits, slab};
+use super::{fit, limits, slab, storable};
 use crate::finding::{Finding, Severity};
 use crate::host::Host;
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
 
@@ -21,23 +22,6 @@ pub const SOURCE: Source = Source {
 pub const FORMULA: &str = "min = MsgSize·MsgCount + Cores·SlabSize·T; \
 max = (MsgSize + SlabSize)·MsgCount; largest message = max(SlabSize − 64 B, 1 MiB); \
 maps = ⌈MsgSize·MsgCount / SlabSize⌉ + Cores·T";
-
-/// Record header of every SOW message, bytes. Example 25.5: the largest
-/// message is "the SlabSize minus 64 bytes for the record header
-/// information".
-pub const RECORD_HEADER: u64 = 64;
-
-/// The storable-message floor, bytes. Example 25.5: "AMPS enforces a lower
-/// limit of approximately 1MB: if the maximum size works out to less than
-/// 1MB, AMPS will use 1MB". "Approximately" leaves the unit open; Headroom
-/// takes 1 MiB, as the AMPS config validator does (`validate/amps_xml.rs`).
-pub const STORABLE_FLOOR: u64 = Bytes::MIB;
-
-/// The largest message a SOW with this SlabSize stores: Example 25.5,
-/// `max(SlabSize − 64 B, 1 MiB)`.
-pub fn storable(slab_size: Bytes) -> u64 {
-    slab_size.get().saturating_sub(RECORD_HEADER).max(STORABLE_FLOOR)
-}
 
 /// The `[amps.sow_storage]` section: one SOW topic, or several topics with
 /// the same SlabSize and average message size.
@@ -164,7 +148,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let bytes = |name, label, value| Quantity { name, label, value, unit: Unit::Bytes };
     Ok(CalcResult {
         id: ID,
-        title: "AMPS SOW storage",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -196,9 +180,39 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     })
 }
 
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS SOW storage",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Cores is `host.cores`. Memory maps assume one map per slab, compared with `host.kernel.max_map_count` (the kernel default 65530 when unknown).",
+    capacity: Capacity::None,
+    fields: &[
+        Field::new("message_size", "Average message size (MsgSize)", Kind::Bytes, "Bytes, e.g. \"1 KiB\".").symbol("MsgSize"),
+        Field::new("messages", "Messages in the SOW (MsgCount)", Kind::Count, "All topics together, e.g. \"20M\".").symbol("MsgCount"),
+        Field::new("slab_size", "SlabSize", Kind::Bytes, "The topics' SlabSize, e.g. \"1 MiB\" (the guide's example)."),
+        Field::new("topics", "SOW topics (T)", Kind::Count, "Each reserves a slab per core.").symbol("T"),
+        Field::new("max_message_size", "Largest message", Kind::Bytes, "The largest the application stores, e.g. \"4 MiB\"; empty if unknown.").optional(),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "min", unit: Unit::Bytes, meaning: "MsgSize·MsgCount + Cores·SlabSize·T" },
+        QuantityDoc { name: "max", unit: Unit::Bytes, meaning: "(MsgSize + SlabSize)·MsgCount, never below min" },
+        QuantityDoc { name: "max_message_size", unit: Unit::Bytes, meaning: "max(SlabSize − 64 B, 1 MiB)" },
+        QuantityDoc { name: "maps", unit: Unit::Count, meaning: "⌈MsgSize·MsgCount / SlabSize⌉ + Cores·T" },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::amps::STORABLE_FLOOR;
     use proptest::prelude::*;
 
     #[test]

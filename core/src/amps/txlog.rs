@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{div_ceil, fit};
 use crate::finding::{Finding, Severity};
 use crate::host::{Host, Storage};
+use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count, Duration, Rate};
 
@@ -158,7 +159,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let count = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
         id: ID,
-        title: "AMPS transaction log",
+        title: CALCULATOR.title,
         formula: FORMULA,
         source: SOURCE,
         quantities: vec![
@@ -187,6 +188,97 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings,
     })
 }
+
+/// The registry entry: what the plan, the page and the docs show of this
+/// calculator.
+pub const CALCULATOR: Calculator = Calculator {
+    id: ID,
+    title: "AMPS transaction log",
+    system: System::Amps,
+    source: SOURCE,
+    formula: FORMULA,
+    notes: "Above 50 MB/s on `storage = \"hdd\"` the guide asks for flash.",
+    capacity: Capacity::None,
+    fields: &[
+        Field::new(
+            "message_size",
+            "Average message size (S)",
+            Kind::Bytes,
+            "Bytes, e.g. \"1 KiB\".",
+        )
+        .symbol("S"),
+        Field::new(
+            "publish_rate",
+            "Messages logged (R)",
+            Kind::Rate,
+            "The working day's rate, e.g. \"5000/s\".",
+        )
+        .symbol("R"),
+        Field::new(
+            "retention",
+            "Retention",
+            Kind::Duration,
+            "Normal retention period, e.g. \"7 d\".",
+        ),
+        Field::new(
+            "recovery_window",
+            "Replication recovery window",
+            Kind::Duration,
+            "How long a peer may be offline, e.g. \"8 h\"; 0 if not replicated.",
+        ),
+        Field::new(
+            "retention_increment",
+            "Retention increment",
+            Kind::Duration,
+            "Journal removed at a time, e.g. \"1 d\".",
+        ),
+        Field::new(
+            "files_per_increment",
+            "Files per increment",
+            Kind::Count,
+            "Journal files in one increment; the guide uses 10.",
+        ),
+        Field::new(
+            "working_day",
+            "Working day",
+            Kind::Duration,
+            "The busy period to preallocate files for, e.g. \"8 h\".",
+        ),
+    ],
+    groups: &[],
+    variants: &[],
+    quantities: &[
+        QuantityDoc { name: "capacity", unit: Unit::Bytes, meaning: "(S + 512 B)·N" },
+        QuantityDoc {
+            name: "recovery_extra",
+            unit: Unit::Bytes,
+            meaning: "what the recovery window adds beyond retention",
+        },
+        QuantityDoc {
+            name: "file_size",
+            unit: Unit::Bytes,
+            meaning: "(S + 512 B)·R·retention_increment / files_per_increment",
+        },
+        QuantityDoc {
+            name: "messages",
+            unit: Unit::Count,
+            meaning: "N = R·max(retention, recovery_window)",
+        },
+        QuantityDoc { name: "files", unit: Unit::Count, meaning: "journal files kept" },
+        QuantityDoc {
+            name: "preallocated_files",
+            unit: Unit::Count,
+            meaning: "files the working day fills",
+        },
+        QuantityDoc {
+            name: "write_throughput",
+            unit: Unit::BytesPerSecond,
+            meaning: "(S + 512 B)·R",
+        },
+    ],
+    findings: &[],
+    defaults: defaults_of::<Input>,
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use crate::units::Bytes;
 
 use super::{at_col, rules, Needs, Parsed, Setting};
 
-use crate::amps::sow_storage::{RECORD_HEADER as SLAB_HEADER, STORABLE_FLOOR as SLAB_FLOOR};
+use crate::amps::{RECORD_HEADER as SLAB_HEADER, STORABLE_FLOOR as SLAB_FLOOR};
 
 fn loc(name: &str, doc: &Document<'_>, node: Node<'_, '_>) -> Location {
     let pos = doc.text_pos_at(node.range().start);

@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     bytes.extend_from_slice(data);
     if let Ok(summary) = dumptool::analyze::analyze(&bytes, &Default::default()) {
         let _ = dumptool::report::summary_text(&summary);
-        let _ = dumptool::report::summary_markdown(&summary);
+        let _ = dumptool::report::summary_markdown(&summary, Default::default());
         let _ = dumptool::report::Report::new("fuzz.dmp", &bytes, summary).to_json();
     }
 });

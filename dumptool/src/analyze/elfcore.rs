@@ -111,8 +111,14 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
     let notes = elf.iter_note_headers(bytes).ok_or_else(|| {
         AnalyzeError::ElfCore("no PT_NOTE segment: the core was cut short".into())
     })?;
+    // In a core cut short, the notes that are whole are still worth reading.
+    let cut = super::extent::incomplete(bytes, DumpFormat::ElfCore).is_some();
     for note in notes {
-        let note = note.map_err(|e| AnalyzeError::ElfCore(format!("bad note: {e}")))?;
+        let note = match note {
+            Ok(n) => n,
+            Err(_) if cut => break,
+            Err(e) => return Err(AnalyzeError::ElfCore(format!("bad note: {e}"))),
+        };
         by_gdb |= note.name == "GDB";
         if note.name != "CORE" {
             continue;
@@ -179,6 +185,11 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
             }
         }
     }
+    // The executable is the module holding the entry point (AT_ENTRY).
+    let entry = auxv_entries.iter().find(|(k, _)| k == "AT_ENTRY").map(|(_, v)| v.0);
+    process.executable = entry
+        .and_then(|e| modules.iter().find(|m| e >= m.base.0 && e - m.base.0 < m.size))
+        .and_then(|m| m.debug_file.clone());
     let redacted = options.redactor.redact_args(&mut process.command_line);
     let crash = signal
         .or(siginfo.map(|s| s.0))
@@ -206,6 +217,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         linux: Some(LinuxInfo { maps: files.len(), auxv: auxv_entries, ..LinuxInfo::default() }),
         modules,
         redacted,
+        incomplete: None,
     })
 }
 

@@ -105,24 +105,107 @@ pub(super) fn analyze_with(
         futures_executor::block_on(minidump_processor::process_minidump(&dump, &symbolizer))
             .map_err(|e| AnalyzeError::Minidump(e.to_string()))?;
     let raw = |ty: u32| dump.get_raw_stream(ty).ok();
+    let word = match state.system_info.cpu.pointer_width() {
+        minidump::system_info::PointerWidth::Bits32 => 4,
+        _ => 8,
+    };
+    let executable = state.modules.main_module().map(|m| m.code_file().into_owned());
+    let (mut process, linux, redacted) = process_and_linux(&dump, word, executable, options);
+    process.pid = state.process_id;
 
+    Ok(Summary {
+        format: DumpFormat::Minidump,
+        producer: producer(&|ty| raw(ty).is_some()).to_string(),
+        captured_at: Some(utc_timestamp(u64::from(dump.header.time_date_stamp))),
+        system: system(&state),
+        process,
+        // minidump-writer and Breakpad mark a dump taken on request with
+        // the pseudo-signal DUMP_REQUESTED: no crash, only a requesting thread.
+        crash: state
+            .exception_info
+            .as_ref()
+            .filter(|e| !dump_requested(&e.reason))
+            .map(|e| Crash { reason: e.reason.to_string(), address: Some(Hex(e.address.0)) }),
+        crashing_thread: state.requesting_thread,
+        threads: state.threads.iter().map(thread).collect(),
+        modules: state.modules.by_addr().map(module).collect(),
+        linux,
+        redacted,
+        incomplete: None,
+    })
+}
+
+/// What a minidump cut short still tells when minidump-processor cannot
+/// read it (its thread list or system info is past the end): the system,
+/// modules, process and Linux streams that are whole, and no threads.
+pub(super) fn partial(bytes: &[u8], options: &Options) -> Option<Summary> {
+    let dump = Minidump::read(bytes).ok()?;
+    let raw = |ty: u32| dump.get_raw_stream(ty).ok();
+    let info = dump.get_stream::<minidump::MinidumpSystemInfo>().ok();
+    let modules = dump.get_stream::<minidump::MinidumpModuleList>().ok();
+    let word = match info.as_ref().map(|i| i.cpu.pointer_width()) {
+        Some(minidump::system_info::PointerWidth::Bits32) => 4,
+        _ => 8,
+    };
+    let executable =
+        modules.as_ref().and_then(|m| m.main_module()).map(|m| m.code_file().into_owned());
+    let (process, linux, redacted) = process_and_linux(&dump, word, executable, options);
+    let crash = match (&info, dump.get_stream::<minidump::MinidumpException>()) {
+        (Some(i), Ok(e)) => {
+            Some(e.get_crash_reason(i.os, i.cpu)).filter(|r| !dump_requested(r)).map(|r| Crash {
+                reason: r.to_string(),
+                address: Some(Hex(e.get_crash_address(i.os, i.cpu))),
+            })
+        }
+        _ => None,
+    };
+    Some(Summary {
+        format: DumpFormat::Minidump,
+        producer: producer(&|ty| raw(ty).is_some()).to_string(),
+        captured_at: Some(utc_timestamp(u64::from(dump.header.time_date_stamp))),
+        system: System {
+            os: info.as_ref().map_or_else(|| "unknown".into(), |i| i.os.long_name().into_owned()),
+            os_version: None,
+            cpu: info.as_ref().map_or_else(|| "unknown".into(), |i| i.cpu.to_string()),
+            cpu_info: None,
+            cpu_count: info.as_ref().map_or(0, |i| u32::from(i.raw.number_of_processors)),
+        },
+        process,
+        crash,
+        crashing_thread: None,
+        threads: Vec::new(),
+        modules: modules.map(|m| m.by_addr().map(module).collect()).unwrap_or_default(),
+        linux,
+        redacted,
+        incomplete: None,
+    })
+}
+
+/// The process (name, executable, redacted command line) and the Linux
+/// streams, with how many values were redacted.
+fn process_and_linux(
+    dump: &Minidump<'_, &[u8]>,
+    word: usize,
+    executable: Option<String>,
+    options: &Options,
+) -> (Process, Option<LinuxInfo>, usize) {
+    let raw = |ty: u32| dump.get_raw_stream(ty).ok();
     let mut redacted = 0;
-    let mut command_line = raw(STREAM_LINUX_CMDLINE).map(procfs::split_nul).unwrap_or_default();
-    let name = command_line
-        .first()
-        .map(|a| basename(a).to_string())
-        .or_else(|| state.modules.main_module().map(|m| basename(&m.code_file()).to_string()));
+    let mut command_line = raw(STREAM_LINUX_CMDLINE).map(procfs::command_line).unwrap_or_default();
     redacted += options.redactor.redact_args(&mut command_line);
+    // The kernel's name (status `Name:`, i.e. comm), else the executable's;
+    // never argv[0], which setproctitle rewrites.
+    let comm = raw(STREAM_LINUX_PROC_STATUS)
+        .map(|b| procfs::parse_status(&String::from_utf8_lossy(b)))
+        .and_then(|status| status.into_iter().find(|(k, _)| k == "Name").map(|(_, v)| v))
+        .filter(|n| !n.is_empty());
+    let name = comm.or_else(|| executable.as_deref().map(|e| basename(e).to_string()));
 
     let linux = if raw(STREAM_LINUX_PROC_STATUS).is_some() || raw(STREAM_LINUX_ENVIRON).is_some() {
         let mut environ = raw(STREAM_LINUX_ENVIRON).map(procfs::parse_environ).unwrap_or_default();
         redacted += options.redactor.redact_environ(&mut environ);
         let text =
             |ty| raw(ty).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-        let word = match state.system_info.cpu.pointer_width() {
-            minidump::system_info::PointerWidth::Bits32 => 4,
-            _ => 8,
-        };
         Some(LinuxInfo {
             environ: environ
                 .into_iter()
@@ -137,23 +220,12 @@ pub(super) fn analyze_with(
     } else {
         None
     };
+    (Process { pid: None, name, executable, command_line }, linux, redacted)
+}
 
-    Ok(Summary {
-        format: DumpFormat::Minidump,
-        producer: producer(&|ty| raw(ty).is_some()).to_string(),
-        captured_at: Some(utc_timestamp(u64::from(dump.header.time_date_stamp))),
-        system: system(&state),
-        process: Process { pid: state.process_id, name, command_line },
-        crash: state
-            .exception_info
-            .as_ref()
-            .map(|e| Crash { reason: e.reason.to_string(), address: Some(Hex(e.address.0)) }),
-        crashing_thread: state.requesting_thread,
-        threads: state.threads.iter().map(thread).collect(),
-        modules: state.modules.by_addr().map(module).collect(),
-        linux,
-        redacted,
-    })
+fn dump_requested(reason: &minidump::CrashReason) -> bool {
+    use minidump_common::errors::ExceptionCodeLinux;
+    matches!(reason, minidump::CrashReason::LinuxGeneral(ExceptionCodeLinux::DUMP_REQUESTED, _))
 }
 
 /// Who wrote the dump, from the streams only its writer adds.

@@ -7,6 +7,7 @@
 //! core files.
 
 mod elfcore;
+pub mod extent;
 mod minidump;
 pub mod procfs;
 
@@ -37,6 +38,9 @@ pub enum AnalyzeError {
     ElfCore(String),
     #[error("an ELF file but not a core file ({0}): analyze the core, not the program")]
     NotCore(String),
+    /// Cut short, and too little is left to analyze.
+    #[error("{incomplete}; what is there could not be read ({reason})")]
+    Truncated { incomplete: extent::Incomplete, reason: String },
 }
 
 /// As [`analyze`], with Breakpad .sym files given as their text instead of
@@ -49,10 +53,42 @@ pub fn analyze_with_symbols(
     sym_texts: &[String],
 ) -> Result<Summary, AnalyzeError> {
     match (bytes.is_empty(), sniff(bytes)) {
-        (false, Some(crate::summary::DumpFormat::Minidump)) => {
-            minidump::analyze_with(bytes, options, sym_texts)
+        (false, Some(f @ crate::summary::DumpFormat::Minidump)) => {
+            marked(bytes, f, options, minidump::analyze_with(bytes, options, sym_texts))
         }
         _ => analyze(bytes, options),
+    }
+}
+
+/// A summary of a file cut short says so; a failure on one names the cut
+/// as the cause.
+fn marked(
+    bytes: &[u8],
+    format: crate::summary::DumpFormat,
+    options: &Options,
+    result: Result<Summary, AnalyzeError>,
+) -> Result<Summary, AnalyzeError> {
+    let incomplete = extent::incomplete(bytes, format);
+    // A minidump cut before its thread list still has streams worth showing.
+    let result = match result {
+        Err(e) if incomplete.is_some() && format == crate::summary::DumpFormat::Minidump => {
+            minidump::partial(bytes, options).ok_or(e)
+        }
+        other => other,
+    };
+    match (result, incomplete) {
+        (Ok(mut s), incomplete) => {
+            s.incomplete = incomplete;
+            Ok(s)
+        }
+        (Err(e), Some(incomplete)) => {
+            let reason = match e {
+                AnalyzeError::Minidump(r) | AnalyzeError::ElfCore(r) => r,
+                other => other.to_string(),
+            };
+            Err(AnalyzeError::Truncated { incomplete, reason })
+        }
+        (Err(e), None) => Err(e),
     }
 }
 
@@ -66,14 +102,45 @@ pub fn sniff(bytes: &[u8]) -> Option<crate::summary::DumpFormat> {
     }
 }
 
+/// Bytes of a file's start that [`identify`] needs.
+pub const IDENTIFY_LEN: usize = 64;
+
+/// Whether a file whose first bytes are `head` is positively a dump
+/// dumptool reads: a minidump, or an ELF file of type `ET_CORE`. Programs,
+/// libraries and anything else are not. `prune` deletes only what this
+/// names; new input forms (compressed dumps) are added here.
+pub fn identify(head: &[u8]) -> Option<crate::summary::DumpFormat> {
+    use crate::summary::DumpFormat;
+    match sniff(head)? {
+        DumpFormat::Minidump => Some(DumpFormat::Minidump),
+        DumpFormat::ElfCore => {
+            (elf_type(head)? == goblin::elf::header::ET_CORE).then_some(DumpFormat::ElfCore)
+        }
+    }
+}
+
+/// `e_type` of an ELF header, in the file's byte order (`EI_DATA`).
+pub fn elf_type(head: &[u8]) -> Option<u16> {
+    let t = [*head.get(16)?, *head.get(17)?];
+    match head.get(5)? {
+        1 => Some(u16::from_le_bytes(t)),
+        2 => Some(u16::from_be_bytes(t)),
+        _ => None,
+    }
+}
+
 /// Analyzes a minidump or an ELF core file.
 pub fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError> {
     if bytes.is_empty() {
         return Err(AnalyzeError::Empty);
     }
     match sniff(bytes) {
-        Some(crate::summary::DumpFormat::Minidump) => minidump::analyze(bytes, options),
-        Some(crate::summary::DumpFormat::ElfCore) => elfcore::analyze(bytes, options),
+        Some(f @ crate::summary::DumpFormat::Minidump) => {
+            marked(bytes, f, options, minidump::analyze(bytes, options))
+        }
+        Some(f @ crate::summary::DumpFormat::ElfCore) => {
+            marked(bytes, f, options, elfcore::analyze(bytes, options))
+        }
         None => {
             let head: String =
                 bytes.iter().take(4).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");

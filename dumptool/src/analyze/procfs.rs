@@ -54,6 +54,20 @@ pub fn split_nul(bytes: &[u8]) -> Vec<String> {
     bytes.split(|&b| b == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
 }
 
+/// /proc/PID/cmdline as arguments. A program that rewrote its command line
+/// (setproctitle) leaves padding after its title, NUL bytes or spaces: the
+/// empty arguments and the trailing spaces it leaves are dropped.
+pub fn command_line(bytes: &[u8]) -> Vec<String> {
+    let mut args = split_nul(bytes);
+    while args.last().is_some_and(|a| a.trim().is_empty()) {
+        args.pop();
+    }
+    if let Some(last) = args.last_mut() {
+        last.truncate(last.trim_end().len());
+    }
+    args
+}
+
 /// NUL-separated `NAME=value` (/proc/PID/environ).
 pub fn parse_environ(bytes: &[u8]) -> Vec<(String, String)> {
     split_nul(bytes)
@@ -87,6 +101,12 @@ mod tests {
     fn environ_and_cmdline() {
         assert_eq!(split_nul(b"a\0b c\0"), vec!["a", "b c"]);
         assert_eq!(split_nul(b""), Vec::<String>::new());
+        assert_eq!(
+            command_line(b"nginx: master process   \0\0\0\0"),
+            vec!["nginx: master process"]
+        );
+        assert_eq!(command_line(b"a\0 b \0"), vec!["a", " b"]);
+        assert_eq!(command_line(b"\0\0"), Vec::<String>::new());
         assert_eq!(
             parse_environ(b"A=1\0B=x=y\0"),
             vec![("A".into(), "1".into()), ("B".into(), "x=y".into())]

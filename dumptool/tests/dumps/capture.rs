@@ -162,16 +162,8 @@ fn no_such_process() {
 
 #[test]
 fn zombie() {
-    let mut child = Command::new("true").spawn().unwrap();
+    let mut child = crate::support::zombie();
     let pid = child.id();
-    // Not reaped yet: a zombie until wait().
-    for _ in 0..100 {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        if stat.contains(") Z ") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
     let dir = tempfile::tempdir().unwrap();
     fails(dir.path(), pid, &[], 2, "is a zombie");
     child.wait().unwrap();

@@ -64,14 +64,16 @@ fn not_a_dump_is_bad_input() {
     let cases: &[(&str, &[u8], &str)] = &[
         ("empty.dmp", b"", "the file is empty"),
         ("notes.txt", b"hello world", "not a minidump or an ELF core file"),
-        ("short.dmp", b"MDMP", "malformed minidump"),
-        ("short-core", b"\x7fELF\x02\x01\x01", "malformed ELF core file"),
+        // Cut inside their headers: incomplete input, exit 4.
+        ("short.dmp", b"MDMP", "truncated: 4 of the at least 32 bytes"),
+        ("short-core", b"\x7fELF\x02\x01\x01", "truncated: 7 of the at least 64 bytes"),
     ];
     for (name, bytes, message) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
         let run = dumptool(&["analyze", path.to_str().unwrap()]);
-        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        let code = if message.starts_with("truncated") { 4 } else { 2 };
+        assert_eq!(run.code, code, "{name}: {}", run.stderr);
         assert!(run.stderr.contains(message), "{name}: {}", run.stderr);
     }
     let run = dumptool(&["analyze", crate::support::TESTEE]);
@@ -137,4 +139,38 @@ fn fuzz_handle_descriptor_size_0() {
     let run = dumptool(&["analyze", &dump("fuzz-handle-descriptor-size-0.dmp")]);
     assert!(run.code == 0 || run.code == 2, "{}", run.stderr);
     assert!(!run.stderr.contains("memory allocation"), "{}", run.stderr);
+}
+
+#[test]
+fn analyze_reads_standard_input() {
+    let path = dump("linux-mini.dmp");
+    let from_file = dumptool(&["analyze", &path, "--format", "json"]);
+    let output = std::process::Command::new(crate::support::DUMPTOOL)
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), from_file.stdout);
+}
+
+#[test]
+fn a_missing_symbol_store_is_an_error() {
+    let run = dumptool(&["analyze", &dump("test.dmp"), "--symbols", "/nonexistent"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("/nonexistent is not a directory"), "{}", run.stderr);
+    let run = dumptool(&["report", &dump("test.dmp"), "--symbols", "/nonexistent"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn text_shows_every_threads_stack_unless_brief() {
+    let path = dump("test.dmp");
+    let all = dumptool(&["analyze", &path]);
+    assert!(all.stdout.contains("\nthread 1 (tid 4544):\n"), "{}", all.stdout);
+    let brief = dumptool(&["analyze", &path, "--brief"]);
+    assert!(!brief.stdout.contains("\nthread 1 (tid 4544):\n"), "{}", brief.stdout);
+    assert!(brief.stdout.contains("Crashing thread 0 (tid 3060):"), "{}", brief.stdout);
+    let md = dumptool(&["analyze", &path, "--format", "markdown"]);
+    assert!(md.stdout.contains("### thread 1 (tid 4544)"), "{}", md.stdout);
 }

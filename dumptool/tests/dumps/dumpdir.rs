@@ -1,8 +1,9 @@
 //! `list`, `prune`, `completions`, `man`.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::support::{dumptool, files_in, testdata};
+use crate::support::{core_fixture, dumptool, files_in, testdata, TESTEE};
 
 fn dump_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -32,10 +33,13 @@ fn list_shows_each_dump() {
     assert!(run.stdout.contains("30d"), "{}", run.stdout);
     assert!(run.stdout.contains("unreadable"), "{}", run.stdout);
     assert!(run.stdout.contains("4 dumps"), "{}", run.stdout);
-    assert!(!run.stdout.contains("notes.txt"));
+    let (dumps, others) = run.stdout.split_once("other entries").unwrap();
+    assert!(!dumps.contains("notes.txt"), "{}", run.stdout);
+    assert!(others.contains("notes.txt: not a minidump or an ELF core file"), "{}", run.stdout);
     let json = dumptool(&["list", dir.path().to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(v["dumps"].as_array().unwrap().len(), 4);
+    assert_eq!(v["others"][0]["what"], "not a minidump or an ELF core file");
 }
 
 #[test]
@@ -52,6 +56,110 @@ fn prune_by_age_and_count() {
     let run = dumptool(&["prune", d, "--keep", "1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(files_in(dir.path()), ["invalid-range.dmp", "notes.txt"]);
+}
+
+/// Sets a file's (not a link target's) modification time `days` back.
+fn age(path: &Path, days: u64) {
+    let when = SystemTime::now() - Duration::from_secs(days * 86_400);
+    let times = std::fs::FileTimes::new().set_modified(when);
+    std::fs::File::options().write(true).open(path).unwrap().set_times(times).unwrap();
+}
+
+/// A shared library of the host, as a real one: the C library the test
+/// binary itself runs with.
+fn a_library() -> PathBuf {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let lib =
+        maps.lines().filter_map(|l| l.split_whitespace().nth(5)).find(|p| p.contains("libc.so"));
+    PathBuf::from(lib.expect("the test binary maps libc"))
+}
+
+/// Issue 20, item 2: prune deletes only what it identified as a dump.
+#[test]
+fn prune_deletes_only_dumps() {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let outside_dump = outside.path().join("elsewhere.dmp");
+    std::fs::copy(testdata().join("test.dmp"), &outside_dump).unwrap();
+    age(&outside_dump, 30);
+
+    let dumps = ["test.dmp", "linux-mini.dmp", "simple-crashpad.dmp", "invalid-range.dmp"];
+    for name in dumps {
+        std::fs::copy(testdata().join(name), d.join(name)).unwrap();
+    }
+    std::fs::copy(core_fixture(), d.join("core.1234")).unwrap();
+    // A dump cut short is still a dump.
+    let cut = std::fs::read(testdata().join("linux-mini.dmp")).unwrap();
+    std::fs::write(d.join("cut.dmp"), &cut[..cut.len() / 2]).unwrap();
+
+    std::fs::copy(TESTEE, d.join("a-program")).unwrap();
+    std::fs::copy(a_library(), d.join("libc.so.6")).unwrap();
+    std::fs::write(d.join("notes.txt"), "not a dump").unwrap();
+    std::fs::write(d.join("empty.dmp"), "").unwrap();
+    std::fs::write(d.join("MDM"), "MDM").unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::copy(testdata().join("test.dmp"), d.join("sub/inner.dmp")).unwrap();
+    std::os::unix::fs::symlink(&outside_dump, d.join("link-to-dump.dmp")).unwrap();
+    std::os::unix::fs::symlink(d.join("a-program"), d.join("link-to-program")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/x.dmp", d.join("dangling.dmp")).unwrap();
+
+    let mut kept = Vec::new();
+    for entry in std::fs::read_dir(d).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_symlink() && path.is_file() {
+            age(&path, 30);
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !dumps.contains(&name.as_str()) && name != "core.1234" && name != "cut.dmp" {
+            kept.push((name, std::fs::symlink_metadata(&path).unwrap().len()));
+        }
+    }
+    kept.sort();
+    let contents = |names: &[(String, u64)]| -> Vec<Vec<u8>> {
+        names
+            .iter()
+            .map(|(n, _)| std::fs::read(d.join(n)).unwrap_or_else(|_| b"(dangling)".to_vec()))
+            .collect()
+    };
+    let before = contents(&kept);
+    let ds = d.to_str().unwrap();
+
+    let run = dumptool(&["prune", ds, "--older-than", "7d", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("would remove").count(), 6, "{}", run.stdout);
+    assert!(run.stdout.contains("6 of 6 dumps"), "{}", run.stdout);
+    assert_eq!(files_in(d).len(), kept.len() + 6, "dry run removes nothing");
+
+    let run = dumptool(&["prune", ds, "--older-than", "7d"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("6 of 6 dumps"), "{}", run.stdout);
+    for (what, name) in [
+        ("a program or library", "a-program"),
+        ("a program or library", "libc.so.6"),
+        ("a symbolic link (never followed)", "link-to-dump.dmp"),
+        ("a directory", "sub"),
+        ("an empty file", "empty.dmp"),
+    ] {
+        let line = run.stdout.lines().find(|l| l.contains(&format!("/{name}:"))).unwrap_or("");
+        assert!(line.contains(what), "{name}: {what}: {}", run.stdout);
+    }
+    let mut left: Vec<(String, u64)> = files_in(d)
+        .into_iter()
+        .map(|n| {
+            let len = std::fs::symlink_metadata(d.join(&n)).unwrap().len();
+            (n, len)
+        })
+        .collect();
+    left.sort();
+    assert_eq!(left, kept, "every non-dump is left");
+    assert_eq!(contents(&left), before, "and unchanged");
+    assert!(d.join("sub/inner.dmp").exists(), "subdirectories are not searched");
+    assert!(outside_dump.exists(), "a link's target is never touched");
+
+    let run = dumptool(&["list", ds]);
+    assert!(run.stdout.contains("0 dumps"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("{} other entries", kept.len())), "{}", run.stdout);
 }
 
 #[test]

@@ -10,11 +10,16 @@ mod corpus;
 // Live capture of dumptool-testee: threads, redaction, errors.
 #[cfg(target_os = "linux")]
 mod capture;
+// A rewritten command line (setproctitle) and a symlinked program's name.
+#[cfg(target_os = "linux")]
+mod rewritten;
 // A core written by the kernel for a test program killed with SIGSEGV.
 #[cfg(target_os = "linux")]
 mod corefile;
 // The core-dump settings and verdict of a live process.
 #[cfg(target_os = "linux")]
 mod limits;
+// Dumps cut short: named, marked, exit code 4.
+mod truncated;
 // list, prune, completions, man.
 mod dumpdir;

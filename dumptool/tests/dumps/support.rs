@@ -122,3 +122,17 @@ pub fn is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// A child that has exited and is not reaped: a zombie until `wait()`.
+pub fn zombie() -> Child {
+    let child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    for _ in 0..100 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        if stat.contains(") Z ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
+}

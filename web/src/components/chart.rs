@@ -4,7 +4,7 @@
 use headroom_core::report::{CalcResult, Unit};
 use yew::prelude::*;
 
-use crate::share::format_value;
+use headroom_core::present::format_value;
 
 #[derive(Properties, PartialEq)]
 pub struct ChartProps {
@@ -92,6 +92,9 @@ const BAR_H: u64 = 16;
 const MIN_W: u64 = 360;
 const MIN_BAR_W: u64 = 200;
 const GAP: u64 = 6;
+/// Labels start this far in: a glyph such as "T" overhangs its origin to the
+/// left by a unit or so, which would put it outside the drawing.
+const INSET: u64 = 2;
 
 /// Estimated drawn width of `text` in SVG units.
 fn text_w(text: &str) -> u64 {
@@ -106,7 +109,7 @@ fn layout(data: &ChartData) -> (u64, u64) {
     let labels = data.bars.iter().map(|b| text_w(&b.label)).max().unwrap_or(0);
     let values =
         data.bars.iter().map(|b| text_w(&format_value(b.value, data.unit))).max().unwrap_or(0);
-    let width = MIN_W.max(labels).max(MIN_BAR_W + GAP + values);
+    let width = MIN_W.max(INSET + labels).max(MIN_BAR_W + GAP + values);
     (width, width - GAP - values)
 }
 
@@ -133,7 +136,7 @@ pub fn chart(props: &ChartProps) -> Html {
         let value_y = bar_y + BAR_H - 3;
         html! {
             <g>
-                <text x="0" y={(y + FONT + 2).to_string()} class="chart-label">{ bar.label.clone() }</text>
+                <text x={INSET.to_string()} y={(y + FONT + 2).to_string()} class="chart-label">{ bar.label.clone() }</text>
                 <rect x="0" y={bar_y.to_string()} width={w.to_string()} height={BAR_H.to_string()}
                       class={bar.class} data-value={bar.value.to_string()} />
                 <text x={(w + GAP).to_string()} y={value_y.to_string()} class="chart-value">{ format_value(bar.value, data.unit) }</text>
@@ -167,7 +170,7 @@ mod tests {
 
     #[test]
     fn memory_is_drawn_term_by_term_beside_ram() {
-        let r = result(crate::calculators::EXAMPLE_25_2, "amps.memory");
+        let r = result(crate::examples::EXAMPLE_25_2, "amps.memory");
         let d = chart_data(&r, Some(("RAM", 64 << 30, Unit::Bytes))).unwrap();
         let l = labels(&d);
         assert_eq!(l.len(), 6 + 3, "{l:?}");
@@ -191,7 +194,7 @@ mod tests {
 
     #[test]
     fn counts_are_drawn_with_their_total_and_no_capacity() {
-        let r = result(crate::calculators::EXAMPLE_25_2, "amps.limits");
+        let r = result(crate::examples::EXAMPLE_25_2, "amps.limits");
         let d = chart_data(&r, Some(("RAM", 1, Unit::Bytes))).unwrap();
         assert_eq!(d.unit, Unit::Count);
         assert_eq!(d.bars.last().map(|b| b.label.as_str()), Some("total"));
@@ -230,7 +233,7 @@ mod tests {
             summary: String::new(),
         };
         let (width, bar_w) = layout(&data);
-        assert!(text_w(long) <= width, "{} > {width}", text_w(long));
+        assert!(INSET + text_w(long) <= width, "{} > {width}", text_w(long));
         let value = format_value(u64::MAX, Unit::Bytes);
         assert!(bar_w + GAP + text_w(&value) <= width);
         // Short labels keep the bars long.

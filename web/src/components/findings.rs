@@ -4,7 +4,6 @@ use headroom_core::finding::Finding;
 use yew::prelude::*;
 
 use crate::dom;
-use crate::share::severity_name;
 
 fn copy(text: String) -> Callback<MouseEvent> {
     Callback::from(move |_| {
@@ -26,7 +25,7 @@ pub fn findings(props: &FindingsProps) -> Html {
         return html! {};
     }
     let items = props.findings.iter().map(|f| {
-        let sev = severity_name(f.severity);
+        let sev = f.severity.name();
         html! {
             <li class={classes!("finding", sev)} data-rule={f.id.clone()}>
                 <span class="severity">{ sev }</span>

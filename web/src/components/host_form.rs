@@ -2,8 +2,12 @@
 
 use yew::prelude::*;
 
+use headroom_core::host::FIELDS;
+use headroom_core::registry::{self, Kind};
+
 use crate::components::field::Field;
-use crate::fields::{dom_id, HOST};
+use crate::fields::dom_id;
+use crate::fields::FieldKind;
 use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
@@ -14,57 +18,54 @@ pub struct HostFormProps {
 #[function_component(HostForm)]
 pub fn host_form(props: &HostFormProps) -> Html {
     let state = &props.state;
-    let field = |f: &'static crate::fields::HostField| {
+    let field = |f: &'static registry::Field| {
+        let path = format!("host.{}", f.key);
+        let id = dom_id(&path);
         let dispatch = state.dispatcher();
-        let kind = f.kind;
+        let kind = FieldKind::of(Some(f), None);
+        let current = state.text(&path);
+        let p = path.clone();
+        if let Kind::Choice(choices) = f.kind {
+            let onchange = Callback::from(move |e: Event| {
+                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                dispatch.dispatch(Action::Set(p.clone(), kind, select.value()))
+            });
+            let help_id = format!("{id}-help");
+            return html! {
+                <div class="field">
+                    <label for={id.clone()}>{ f.label }</label>
+                    <select id={id} aria-describedby={help_id.clone()} {onchange}>
+                        { for choices.iter().map(|(v, label)| html! {
+                            <option value={*v} selected={current == *v}>{ *label }</option>
+                        }) }
+                    </select>
+                    <small id={help_id} class="help">{ f.help }</small>
+                </div>
+            };
+        }
         let oninput = Callback::from(move |text: String| {
-            dispatch.dispatch(Action::Set(f.path.to_string(), kind, text))
+            dispatch.dispatch(Action::Set(p.clone(), kind, text))
         });
         html! {
             <Field
-                id={dom_id(f.path)}
+                {id}
                 label={f.label}
                 help={f.help}
-                value={state.text(f.path)}
-                error={state.eval.field_errors.get(f.path).map(|e| AttrValue::from(e.clone()))}
+                value={current}
+                error={state.eval.field_errors.get(&path).map(|e| AttrValue::from(e.clone()))}
                 {oninput}
             />
         }
     };
     let (machine, kernel): (Vec<_>, Vec<_>) =
-        HOST.iter().partition(|f| !f.path.starts_with("host.kernel."));
-    let storage = {
-        let dispatch = state.dispatcher();
-        let onchange = Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            dispatch.dispatch(Action::Set(
-                "host.storage".into(),
-                crate::state::FieldKind::Quantity,
-                select.value(),
-            ))
-        });
-        let current = state.text("host.storage");
-        let opt = |v: &'static str, label: &'static str| {
-            html! { <option value={v} selected={current == v}>{ label }</option> }
-        };
-        html! {
-            <div class="field">
-                <label for="host-storage">{ "Storage" }</label>
-                <select id="host-storage" aria-describedby="host-storage-help" {onchange}>
-                    { opt("hdd", "HDD") }{ opt("ssd", "SSD") }{ opt("nvme", "NVMe") }
-                </select>
-                <small id="host-storage-help" class="help">{ "What the logs and journals are written to." }</small>
-            </div>
-        }
-    };
+        FIELDS.iter().partition(|f| !f.key.starts_with("kernel."));
     html! {
         <section class="panel" aria-labelledby="host-title">
             <h2 id="host-title">{ "Host" }</h2>
             <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 { for machine.into_iter().map(field) }
-                { storage }
             </form>
-            <details class="kernel" open={HOST.iter().any(|f| f.path.starts_with("host.kernel.") && !state.text(f.path).is_empty())}>
+            <details class="kernel" open={kernel.iter().any(|f| !state.text(&format!("host.{}", f.key)).is_empty())}>
                 <summary>{ "Kernel values (when known)" }</summary>
                 <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                     { for kernel.into_iter().map(field) }

@@ -10,7 +10,7 @@ use yew::prelude::*;
 use crate::components::chart::{chart_data, Chart};
 use crate::components::findings::Findings;
 use crate::fields::dom_id;
-use crate::share::format_value;
+use headroom_core::present::format_value;
 
 #[derive(Properties, PartialEq)]
 pub struct ResultViewProps {

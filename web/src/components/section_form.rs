@@ -7,13 +7,15 @@ use headroom_core::report::Unit;
 use toml::Value;
 use yew::prelude::*;
 
-use crate::calculators::Capacity;
+use headroom_core::registry::{Calculator, Capacity};
+
 use crate::components::field::Field;
 use crate::components::result_view::ResultView;
-use crate::engine::{self, FormField, SectionInfo};
-use crate::fields::{doc, dom_id, group_label, humanize};
-use crate::share::format_value;
-use crate::state::{text_of, Action, FieldKind, State};
+use crate::engine::{self, FormField};
+use crate::fields::dom_id;
+use crate::fields::FieldKind;
+use crate::state::{text_of, Action, State};
+use headroom_core::present::format_value;
 
 #[derive(Properties, PartialEq)]
 pub struct SectionFormProps {
@@ -24,7 +26,7 @@ pub struct SectionFormProps {
 #[function_component(SectionForm)]
 pub fn section_form(props: &SectionFormProps) -> Html {
     let state = &props.state;
-    let Some(info): Option<&SectionInfo> = engine::section(&props.id) else {
+    let Some(info) = engine::section(&props.id) else {
         return html! {};
     };
     let current =
@@ -62,7 +64,7 @@ pub fn section_form(props: &SectionFormProps) -> Html {
         } else {
             html! {
                 <fieldset class="group" id={format!("{base}-{group}")}>
-                    <legend>{ group_label(info.id, group) }</legend>
+                    <legend>{ info.group_label(group).unwrap_or(group) }</legend>
                     <div class="fields">{ for list.into_iter().map(field) }</div>
                 </fieldset>
             }
@@ -106,19 +108,21 @@ pub fn section_form(props: &SectionFormProps) -> Html {
     }
 }
 
-/// One field: a text input, a checkbox or a list, labelled from fields.rs.
+/// One field: a text input, a checkbox or a list, labelled by the registry.
 fn field_html(
     state: &UseReducerHandle<State>,
-    info: &SectionInfo,
+    info: &Calculator,
     path: &str,
     f: &FormField,
     default: Option<&Value>,
     error: Option<String>,
 ) -> Html {
-    let (label, help) = match doc(path) {
+    // Every form field is in the registry (a core test checks); the key and
+    // the default stand in should one ever be missing.
+    let (label, help) = match info.field(&f.key) {
         Some(d) => (AttrValue::from(d.label), AttrValue::from(d.help)),
         None => (
-            AttrValue::from(humanize(f.key.rsplit('.').next().unwrap_or(&f.key))),
+            AttrValue::from(f.key.clone()),
             AttrValue::from(format!("Default: {}", text_of(default))),
         ),
     };

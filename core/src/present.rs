@@ -1,0 +1,207 @@
+//! How figures, severities and a whole plan report are written for people:
+//! one place, so `dumptool plan` and the page's export say the same thing
+//! the same way.
+
+use std::fmt::Write as _;
+
+use crate::finding::{Finding, Severity};
+use crate::plan::{Outcome, Report};
+use crate::report::{CalcResult, Unit};
+use crate::units::{group_thousands, Bytes};
+
+/// A value with its unit; bytes in decimal and binary where they differ.
+pub fn format_value(value: u64, unit: Unit) -> String {
+    match unit {
+        Unit::Bytes => Bytes(value).both(),
+        Unit::BytesPerSecond => format!("{}/s", Bytes(value).both()),
+        Unit::BitsPerSecond => bits(value),
+        Unit::Count => group_thousands(value),
+        Unit::MilliCores => format!("{}.{:03} cores", value / 1000, value % 1000),
+        Unit::Pages => format!("{} pages", group_thousands(value)),
+        Unit::Seconds => format!("{} s", group_thousands(value)),
+    }
+}
+
+/// Bits per second with a decimal prefix and one decimal below 100.
+fn bits(value: u64) -> String {
+    const NAMES: [&str; 5] = ["b/s", "kb/s", "Mb/s", "Gb/s", "Tb/s"];
+    let (mut v, mut rest, mut i) = (value, 0, 0);
+    while v >= 1000 && i + 1 < NAMES.len() {
+        rest = v % 1000;
+        v /= 1000;
+        i += 1;
+    }
+    if i == 0 || v >= 100 {
+        format!("{v} {}", NAMES[i])
+    } else {
+        format!("{v}.{} {}", rest / 100, NAMES[i])
+    }
+}
+
+/// The report formats every shell offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// A plan's report in `format`. `invalid` lists inputs the shell could not
+/// read (field path, why), shown first; the CLI has none, since it refuses
+/// such a plan outright.
+pub fn plan_report(report: &Report, invalid: &[(String, String)], format: Format) -> String {
+    match format {
+        Format::Text => text(report, invalid),
+        Format::Markdown => markdown(report, invalid),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+fn text(report: &Report, invalid: &[(String, String)]) -> String {
+    let mut s = String::new();
+    for (field, why) in invalid {
+        let _ = writeln!(s, "invalid {field}: {why}");
+    }
+    for o in &report.outcomes {
+        match o {
+            Outcome::Error(e) => {
+                let _ = writeln!(s, "[{}] error in field {}: {}\n", e.id, e.field, e.message);
+            }
+            Outcome::Result(r) => text_result(&mut s, r),
+        }
+    }
+    s
+}
+
+fn text_result(s: &mut String, r: &CalcResult) {
+    let _ = writeln!(s, "[{}] {}", r.id, r.title);
+    for q in &r.quantities {
+        let _ = writeln!(s, "  {} ({}): {}", q.label, q.name, format_value(q.value, q.unit));
+    }
+    let _ = writeln!(s, "  formula: {}", r.formula);
+    for t in &r.terms {
+        let v = format_value(t.value, t.unit);
+        let _ = writeln!(s, "    {:<12} {:<45} {v}", t.symbol, t.label);
+    }
+    let _ = writeln!(s, "  source: {}, {}", r.source.document, r.source.section);
+    for f in &r.findings {
+        finding_text(s, f);
+    }
+    s.push('\n');
+}
+
+fn finding_text(s: &mut String, f: &Finding) {
+    let _ = writeln!(s, "  {} {}: {}", f.severity, f.id, f.message);
+    if let Some(why) = &f.why {
+        let _ = writeln!(s, "    why: {why}");
+    }
+    if let Some(fix) = &f.fix {
+        let _ = writeln!(s, "    fix: {fix}");
+    }
+}
+
+fn markdown(report: &Report, invalid: &[(String, String)]) -> String {
+    let mut out = String::from("# Headroom plan report\n\n");
+    for (field, why) in invalid {
+        let _ = writeln!(out, "- **invalid** `{field}`: {why}");
+    }
+    for outcome in &report.outcomes {
+        match outcome {
+            Outcome::Result(r) => result_markdown(&mut out, r),
+            Outcome::Error(e) => {
+                let _ = write!(out, "## `{}`\n\nCannot compute: {}\n\n", e.id, e.message);
+            }
+        }
+    }
+    out
+}
+
+fn result_markdown(out: &mut String, r: &CalcResult) {
+    let _ = write!(out, "## {} (`{}`)\n\n", r.title, r.id);
+    out.push_str("| quantity | value | exact |\n| --- | --- | ---: |\n");
+    for q in &r.quantities {
+        let exact = group_thousands(q.value);
+        let _ = writeln!(out, "| {} | {} | {exact} |", q.label, format_value(q.value, q.unit));
+    }
+    if !r.terms.is_empty() {
+        out.push_str("\n| term | what | value |\n| --- | --- | --- |\n");
+        for t in &r.terms {
+            let v = format_value(t.value, t.unit);
+            let _ = writeln!(out, "| `{}` | {} | {v} |", t.symbol, t.label);
+        }
+    }
+    let _ = writeln!(out, "\nFormula: `{}`  ", r.formula);
+    let _ = write!(out, "Source: {}, {}.\n\n", r.source.document, r.source.section);
+    for f in &r.findings {
+        let _ = write!(out, "- **{}** `{}`: {}", f.severity, f.id, f.message);
+        if let Some(fix) = &f.fix {
+            let _ = write!(out, " Fix: `{fix}`");
+        }
+        out.push('\n');
+    }
+    if !r.findings.is_empty() {
+        out.push('\n');
+    }
+}
+
+impl Severity {
+    /// The lower-case name every output uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{evaluate, Plan};
+
+    const AMPS: &str = include_str!("../../examples/amps.toml");
+
+    #[test]
+    fn bit_rates_read_well() {
+        assert_eq!(bits(72_000_000), "72.0 Mb/s");
+        assert_eq!(bits(999), "999 b/s");
+        assert_eq!(bits(1_500_000_000), "1.5 Gb/s");
+        assert_eq!(bits(150_000_000_000), "150 Gb/s");
+    }
+
+    #[test]
+    fn values_carry_their_unit() {
+        assert_eq!(format_value(2167, Unit::MilliCores), "2.167 cores");
+        assert_eq!(format_value(1_000_064, Unit::Count), "1,000,064");
+        assert_eq!(format_value(130, Unit::Pages), "130 pages");
+        assert_eq!(format_value(60, Unit::Seconds), "60 s");
+    }
+
+    #[test]
+    fn every_format_names_each_result_and_its_figure() {
+        let report = evaluate(&Plan::parse(AMPS).unwrap());
+        for format in [Format::Text, Format::Markdown, Format::Json] {
+            let out = plan_report(&report, &[], format);
+            assert!(out.contains("amps.memory"), "{format:?}: {out}");
+            let figure = match format {
+                Format::Text => "54.2 GB (50.4 GiB)",
+                Format::Markdown => "| 54,156,819,200 |",
+                Format::Json => "54156819200",
+            };
+            assert!(out.contains(figure), "{format:?}: {out}");
+        }
+        let md = plan_report(&report, &[("host.ram".into(), "bad".into())], Format::Markdown);
+        assert!(md.starts_with("# Headroom plan report\n\n- **invalid** `host.ram`: bad\n"));
+    }
+}
