@@ -4,6 +4,7 @@
 mod access;
 mod browser;
 mod configs;
+mod daily;
 mod dumpview;
 mod planner;
 mod relay;

@@ -16,15 +16,29 @@ use crate::state::{Action, State, View};
 use crate::{dom, engine, share};
 
 const THEME_KEY: &str = "headroom-theme";
+/// The plan as last edited in this browser, as plan file text: a tab closed
+/// without sharing the plan loses nothing.
+const PLAN_KEY: &str = "headroom-plan";
+
+/// The plan kept in this browser, when it is readable and not the default.
+fn stored_plan() -> Option<toml::Table> {
+    let plan = share::from_toml(&dom::storage_get(PLAN_KEY)?).ok()?;
+    (engine::with_defaults(&plan) != State::default().plan).then_some(plan)
+}
 
 /// The state the page opens with. A plan in the link is unpacked
 /// asynchronously (the browser inflates it); until then the planner waits.
 fn initial_state() -> State {
     let fragment = dom::fragment();
-    State {
-        opening_link: share::fragment_payload(&fragment).is_some(),
-        view: if fragment == "#dump" { View::CrashDump } else { View::Planner },
-        ..State::default()
+    let opening_link = share::fragment_payload(&fragment).is_some();
+    let view = if fragment == "#dump" { View::CrashDump } else { View::Planner };
+    // The link wins over the plan kept in this browser (open_link says so).
+    match stored_plan().filter(|_| !opening_link) {
+        Some(plan) => State {
+            notice: Some("Your plan from your last visit in this browser is restored.".into()),
+            ..State::new(plan, view)
+        },
+        None => State { opening_link, view, ..State::default() },
     }
 }
 
@@ -35,7 +49,19 @@ fn open_link(dispatch: UseReducerDispatcher<State>) {
     };
     wasm_bindgen_futures::spawn_local(async move {
         match dom::unpack(data).await.and_then(|text| share::from_toml(&text)) {
-            Ok(plan) => dispatch.dispatch(Action::Load(plan)),
+            Ok(plan) => {
+                let replaced = stored_plan().is_some_and(|kept| {
+                    engine::with_defaults(&kept) != engine::with_defaults(&plan)
+                });
+                dispatch.dispatch(Action::Load(plan));
+                if replaced {
+                    dispatch.dispatch(Action::Notice(Some(
+                        "This is the plan in the link; it replaces the plan this browser kept \
+                         from your last visit."
+                            .into(),
+                    )));
+                }
+            }
             Err(e) => dispatch.dispatch(Action::Notice(Some(format!(
                 "The link's plan is damaged ({e}); showing the default plan instead."
             )))),
@@ -58,6 +84,7 @@ pub fn app() -> Html {
                 *generation.borrow_mut() += 1;
                 let mine = *generation.borrow();
                 let text = share::to_toml(plan);
+                dom::storage_set(PLAN_KEY, &text);
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(packed) = dom::pack(text).await {
                         if *generation.borrow() == mine {

@@ -4,6 +4,7 @@
 //! The plan is kept as the TOML table of what the person typed (so a value
 //! being typed is never lost) and evaluated after every change.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use toml::{Table, Value};
@@ -32,6 +33,9 @@ pub struct State {
     /// Config files pasted or dropped in, checked against the plan. Not
     /// part of the plan: they stay out of the link.
     pub configs: Vec<ConfigFile>,
+    /// The last values of each section removed from the plan, so adding it
+    /// again brings them back instead of the defaults.
+    pub removed: BTreeMap<&'static str, Value>,
 }
 
 /// A config file or log given to the validators.
@@ -72,7 +76,15 @@ impl State {
     pub fn new(plan: Table, view: View) -> State {
         let plan = engine::with_defaults(&plan);
         let eval = engine::evaluate(&plan);
-        State { plan, eval, view, notice: None, opening_link: false, configs: Vec::new() }
+        State {
+            plan,
+            eval,
+            view,
+            notice: None,
+            opening_link: false,
+            configs: Vec::new(),
+            removed: BTreeMap::new(),
+        }
     }
 
     /// The plan the page opens on: a default host running the first example.
@@ -102,6 +114,7 @@ impl State {
             notice: None,
             opening_link: false,
             configs: self.configs.clone(),
+            removed: self.removed.clone(),
         }
     }
 }
@@ -138,11 +151,18 @@ impl Reducible for State {
             Action::AddSection(id) => {
                 let Some(info) = engine::section(id) else { return self };
                 let mut plan = self.plan.clone();
-                engine::set(&mut plan, id, Some(Value::Table((info.defaults)())));
+                let last = self.removed.get(id).cloned();
+                engine::set(
+                    &mut plan,
+                    id,
+                    Some(last.unwrap_or_else(|| Value::Table((info.defaults)()))),
+                );
                 self.with_plan(plan)
             }
             Action::RemoveSection(id) => {
                 let mut plan = self.plan.clone();
+                let kept =
+                    engine::section(&id).map(|s| s.id).zip(engine::lookup(&plan, &id).cloned());
                 engine::set(&mut plan, &id, None);
                 // Drop a system's table once its last section is gone.
                 if let Some((system, _)) = id.split_once('.') {
@@ -150,7 +170,9 @@ impl Reducible for State {
                         plan.remove(system);
                     }
                 }
-                self.with_plan(plan)
+                let mut next = self.with_plan(plan);
+                next.removed.extend(kept);
+                next
             }
             Action::Load(plan) => self.with_plan(plan),
             Action::Show(view) => {
@@ -225,6 +247,18 @@ mod tests {
         let state = state.reduce(Action::AddSection("amps.memory"));
         assert_eq!(state.section_ids(), vec!["amps.memory"]);
         assert_eq!(state.eval.outcomes.len(), 1);
+    }
+
+    #[test]
+    fn a_section_added_again_has_its_last_values() {
+        let state = set(Rc::new(State::default()), "amps.memory.clients", "777");
+        let state = state.reduce(Action::RemoveSection("amps.memory".into()));
+        assert_eq!(state.text("amps.memory.clients"), "");
+        let state = state.reduce(Action::AddSection("amps.memory"));
+        assert_eq!(state.text("amps.memory.clients"), "777");
+        // A section never removed starts from its defaults.
+        let state = state.reduce(Action::AddSection("vps.memory"));
+        assert_eq!(state.text("vps.memory.web.kind"), "event");
     }
 
     #[test]
