@@ -272,6 +272,42 @@ mod tests {
         toml::Value::Table(plan).try_into().unwrap()
     }
 
+    /// Puts the next of `values` in place of every integer of `table`.
+    fn replace_integers(table: &mut toml::Table, values: &mut impl Iterator<Item = i64>) {
+        for (_, v) in table.iter_mut() {
+            match v {
+                toml::Value::Table(t) => replace_integers(t, values),
+                toml::Value::Integer(n) => *n = values.next().unwrap_or(*n),
+                _ => {}
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any plan built from a calculator's defaults with other numbers
+        /// comes back equal from its TOML and from its JSON.
+        #[test]
+        fn any_plan_round_trips(values in proptest::collection::vec(0i64..1 << 40, 32)) {
+            let mut checked = 0;
+            for c in CALCULATORS.iter().copied() {
+                for mut t in default_tables(c) {
+                    replace_integers(&mut t, &mut values.iter().copied());
+                    let (system, section) = c.id.split_once('.').unwrap();
+                    let text = format!("[{system}.{section}]\n{}", toml::to_string(&t).unwrap());
+                    let Ok(plan) = Plan::from_toml(&text) else { continue };
+                    let back = Plan::from_toml(&plan.to_toml().unwrap()).unwrap();
+                    proptest::prop_assert_eq!(&back, &plan, "{}", c.id);
+                    let json = serde_json::to_string(&plan).unwrap();
+                    proptest::prop_assert_eq!(&Plan::parse(&json).unwrap(), &plan, "{}", c.id);
+                    checked += 1;
+                }
+            }
+            proptest::prop_assert!(checked > CALCULATORS.len() / 2, "only {checked} plans parsed");
+        }
+    }
+
     #[test]
     fn every_input_is_a_registry_field_and_back() {
         for c in CALCULATORS.iter().copied() {

@@ -1,24 +1,62 @@
-//! The files that set a host right for a plan: an `/etc/sysctl.d/` drop-in,
-//! an `/etc/security/limits.d/` file, a systemd drop-in with LimitNOFILE= and
-//! LimitCORE=, and the `sysctl -w` commands that apply the kernel values now.
-//! Every line is commented with the rule it satisfies, and every file reads
-//! back through [`crate::validate`] without an error (tested below).
+//! The files that raise a host to what a plan needs: an `/etc/sysctl.d/`
+//! drop-in, an `/etc/security/limits.d/` file, a systemd drop-in with
+//! LimitNOFILE=, and the `sysctl -w` commands that apply the kernel values
+//! now.
+//!
+//! **Raise only.** A value is written only when the plan needs more than the
+//! host has now, and then it is the plan's need (which is above the current
+//! value). The current value is the host's (`[host.kernel]` in the plan, or
+//! read off a live host by `dumptool fixes --live`); when unknown, the stock
+//! value of a Debian host with systemd is assumed and shown, and where that
+//! stock value depends on RAM the largest the kernel can choose is used, so an
+//! unknown value is never lowered. Every line is commented with the rule it
+//! satisfies and the current and new value, and every file reads back
+//! through [`crate::validate`] without an error (tested below).
+//!
+//! The files are named `99-zz-headroom.conf` so that they come last in each
+//! directory's order (after Debian's `99-sysctl.conf`, the link to
+//! `/etc/sysctl.conf`): a value they hold is already the larger, so it
+//! should win.
 
 use serde::Serialize;
 
 use crate::amps::limits as amps;
+use crate::connections::{ports_in_range, PORT_RANGE_DEFAULT};
 use crate::host::Host;
 use crate::validate::rules::{self, Rule};
-use crate::validate::sysctl::NR_OPEN_DEFAULT;
 use crate::validate::{Format, Needs};
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GeneratedFile {
-    /// Where it goes, e.g. `/etc/sysctl.d/60-headroom.conf`.
+    /// Where it goes, e.g. `/etc/sysctl.d/99-zz-headroom.conf`.
     pub path: String,
     pub format: Format,
     pub text: String,
+}
+
+/// Where a current value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "source", rename_all = "snake_case")]
+pub enum Origin {
+    /// The host's own value: the plan's `[host.kernel]` or the live host.
+    Host,
+    /// Unknown on this host; the stock value the source names is assumed.
+    Default(&'static str),
+}
+
+/// One value the plan needs, against what the host has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// The sysctl key, or `nofile` for the open-files limit.
+    pub key: &'static str,
+    /// The rule the value satisfies.
+    pub rule: &'static str,
+    pub current: String,
+    pub origin: Origin,
+    pub needed: String,
+    /// The value written; `None` when the host already has enough.
+    pub written: Option<String>,
 }
 
 /// Everything to apply.
@@ -27,6 +65,27 @@ pub struct Fixes {
     pub files: Vec<GeneratedFile>,
     /// `sysctl -w key=value`: the kernel values for now, until the next boot.
     pub commands: Vec<String>,
+    /// Every value the plan needs, written or kept.
+    pub decisions: Vec<Decision>,
+}
+
+impl Fixes {
+    /// What the host keeps and what is raised, one line a value.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        for d in &self.decisions {
+            let from = match d.origin {
+                Origin::Host => String::new(),
+                Origin::Default(why) => format!(" ({why})"),
+            };
+            let what = match &d.written {
+                Some(w) => format!("raise {} -> {w}", d.current),
+                None => format!("keep {}", d.current),
+            };
+            s.push_str(&format!("  {}: {what}{from}; the plan needs {}\n", d.key, d.needed));
+        }
+        s
+    }
 }
 
 /// Who runs the service.
@@ -44,15 +103,103 @@ impl Default for Service<'_> {
     }
 }
 
-struct Line {
-    key: &'static str,
-    value: String,
-    rule: Rule,
-    why: String,
+/// What an unknown value can be on a stock host: the kernel's default
+/// (`low`) or, where systemd or the RAM raises it, up to `high`.
+#[derive(Clone, Copy)]
+struct Stock {
+    low: u64,
+    high: u64,
+    why: &'static str,
 }
 
-/// Sysctl values the plan needs, with the rule each satisfies.
-fn sysctl_lines(host: &Host, needs: &Needs) -> Vec<Line> {
+impl Stock {
+    const fn fixed(v: u64, why: &'static str) -> Stock {
+        Stock { low: v, high: v, why }
+    }
+}
+
+/// fs/file.c: `sysctl_nr_open = 1024 * 1024`; systemd (v240 on,
+/// src/core/main.c `bump_file_max_and_nr_open`) raises it at boot to INT_MAX
+/// halved and rounded down to 8, the largest the kernel takes on x86-64.
+const NR_OPEN_STOCK: Stock = Stock {
+    low: crate::connections::NR_OPEN_DEFAULT,
+    high: 1_073_741_816,
+    why: "kernel default 1048576, 1073741816 where systemd raised it",
+};
+/// ipc/shm.c: SHMMAX and SHMALL are ULONG_MAX - 2^24 since Linux 3.16.
+const SHM_STOCK: u64 = u64::MAX - (1 << 24);
+/// fs/aio.c: aio_max_nr = 0x10000.
+const AIO_STOCK: Stock = Stock::fixed(65_536, "kernel default, fs/aio.c");
+/// include/linux/mm.h: DEFAULT_MAX_MAP_COUNT.
+const MAP_COUNT_STOCK: Stock = Stock::fixed(65_530, "kernel default, DEFAULT_MAX_MAP_COUNT");
+/// systemd's DefaultLimitNOFILE=1024:524288 (v240 on), which services and,
+/// through sshd and the user manager, login sessions start with.
+const NOFILE_STOCK: ([u64; 2], &str) = ([1024, 524_288], "Debian default: systemd's 1024:524288");
+
+/// fs/file_table.c `files_maxfiles_init`: a tenth of RAM in KiB (at least
+/// NR_FILE, 8192); systemd raises it to LONG_MAX at boot.
+fn file_max_stock(host: &Host) -> Stock {
+    Stock {
+        low: (host.ram.get() / 1024 / 10).max(8192),
+        high: i64::MAX as u64,
+        why: "kernel default a tenth of RAM in KiB, LONG_MAX where systemd raised it",
+    }
+}
+
+/// net/ipv4/tcp.c `tcp_init`: half the established hash, one slot per
+/// 128 KiB of RAM rounded up to a power of two, at most 512 Ki slots.
+fn tw_buckets_stock(host: &Host) -> Stock {
+    let slots = (host.ram.get() >> 17).max(1).checked_next_power_of_two().unwrap_or(1 << 19);
+    Stock {
+        low: slots.min(1 << 19) / 2,
+        high: 1 << 18,
+        why: "kernel default: half the TCP hash, one slot per 128 KiB of RAM",
+    }
+}
+
+/// The value to write for a scalar setting. A known value is raised to the
+/// need. An unknown one is raised when the need is above what the kernel
+/// may have, and then to at least the most a stock host may have, so that
+/// no host is lowered.
+fn scalar(
+    key: &'static str,
+    rule: Rule,
+    need: u64,
+    current: Option<u64>,
+    stock: Stock,
+) -> Decision {
+    let (cur, origin, written) = match current {
+        Some(c) => (c.to_string(), Origin::Host, (need > c).then_some(need)),
+        None => {
+            let cur = if stock.low == stock.high {
+                stock.low.to_string()
+            } else {
+                format!("{} to {}", stock.low, stock.high)
+            };
+            (cur, Origin::Default(stock.why), (need > stock.low).then(|| need.max(stock.high)))
+        }
+    };
+    Decision {
+        key,
+        rule: rule.id,
+        current: cur,
+        origin,
+        needed: need.to_string(),
+        written: written.map(|v| v.to_string()),
+    }
+}
+
+/// net/ipv4/tcp.c `tcp_init_mem`: limit = free buffer pages / 16, and
+/// tcp_mem = (3/4, 1, 3/2) x limit. RAM's pages bound the free ones, so this
+/// is the largest default the host can have.
+fn tcp_mem_stock(host: &Host) -> [u64; 3] {
+    let limit = (host.ram.get() / host.page_size.get().max(1) / 16).max(128);
+    [limit / 4 * 3, limit, limit / 4 * 3 * 2]
+}
+
+/// Sysctl values the plan needs, each against the host's.
+fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
+    let k = &host.kernel;
     let mut v = Vec::new();
     let page = host.page_size.get().max(1);
     let mut file_max = needs.file_max.unwrap_or(0);
@@ -69,144 +216,311 @@ fn sysctl_lines(host: &Host, needs: &Needs) -> Vec<Line> {
         rules::SYSCTL_CONN_FILE_MAX
     };
     if file_max > 0 {
-        v.push(Line {
-            key: "fs.file-max",
-            value: file_max.to_string(),
+        v.push(scalar(
+            "fs.file-max",
             rule,
-            why: "open files host-wide".into(),
-        });
+            file_max,
+            k.file_max.map(|c| c.get()),
+            file_max_stock(host),
+        ));
     }
-    if let Some(n) = needs.nofile.filter(|&n| n > NR_OPEN_DEFAULT) {
-        v.push(Line {
-            key: "fs.nr_open",
-            value: n.to_string(),
-            rule: rules::LIMITS_NOFILE_NR_OPEN,
-            why: "ceiling for the nofile hard limit".into(),
-        });
+    if let Some(n) = nofile_need(needs) {
+        v.push(scalar(
+            "fs.nr_open",
+            rules::LIMITS_NOFILE_NR_OPEN,
+            n,
+            k.nr_open.map(|c| c.get()),
+            NR_OPEN_STOCK,
+        ));
     }
     if needs.amps {
         let aio = needs.aio_max_nr.unwrap_or(0).max(amps::AIO_MAX_NR_RECOMMENDED);
-        v.push(Line {
-            key: "fs.aio-max-nr",
-            value: aio.to_string(),
-            rule: rules::SYSCTL_AMPS_AIO,
-            why: "AMPS: 16384 + 8192 per SOW topic, recommended 1048576".into(),
-        });
+        v.push(scalar(
+            "fs.aio-max-nr",
+            rules::SYSCTL_AMPS_AIO,
+            aio,
+            k.aio_max_nr.map(|c| c.get()),
+            AIO_STOCK,
+        ));
         let maps = needs.max_map_count.unwrap_or(0).max(amps::MAX_MAP_COUNT_RECOMMENDED);
-        v.push(Line {
-            key: "vm.max_map_count",
-            value: maps.to_string(),
-            rule: rules::SYSCTL_AMPS_MAP_COUNT,
-            why: "AMPS: memory maps, recommended 500000".into(),
-        });
+        v.push(scalar(
+            "vm.max_map_count",
+            rules::SYSCTL_AMPS_MAP_COUNT,
+            maps,
+            k.max_map_count.map(|c| c.get()),
+            MAP_COUNT_STOCK,
+        ));
     }
-    if let Some(seg) = needs.shm_segment.or(needs.aerospike_segment).map(|b| b.get()) {
-        v.push(Line {
-            key: "kernel.shmmax",
-            value: seg.to_string(),
-            rule: rules::GEMSTONE_CACHE_SHMMAX,
-            why: "largest shared memory segment, bytes (EINVAL above it)".into(),
-        });
-        v.push(Line {
-            key: "kernel.shmall",
-            value: seg.div_ceil(page).to_string(),
-            rule: rules::SYSCTL_SHMALL_BELOW_SHMMAX,
-            why: format!("total shared memory in {page} B pages, not bytes (ENOSPC above it)"),
-        });
+    let segment = needs.shm_segment.max(needs.aerospike_segment).map(|b| b.get());
+    if let Some(seg) = segment {
+        let stock = Stock::fixed(SHM_STOCK, "kernel default, SHMMAX in ipc/shm.c");
+        v.push(scalar(
+            "kernel.shmmax",
+            rules::GEMSTONE_CACHE_SHMMAX,
+            seg,
+            k.shmmax.map(|b| b.get()),
+            stock,
+        ));
+        let stock = Stock::fixed(SHM_STOCK, "kernel default, SHMALL in ipc/shm.c");
+        v.push(scalar(
+            "kernel.shmall",
+            rules::SYSCTL_SHMALL_BELOW_SHMMAX,
+            seg.div_ceil(page),
+            k.shmall.map(|c| c.get()),
+            stock,
+        ));
     }
     if let Some(mem) = needs.tcp_memory.map(|b| b.get()) {
         let max = mem.div_ceil(page);
-        v.push(Line {
+        let need = [max / 2, max / 4 * 3, max];
+        let (cur, origin) = match k.tcp_mem {
+            Some(c) => (c, Origin::Host),
+            None => {
+                (tcp_mem_stock(host), Origin::Default("at most the kernel default for this RAM"))
+            }
+        };
+        // Each of min, pressure and max raised on its own keeps them ordered.
+        let new = [0, 1, 2].map(|i| cur[i].max(need[i]));
+        let words = |t: [u64; 3]| format!("{} {} {}", t[0], t[1], t[2]);
+        v.push(Decision {
             key: "net.ipv4.tcp_mem",
-            value: format!("{} {} {max}", max / 2, max / 4 * 3),
-            rule: rules::SYSCTL_CONN_TCP_MEM,
-            why: "TCP buffer memory in pages, not bytes".into(),
+            rule: rules::SYSCTL_CONN_TCP_MEM.id,
+            current: words(cur),
+            origin,
+            needed: words(need),
+            written: (new != cur).then(|| words(new)),
         });
     }
     if let Some(tw) = needs.time_wait {
-        v.push(Line {
-            key: "net.ipv4.tcp_max_tw_buckets",
-            value: tw.to_string(),
-            rule: rules::SYSCTL_CONN_TW_BUCKETS,
-            why: "TIME_WAIT sockets the churn keeps (closes per second x 60 s)".into(),
-        });
+        v.push(scalar(
+            "net.ipv4.tcp_max_tw_buckets",
+            rules::SYSCTL_CONN_TW_BUCKETS,
+            tw,
+            k.tcp_max_tw_buckets.map(|c| c.get()),
+            tw_buckets_stock(host),
+        ));
     }
-    if needs.connections.is_some() {
-        v.push(Line {
+    if let Some(need) = needs.local_ports.filter(|&n| n > 0) {
+        let (cur, origin) = match k.ip_local_port_range {
+            Some(r) => (r, Origin::Host),
+            None => (PORT_RANGE_DEFAULT, Origin::Default("kernel default")),
+        };
+        // Widen only: the top to 65535 first, then the bottom as far as the
+        // need, never below 1024 (the ports servers listen on).
+        let high = 65_535;
+        let room = u16::try_from(need.min(u64::from(high - 1024) + 1) - 1).unwrap_or(0);
+        let low = cur[0].min(high - room).max(1024).min(cur[0]);
+        let new = [low, high];
+        let words = |r: [u16; 2]| format!("{} {}", r[0], r[1]);
+        v.push(Decision {
             key: "net.ipv4.ip_local_port_range",
-            value: "1024 65535".into(),
-            rule: rules::SYSCTL_CONN_PORTS,
-            why: "local ports per client address".into(),
+            rule: rules::SYSCTL_CONN_PORTS.id,
+            current: words(cur),
+            origin,
+            needed: format!("{need} ports"),
+            written: (ports_in_range(cur) < need && new != cur).then(|| words(new)),
         });
     }
     v
 }
 
-/// The drop-ins and commands for this host and plan. Files with nothing to
-/// set are left out.
+/// Open files per process: the plan's need, and for AMPS at least the
+/// guide's recommendation, which its result shows.
+fn nofile_need(needs: &Needs) -> Option<u64> {
+    let amps = needs.amps.then_some(amps::NOFILE_RECOMMENDED);
+    needs.nofile.max(amps).filter(|&n| n > 0)
+}
+
+/// The drop-ins and commands that raise this host to the plan. Files with
+/// nothing to raise are left out.
 pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
     let mut files = Vec::new();
-    let lines = sysctl_lines(host, needs);
-    let header = "# Written by Headroom from the plan; each line names the rule it satisfies.\n";
-    if !lines.is_empty() {
+    let mut decisions = sysctl_decisions(host, needs);
+    let header = "# Written by Headroom from the plan; it only raises, each line after the rule it satisfies.\n";
+    let comment = |d: &Decision| {
+        let was = match d.origin {
+            Origin::Host => format!("was {}", d.current),
+            Origin::Default(why) => format!("was {} ({why})", d.current),
+        };
+        format!("# {}: {was}, the plan needs {}\n", d.rule, d.needed)
+    };
+    let written: Vec<&Decision> = decisions.iter().filter(|d| d.written.is_some()).collect();
+    if !written.is_empty() {
         let mut text = header.to_string();
-        for l in &lines {
-            text.push_str(&format!("# {}: {}\n{} = {}\n", l.rule.id, l.why, l.key, l.value));
+        for d in &written {
+            text.push_str(&comment(d));
+            text.push_str(&format!("{} = {}\n", d.key, d.written.as_deref().unwrap_or_default()));
         }
         files.push(GeneratedFile {
-            path: "/etc/sysctl.d/60-headroom.conf".into(),
+            path: "/etc/sysctl.d/99-zz-headroom.conf".into(),
             format: Format::Sysctl,
             text,
         });
     }
-    let mut limits = String::new();
-    let mut unit = String::new();
-    if let Some(n) = needs.nofile {
-        let user = service.user;
-        for kind in ["soft", "hard"] {
-            limits.push_str(&format!(
-                "# {}: {kind} open files the plan needs (PAM logins only; the unit sets the service's)\n{user} {kind} nofile {n}\n",
-                rules::LIMITS_NOFILE_NEED.id
-            ));
+    let commands = written
+        .iter()
+        .map(|d| format!("sysctl -w {}=\"{}\"", d.key, d.written.as_deref().unwrap_or_default()))
+        .collect();
+    if let Some(n) = nofile_need(needs) {
+        let k = &host.kernel;
+        let (cur, origin) = match (k.nofile_soft, k.nofile_hard) {
+            (Some(s), Some(h)) => ([s.get(), h.get()], Origin::Host),
+            (s, h) => (
+                [
+                    s.map_or(NOFILE_STOCK.0[0], |c| c.get()),
+                    h.map_or(NOFILE_STOCK.0[1], |c| c.get()),
+                ],
+                Origin::Default(NOFILE_STOCK.1),
+            ),
+        };
+        let new = cur.map(|c| c.max(n));
+        let d = Decision {
+            key: "nofile",
+            rule: rules::LIMITS_NOFILE_NEED.id,
+            current: format!("{}:{}", cur[0], cur[1]),
+            origin,
+            needed: n.to_string(),
+            written: (new != cur).then(|| format!("{}:{}", new[0], new[1])),
+        };
+        if d.written.is_some() {
+            let user = service.user;
+            let mut limits = header.to_string();
+            // Only the limit that rises: the other keeps whatever the host has.
+            for ((kind, v), c) in [("soft", new[0]), ("hard", new[1])].into_iter().zip(cur) {
+                if v != c {
+                    limits.push_str(&comment(&d));
+                    limits.push_str(&format!("{user} {kind} nofile {v}\n"));
+                }
+            }
+            files.push(GeneratedFile {
+                path: "/etc/security/limits.d/99-zz-headroom.conf".into(),
+                format: Format::Limits,
+                text: limits,
+            });
+            let unit = comment(&Decision { rule: rules::SYSTEMD_NOFILE_NEED.id, ..d.clone() });
+            files.push(GeneratedFile {
+                path: format!("/etc/systemd/system/{}.d/99-zz-headroom.conf", service.unit),
+                format: Format::Systemd,
+                text: format!("{header}[Service]\n{unit}LimitNOFILE={}:{}\n", new[0], new[1]),
+            });
         }
-        unit.push_str(&format!(
-            "# {}: open files the plan needs\nLimitNOFILE={n}\n",
-            rules::SYSTEMD_NOFILE_NEED.id
-        ));
+        decisions.push(d);
     }
-    if needs.amps {
-        limits.push_str(&format!(
-            "# {}: no core of a large AMPS process; AMPS writes minidumps\n{} - core 0\n",
-            rules::LIMITS_CORE_LARGE.id,
-            service.user
-        ));
-        unit.push_str(&format!(
-            "# {}: no core of a large AMPS process; AMPS writes minidumps\nLimitCORE=0\n",
-            rules::SYSTEMD_CORE.id
-        ));
-    }
-    if !limits.is_empty() {
-        files.push(GeneratedFile {
-            path: "/etc/security/limits.d/60-headroom.conf".into(),
-            format: Format::Limits,
-            text: format!("{header}{limits}"),
-        });
-        files.push(GeneratedFile {
-            path: format!("/etc/systemd/system/{}.d/60-headroom.conf", service.unit),
-            format: Format::Systemd,
-            text: format!("{header}[Service]\n{unit}"),
-        });
-    }
-    let commands = lines.iter().map(|l| format!("sysctl -w {}=\"{}\"", l.key, l.value)).collect();
-    Fixes { files, commands }
+    Fixes { files, commands, decisions }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::finding::Severity;
-    use crate::units::Bytes;
+    use crate::host::Kernel;
+    use crate::plan::Plan;
+    use crate::units::{Bytes, Count};
     use crate::validate::{check_files, Context};
+
+    fn fixes_for(plan: &str, host: &Host) -> Fixes {
+        let plan = Plan::from_toml(plan).unwrap();
+        generate(host, &Needs::from_plan(&plan), &Service::default())
+    }
+
+    fn written(fixes: &Fixes, key: &str) -> Option<String> {
+        fixes.decisions.iter().find(|d| d.key == key).and_then(|d| d.written.clone())
+    }
+
+    /// Debian's shmmax and shmall are 18446744073692774399: an Aerospike
+    /// client's 519 KiB segment must not shrink them.
+    #[test]
+    fn an_aerospike_plan_never_shrinks_shared_memory() {
+        let plan = include_str!("../../examples/aerospike.toml");
+        let stock = fixes_for(plan, &Host::default());
+        assert!(stock.files.iter().all(|f| !f.text.contains("kernel.shm")), "{stock:#?}");
+        let debian = Host {
+            kernel: Kernel {
+                shmmax: Some(Bytes(SHM_STOCK)),
+                shmall: Some(Count(SHM_STOCK)),
+                ..Kernel::default()
+            },
+            ..Host::default()
+        };
+        assert!(fixes_for(plan, &debian).files.is_empty());
+        // A host whose shmmax is below the segment is raised to it.
+        let small = Host {
+            kernel: Kernel { shmmax: Some(Bytes(256 << 10)), ..Kernel::default() },
+            ..Host::default()
+        };
+        let f = fixes_for(plan, &small);
+        assert_eq!(written(&f, "kernel.shmmax"), Some("531576".into()));
+        assert_eq!(written(&f, "kernel.shmall"), None);
+    }
+
+    /// The AMPS result recommends 32,768 open files; the drop-ins write that,
+    /// not the 428 the example's clients strictly need.
+    #[test]
+    fn amps_limits_write_the_recommended_nofile() {
+        let f = fixes_for(include_str!("../../examples/amps.toml"), &Host::default());
+        let limits = f.files.iter().find(|f| f.format == Format::Limits).unwrap();
+        assert!(limits.text.contains("* soft nofile 32768\n"), "{}", limits.text);
+        // The stock hard limit, 524288, is already above: left alone.
+        assert!(!limits.text.contains("hard"), "{}", limits.text);
+        let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
+        assert!(unit.text.contains("LimitNOFILE=32768:524288\n"), "{}", unit.text);
+        assert!(f.files.iter().all(|f| !f.text.contains("core")), "cores are never lowered");
+    }
+
+    /// fs.file-max: Debian's is LONG_MAX (systemd), the kernel's a tenth of
+    /// RAM in KiB. A need below the kernel's writes nothing; above it, the
+    /// line lifts to at least LONG_MAX so that no stock host is lowered.
+    #[test]
+    fn file_max_is_never_written_below_a_stock_host() {
+        let needs = Needs { connections: Some(1_000_000), ..Needs::default() };
+        let big = Host { ram: Bytes(16 << 30), ..Host::default() };
+        assert_eq!(written(&generate(&big, &needs, &Service::default()), "fs.file-max"), None);
+        let small = Host { ram: Bytes(4 << 30), ..Host::default() };
+        let f = generate(&small, &needs, &Service::default());
+        assert_eq!(written(&f, "fs.file-max"), Some(i64::MAX.to_string()));
+        let mut known = small.clone();
+        known.kernel.file_max = Some(Count(400_000));
+        let f = generate(&known, &needs, &Service::default());
+        assert_eq!(written(&f, "fs.file-max"), Some("1100000".into()));
+        let d = f.decisions.iter().find(|d| d.key == "fs.file-max").unwrap();
+        assert_eq!((d.current.as_str(), d.origin), ("400000", Origin::Host));
+        let sysctl = &f.files[0].text;
+        assert!(
+            sysctl.contains("was 400000, the plan needs 1100000\nfs.file-max = 1100000\n"),
+            "{sysctl}"
+        );
+    }
+
+    /// Sets the written values on the host, as applying the files would.
+    fn apply(host: &Host, fixes: &Fixes) -> Host {
+        let mut h = host.clone();
+        for d in &fixes.decisions {
+            let Some(w) = d.written.as_deref() else { continue };
+            let n = |i: usize| w.split([' ', ':']).nth(i).unwrap().parse::<u64>().unwrap();
+            let k = &mut h.kernel;
+            match d.key {
+                "fs.file-max" => k.file_max = Some(Count(n(0))),
+                "fs.nr_open" => k.nr_open = Some(Count(n(0))),
+                "fs.aio-max-nr" => k.aio_max_nr = Some(Count(n(0))),
+                "vm.max_map_count" => k.max_map_count = Some(Count(n(0))),
+                "kernel.shmmax" => k.shmmax = Some(Bytes(n(0))),
+                "kernel.shmall" => k.shmall = Some(Count(n(0))),
+                "net.ipv4.tcp_mem" => k.tcp_mem = Some([n(0), n(1), n(2)]),
+                "net.ipv4.tcp_max_tw_buckets" => k.tcp_max_tw_buckets = Some(Count(n(0))),
+                "net.ipv4.ip_local_port_range" => {
+                    k.ip_local_port_range = Some([n(0) as u16, n(1) as u16])
+                }
+                "nofile" => (k.nofile_soft, k.nofile_hard) = (Some(Count(n(0))), Some(Count(n(1)))),
+                other => panic!("{other} is not applied by the test"),
+            }
+        }
+        h
+    }
+
+    /// Each value as a number (the first of a list) for comparisons.
+    fn numbers(text: &str) -> Vec<u64> {
+        text.split([' ', ':']).filter_map(|w| w.parse().ok()).collect()
+    }
 
     fn amps_needs() -> Needs {
         Needs {
@@ -245,12 +559,16 @@ mod tests {
     /// The fs.file-max line names the need that set it.
     #[test]
     fn file_max_is_labelled_by_what_set_it() {
-        let host = Host::default();
+        let mut host = Host::default();
+        host.kernel.file_max = Some(Count(100_000));
         let label = |needs: &Needs| {
             let fixes = generate(&host, needs, &Service::default());
             let sysctl = &fixes.files[0].text;
-            let line = sysctl.lines().find(|l| l.contains("open files host-wide")).unwrap();
-            line.to_string()
+            let mut lines = sysctl.lines();
+            lines.find(|l| l.starts_with("# ") && l.contains("the plan needs")).unwrap();
+            let at = sysctl.find("\nfs.file-max = ").unwrap();
+            let comment = sysctl[..at].lines().last().unwrap();
+            comment.to_string()
         };
         let million = Needs { connections: Some(1_000_000), ..Needs::default() };
         assert!(label(&million).contains(rules::SYSCTL_CONN_FILE_MAX.id));
@@ -292,6 +610,83 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Raise only, on any host: a written value is at least the host's
+        /// known value (each of a list's), or at least the most a stock host
+        /// may have when unknown; and a host with the files applied needs
+        /// nothing more.
+        #[test]
+        fn fixes_only_raise_and_then_nothing_is_left(
+            ram in 1u64 << 28..1 << 42,
+            known in proptest::collection::vec(proptest::option::of(1u64..1 << 36), 12),
+            nofile in proptest::option::of(1u64..1 << 31),
+            conns in proptest::option::of(1u64..1 << 32),
+            ports in proptest::option::of(1u64..100_000),
+            tw in proptest::option::of(0u64..1 << 32),
+            shm in proptest::option::of(1u64..1 << 50),
+            tcp in proptest::option::of(1u64..1 << 44),
+            amps in proptest::bool::ANY,
+        ) {
+            let range = known[9].map(|v| {
+                let lo = (v % 60_000) as u16 + 1024;
+                [lo, lo.saturating_add((v >> 16) as u16 % 4000)]
+            });
+            let kernel = Kernel {
+                file_max: known[0].map(Count),
+                nr_open: known[1].map(|v| Count(v.min(1 << 30))),
+                aio_max_nr: known[2].map(Count),
+                max_map_count: known[3].map(Count),
+                shmmax: known[4].map(Bytes),
+                shmall: known[5].map(Count),
+                tcp_max_tw_buckets: known[6].map(Count),
+                tcp_mem: known[7].map(|v| [v, v + v / 3, v * 2]),
+                nofile_soft: known[8].map(|v| Count(v.min(1 << 20))),
+                nofile_hard: known[8].map(|v| Count(v.min(1 << 20) * 2)),
+                ip_local_port_range: range,
+                ..Kernel::default()
+            };
+            let host = Host { ram: Bytes(ram), kernel, ..Host::default() };
+            let needs = Needs {
+                amps,
+                nofile,
+                connections: conns,
+                local_ports: ports,
+                time_wait: tw,
+                shm_segment: shm.map(Bytes),
+                tcp_memory: tcp.map(Bytes),
+                ..Needs::default()
+            };
+            let fixes = generate(&host, &needs, &Service::default());
+            for d in &fixes.decisions {
+                let Some(w) = &d.written else { continue };
+                let (new, cur) = (numbers(w), numbers(&d.current));
+                if d.key == "net.ipv4.ip_local_port_range" {
+                    proptest::prop_assert!(new[0] <= cur[0] && new[1] >= cur[1], "{d:?}");
+                    continue;
+                }
+                match d.origin {
+                    Origin::Host => {
+                        for (n, c) in new.iter().zip(&cur) {
+                            proptest::prop_assert!(n >= c, "{d:?}");
+                        }
+                        proptest::prop_assert!(new != cur, "{d:?} writes what the host has");
+                    }
+                    Origin::Default(_) => {
+                        let most = *cur.iter().max().unwrap();
+                        if d.key != "nofile" && d.key != "net.ipv4.tcp_mem" {
+                            proptest::prop_assert!(new[0] >= most, "{d:?}");
+                        }
+                        proptest::prop_assert!(new.iter().zip(&cur).all(|(n, c)| n >= c), "{d:?}");
+                    }
+                }
+                proptest::prop_assert!(new.iter().all(|&n| n > 0), "{d:?}");
+            }
+            let again = generate(&apply(&host, &fixes), &needs, &Service::default());
+            let left: Vec<_> = again.decisions.iter().filter(|d| d.written.is_some()).collect();
+            proptest::prop_assert!(left.is_empty() || ports.is_some_and(|p| p > 64_512), "{left:#?}");
+        }
+    }
+
     #[test]
     fn every_line_names_its_rule() {
         let fixes = generate(
@@ -313,8 +708,8 @@ mod tests {
             }
         }
         assert!(fixes.commands.contains(&"sysctl -w fs.aio-max-nr=\"1048576\"".to_string()));
-        assert!(fixes.commands.contains(&"sysctl -w fs.nr_open=\"2000000\"".to_string()));
+        assert!(fixes.commands.contains(&"sysctl -w fs.nr_open=\"1073741816\"".to_string()));
         assert!(fixes.files[1].text.contains("amps soft nofile 2000000\n"));
-        assert!(fixes.files[2].path.ends_with("amps.service.d/60-headroom.conf"));
+        assert!(fixes.files[2].path.ends_with("amps.service.d/99-zz-headroom.conf"));
     }
 }

@@ -25,6 +25,8 @@ pub enum UnitError {
     NotANumber { input: String },
     #[error("unknown unit \"{unit}\" in \"{input}\": use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB")]
     UnknownUnit { input: String, unit: String },
+    #[error("unknown time unit \"{unit}\" in \"{input}\": use s, min, h, d or w")]
+    UnknownTimeUnit { input: String, unit: String },
     #[error("\"{input}\" is negative: sizes and counts cannot be below zero")]
     Negative { input: String },
     #[error("\"{input}\" is too large (the limit is 2^64 - 1)")]
@@ -352,7 +354,7 @@ const TIME_UNITS: &[(&str, u64)] = &[
 ];
 
 fn time_unit(input: &str, unit: &str) -> Result<u64, UnitError> {
-    lookup(TIME_UNITS, unit.trim()).ok_or_else(|| UnitError::UnknownUnit {
+    lookup(TIME_UNITS, unit.trim()).ok_or_else(|| UnitError::UnknownTimeUnit {
         input: input.trim().to_string(),
         unit: unit.trim().to_string(),
     })
@@ -790,12 +792,14 @@ mod tests {
         assert_eq!(Rate::parse("5/min").map(Rate::milli_per_second), Ok(83));
         assert_eq!(Rate::parse("5 / 1 min").map(Rate::milli_per_second), Ok(83));
         assert_eq!(Rate::parse("3600/h"), Ok(Rate::per_second(1)));
-        assert!(matches!(Rate::parse("5/fortnight"), Err(UnitError::UnknownUnit { .. })));
+        assert!(matches!(Rate::parse("5/fortnight"), Err(UnitError::UnknownTimeUnit { .. })));
         assert!(Rate::parse("5/0s").is_err());
         assert_eq!(Duration::parse("8h"), Ok(Duration(28_800)));
         assert_eq!(Duration::parse("30 min"), Ok(Duration(1800)));
         assert_eq!(Duration::parse("1.5 d"), Ok(Duration(129_600)));
         assert_eq!(Duration::parse("90"), Ok(Duration(90)));
+        let wrong = Duration::parse("7 GB").unwrap_err().to_string();
+        assert!(wrong.contains("unknown time unit \"GB\""), "{wrong}");
         assert_eq!(Rate::per_second(10).over(Duration(3600)), Some(36_000));
         assert_eq!(Duration(28_800).to_string(), "8 h");
         assert_eq!(Rate::per_second(5000).to_string(), "5,000/s");

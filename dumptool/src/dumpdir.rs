@@ -156,23 +156,17 @@ pub fn select(entries: &[DumpEntry], rule: PruneRule, now: SystemTime) -> Vec<&D
     }
 }
 
-/// Parses an age: `45s`, `90m`, `12h`, `7d`, `2w`.
+/// Parses an age with the core's duration parser: `45s`, `90m`, `12h`, `7d`,
+/// `2w`, `1.5 d`. A bare number is refused: it could mean seconds or days,
+/// and guessing wrong deletes the wrong files.
 pub fn parse_age(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("invalid age {s:?}: use a number and a unit, e.g. 7d, 12h, 30m"))?;
-    let mult = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" | "" => 86_400,
-        "w" => 7 * 86_400,
-        other => return Err(format!("unknown unit {other:?} in {s:?}: use s, m, h, d or w")),
-    };
-    n.checked_mul(mult).map(Duration::from_secs).ok_or_else(|| format!("age {s:?} is too large"))
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("age {t:?} has no unit: write it as 7d, 12h, 30m or 45s"));
+    }
+    headroom_core::units::Duration::parse(t)
+        .map(|d| Duration::from_secs(d.seconds()))
+        .map_err(|e| e.to_string())
 }
 
 /// `3d 4h`, `5m 2s`: the two largest units.
@@ -218,7 +212,12 @@ mod tests {
         assert_eq!(parse_age("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert_eq!(parse_age("90m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_age("2w"), Ok(Duration::from_secs(14 * 86_400)));
-        assert!(parse_age("7x").is_err());
+        assert_eq!(parse_age("1.5 d"), Ok(Duration::from_secs(129_600)));
+        assert_eq!(
+            parse_age("7"),
+            Err("age \"7\" has no unit: write it as 7d, 12h, 30m or 45s".into())
+        );
+        assert!(parse_age("7x").unwrap_err().contains("use s, min, h, d or w"));
         assert!(parse_age("d").is_err());
         assert!(parse_age("99999999999999999999w").is_err());
         assert_eq!(format_age(0), "0s");

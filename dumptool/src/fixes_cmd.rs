@@ -1,6 +1,7 @@
 //! `dumptool fixes PLAN`: the sysctl.d, limits.d and systemd drop-ins that
-//! set a host right for a plan, and the `sysctl -w` commands for now. The
-//! files are the core's ([`headroom_core::fixes`]), the same the page offers.
+//! raise a host to what a plan needs, and the `sysctl -w` commands for now.
+//! The files are the core's ([`headroom_core::fixes`]), the same the page
+//! offers; they only ever raise a value, never lower one.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,9 +18,18 @@ use crate::exit::{self, Failure};
 #[command(after_help = "\
 Examples:
   dumptool fixes examples/megacomet.toml
+  dumptool fixes examples/amps.toml --live --pid $(pidof ampServer)
   dumptool fixes examples/amps.toml --user amps --unit amps.service --dir ./staged
-  sudo dumptool fixes plan.toml --dir /      # install them, then:
+  sudo dumptool fixes plan.toml --live --dir /   # install them, then:
   sudo sysctl --system && sudo systemctl daemon-reload
+
+Raise only: a value is written only when the plan needs more than the host
+has, and then it is the plan's need. The host's values come from --live (this
+machine's /proc/sys, and --pid's limits), else from the plan's [host.kernel],
+else the stock value of a Debian host is assumed and shown; where that can be
+higher (systemd raises fs.file-max and fs.nr_open at boot, tcp_mem follows
+RAM), the value written is at least the highest, so no host is lowered.
+Nothing is written when nothing needs raising.
 
 Each file appears whole or not at all (written beside its target, synced,
 then renamed). Exit codes: 0 printed or written, 2 bad plan, 3 a write was
@@ -33,6 +43,14 @@ pub struct FixesArgs {
     /// The systemd unit whose drop-in sets LimitNOFILE= and LimitCORE=.
     #[arg(long, default_value = "headroom.service")]
     pub unit: String,
+    /// Compare with this machine's values (/proc/sys, /proc/meminfo) instead
+    /// of the plan's [host] ones.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: the running service, whose open-files limits
+    /// (/proc/PID/limits) are the current ones.
+    #[arg(long, requires = "live", value_name = "PID")]
+    pub pid: Option<u32>,
     /// Write the files under DIR (DIR/etc/sysctl.d/...) instead of printing them.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -52,7 +70,10 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     let name = args.plan.display();
     let text = std::fs::read_to_string(&args.plan)
         .map_err(|e| Failure::bad_input(format!("{name}: cannot read the plan: {e}")))?;
-    let plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
+    let mut plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
+    if args.live {
+        live(&mut plan, args.pid)?;
+    }
     let needs = Needs::from_plan(&plan);
     let fixes =
         fixes::generate(&plan.host, &needs, &Service { user: &args.user, unit: &args.unit });
@@ -66,9 +87,28 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
+#[cfg(target_os = "linux")]
+fn live(plan: &mut Plan, pid: Option<u32>) -> Result<()> {
+    if !Path::new("/proc/sys").is_dir() {
+        return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
+    }
+    if let Some(pid) = pid.filter(|p| !Path::new(&format!("/proc/{p}")).is_dir()) {
+        return Err(Failure::refused(format!("no process {pid}")).into());
+    }
+    crate::livehost::read_into(&mut plan.host, pid);
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn live(_: &mut Plan, _: Option<u32>) -> Result<()> {
+    Err(Failure::refused("--live reads /proc: Linux only").into())
+}
+
 fn render(fixes: &Fixes) -> String {
     if fixes.files.is_empty() {
-        return "The plan needs no kernel or limit changes.\n".into();
+        let mut s = String::from("Nothing to raise: the host has what the plan needs.\n");
+        s.push_str(&fixes.summary());
+        return s;
     }
     let mut s = String::new();
     for f in &fixes.files {
@@ -81,6 +121,8 @@ fn render(fixes: &Fixes) -> String {
             s.push('\n');
         }
     }
+    s.push_str("==> every value the plan needs <==\n");
+    s.push_str(&fixes.summary());
     s
 }
 

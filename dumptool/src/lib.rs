@@ -4,10 +4,16 @@
 //! OS-free (build for wasm32, used by the page): [`analyze`], [`summary`],
 //! [`redact`], [`report`], [`corelimit`]. Linux-only: [`capture`] and
 //! [`limits`], which read /proc and ptrace the target.
+//!
+//! The command-line shell (`commands` and the `*_cmd` modules: argument
+//! types, what each command prints) builds only with the `cli` feature, the
+//! binary's; a library user takes `default-features = false` and gets the
+//! capture, analysis, report and redaction modules alone.
 
 pub mod analyze;
 #[cfg(target_os = "linux")]
 pub mod capture;
+#[cfg(feature = "cli")]
 pub mod check_cmd;
 #[cfg(feature = "cli")]
 pub mod commands;
@@ -18,6 +24,9 @@ pub mod exit;
 pub mod fixes_cmd;
 #[cfg(target_os = "linux")]
 pub mod limits;
+#[cfg(all(feature = "cli", target_os = "linux"))]
+pub mod livehost;
+#[cfg(feature = "cli")]
 pub mod plan_cmd;
 pub mod redact;
 pub mod report;

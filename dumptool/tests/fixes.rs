@@ -61,7 +61,7 @@ fn megacomet_needs_a_million_open_files() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["path"] == "/etc/security/limits.d/60-headroom.conf")
+        .find(|f| f["path"] == "/etc/security/limits.d/99-zz-headroom.conf")
         .expect("a limits.d file");
     assert!(limits["text"].as_str().unwrap().contains("* hard nofile 1000064"));
     assert!(v["commands"]

@@ -18,6 +18,7 @@ pub struct DropIn {
 pub fn dropins(plan: Option<&Plan>) -> Vec<DropIn> {
     let Some(plan) = plan else { return Vec::new() };
     let fixes = fixes::generate(&plan.host, &Needs::from_plan(plan), &Service::default());
+    let summary = fixes.summary();
     let mut out: Vec<DropIn> = fixes
         .files
         .into_iter()
@@ -29,6 +30,14 @@ pub fn dropins(plan: Option<&Plan>) -> Vec<DropIn> {
             text: f.text,
         })
         .collect();
+    if !fixes.decisions.is_empty() {
+        out.push(DropIn {
+            id: "dropin-values".into(),
+            title: "Every value the plan needs: raised or kept (nothing is lowered)".into(),
+            text: summary,
+            filename: "headroom-values.txt".into(),
+        });
+    }
     if !fixes.commands.is_empty() {
         out.push(DropIn {
             id: "dropin-commands".into(),
@@ -49,7 +58,21 @@ mod tests {
         let plan: Plan = toml::from_str(crate::examples::EXAMPLE_25_2).unwrap();
         let files = dropins(Some(&plan));
         let paths: Vec<_> = files.iter().map(|d| d.title.as_str()).collect();
-        assert!(paths.contains(&"/etc/sysctl.d/60-headroom.conf"), "{paths:?}");
+        assert!(paths.contains(&"/etc/sysctl.d/99-zz-headroom.conf"), "{paths:?}");
         assert!(files.iter().any(|d| d.text.contains("sysctl -w fs.aio-max-nr")));
+    }
+
+    /// The page writes what the CLI writes: nothing for an Aerospike client
+    /// on a stock host, and says which values it kept.
+    #[test]
+    fn an_aerospike_plan_lowers_nothing_and_says_so() {
+        let plan: Plan = toml::from_str(include_str!("../../examples/aerospike.toml")).unwrap();
+        let files = dropins(Some(&plan));
+        assert_eq!(files.len(), 1, "only the list of values");
+        assert!(
+            files[0].text.contains("kernel.shmmax: keep 18446744073692774399"),
+            "{}",
+            files[0].text
+        );
     }
 }

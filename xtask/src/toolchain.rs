@@ -129,7 +129,6 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
 pub fn locked_wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock"))
         .context("reading Cargo.lock")?;
-    // A whole document is a table: toml 1 parses `Value` as a single value.
     let lock: toml::Table = lock.parse().context("parsing Cargo.lock")?;
     lock.get("package")
         .and_then(|p| p.as_array())

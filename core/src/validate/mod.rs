@@ -141,6 +141,9 @@ pub struct Needs {
     pub max_map_count: Option<u64>,
     /// Concurrent TCP connections the host must hold.
     pub connections: Option<u64>,
+    /// Local ports each (client address, server port) pair needs, for
+    /// net.ipv4.ip_local_port_range.
+    pub local_ports: Option<u64>,
     /// TIME_WAIT sockets the connection churn leaves (closes per second x 60 s).
     pub time_wait: Option<u64>,
     /// Kernel memory the connections' buffers need under load, bytes.

@@ -39,6 +39,9 @@ impl Needs {
             raise(&mut needs.time_wait, q(r, "time_wait"));
             let conns = plan.connections.as_ref().and_then(|c| c.kernel.as_ref());
             raise(&mut needs.connections, conns.map(|c| c.connections.get()));
+            let pairs = conns.map(|c| c.client_ips.get().saturating_mul(c.server_ports.get()));
+            let ports = conns.zip(pairs.filter(|&p| p > 0));
+            raise(&mut needs.local_ports, ports.map(|(c, p)| c.connections.get().div_ceil(p)));
             let pages = q(r, "buffer_pages");
             let bytes =
                 pages.and_then(|p| p.checked_mul(plan.host.page_size.get())).filter(|&b| b > 0);

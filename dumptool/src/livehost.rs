@@ -1,0 +1,85 @@
+//! The running host as the plan's `[host]` describes it: RAM from
+//! /proc/meminfo, kernel values from /proc/sys and, for a process, its
+//! open-files limits from /proc/PID/limits. What cannot be read keeps the
+//! plan's value.
+
+use std::fs;
+
+use headroom_core::host::Host;
+use headroom_core::units::{Bytes, Count};
+
+fn proc_sys(key: &str) -> Option<String> {
+    fs::read_to_string(format!("/proc/sys/{}", key.replace('.', "/")))
+        .ok()
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn num(key: &str) -> Option<u64> {
+    proc_sys(key)?.parse().ok()
+}
+
+fn nums<const N: usize>(key: &str) -> Option<[u64; N]> {
+    let v: Vec<u64> = proc_sys(key)?.split(' ').map(str::parse).collect::<Result<_, _>>().ok()?;
+    v.try_into().ok()
+}
+
+/// `Max open files  1024  524288  files` of /proc/PID/limits.
+fn nofile_of(pid: u32) -> Option<(u64, u64)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut w = line["Max open files".len()..].split_whitespace();
+    let mut limit = || w.next()?.parse::<u64>().ok();
+    Some((limit()?, limit()?))
+}
+
+/// Overwrites what `host` says with what this machine reports.
+pub fn read_into(host: &mut Host, pid: Option<u32>) {
+    let meminfo = fs::read_to_string("/proc/meminfo").ok();
+    let kb = meminfo.as_deref().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok()
+    });
+    if let Some(kb) = kb {
+        host.ram = Bytes(kb.saturating_mul(1024));
+    }
+    let k = &mut host.kernel;
+    k.shmmax = num("kernel.shmmax").map(Bytes).or(k.shmmax);
+    k.shmall = num("kernel.shmall").map(Count).or(k.shmall);
+    k.shmmni = num("kernel.shmmni").map(Count).or(k.shmmni);
+    k.file_max = num("fs.file-max").map(Count).or(k.file_max);
+    k.nr_open = num("fs.nr_open").map(Count).or(k.nr_open);
+    k.aio_max_nr = num("fs.aio-max-nr").map(Count).or(k.aio_max_nr);
+    k.max_map_count = num("vm.max_map_count").map(Count).or(k.max_map_count);
+    k.tcp_mem = nums("net.ipv4.tcp_mem").or(k.tcp_mem);
+    k.tcp_max_tw_buckets = num("net.ipv4.tcp_max_tw_buckets").map(Count).or(k.tcp_max_tw_buckets);
+    k.somaxconn = num("net.core.somaxconn").map(Count).or(k.somaxconn);
+    let range = nums::<2>("net.ipv4.ip_local_port_range")
+        .and_then(|[lo, hi]| Some([u16::try_from(lo).ok()?, u16::try_from(hi).ok()?]));
+    k.ip_local_port_range = range.or(k.ip_local_port_range);
+    if let Some((soft, hard)) = pid.and_then(nofile_of) {
+        (k.nofile_soft, k.nofile_hard) = (Some(Count(soft)), Some(Count(hard)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This machine's own values come through: the test reads /proc/sys
+    /// itself and compares.
+    #[test]
+    fn reads_this_hosts_values() {
+        let mut host = Host::default();
+        read_into(&mut host, Some(std::process::id()));
+        let k = &host.kernel;
+        let file_max = fs::read_to_string("/proc/sys/fs/file-max").unwrap();
+        assert_eq!(k.file_max, Some(Count(file_max.trim().parse().unwrap())));
+        let range = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap();
+        let range: Vec<u16> = range.split_whitespace().map(|w| w.parse().unwrap()).collect();
+        assert_eq!(k.ip_local_port_range, Some([range[0], range[1]]));
+        let (soft, hard) = nofile_of(std::process::id()).unwrap();
+        assert!(soft <= hard && soft > 0);
+        assert_eq!((k.nofile_soft, k.nofile_hard), (Some(Count(soft)), Some(Count(hard))));
+        assert!(host.ram.get() > 0);
+    }
+}
