@@ -72,3 +72,42 @@ fn a_bad_import_keeps_the_plan_and_says_why_beside_the_button() {
     assert_eq!(clients(&page), "4321");
     page.screenshot("daily-bad-import");
 }
+
+/// Undo and Redo step back and forth through edits, by button and by
+/// Ctrl+Z / Ctrl+Shift+Z outside a text field; a whole field's typing is one
+/// step.
+#[test]
+fn undo_and_redo_step_through_edits() {
+    let Some(page) = browser::open("/") else { return };
+    assert!(page.wait_for("#undo"));
+    assert_eq!(page.eval("document.getElementById('undo').disabled"), true, "nothing to undo yet");
+    let before = clients(&page);
+    page.type_into("#amps-memory-clients", "4242");
+    page.click("button[aria-label='Remove AMPS memory']");
+    assert!(!page.exists("#amps-memory-clients"));
+    assert_eq!(page.text("#undo"), "Undo (2)");
+
+    page.click("#undo");
+    assert_eq!(clients(&page), "4242", "the section is back with its values");
+    // Ctrl+Z with focus outside a text field.
+    page.tab.wait_for_element("#undo").expect("undo").focus().expect("focus");
+    page.tab
+        .press_key_with_modifiers("z", Some(&[headless_chrome::browser::tab::ModifierKey::Ctrl]))
+        .expect("Ctrl+Z");
+    assert_eq!(clients(&page), before);
+    assert_eq!(page.text("#redo"), "Redo (2)");
+    page.screenshot("daily-undo");
+
+    page.tab
+        .press_key_with_modifiers(
+            "z",
+            Some(&[
+                headless_chrome::browser::tab::ModifierKey::Ctrl,
+                headless_chrome::browser::tab::ModifierKey::Shift,
+            ]),
+        )
+        .expect("Ctrl+Shift+Z");
+    assert_eq!(clients(&page), "4242");
+    page.click("#redo");
+    assert!(!page.exists("#amps-memory-clients"));
+}

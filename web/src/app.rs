@@ -124,6 +124,33 @@ pub fn app() -> Html {
 
     let announced = use_section_focus(state.section_ids(), !state.opening_link);
 
+    // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo plan edits, except in
+    // a text field, where they keep undoing the typing as browsers do.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                if let Some(action) = undo_key(&e) {
+                    e.prevent_default();
+                    dispatch.dispatch(action);
+                }
+            });
+            let document = web_sys::window().and_then(|w| w.document());
+            if let Some(d) = &document {
+                let _ = d
+                    .add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = document {
+                    let _ = d.remove_event_listener_with_callback(
+                        "keydown",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
     let theme = use_state(|| dom::storage_get(THEME_KEY).unwrap_or_else(|| "system".into()));
     use_effect_with((*theme).clone(), |t| dom::set_root_attr("data-theme", t));
     let on_theme = {
@@ -186,6 +213,42 @@ pub fn app() -> Html {
     }
 }
 
+/// The undo or redo a key press asks for, if any.
+fn undo_key(e: &KeyboardEvent) -> Option<Action> {
+    let editing = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"));
+    if editing || !(e.ctrl_key() || e.meta_key()) || e.alt_key() {
+        return None;
+    }
+    match (e.key().to_ascii_lowercase().as_str(), e.shift_key()) {
+        ("z", false) => Some(Action::Undo),
+        ("z", true) | ("y", false) => Some(Action::Redo),
+        _ => None,
+    }
+}
+
+/// Undo and Redo buttons, each saying what is left to step through.
+fn history_bar(state: &UseReducerHandle<State>) -> Html {
+    let button = |id: &'static str, label: &'static str, steps: usize, action: fn() -> Action| {
+        let dispatch = state.dispatcher();
+        html! {
+            <button type="button" class="secondary" id={id} disabled={steps == 0}
+                    aria-keyshortcuts={if id == "undo" { "Control+Z" } else { "Control+Shift+Z" }}
+                    onclick={Callback::from(move |_| dispatch.dispatch(action()))}>
+                { if steps == 0 { label.to_string() } else { format!("{label} ({steps})") } }
+            </button>
+        }
+    };
+    html! {
+        <div class="buttons history" role="group" aria-label="Plan history">
+            { button("undo", "Undo", state.past.len(), || Action::Undo) }
+            { button("redo", "Redo", state.future.len(), || Action::Redo) }
+        </div>
+    }
+}
+
 fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
     let examples = EXAMPLES.iter().map(|ex| {
         let dispatch = state.dispatcher();
@@ -211,6 +274,7 @@ fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
     });
     html! {
         <>
+            { history_bar(state) }
             <section class="panel examples" aria-labelledby="examples-title">
                 <h2 id="examples-title">{ "Worked examples" }</h2>
                 <div class="buttons">{ for examples }</div>
