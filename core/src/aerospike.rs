@@ -2,12 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
-use crate::gemstone::segment_vs_host;
+use crate::finding::Finding;
+use crate::gemstone::{segment_vs_host, SegmentRules};
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "aerospike.shm";
 
@@ -105,6 +106,14 @@ pub fn segment_size(layout: Layout, nodes: u64, namespaces: u64) -> Option<u64> 
         .checked_add(per_ns.checked_mul(namespaces)?)
 }
 
+/// The client's segment is judged as GemStone's is, under its own rules.
+pub const SEGMENT_RULES: SegmentRules = SegmentRules {
+    shmmin: rules::AEROSPIKE_SHMMIN,
+    shmmax: rules::AEROSPIKE_SHMMAX,
+    shmall: rules::AEROSPIKE_SHMALL,
+    ram: rules::AEROSPIKE_RAM,
+};
+
 /// The segment the client creates, checked against the host and the cluster.
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let layout = layout_for_key(input.shm_key);
@@ -116,7 +125,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let segment = segment_size(layout, nodes, ns).ok_or_else(|| overflow("shm_max_namespaces"))?;
     let why = "source 002: the client sizes the segment from shm_max_nodes and \
                shm_max_namespaces when it creates it";
-    let mut findings = segment_vs_host(ID, Bytes(segment), host);
+    let mut findings = segment_vs_host(&SEGMENT_RULES, Bytes(segment), host);
     let key = input.shm_key;
     for (real, max, what, field) in [
         (input.cluster_nodes.get(), nodes, "nodes", "shm_max_nodes"),
@@ -125,34 +134,35 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         if real == 0 {
             continue;
         }
-        let (sev, msg) = if real > max {
-            (Severity::Error, format!("the cluster has {real} {what}, more than {field} = {max}"))
+        let (rule, msg) = if real > max {
+            (
+                &rules::AEROSPIKE_BELOW_CLUSTER,
+                format!("the cluster has {real} {what}, more than {field} = {max}"),
+            )
         } else if real == max {
             (
-                Severity::Warning,
+                &rules::AEROSPIKE_CUSHION,
                 format!("no cushion: {real} {what} = {field}; growth needs a new segment"),
             )
         } else {
             continue;
         };
         findings.push(
-            Finding::new(format!("{ID}.cushion"), sev, msg)
+            Finding::new(rule, msg)
                 .why(why)
                 .fix(format!("config.{field} = {};", real.saturating_mul(2))),
         );
     }
     findings.push(
         Finding::new(
-            format!("{ID}.key_per_cluster"),
-            Severity::Info,
+            &rules::AEROSPIKE_KEY_PER_CLUSTER,
             "use one shm_key per cluster: clients of different clusters must not share a segment",
         )
         .why(why),
     );
     findings.push(
         Finding::new(
-            format!("{ID}.resize"),
-            Severity::Info,
+            &rules::AEROSPIKE_RESIZE,
             "changing the maxima needs a new segment: stop every client process and remove it, \
              or roll out with a new shm_key",
         )
@@ -216,13 +226,23 @@ pub const CALCULATOR: Calculator = Calculator {
     quantities: &[
         QuantityDoc { name: "segment", unit: Unit::Bytes, meaning: "sizeof(cluster) + nodes·sizeof(node) + namespaces·(table header + 4096 partitions)" },
     ],
-    findings: &[],
+    findings: &[
+        rules::AEROSPIKE_SHMMIN,
+        rules::AEROSPIKE_SHMMAX,
+        rules::AEROSPIKE_SHMALL,
+        rules::AEROSPIKE_RAM,
+        rules::AEROSPIKE_BELOW_CLUSTER,
+        rules::AEROSPIKE_CUSHION,
+        rules::AEROSPIKE_KEY_PER_CLUSTER,
+        rules::AEROSPIKE_RESIZE,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     fn seg(key: u64) -> u64 {
@@ -245,14 +265,13 @@ mod tests {
         let input =
             Input { cluster_nodes: Count(16), cluster_namespaces: Count(9), ..Input::default() };
         let r = evaluate(&input, &host).unwrap();
-        let ids: Vec<(&str, Severity)> =
-            r.findings.iter().map(|f| (f.id.as_str(), f.severity)).collect();
+        let ids: Vec<(&str, Severity)> = r.findings.iter().map(|f| (f.id, f.severity)).collect();
         assert_eq!(
             ids,
             [
                 ("aerospike.shm.shmmax", Severity::Error),
                 ("aerospike.shm.cushion", Severity::Warning),
-                ("aerospike.shm.cushion", Severity::Error),
+                ("aerospike.shm.below_cluster", Severity::Error),
                 ("aerospike.shm.key_per_cluster", Severity::Info),
                 ("aerospike.shm.resize", Severity::Info),
             ]

@@ -4,11 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count, Duration, Rate};
+use crate::validate::rules;
 
 pub const ID: &str = "connections.kernel";
 
@@ -44,6 +45,19 @@ pub fn nofile_needed(connections: u64, processes: u64) -> Option<u64> {
         .checked_add(processes.checked_sub(1)?)?
         .checked_div(processes)?
         .checked_add(RESERVE_FDS)
+}
+
+/// The most RAM an x86-64 kernel with 4-level paging addresses, 64 TiB
+/// (Documentation/arch/x86/x86_64/mm.rst, the direct mapping).
+const MAX_RAM: u64 = 64 << 40;
+
+/// Whether a `net.ipv4.tcp_mem` whose smallest value is `min` can only have
+/// been written in bytes: read as pages of `page_size`, even that value is
+/// more memory than the host has (`ram`, when known) or than an x86-64
+/// kernel can address (64 TiB, Documentation/arch/x86/x86_64/mm.rst), so
+/// no reading but bytes makes sense (ip-sysctl.rst: tcp_mem is in pages).
+pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
+    min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
 }
 
 /// Local ports per (client IP, server IP, server port) 4-tuple space.
@@ -140,8 +154,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if nofile > nr_open {
         f.push(
             Finding::new(
-                format!("{ID}.nr_open"),
-                Severity::Error,
+                &rules::CONN_NR_OPEN,
                 format!(
                     "each process needs {nofile} descriptors, above fs.nr_open ({nr_open}): \
                          a hard nofile above it is refused"
@@ -155,8 +168,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         if let Some(v) = val.filter(|v| v.get() < nofile) {
             f.push(
                 Finding::new(
-                    format!("{ID}.nofile"),
-                    Severity::Error,
+                    &rules::CONN_NOFILE,
                     format!(
                         "{name} nofile is {}, each process needs {nofile}: accept fails with \
                              EMFILE",
@@ -171,8 +183,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if let Some(v) = host.kernel.file_max.filter(|v| v.get() < file_max) {
         f.push(
             Finding::new(
-                format!("{ID}.file_max"),
-                Severity::Error,
+                &rules::CONN_FILE_MAX,
                 format!("fs.file-max is {}, the host needs {file_max}: ENFILE", v.get()),
             )
             .why("source 003, Tuning: fs.file-max")
@@ -182,8 +193,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if tuples < c {
         f.push(
             Finding::new(
-                format!("{ID}.ports"),
-                Severity::Error,
+                &rules::CONN_PORTS,
                 format!(
                     "{c} connections need {spaces} (client IP, server port) pairs of {ports} \
                          ports each: {ports_needed} server ports or {ips_needed} client IPs"
@@ -193,12 +203,29 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             .fix(format!("listen on {ports_needed} ports, or use {ips_needed} client IPs")),
         );
     }
-    if let Some(mem) = host.kernel.tcp_mem {
+    let ram = Some(host.ram.get());
+    // Bytes read as pages would make the checks below meaningless.
+    let in_bytes = host.kernel.tcp_mem.filter(|m| tcp_mem_is_bytes(m[0], page, ram));
+    if let Some(m) = in_bytes {
+        let pages = m.map(|v| v.div_ceil(page));
+        f.push(
+            Finding::new(
+                &rules::CONN_TCP_MEM_BYTES,
+                format!(
+                    "host.kernel.tcp_mem = {} {} {} looks like bytes: read as pages of {page} B, \
+                     even the minimum is more memory than the host has",
+                    m[0], m[1], m[2]
+                ),
+            )
+            .why(rules::CONN_TCP_MEM_BYTES.source)
+            .fix(format!("tcp_mem = [{}, {}, {}]", pages[0], pages[1], pages[2])),
+        );
+    }
+    if let Some(mem) = host.kernel.tcp_mem.filter(|_| in_bytes.is_none()) {
         if buf_pages > mem[2] {
             f.push(
                 Finding::new(
-                    format!("{ID}.tcp_mem"),
-                    Severity::Error,
+                    &rules::CONN_TCP_MEM,
                     format!(
                         "buffers need {buf_pages} pages, above tcp_mem max ({}): TCP out of \
                              memory",
@@ -211,8 +238,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         } else if buf_pages > mem[1] {
             f.push(
                 Finding::new(
-                    format!("{ID}.tcp_mem"),
-                    Severity::Warning,
+                    &rules::CONN_TCP_MEM_PRESSURE,
                     format!(
                         "buffers need {buf_pages} pages, above tcp_mem pressure ({}): \
                              buffers get squeezed",
@@ -226,8 +252,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if let Some(b) = host.kernel.tcp_max_tw_buckets.filter(|b| b.get() < tw) {
         f.push(
             Finding::new(
-                format!("{ID}.tw_buckets"),
-                Severity::Warning,
+                &rules::CONN_TW_BUCKETS,
                 format!(
                     "{tw} sockets in TIME_WAIT, above tcp_max_tw_buckets ({}): the kernel \
                          destroys the excess and logs \"time wait bucket table overflow\"",
@@ -241,8 +266,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if input.tcp_fin_timeout.is_some() {
         f.push(
             Finding::new(
-                format!("{ID}.fin_timeout"),
-                Severity::Info,
+                &rules::CONN_FIN_TIMEOUT,
                 "tcp_fin_timeout does not shorten TIME_WAIT: it is the FIN_WAIT_2 timeout",
             )
             .why("ip-sysctl.txt: tcp_fin_timeout; TIME_WAIT is fixed at 60 s"),
@@ -251,8 +275,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if input.tcp_tw_recycle.is_some() {
         f.push(
             Finding::new(
-                format!("{ID}.tw_recycle"),
-                Severity::Warning,
+                &rules::CONN_TW_RECYCLE,
                 "net.ipv4.tcp_tw_recycle was removed in Linux 4.12 (it broke clients behind NAT)",
             )
             .fix("delete the net.ipv4.tcp_tw_recycle line from /etc/sysctl.conf"),
@@ -329,13 +352,25 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "buffer_pages", unit: Unit::Pages, meaning: "tcp_mem for the active connections' buffers" },
         QuantityDoc { name: "time_wait", unit: Unit::Count, meaning: "churn × 60 s of TIME_WAIT" },
     ],
-    findings: &[],
+    findings: &[
+        rules::CONN_NR_OPEN,
+        rules::CONN_NOFILE,
+        rules::CONN_FILE_MAX,
+        rules::CONN_PORTS,
+        rules::CONN_TCP_MEM,
+        rules::CONN_TCP_MEM_BYTES,
+        rules::CONN_TCP_MEM_PRESSURE,
+        rules::CONN_TW_BUCKETS,
+        rules::CONN_FIN_TIMEOUT,
+        rules::CONN_TW_RECYCLE,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     fn megacomet() -> Host {
@@ -349,8 +384,25 @@ mod tests {
         h
     }
 
+    /// Issue 16: `8388608 12582912 16777216` is 8, 12 and 16 MB written
+    /// in bytes; read as pages the minimum alone is 32 GiB, twice this
+    /// host's RAM. MegaComet's own values are pages and stay quiet.
+    #[test]
+    fn tcp_mem_that_can_only_be_bytes_is_flagged() {
+        let mut h = megacomet();
+        h.ram = Bytes(16 << 30);
+        let input = Input { active_connections: Count(1000), ..Input::default() };
+        assert!(!ids(&evaluate(&input, &h).unwrap()).contains(&"connections.kernel.tcp_mem.bytes"));
+        h.kernel.tcp_mem = Some([8_388_608, 12_582_912, 16_777_216]);
+        let r = evaluate(&input, &h).unwrap();
+        let f: Vec<&Finding> = r.findings.iter().filter(|f| f.id.contains("tcp_mem")).collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].id, "connections.kernel.tcp_mem.bytes");
+        assert_eq!(f[0].fix.as_deref(), Some("tcp_mem = [2048, 3072, 4096]"));
+    }
+
     fn ids(r: &CalcResult) -> Vec<&str> {
-        r.findings.iter().map(|f| f.id.as_str()).collect()
+        r.findings.iter().map(|f| f.id).collect()
     }
 
     #[test]
@@ -390,7 +442,7 @@ mod tests {
                 "connections.kernel.nr_open",
                 "connections.kernel.nofile",
                 "connections.kernel.file_max",
-                "connections.kernel.tcp_mem",
+                "connections.kernel.tcp_mem.pressure",
                 "connections.kernel.tw_buckets",
                 "connections.kernel.fin_timeout",
                 "connections.kernel.tw_recycle",

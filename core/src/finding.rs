@@ -14,6 +14,26 @@ pub enum Severity {
     Error,
 }
 
+/// One rule a calculator or validator can report; the table of them is
+/// `validate::rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Where the rule comes from: document and section.
+    pub source: &'static str,
+    /// What to write instead, in general; each finding carries the exact line.
+    pub fix: &'static str,
+}
+
+impl Rule {
+    /// A finding of this rule with its general fix; callers replace the fix
+    /// with the exact line where they know it, and add the location.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self, message).why(self.source).fix(self.fix)
+    }
+}
+
 /// Where in a file a finding points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
@@ -28,8 +48,9 @@ pub struct Location {
 /// A problem or piece of advice, with the fix to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Stable rule id, e.g. `amps.memory.headroom`.
-    pub id: String,
+    /// The id of the [`Rule`] it was raised under, e.g.
+    /// `amps.memory.exceeds_ram`: every id is in the rules table.
+    pub id: &'static str,
     pub severity: Severity,
     /// What is wrong, in plain words.
     pub message: String,
@@ -44,10 +65,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(id: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+    /// A finding of `rule`, with the rule's id and severity; the caller
+    /// says why and gives the fix ([`Rule::finding`] fills in the rule's).
+    pub fn new(rule: &Rule, message: impl Into<String>) -> Self {
         Finding {
-            id: id.into(),
-            severity,
+            id: rule.id,
+            severity: rule.severity,
             message: message.into(),
             why: None,
             fix: None,

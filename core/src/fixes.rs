@@ -271,8 +271,10 @@ fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
         ));
     }
     if let Some(mem) = needs.tcp_memory.map(|b| b.get()) {
-        let max = mem.div_ceil(page);
-        let need = [max / 2, max / 4 * 3, max];
+        // Pressure at the need, so the plan's own pressure rule
+        // (connections.kernel.tcp_mem.pressure) holds, and max above it.
+        let pages = mem.div_ceil(page);
+        let need = [pages / 2, pages, pages.saturating_add(pages / 3)];
         let (cur, origin) = match k.tcp_mem {
             Some(c) => (c, Origin::Host),
             None => {
@@ -300,7 +302,9 @@ fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
             tw_buckets_stock(host),
         ));
     }
-    if let Some(need) = needs.local_ports.filter(|&n| n > 0) {
+    let pairs = needs.port_pairs.filter(|&p| p > 0);
+    let local_ports = needs.connections.zip(pairs).map(|(c, p)| c.div_ceil(p));
+    if let Some(need) = local_ports.filter(|&n| n > 0) {
         let (cur, origin) = match k.ip_local_port_range {
             Some(r) => (r, Origin::Host),
             None => (PORT_RANGE_DEFAULT, Origin::Default("kernel default")),
@@ -650,7 +654,7 @@ mod tests {
                 amps,
                 nofile,
                 connections: conns,
-                local_ports: ports,
+                port_pairs: ports.map(|p| conns.unwrap_or(1).div_ceil(p)),
                 time_wait: tw,
                 shm_segment: shm.map(Bytes),
                 tcp_memory: tcp.map(Bytes),

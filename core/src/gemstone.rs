@@ -4,11 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::Bytes;
+use crate::validate::rules::{self, Rule};
 
 pub const ID: &str = "gemstone.page_cache";
 
@@ -57,14 +58,32 @@ pub fn segment_size(cache_kb: u64) -> Option<u64> {
     cache.checked_add(cache.checked_mul(OVERHEAD_PERCENT)?.div_ceil(100))
 }
 
-/// Findings for one shared memory segment of `size` bytes on `host`; ids are
-/// `{prefix}.shmmax`, `{prefix}.shmmin`, `{prefix}.shmall` and `{prefix}.ram`.
+/// The rules a System V segment is judged by: the same four checks for any
+/// program that asks shmget(2) for one, under that program's own ids.
+pub struct SegmentRules {
+    pub shmmin: Rule,
+    pub shmmax: Rule,
+    pub shmall: Rule,
+    pub ram: Rule,
+}
+
+/// The shared page cache's segment rules, the same for a plan and for a
+/// system.conf check.
+pub const SEGMENT_RULES: SegmentRules = SegmentRules {
+    shmmin: rules::GEMSTONE_CACHE_SHMMIN,
+    shmmax: rules::GEMSTONE_CACHE_SHMMAX,
+    shmall: rules::GEMSTONE_CACHE_SHMALL,
+    ram: rules::GEMSTONE_CACHE_RAM,
+};
+
+/// Findings for one shared memory segment of `size` bytes on `host`, raised
+/// under the rules `under` names.
 ///
 /// shmget(2): EINVAL when the size is below SHMMIN or above SHMMAX, ENOSPC
 /// when it would exceed SHMALL pages system-wide. A segment larger than RAM
 /// (with no swap) cannot be backed: it fails, and MagLev's installer sizes
 /// shmmax from RAM, which is why the source's stone got EINVAL.
-pub fn segment_vs_host(prefix: &str, size: Bytes, host: &Host) -> Vec<Finding> {
+pub fn segment_vs_host(under: &SegmentRules, size: Bytes, host: &Host) -> Vec<Finding> {
     let why = "shmget(2): EINVAL if size < SHMMIN or size > SHMMAX; ENOSPC if all segments \
                would exceed SHMALL pages; source 000, pcmon.log excerpt";
     let mut out = Vec::new();
@@ -72,8 +91,7 @@ pub fn segment_vs_host(prefix: &str, size: Bytes, host: &Host) -> Vec<Finding> {
     if size_b < SHMMIN {
         out.push(
             Finding::new(
-                format!("{prefix}.shmmin"),
-                Severity::Error,
+                &under.shmmin,
                 "the segment is smaller than SHMMIN: shmget fails with EINVAL",
             )
             .why(why),
@@ -83,8 +101,7 @@ pub fn segment_vs_host(prefix: &str, size: Bytes, host: &Host) -> Vec<Finding> {
         if size_b > max.get() {
             out.push(
                 Finding::new(
-                    format!("{prefix}.shmmax"),
-                    Severity::Error,
+                    &under.shmmax,
                     format!(
                         "the segment ({}) is larger than kernel.shmmax ({}): shmget fails with \
                          EINVAL",
@@ -102,8 +119,7 @@ pub fn segment_vs_host(prefix: &str, size: Bytes, host: &Host) -> Vec<Finding> {
             let pages = size_b.div_ceil(host.page_size.get().max(1));
             out.push(
                 Finding::new(
-                    format!("{prefix}.shmall"),
-                    Severity::Error,
+                    &under.shmall,
                     format!(
                         "the segment needs {pages} pages, more than kernel.shmall ({}): shmget \
                          fails with ENOSPC",
@@ -119,8 +135,7 @@ pub fn segment_vs_host(prefix: &str, size: Bytes, host: &Host) -> Vec<Finding> {
     if size_b > ram {
         out.push(
             Finding::new(
-                format!("{prefix}.ram"),
-                Severity::Error,
+                &under.ram,
                 format!(
                     "the segment ({}) is larger than RAM and swap ({}): with kernel.shmmax sized \
                      from RAM shmget fails with EINVAL, otherwise the host thrashes",
@@ -151,16 +166,15 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let frames = input.shr_page_cache_size_kb.checked_add(15).ok_or_else(overflow)? / 16;
     let cache = frames.checked_mul(PAGE).ok_or_else(overflow)?;
     let segment = segment_size(input.shr_page_cache_size_kb).ok_or_else(overflow)?;
-    let mut findings = segment_vs_host(ID, Bytes(segment), host);
+    let mut findings = segment_vs_host(&SEGMENT_RULES, Bytes(segment), host);
     let recommended = recommended_kb(host);
     // Too big for RAM: the fix is a smaller cache, not a kernel setting.
-    for f in findings.iter_mut().filter(|f| f.id.ends_with(".ram")) {
+    for f in findings.iter_mut().filter(|f| f.id == SEGMENT_RULES.ram.id) {
         f.fix = Some(format!("SHR_PAGE_CACHE_SIZE_KB = {recommended};"));
     }
     findings.push(
         Finding::new(
-            format!("{ID}.recommended"),
-            Severity::Info,
+            &rules::GEMSTONE_CACHE_RECOMMENDED,
             format!(
                 "a cache of {recommended} KB keeps the segment within kernel limits and \
                  {RECOMMENDED_RAM_PERCENT}% of RAM"
@@ -240,13 +254,20 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "segment", unit: Unit::Bytes, meaning: "ceil(KB / 16)·16 KiB·(1 + 10%)" },
         QuantityDoc { name: "recommended_kb", unit: Unit::Count, meaning: "the largest SHR_PAGE_CACHE_SIZE_KB that fits the host" },
     ],
-    findings: &[],
+    findings: &[
+        rules::GEMSTONE_CACHE_SHMMIN,
+        rules::GEMSTONE_CACHE_SHMMAX,
+        rules::GEMSTONE_CACHE_SHMALL,
+        rules::GEMSTONE_CACHE_RAM,
+        rules::GEMSTONE_CACHE_RECOMMENDED,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use crate::units::Count;
     use proptest::prelude::*;
 
@@ -255,7 +276,11 @@ mod tests {
     }
 
     fn errors(r: &CalcResult) -> Vec<String> {
-        r.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.id.clone()).collect()
+        r.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.id.to_string())
+            .collect()
     }
 
     #[test]
@@ -296,10 +321,10 @@ mod tests {
 
     #[test]
     fn segment_vs_host_is_reusable_and_checks_shmmin() {
-        let f = segment_vs_host("aerospike.shm", Bytes(0), &t1_micro());
+        let f = segment_vs_host(&crate::aerospike::SEGMENT_RULES, Bytes(0), &t1_micro());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].id, "aerospike.shm.shmmin");
-        assert!(segment_vs_host("x", Bytes(531_576), &t1_micro()).is_empty());
+        assert!(segment_vs_host(&SEGMENT_RULES, Bytes(531_576), &t1_micro()).is_empty());
     }
 
     #[test]

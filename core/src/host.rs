@@ -206,7 +206,7 @@ impl Host {
 mod core_limit {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::units::Bytes;
+    use crate::units::{Bytes, Written};
 
     pub fn serialize<S: Serializer>(v: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
         match v {
@@ -217,17 +217,11 @@ mod core_limit {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Num(u64),
-            Text(String),
-        }
-        Ok(Some(match Raw::deserialize(d)? {
-            Raw::Num(n) => Bytes(n),
-            Raw::Text(t) if t.trim().eq_ignore_ascii_case("unlimited") => Bytes(u64::MAX),
-            Raw::Text(t) => Bytes::parse(&t).map_err(serde::de::Error::custom)?,
-        }))
+        let bytes = match Written::deserialize(d)? {
+            Written::Text(t) if t.trim().eq_ignore_ascii_case("unlimited") => Ok(Bytes(u64::MAX)),
+            w => w.whole(Bytes::parse, Bytes),
+        };
+        bytes.map(Some).map_err(serde::de::Error::custom)
     }
 }
 

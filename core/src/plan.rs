@@ -8,6 +8,7 @@ use crate::finding::Severity;
 use crate::host::Host;
 use crate::registry::Calculator;
 use crate::report::{CalcError, CalcResult};
+use crate::units::{cut, shown};
 use crate::{aerospike, amps, connections, gemstone, vps};
 
 /// The plan's sections and the registry, from one table: each line names a
@@ -33,6 +34,7 @@ macro_rules! calculators {
             $(#[$doc])*
             #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
             #[serde(deny_unknown_fields, default)]
+            #[serde(expecting = "a table of calculator sections, such as [amps.memory]")]
             pub struct $Sections {
                 $(
                     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,25 +99,133 @@ pub fn calculator(id: &str) -> Option<&'static Calculator> {
     CALCULATORS.iter().copied().find(|c| c.id == id)
 }
 
-/// Why a plan file could not be read; the message names the field and,
-/// for TOML, the line.
+/// Why a plan file could not be read: one short sentence naming the field
+/// as the file writes it (its path and line) and what to write instead. A
+/// value is never repeated in full: long ones are cut (see [`shown`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("TOML: {0}")]
-    Toml(String),
-    #[error("JSON: {0}")]
-    Json(String),
+    /// Not TOML or JSON at all, or a key written twice.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
+    /// A value of the wrong type or out of range, or an unknown field.
+    #[error("`{}`{}: {message}", shown(.field), .line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Field { field: String, line: Option<usize>, message: String },
+    #[error("the plan is empty: write a calculator section such as [amps.memory] with its fields")]
+    Empty,
+    /// A section that names a calculator (or a system) but sets nothing:
+    /// its result would be the defaults' and describe no real system.
+    #[error("[{section}] is empty: write at least one of its {what}")]
+    EmptySection { section: String, what: &'static str },
     #[error("TOML output: {0}")]
     Write(String),
 }
 
+/// `message` with each long part cut, quoted or not (serde's own messages
+/// quote the value or key they reject), so an error stays one short sentence,
+/// and with no Rust type name in it (`expected struct Input`).
+fn tame(message: &str) -> String {
+    let message = match message.split_once("expected struct ") {
+        Some((head, tail)) => {
+            let name_end = tail.find(|c: char| !c.is_alphanumeric()).unwrap_or(tail.len());
+            format!("{head}expected a table of fields{}", &tail[name_end..])
+        }
+        None => message.to_string(),
+    };
+    let mut out = String::new();
+    let mut rest = message.trim();
+    while !rest.is_empty() {
+        let end = rest.find(['"', '`']).unwrap_or(rest.len());
+        out.push_str(&cut(&rest[..end]));
+        // Keep each quote character as written.
+        let quote = rest[end..].chars().next().map_or(0, char::len_utf8);
+        out.push_str(&rest[end..end + quote]);
+        rest = &rest[end + quote..];
+    }
+    out
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl PlanError {
+    /// `field` is the path serde was at (`.` or empty when the text itself
+    /// is at fault).
+    fn toml(text: &str, field: String, inner: &toml::de::Error) -> PlanError {
+        let line_col = inner.span().map(|s| line_column(text, s.start));
+        let mut message = tame(inner.message());
+        if field == "." || field.is_empty() {
+            // toml names no key when one is written twice; the span is the key.
+            if message.starts_with("duplicate") {
+                let key = inner.span().and_then(|s| text.get(s)).unwrap_or_default();
+                message = format!("{message} `{}`", shown(key));
+            }
+            let (line, column) = line_col.unwrap_or((1, 1));
+            return PlanError::Syntax { line, column, message };
+        }
+        PlanError::Field { field, line: line_col.map(|(l, _)| l), message }
+    }
+
+    fn json(field: String, inner: &serde_json::Error) -> PlanError {
+        let full = inner.to_string();
+        let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+        let message = tame(full.strip_suffix(&suffix).unwrap_or(&full));
+        if inner.is_syntax() || inner.is_eof() || field == "." || field.is_empty() {
+            return PlanError::Syntax { line: inner.line(), column: inner.column(), message };
+        }
+        PlanError::Field { field, line: Some(inner.line()), message }
+    }
+}
+
+/// The first empty calculator or system section in a plan read as data:
+/// `[amps]` alone, or `[amps.memory]` with no field.
+fn empty_section(plan: &serde_json::Value) -> Result<(), PlanError> {
+    let Some(top) = plan.as_object() else { return Ok(()) };
+    if top.is_empty() {
+        return Err(PlanError::Empty);
+    }
+    for (system, sections) in top.iter().filter(|(k, _)| *k != "host") {
+        let Some(sections) = sections.as_object() else { continue };
+        if sections.is_empty() {
+            return Err(PlanError::EmptySection { section: system.clone(), what: "sections" });
+        }
+        for (name, fields) in sections {
+            if fields.as_object().is_some_and(|f| f.is_empty()) {
+                let what = "fields (the others take their defaults)";
+                return Err(PlanError::EmptySection { section: format!("{system}.{name}"), what });
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Plan {
     pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
-        toml::from_str(text).map_err(|e| PlanError::Toml(e.to_string()))
+        let parsed = toml::Deserializer::parse(text)
+            .map_err(|e| PlanError::toml(text, String::new(), &e))?;
+        let plan = serde_path_to_error::deserialize(parsed)
+            .map_err(|e| PlanError::toml(text, e.path().to_string(), e.inner()))?;
+        // Read once more as data: the typed plan cannot tell an empty
+        // section from one that spells out every default.
+        let raw: serde_json::Value =
+            toml::from_str(text).map_err(|e| PlanError::toml(text, String::new(), &e))?;
+        empty_section(&raw)?;
+        Ok(plan)
     }
 
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
-        serde_json::from_str(text).map_err(|e| PlanError::Json(e.to_string()))
+        let mut de = serde_json::Deserializer::from_str(text);
+        let plan: Plan = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| PlanError::json(e.path().to_string(), e.inner()))?;
+        de.end().map_err(|e| PlanError::json(String::new(), &e))?;
+        let raw: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| PlanError::json(String::new(), &e))?;
+        empty_section(&raw)?;
+        Ok(plan)
     }
 
     /// JSON when the text starts with `{`, TOML otherwise.
@@ -258,16 +368,24 @@ queue_messages = 1000000
     fn every_amps_section_round_trips_and_evaluates_in_order() {
         let text = r#"
 [amps.memory]
+clients = 200
 [amps.limits]
+clients = 200
 [amps.slow_clients]
+average_record_size = "1 KiB"
 [amps.sow_storage]
+message_size = "1 KiB"
 [amps.slab]
+topics = 3
 [amps.txlog]
+message_size = "1 KiB"
 [amps.logs]
+level = "trace"
 [amps.network]
 match_ratio = "2%"
 query_rate = "5/min"
 [amps.cpu]
+publish_rate = "5000/s"
 "#;
         let plan = Plan::parse(text).unwrap();
         let back = Plan::from_toml(&plan.to_toml().unwrap()).unwrap();
@@ -322,10 +440,56 @@ query_rate = "5/min"
         assert!(evaluate(&Plan::parse("[host]\n").unwrap()).outcomes.is_empty());
     }
 
+    #[test]
+    fn bad_values_name_their_field_and_line() {
+        let cases = [
+            ("[amps.memory]\nclients = -5\n", "`amps.memory.clients` (line 2): \"-5\" is negative: sizes and counts cannot be below zero"),
+            ("\n[amps.memory]\nclients = 1e300\n", "`amps.memory.clients` (line 3): \"1e300\" is too large (the limit is 2^64 - 1)"),
+            ("[amps.memory]\nclients = nan\n", "`amps.memory.clients` (line 2): \"NaN\" is not a number: write digits with an optional unit, such as \"10 GB\""),
+            ("[host.kernel]\ncore_limit = false\n", "`host.kernel.core_limit` (line 2): \"false\" is not a number: write digits with an optional unit, such as \"10 GB\""),
+            ("[amps.memory]\nclients = 1\nclients = 1\n", "line 3, column 1: duplicate key `clients`"),
+            (r#"{"amps": {"memory": {"clients": -1.5}}}"#, "`amps.memory.clients` (line 1): \"-1.5\" is negative: sizes and counts cannot be below zero"),
+            ("{\"amps\": ", "line 1, column 9: EOF while parsing a value"),
+            ("", "the plan is empty: write a calculator section such as [amps.memory] with its fields"),
+            ("[aerospike.shm]\n", "[aerospike.shm] is empty: write at least one of its fields (the others take their defaults)"),
+            ("[vps]\nmemory = 5\n", "`vps.memory` (line 2): invalid type: integer `5`, expected a table of fields"),
+            ("vps = 5\n", "`vps` (line 1): invalid type: integer `5`, expected a table of calculator sections, such as [amps.memory]"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Plan::parse(text).map(|_| ()).unwrap_err().to_string(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_long_value_is_cut_in_every_message() {
+        let long = "7".repeat(100_000);
+        for text in [
+            format!("[amps.memory]\nclients = \"{long}\"\n"),
+            format!("[gemstone.page_cache]\nshr_page_cache_size_kb = \"{long}\"\n"),
+            format!("[amps.memory]\n{long} = 1\n"),
+            format!("{{\"amps\": {{\"memory\": {{\"{long}\": 1}}}}}}"),
+        ] {
+            let e = Plan::parse(&text).map(|_| ()).unwrap_err().to_string();
+            assert!(e.len() < 400, "{} bytes: {}", e.len(), &e[..400]);
+            assert!(e.contains("(100000 characters)"), "{e}");
+        }
+    }
+
     proptest! {
         #[test]
         fn any_toml_text_gives_a_plan_or_a_typed_error(s in "\\PC{0,200}") {
             let _ = Plan::parse(&s);
+        }
+
+        /// Whatever a value is, the error about it is one short sentence.
+        #[test]
+        fn any_value_gives_a_plan_or_a_short_error(v in "\\PC{0,2000}") {
+            for text in [format!("[amps.memory]\nclients = {v}\n"), format!("[amps.memory]\nclients = \"{v}\"\n")] {
+                if let Err(e) = Plan::parse(&text) {
+                    let e = e.to_string();
+                    prop_assert!(e.len() < 400 && !e.contains('\n'), "{}", e);
+                }
+            }
         }
 
         #[test]

@@ -85,6 +85,26 @@ struct Decimal {
     scale: u32,
 }
 
+/// An error message repeats a value of up to [`CUT_ABOVE`] characters whole,
+/// and only the first [`SHOWN_CHARS`] of a longer one: a 10 MB value in a
+/// plan must not become 10 MB of error text.
+const SHOWN_CHARS: usize = 40;
+const CUT_ABOVE: usize = 100;
+
+/// `input` trimmed, and cut as [`cut`] does, for error messages.
+pub fn shown(input: &str) -> String {
+    cut(input.trim())
+}
+
+/// `s` whole, or when longer than [`CUT_ABOVE`] characters its first
+/// [`SHOWN_CHARS`] with its full length said.
+pub fn cut(s: &str) -> String {
+    match (s.char_indices().nth(CUT_ABOVE), s.char_indices().nth(SHOWN_CHARS)) {
+        (Some(_), Some((i, _))) => format!("{}... ({} characters)", &s[..i], s.chars().count()),
+        _ => s.to_string(),
+    }
+}
+
 /// Splits `"10 GB"` into `("10", "GB")`, accepting `_` and `,` as digit
 /// separators (`20,000,000`, `1_000`).
 fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
@@ -93,7 +113,7 @@ fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
         return Err(UnitError::Empty);
     }
     if s.starts_with('-') {
-        return Err(UnitError::Negative { input: s.to_string() });
+        return Err(UnitError::Negative { input: shown(s) });
     }
     let s = s.strip_prefix('+').unwrap_or(s);
     let end = s
@@ -101,7 +121,7 @@ fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
         .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '_' || c == ','))
         .map_or(s.len(), |(i, _)| i);
     let (num, rest) = s.split_at(end);
-    let not_a_number = || UnitError::NotANumber { input: input.trim().to_string() };
+    let not_a_number = || UnitError::NotANumber { input: shown(input) };
     let mut mantissa: u128 = 0;
     let mut scale = 0u32;
     let mut seen_dot = false;
@@ -110,7 +130,7 @@ fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
         match c {
             '0'..='9' => {
                 if digits >= 30 {
-                    return Err(UnitError::Overflow { input: input.trim().to_string() });
+                    return Err(UnitError::Overflow { input: shown(input) });
                 }
                 mantissa = mantissa * 10 + u128::from(c as u8 - b'0');
                 digits += 1;
@@ -131,7 +151,7 @@ fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
 
 /// Multiplies a decimal by a unit, rounding half up to a whole number.
 fn scale_exact(d: &Decimal, mult: u64, input: &str) -> Result<u64, UnitError> {
-    let overflow = || UnitError::Overflow { input: input.trim().to_string() };
+    let overflow = || UnitError::Overflow { input: shown(input) };
     let product = d.mantissa.checked_mul(u128::from(mult)).ok_or_else(overflow)?;
     let divisor = 10u128.checked_pow(d.scale).ok_or_else(overflow)?;
     let value = (product + divisor / 2) / divisor;
@@ -158,10 +178,8 @@ impl Bytes {
     /// `KiB` binary (1024).
     pub fn parse(input: &str) -> Result<Self, UnitError> {
         let (number, unit) = split_number(input)?;
-        let mult = lookup(BYTE_UNITS, &unit).ok_or_else(|| UnitError::UnknownUnit {
-            input: input.trim().to_string(),
-            unit: unit.clone(),
-        })?;
+        let mult = lookup(BYTE_UNITS, &unit)
+            .ok_or_else(|| UnitError::UnknownUnit { input: shown(input), unit: shown(&unit) })?;
         scale_exact(&number, mult, input).map(Bytes)
     }
 
@@ -225,10 +243,8 @@ impl Count {
     /// Reads `"20M"`, `"20,000,000"`, `"1.5k"`, `"200"`.
     pub fn parse(input: &str) -> Result<Self, UnitError> {
         let (number, unit) = split_number(input)?;
-        let mult = lookup(COUNT_UNITS, &unit).ok_or_else(|| UnitError::UnknownUnit {
-            input: input.trim().to_string(),
-            unit: unit.clone(),
-        })?;
+        let mult = lookup(COUNT_UNITS, &unit)
+            .ok_or_else(|| UnitError::UnknownUnit { input: shown(input), unit: shown(&unit) })?;
         scale_exact(&number, mult, input).map(Count)
     }
 
@@ -354,10 +370,8 @@ const TIME_UNITS: &[(&str, u64)] = &[
 ];
 
 fn time_unit(input: &str, unit: &str) -> Result<u64, UnitError> {
-    lookup(TIME_UNITS, unit.trim()).ok_or_else(|| UnitError::UnknownTimeUnit {
-        input: input.trim().to_string(),
-        unit: unit.trim().to_string(),
-    })
+    lookup(TIME_UNITS, unit.trim())
+        .ok_or_else(|| UnitError::UnknownTimeUnit { input: shown(input), unit: shown(unit) })
 }
 
 const fn gcd(mut a: u128, mut b: u128) -> u128 {
@@ -439,8 +453,8 @@ impl Rate {
         };
         let (count, count_unit) = split_number(amount)?;
         let mult = lookup(COUNT_UNITS, &count_unit).ok_or_else(|| UnitError::UnknownUnit {
-            input: text.to_string(),
-            unit: count_unit.clone(),
+            input: shown(text),
+            unit: shown(&count_unit),
         })?;
         let per = per.trim();
         // "/5 min" is allowed: a number before the time unit divides.
@@ -448,11 +462,11 @@ impl Rate {
             split_number(per).unwrap_or((Decimal { mantissa: 1, scale: 0 }, per.to_string()));
         let unit_seconds = time_unit(input, &unit)?;
         if number.mantissa == 0 {
-            return Err(UnitError::NotANumber { input: text.to_string() });
+            return Err(UnitError::NotANumber { input: shown(text) });
         }
         // count·mult / 10^count.scale events per number·unit / 10^number.scale
         // seconds, as one fraction.
-        let overflow = || UnitError::Overflow { input: text.to_string() };
+        let overflow = || UnitError::Overflow { input: shown(text) };
         let pow = |scale: u32| 10u128.checked_pow(scale).ok_or_else(overflow);
         let events = count
             .mantissa
@@ -600,7 +614,7 @@ impl Ratio {
             "" => Ratio::ONE,
             "%" | "percent" => Ratio::ONE / 100,
             "ppm" => 1,
-            _ => return Err(UnitError::NotARatio { input: input.trim().to_string() }),
+            _ => return Err(UnitError::NotARatio { input: shown(input) }),
         };
         scale_exact(&number, mult, input).map(Ratio)
     }
@@ -639,33 +653,97 @@ impl Serialize for Ratio {
 
 impl<'de> Deserialize<'de> for Ratio {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(u64),
-            Float(f64),
-            Text(String),
-        }
-        let ratio = match Raw::deserialize(d)? {
-            Raw::Int(n) => n
+        let ratio = match Written::deserialize(d)? {
+            Written::Whole(n) => n
                 .checked_mul(Ratio::ONE)
                 .map(Ratio)
                 .ok_or_else(|| UnitError::Overflow { input: n.to_string() }),
             // Through the shortest decimal that reads back as the same
             // double (Rust never prints an exponent here), so 0.02 is 20000.
-            Raw::Float(x) => Ratio::parse(&x.to_string()),
-            Raw::Text(t) => Ratio::parse(&t),
+            Written::Fraction(x) => Ratio::parse(&x.to_string()),
+            Written::Text(t) => Ratio::parse(&t),
         };
         ratio.map_err(serde::de::Error::custom)
     }
 }
 
-/// Plans may write a size as a number of bytes or as a string with a unit.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumOrText {
-    Num(u64),
+/// A quantity as a plan writes it: a whole number in the base unit, a
+/// finite non-negative fraction, or text with a unit. Negative numbers, NaN,
+/// infinities, numbers beyond 2^64 and booleans are refused here with a
+/// message that says what was written and what to write instead.
+pub(crate) enum Written {
+    Whole(u64),
+    Fraction(f64),
     Text(String),
+}
+
+impl Written {
+    /// The value for a whole-number quantity, read by `parse` when it is
+    /// text or a fraction (which then rounds as `"1.5"` does).
+    pub(crate) fn whole<T>(
+        self,
+        parse: fn(&str) -> Result<T, UnitError>,
+        wrap: fn(u64) -> T,
+    ) -> Result<T, UnitError> {
+        match self {
+            Written::Whole(n) => Ok(wrap(n)),
+            Written::Fraction(x) => parse(&x.to_string()),
+            Written::Text(t) => parse(&t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Written {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WrittenVisitor)
+    }
+}
+
+struct WrittenVisitor;
+
+impl serde::de::Visitor<'_> for WrittenVisitor {
+    type Value = Written;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number of 0 or more, or text with a unit such as \"10 GB\"")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Written, E> {
+        Ok(Written::Whole(n))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Written, E> {
+        u64::try_from(n)
+            .map(Written::Whole)
+            .map_err(|_| E::custom(UnitError::Negative { input: n.to_string() }))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Written, E> {
+        // 2^64 as a double: every finite double below it fits in a u64.
+        const LIMIT: f64 = 18_446_744_073_709_551_616.0;
+        // A huge double printed in full is hundreds of digits; `1e300` is
+        // what the user wrote.
+        let written = if x.abs() >= 1e16 { format!("{x:e}") } else { x.to_string() };
+        if x.is_nan() {
+            Err(E::custom(UnitError::NotANumber { input: written }))
+        } else if x < 0.0 {
+            Err(E::custom(UnitError::Negative { input: written }))
+        } else if x >= LIMIT {
+            Err(E::custom(UnitError::Overflow { input: written }))
+        } else if x.fract() == 0.0 {
+            Ok(Written::Whole(x as u64))
+        } else {
+            Ok(Written::Fraction(x))
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Written, E> {
+        Ok(Written::Text(s.to_string()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Written, E> {
+        Err(E::custom(UnitError::NotANumber { input: b.to_string() }))
+    }
 }
 
 impl Serialize for Bytes {
@@ -676,10 +754,7 @@ impl Serialize for Bytes {
 
 impl<'de> Deserialize<'de> for Bytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match NumOrText::deserialize(d)? {
-            NumOrText::Num(n) => Ok(Bytes(n)),
-            NumOrText::Text(t) => Bytes::parse(&t).map_err(serde::de::Error::custom),
-        }
+        Written::deserialize(d)?.whole(Bytes::parse, Bytes).map_err(serde::de::Error::custom)
     }
 }
 
@@ -691,10 +766,7 @@ impl Serialize for Count {
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match NumOrText::deserialize(d)? {
-            NumOrText::Num(n) => Ok(Count(n)),
-            NumOrText::Text(t) => Count::parse(&t).map_err(serde::de::Error::custom),
-        }
+        Written::deserialize(d)?.whole(Count::parse, Count).map_err(serde::de::Error::custom)
     }
 }
 
@@ -706,10 +778,9 @@ impl Serialize for Rate {
 
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match NumOrText::deserialize(d)? {
-            NumOrText::Num(n) => Ok(Rate::per_second(n)),
-            NumOrText::Text(t) => Rate::parse(&t).map_err(serde::de::Error::custom),
-        }
+        Written::deserialize(d)?
+            .whole(Rate::parse, Rate::per_second)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -721,10 +792,7 @@ impl Serialize for Duration {
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match NumOrText::deserialize(d)? {
-            NumOrText::Num(n) => Ok(Duration(n)),
-            NumOrText::Text(t) => Duration::parse(&t).map_err(serde::de::Error::custom),
-        }
+        Written::deserialize(d)?.whole(Duration::parse, Duration).map_err(serde::de::Error::custom)
     }
 }
 

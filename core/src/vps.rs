@@ -2,13 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{
     defaults_of, table_of, Calculator, Capacity, Field, Group, Kind, QuantityDoc, System, Variant,
 };
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "vps.memory";
 
@@ -222,8 +223,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if peak > safe {
         findings.push(
             Finding::new(
-                format!("{ID}.over"),
-                if peak > mem { Severity::Error } else { Severity::Warning },
+                if peak > mem { &rules::VPS_OVER_RAM } else { &rules::VPS_ABOVE_SAFE },
                 format!(
                     "peak {} is above {SAFE_PERCENT}% of RAM and swap ({}): with no swap the OOM \
                      killer ends MySQL",
@@ -232,7 +232,18 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 ),
             )
             .why("source 004: tune my.cnf down; tuning-primer.sh check_memory_usage")
-            .fix(format!("max_connections = {max_conn}")),
+            .fix(if max_conn > 0 {
+                format!("max_connections = {max_conn}")
+            } else {
+                // No connection count fits: the global buffers, the web
+                // server and the rest already fill the budget.
+                format!(
+                    "no max_connections fits: the global buffers ({}) with the web server and \
+                     other processes fill the budget; lower key_buffer_size or \
+                     innodb_buffer_pool_size first",
+                    Bytes(global).both()
+                )
+            }),
         );
     }
     Ok(CalcResult {
@@ -309,13 +320,17 @@ pub const CALCULATOR: Calculator = Calculator {
         },
         QuantityDoc { name: "max_connections", unit: Unit::Count, meaning: "the largest max_connections that fits RAM without swap" },
     ],
-    findings: &[],
+    findings: &[
+        rules::VPS_OVER_RAM,
+        rules::VPS_ABOVE_SAFE,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     fn vps() -> Host {
@@ -338,6 +353,21 @@ mod tests {
             ..Input::default()
         };
         assert!(evaluate(&ok, &vps()).unwrap().findings.is_empty());
+    }
+
+    /// A MySQL whose global buffers alone fill the budget is never told
+    /// `max_connections = 0`, which would stop it serving anyone.
+    #[test]
+    fn a_budget_the_global_buffers_fill_never_suggests_zero_connections() {
+        let input = Input {
+            mysql: MyCnf { innodb_buffer_pool_size: Bytes(400 * M), ..MyCnf::default() },
+            ..Input::default()
+        };
+        let r = evaluate(&input, &vps()).unwrap();
+        assert_eq!(r.quantity("max_connections"), Some(0));
+        let fix = r.findings[0].fix.as_deref().unwrap();
+        assert!(!fix.contains("max_connections = 0"), "{fix}");
+        assert!(fix.contains("innodb_buffer_pool_size"), "{fix}");
     }
 
     #[test]

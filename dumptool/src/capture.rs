@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
 use crate::exit;
-use crate::limits::{read_proc, LiveError};
+use crate::limits::{parse_stat, read_proc, LiveError, ProcStat, PF_KTHREAD};
 use crate::redact::{self, RedactionStats, Redactor};
 
 /// Where the dump goes.
@@ -112,24 +112,6 @@ impl From<LiveError> for CaptureError {
             LiveError::KernelThread(pid) => CaptureError::KernelThread(pid),
         }
     }
-}
-
-/// The fields of /proc/PID/stat that matter here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcStat {
-    pub state: char,
-    pub flags: u64,
-}
-
-/// `PF_KTHREAD` in the flags of /proc/PID/stat (include/linux/sched.h).
-pub const PF_KTHREAD: u64 = 0x0020_0000;
-
-/// Parses /proc/PID/stat (the command name may hold spaces and parentheses).
-pub fn parse_stat(text: &str) -> Option<ProcStat> {
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After the name: state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9).
-    Some(ProcStat { state: fields.first()?.chars().next()?, flags: fields.get(6)?.parse().ok()? })
 }
 
 fn stat(pid: u32) -> Result<ProcStat, CaptureError> {

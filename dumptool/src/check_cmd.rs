@@ -5,7 +5,7 @@
 //! prints.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -24,13 +24,7 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "\
-Files are read in the order given; for sysctl, limits and systemd files a
-later setting wins (as sysctl.d, limits.d and drop-ins do), and the value that
-wins is the one checked. Formats are detected from content; --as forces one.
-
-Exit codes: 0 no errors (warnings and advice may be printed), 1 errors found,
-2 bad input (unreadable file, unknown format, bad plan).")]
+#[command(after_help = CHECK_HELP)]
 pub struct CheckArgs {
     /// Config files to check, in the order the system reads them.
     #[arg(required_unless_present = "live", conflicts_with = "live")]
@@ -67,11 +61,96 @@ pub struct CheckArgs {
     pub pid: Option<u32>,
 }
 
+/// The text after `dumptool check --help`'s options; a test pins it.
+pub const CHECK_HELP: &str = "\
+Files are combined as the system combines them, and a later setting wins:
+sysctl.d files by name with /etc over /run over /usr/lib (a same-named file
+elsewhere is masked), limits.conf before limits.d by name, other files in the
+order given; each systemd unit with the drop-ins of its own UNIT.d/ directory
+(unrelated units are judged apart); my.cnf files as one server configuration,
+in the order given (--live follows !include and !includedir). Formats come
+from the path where the program reads by path (.service, UNIT.d/, sysctl.d/,
+limits.d/, .cnf), otherwise from the content; --as forces one. `-` reads
+standard input. Only regular files are read (a unit linked to /dev/null is
+reported as masked), at most 4 MiB each.
+
+Exit codes: 0 no error findings (warnings and advice may be printed), 1 error
+findings, 2 bad input (a file that cannot be read, is not a regular file, is
+too large or is in no format Headroom recognises; a bad plan or option).";
+
 /// A file to check: its name as shown, and its text.
 struct Input {
     name: String,
     text: String,
     format: Option<Format>,
+    /// A unit linked to /dev/null: reported, not read.
+    masked: bool,
+}
+
+/// Text as the config readers take it: UTF-8, or else Latin-1 (sysctl,
+/// pam_limits and mysqld read bytes, so a Latin-1 comment is no error).
+/// NUL bytes mean a binary file, which no config format is.
+fn decode(name: &str, bytes: Vec<u8>) -> Result<String> {
+    if bytes.contains(&0) {
+        return Err(bad(format!("{name}: a binary file (it holds NUL bytes), not a config file")));
+    }
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect()))
+}
+
+/// Reads at most [`validate::MAX_TEXT`] bytes plus one, so a larger input
+/// is refused without reading it all.
+fn read_bounded(name: &str, r: impl std::io::Read) -> Result<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    r.take(validate::MAX_TEXT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    if bytes.len() as u64 > validate::MAX_TEXT {
+        return Err(bad(format!(
+            "{name}: larger than {} bytes: not a config file",
+            validate::MAX_TEXT
+        )));
+    }
+    decode(name, bytes)
+}
+
+/// One file named on the command line: `-` is standard input; a symlink
+/// to /dev/null is a masked unit; anything but a regular file is refused
+/// before it is opened (a FIFO would block, a device never end), and the
+/// size is checked before reading.
+fn read_input(path: &Path, format: Option<Format>) -> Result<Input> {
+    let name = path.display().to_string();
+    if path.as_os_str() == "-" {
+        let text = read_bounded("standard input", std::io::stdin().lock())?;
+        return Ok(Input { name, text, format, masked: false });
+    }
+    let link =
+        std::fs::symlink_metadata(path).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    if link.file_type().is_symlink()
+        && std::fs::read_link(path).is_ok_and(|t| t == Path::new("/dev/null"))
+    {
+        return Ok(Input { name, text: String::new(), format, masked: true });
+    }
+    let meta = std::fs::metadata(path).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(bad(format!("{name}: {what}; pass regular files, or `-` for standard input")));
+    }
+    if meta.len() > validate::MAX_TEXT {
+        return Err(bad(format!(
+            "{name}: {} bytes, larger than {} bytes: not a config file",
+            meta.len(),
+            validate::MAX_TEXT
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    let text = read_bounded(&name, file)?;
+    Ok(Input { name, text, format, masked: false })
 }
 
 fn bad(msg: impl Into<String>) -> anyhow::Error {
@@ -118,21 +197,18 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     let inputs = if args.live {
         live_inputs(args.pid, &mut host)?
     } else {
-        let mut v = Vec::new();
-        for path in &args.files {
-            let bytes = std::fs::read(path)
-                .map_err(|e| bad(format!("{}: cannot read: {e}", path.display())))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                bad(format!("{}: not UTF-8 text: is it a config file?", path.display()))
-            })?;
-            v.push(Input { name: path.display().to_string(), text, format: forced });
-        }
-        v
+        args.files.iter().map(|p| read_input(p, forced)).collect::<Result<Vec<_>>>()?
     };
-    let files: Vec<(&str, &str, Option<Format>)> =
-        inputs.iter().map(|i| (i.name.as_str(), i.text.as_str(), i.format)).collect();
+    let files: Vec<(&str, &str, Option<Format>)> = inputs
+        .iter()
+        .filter(|i| !i.masked)
+        .map(|i| (i.name.as_str(), i.text.as_str(), i.format))
+        .collect();
     let ctx = Context { host: host.as_ref(), needs: Some(&needs) };
-    let report = validate::check_files(&files, &ctx).map_err(|e| bad(e.to_string()))?;
+    let mut report = validate::check_files(&files, &ctx).map_err(|e| bad(e.to_string()))?;
+    for (i, input) in inputs.iter().enumerate().filter(|(_, i)| i.masked) {
+        report.files.insert(i.min(report.files.len()), validate::systemd::masked(&input.name));
+    }
     let out = match args.format {
         CheckFormat::Text => text(&report),
         CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
@@ -242,42 +318,10 @@ mod live {
     use std::fs;
     use std::path::{Path, PathBuf};
 
-    use anyhow::Result;
-    use headroom_core::host::Host;
-    use headroom_core::units::{Bytes, Count};
-
     use super::Input;
     use crate::exit::Failure;
-
-    fn proc_sys(key: &str) -> Option<String> {
-        fs::read_to_string(format!("/proc/sys/{}", key.replace('.', "/")))
-            .ok()
-            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-    }
-
-    fn num(key: &str) -> Option<u64> {
-        proc_sys(key)?.parse().ok()
-    }
-
-    /// RAM from /proc/meminfo and kernel values from /proc/sys, over what
-    /// the plan said.
-    fn running_host(host: &mut Option<Host>) {
-        let h = host.get_or_insert_with(Host::default);
-        if let Some(kb) = fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        }) {
-            h.ram = Bytes(kb.saturating_mul(1024));
-        }
-        let k = &mut h.kernel;
-        k.shmmax = num("kernel.shmmax").map(Bytes).or(k.shmmax);
-        k.shmall = num("kernel.shmall").map(Count).or(k.shmall);
-        k.file_max = num("fs.file-max").map(Count).or(k.file_max);
-        k.nr_open = num("fs.nr_open").map(Count).or(k.nr_open);
-        k.aio_max_nr = num("fs.aio-max-nr").map(Count).or(k.aio_max_nr);
-        k.max_map_count = num("vm.max_map_count").map(Count).or(k.max_map_count);
-    }
+    use anyhow::Result;
+    use headroom_core::host::Host;
 
     /// `*.conf` in each directory, by file name; a name in an earlier
     /// directory masks the same name in a later one (sysctl.d(5)).
@@ -296,9 +340,55 @@ mod live {
         by_name.into_iter().map(|(_, p)| p).collect()
     }
 
+    /// A file the system reads, as `check FILE` reads it; one that is
+    /// missing or unreadable is skipped, as the system skips it.
     fn push(out: &mut Vec<Input>, path: &Path, format: headroom_core::validate::Format) {
-        if let Ok(text) = fs::read_to_string(path) {
-            out.push(Input { name: path.display().to_string(), text, format: Some(format) });
+        if let Ok(input) = super::read_input(path, Some(format)) {
+            out.push(input);
+        }
+    }
+
+    /// How deep `!include` may nest; mysqld stops at 10 levels too.
+    const MAX_INCLUDE_DEPTH: usize = 10;
+
+    /// A my.cnf and what it includes, in the order mysqld reads them: an
+    /// `!include FILE` and the `*.cnf` files of an `!includedir DIR` (in
+    /// name order, as MariaDB reads them) come after the file naming them.
+    pub(super) fn mycnf_tree(path: &Path, depth: usize, out: &mut Vec<Input>) {
+        use headroom_core::validate::Format;
+        if depth > MAX_INCLUDE_DEPTH || out.iter().any(|i| Path::new(&i.name) == path) {
+            return;
+        }
+        let Ok(input) = super::read_input(path, Some(Format::Mycnf)) else { return };
+        let directives: Vec<(bool, PathBuf)> = input
+            .text
+            .lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                if let Some(d) = l.strip_prefix("!includedir") {
+                    Some((true, PathBuf::from(d.trim())))
+                } else {
+                    l.strip_prefix("!include").map(|f| (false, PathBuf::from(f.trim())))
+                }
+            })
+            .collect();
+        out.push(input);
+        for (dir, p) in directives {
+            if dir {
+                let mut files: Vec<PathBuf> = fs::read_dir(&p)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|f| f.extension().is_some_and(|x| x == "cnf"))
+                    .collect();
+                files.sort();
+                for f in files {
+                    mycnf_tree(&f, depth + 1, out);
+                }
+            } else {
+                mycnf_tree(&p, depth + 1, out);
+            }
         }
     }
 
@@ -317,7 +407,7 @@ mod live {
         if !Path::new("/proc/sys").is_dir() {
             return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
         }
-        running_host(host);
+        crate::livehost::read_into(host.get_or_insert_with(Host::default), pid);
         let mut out = Vec::new();
         let sysctl_dirs = [
             "/etc/sysctl.d",
@@ -329,11 +419,16 @@ mod live {
         for p in conf_dir_files(&sysctl_dirs) {
             push(&mut out, &p, Format::Sysctl);
         }
-        push(&mut out, Path::new("/etc/sysctl.conf"), Format::Sysctl);
+        // Debian reads it through /etc/sysctl.d/99-sysctl.conf, a link.
+        if !out.iter().any(|i| i.name == "/etc/sysctl.d/99-sysctl.conf") {
+            push(&mut out, Path::new("/etc/sysctl.conf"), Format::Sysctl);
+        }
         push(&mut out, Path::new("/etc/security/limits.conf"), Format::Limits);
         for p in conf_dir_files(&["/etc/security/limits.d"]) {
             push(&mut out, &p, Format::Limits);
         }
+        // Debian's my.cnf, whose !includedir lines bring in the rest.
+        mycnf_tree(Path::new("/etc/mysql/my.cnf"), 0, &mut out);
         if let Some(pid) = pid {
             let limits = crate::limits::read_proc(pid, "limits").map_err(|e| {
                 let code = e.exit_code();
@@ -343,6 +438,7 @@ mod live {
                 name: format!("/proc/{pid}/limits"),
                 text: String::from_utf8_lossy(&limits).into_owned(),
                 format: Some(Format::ProcLimits),
+                masked: false,
             });
             if let Some(unit) = unit_of(pid) {
                 let roots = [
@@ -365,5 +461,39 @@ mod live {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::live::mycnf_tree;
+
+    /// mysqld's order: the file, then each include where it is named, the
+    /// `*.cnf` of an included directory by name; loops end.
+    #[test]
+    fn mycnf_includes_are_followed_in_mysqlds_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("conf.d")).unwrap();
+        let main = d.join("my.cnf");
+        let extra = d.join("extra.cnf");
+        std::fs::write(
+            &main,
+            format!(
+                "[mysqld]\n!includedir {}\n!include {}\n",
+                d.join("conf.d").display(),
+                extra.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(d.join("conf.d/60-b.cnf"), "[mysqld]\n").unwrap();
+        std::fs::write(d.join("conf.d/50-a.cnf"), "[mysqld]\n").unwrap();
+        std::fs::write(d.join("conf.d/notes.txt"), "not read\n").unwrap();
+        std::fs::write(&extra, format!("!include {}\n", main.display())).unwrap();
+        let mut out = Vec::new();
+        mycnf_tree(&main, 0, &mut out);
+        let names: Vec<String> =
+            out.iter().map(|i| i.name.rsplit('/').next().unwrap().to_string()).collect();
+        assert_eq!(names, ["my.cnf", "50-a.cnf", "60-b.cnf", "extra.cnf"]);
     }
 }

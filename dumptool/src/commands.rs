@@ -93,6 +93,15 @@ pub struct LimitsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The process to check before it crashes or hangs.
+    pub pid: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
@@ -109,6 +118,8 @@ pub struct AnalyzeArgs {
     pub format: AnalyzeFormat,
     #[command(flatten)]
     pub redact: RedactArgs,
+    #[command(flatten)]
+    pub host: crate::symbols::args::HostArgs,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +137,42 @@ pub struct ReportArgs {
     pub symbols: Vec<PathBuf>,
     #[command(flatten)]
     pub redact: RedactArgs,
+    #[command(flatten)]
+    pub host: crate::symbols::args::HostArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The minidump to send, as `capture` wrote it (compressed is fine).
+    pub file: PathBuf,
+    /// The pipeline's upload URL: Sentry's
+    /// `https://HOST/api/PROJECT/minidump/?sentry_key=KEY` or a Socorro
+    /// collector's `https://HOST/submit`.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The `ProductName` field (default: the dumped process's name).
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// The `Version` field (Socorro requires one; default `unknown`).
+    #[arg(long, value_name = "VERSION")]
+    pub release: Option<String>,
+    /// Add a form field or replace one of the report's. Repeatable.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = crate::submit::parse_field)]
+    pub field: Vec<(String, String)>,
+    /// Print the URL, fields and file that would be sent; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send the dump even though it holds values the redaction policy hides
+    /// (a dump captured with --no-redact).
+    #[arg(long)]
+    pub allow_unredacted: bool,
+    /// Seconds to wait for the server.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub redact: RedactArgs,
+    #[command(flatten)]
+    pub host: crate::symbols::args::HostArgs,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +230,7 @@ fn analyze_file(
     path: &Path,
     symbols: &[PathBuf],
     redact: &RedactArgs,
+    host: &crate::symbols::args::HostArgs,
 ) -> Result<(Vec<u8>, crate::summary::Summary)> {
     // A store that is not there would leave every frame unsymbolized
     // without a word: say so before reading the dump.
@@ -195,10 +243,16 @@ fn analyze_file(
         .into());
     }
     let bytes = read_input(path)?;
-    let options = Options { symbol_paths: symbols.to_vec(), redactor: redact.redactor() };
-    let summary = analyze::analyze(&bytes, &options).map_err(|e| {
+    let options = Options {
+        symbol_paths: symbols.to_vec(),
+        redactor: redact.redactor(),
+        host: host.locator(),
+    };
+    let summary = crate::crashstore::analyze(&bytes, &options).map_err(|e| {
         let code = match e {
-            analyze::AnalyzeError::Truncated { .. } => exit::INCOMPLETE,
+            crate::crashstore::OpenError::Analyze(analyze::AnalyzeError::Truncated { .. }) => {
+                exit::INCOMPLETE
+            }
             _ => exit::BAD_INPUT,
         };
         Failure { code, message: format!("{}: {e}", path.display()) }
@@ -219,7 +273,7 @@ fn summary_code(path: &Path, summary: &crate::summary::Summary) -> u8 {
 }
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
-    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let stacks = if args.brief { report::Stacks::Blamed } else { report::Stacks::All };
     let text = match args.format {
         AnalyzeFormat::Text => report::summary_text_with(&summary, stacks),
@@ -231,7 +285,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
 }
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
-    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact)?;
+    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let code = summary_code(&args.file, &summary);
     let report = Report::new(&name, &bytes, summary);
@@ -249,6 +303,99 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         None => out(&text)?,
     }
     Ok(code)
+}
+
+pub fn submit(args: &SubmitArgs) -> Result<u8> {
+    use crate::submit::{self, Answer, Upload};
+    let (raw, summary) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
+    let dump = match crate::crashstore::unwrap(&raw) {
+        Ok(Some(inner)) => inner.bytes,
+        _ => raw,
+    };
+    let path = args.file.display();
+    if summary.format != crate::summary::DumpFormat::Minidump {
+        return Err(Failure::bad_input(format!(
+            "{path} is an ELF core file: crash pipelines take minidumps; capture one with \
+             `dumptool capture PID`"
+        ))
+        .into());
+    }
+    // A dump redacted at capture is left unchanged by redacting it again:
+    // the bytes that would change are secrets it still gives away.
+    let mut copy = dump.clone();
+    crate::redact::redact_minidump(&mut copy, &args.redact.redactor())
+        .map_err(|e| Failure::bad_input(format!("{path}: {e}")))?;
+    let exposed = copy.iter().zip(&dump).filter(|(a, b)| a != b).count();
+    if exposed > 0 && !args.allow_unredacted {
+        return Err(Failure {
+            code: exit::PROBLEM,
+            message: format!(
+                "{path} is not redacted: redaction policy {} would still hide {exposed} bytes \
+                 of environment values and arguments in it. Capture it again without \
+                 --no-redact, or pass --allow-unredacted to send it as it is",
+                args.redact.redact_policy
+            ),
+        }
+        .into());
+    }
+    let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    // The server gets the minidump itself: no compression suffix.
+    let name = [".zst", ".zstd", ".lz4", ".xz", ".gz"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .unwrap_or(&name)
+        .to_string();
+    let report = Report::new(&name, &dump, summary);
+    let fields =
+        submit::fields(&report, args.product.as_deref(), args.release.as_deref(), &args.field);
+    let upload = Upload { fields, file_name: name, dump };
+    let (body, content_type) = submit::multipart(&upload);
+    let url = submit::shown_url(&args.to);
+    let mut text = format!(
+        "{} {} to {url}\n",
+        if args.dry_run { "would send" } else { "sending" },
+        Bytes(body.len() as u64).decimal()
+    );
+    for (k, v) in &upload.fields {
+        text.push_str(&format!("  {k}: {v}\n"));
+    }
+    text.push_str(&format!(
+        "  {}: {} ({}, sha256 {})\n",
+        submit::DUMP_FIELD,
+        upload.file_name,
+        Bytes(upload.dump.len() as u64).decimal(),
+        report.sha256
+    ));
+    if args.dry_run {
+        out(&text)?;
+        return Ok(exit::OK);
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(args.timeout)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&args.to)
+        .header("Content-Type", &content_type)
+        .send(&body[..])
+        .map_err(|e| Failure::refused(format!("cannot send to {url}: {e}")))?;
+    let status = response.status().as_u16();
+    let reply = response.body_mut().read_to_string().unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err(Failure::refused(format!(
+            "{url} answered HTTP {status}: {}",
+            reply.trim().chars().take(300).collect::<String>()
+        ))
+        .into());
+    }
+    text.push_str(&match submit::answer(&reply) {
+        Answer::Socorro(id) => format!("accepted: Socorro crash id {id}\n"),
+        Answer::Sentry(id) => format!("accepted: Sentry event id {id}\n"),
+        Answer::Other(s) => format!("accepted (HTTP {status}): {s}\n"),
+    });
+    out(&text)?;
+    Ok(exit::OK)
 }
 
 pub fn list(args: &ListArgs) -> Result<u8> {
@@ -455,6 +602,27 @@ pub fn limits(args: &LimitsArgs) -> Result<u8> {
     }
     out(&t)?;
     Ok(code)
+}
+
+#[cfg(target_os = "linux")]
+pub fn doctor(args: &DoctorArgs) -> Result<u8> {
+    let facts = crate::limits::doctor_facts(args.pid)
+        .map_err(|e| Failure { code: e.exit_code(), message: e.to_string() })?;
+    let d = crate::doctor::diagnose(&facts);
+    let code = if d.crash_leaves_nothing { exit::PROBLEM } else { exit::OK };
+    match args.format {
+        ListFormat::Json => {
+            let v = serde_json::json!({ "diagnosis": d, "facts": facts });
+            out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
+        }
+        ListFormat::Text => out(&crate::doctor::to_text(&d))?,
+    }
+    Ok(code)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn doctor(_: &DoctorArgs) -> Result<u8> {
+    Err(Failure::bad_input("doctor works on Linux only").into())
 }
 
 #[cfg(not(target_os = "linux"))]

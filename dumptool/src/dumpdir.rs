@@ -60,7 +60,9 @@ fn not_a_dump(meta: &fs::Metadata, head: &[u8]) -> Option<String> {
     if !ft.is_file() {
         return Some("not a regular file".into());
     }
-    if analyze::identify(head).is_some() {
+    // A compressed file or an apport report is a dump when what it holds
+    // is one: `scan` checks that once it is unpacked.
+    if analyze::identify(head).is_some() || wrapped(head) {
         return None;
     }
     Some(match analyze::elf_type(head).filter(|_| head.starts_with(b"\x7fELF")) {
@@ -80,7 +82,8 @@ fn head(path: &Path) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Every entry directly in `dir`: the minidumps and core files, recognised
+/// Every entry directly in `dir`: the minidumps and core files (bare,
+/// compressed by systemd-coredump, or in apport reports), recognised
 /// by their headers (not their names), and the rest apart.
 pub fn scan(dir: &Path) -> io::Result<Scan> {
     let mut out = Scan::default();
@@ -111,10 +114,20 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
             crash: None,
             error: None,
         };
-        match fs::read(&path).map_err(|e| e.to_string()).and_then(|bytes| {
-            analyze::analyze(&bytes, &Options::default()).map_err(|e| e.to_string())
-        }) {
-            Ok(s) => {
+        let opened = match fs::read(&path) {
+            Ok(bytes) => open(&bytes),
+            Err(e) => Opened::Unreadable(e.to_string()),
+        };
+        match opened {
+            #[cfg(feature = "crash-stores")]
+            Opened::NotADump(what) => {
+                out.others.push(Other { path, what });
+                continue;
+            }
+            Opened::Dump(s) => {
+                if let Some(store) = &s.store {
+                    e.format = format!("{} ({})", s.format, store.wrapping);
+                }
                 e.error = s.incomplete.as_ref().map(ToString::to_string);
                 e.process = s.process.name.clone();
                 e.crash = Some(match (s.crash, &s.incomplete) {
@@ -124,13 +137,58 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
                     (None, None) => "no crash (requested dump)".into(),
                 });
             }
-            Err(err) => e.error = Some(err),
+            Opened::Unreadable(err) => e.error = Some(err),
         }
         out.dumps.push(e);
     }
     out.dumps.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
     out.others.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// Whether `head` starts a compressed file or an apport report.
+fn wrapped(head: &[u8]) -> bool {
+    #[cfg(feature = "crash-stores")]
+    return crate::crashstore::sniff(head).is_some();
+    #[cfg(not(feature = "crash-stores"))]
+    return {
+        let _ = head;
+        false
+    };
+}
+
+/// A file's summary, or why it is not a dump after all (a compressed file
+/// that holds something else), or why it could not be read.
+enum Opened {
+    Dump(Box<crate::summary::Summary>),
+    #[cfg(feature = "crash-stores")]
+    NotADump(String),
+    Unreadable(String),
+}
+
+fn open(bytes: &[u8]) -> Opened {
+    let options = Options::default();
+    #[cfg(feature = "crash-stores")]
+    match crate::crashstore::unwrap(bytes) {
+        Ok(None) => {}
+        Err(e) => return Opened::NotADump(format!("not a dump: {e}")),
+        Ok(Some(u)) if analyze::identify(&u.bytes).is_none() => {
+            return Opened::NotADump(format!(
+                "{} data that holds no minidump or core file",
+                u.wrapping.name()
+            ))
+        }
+        Ok(Some(u)) => {
+            return match crate::crashstore::summarize(u, &options) {
+                Ok(s) => Opened::Dump(Box::new(s)),
+                Err(e) => Opened::Unreadable(e.to_string()),
+            }
+        }
+    }
+    match analyze::analyze(bytes, &options) {
+        Ok(s) => Opened::Dump(Box::new(s)),
+        Err(e) => Opened::Unreadable(e.to_string()),
+    }
 }
 
 /// Which dumps `prune` removes.

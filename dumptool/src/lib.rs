@@ -18,10 +18,14 @@ pub mod check_cmd;
 #[cfg(feature = "cli")]
 pub mod commands;
 pub mod corelimit;
+#[cfg(feature = "crash-stores")]
+pub mod crashstore;
+pub mod doctor;
 pub mod dumpdir;
 pub mod exit;
 #[cfg(feature = "cli")]
 pub mod fixes_cmd;
+pub mod known_issues;
 #[cfg(target_os = "linux")]
 pub mod limits;
 #[cfg(all(feature = "cli", target_os = "linux"))]
@@ -30,4 +34,9 @@ pub mod livehost;
 pub mod plan_cmd;
 pub mod redact;
 pub mod report;
+pub mod signature;
+#[cfg(feature = "cli")]
+pub mod submit;
 pub mod summary;
+#[cfg(feature = "host-symbols")]
+pub mod symbols;

@@ -33,6 +33,25 @@ impl LiveError {
     }
 }
 
+/// Why `doctor` could not tell.
+#[derive(Debug, thiserror::Error)]
+pub enum DoctorError {
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    /// A malformed system configuration file, named with its line.
+    #[error("{0}: fix the file, then run again")]
+    Config(String),
+}
+
+impl DoctorError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            DoctorError::Live(e) => e.exit_code(),
+            DoctorError::Config(_) => crate::exit::BAD_INPUT,
+        }
+    }
+}
+
 /// Reads /proc/PID/FILE as text, mapping errors to [`LiveError`].
 pub fn read_proc(pid: u32, file: &'static str) -> Result<Vec<u8>, LiveError> {
     fs::read(format!("/proc/{pid}/{file}")).map_err(|source| match source.kind() {
@@ -241,11 +260,29 @@ fn core_target(pid: u32, core: &str) -> (bool, Option<CoreTarget>) {
     (true, Some(target))
 }
 
+/// The fields of /proc/PID/stat that matter here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub state: char,
+    pub flags: u64,
+}
+
+/// `PF_KTHREAD` in the flags of /proc/PID/stat (include/linux/sched.h).
+pub const PF_KTHREAD: u64 = 0x0020_0000;
+
+/// Parses /proc/PID/stat (the command name may hold spaces and parentheses).
+pub fn parse_stat(text: &str) -> Option<ProcStat> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9).
+    Some(ProcStat { state: fields.first()?.chars().next()?, flags: fields.get(6)?.parse().ok()? })
+}
+
 /// Zombies and kernel threads never dump core: there is nothing to predict.
 fn check_predictable(pid: u32) -> Result<(), LiveError> {
     let stat = String::from_utf8_lossy(&read_proc(pid, "stat")?).into_owned();
-    let Some(st) = crate::capture::parse_stat(&stat) else { return Ok(()) };
-    if st.flags & crate::capture::PF_KTHREAD != 0 {
+    let Some(st) = parse_stat(&stat) else { return Ok(()) };
+    if st.flags & PF_KTHREAD != 0 {
         return Err(LiveError::KernelThread(pid));
     }
     if matches!(st.state, 'Z' | 'X') {
@@ -303,6 +340,155 @@ pub fn gather(pid: u32) -> Result<CoreSettings, LiveError> {
             rustix::fs::statvfs(dir).ok().map(|v| v.f_bavail.saturating_mul(v.f_frsize));
     }
     Ok(s)
+}
+
+/// `Uid:` / `Gid:` of /proc/PID/status: real, effective, saved, filesystem.
+fn ids(status: &[(String, String)], key: &str) -> Vec<u32> {
+    status
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.split_whitespace().filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+fn status_field<T: std::str::FromStr>(status: &[(String, String)], key: &str) -> Option<T> {
+    status.iter().find(|(k, _)| k == key)?.1.parse().ok()
+}
+
+/// Whether `ancestor` is `pid`'s parent, grandparent, ... (Yama scope 1).
+fn is_descendant(pid: u32, ancestor: u32) -> bool {
+    let mut cur = pid;
+    // Bounded: pid chains are short, and a race must not loop forever.
+    for _ in 0..64 {
+        let Ok(status) = read_proc(cur, "status") else { return false };
+        let status = procfs::parse_status(&String::from_utf8_lossy(&status));
+        match status_field::<u32>(&status, "PPid") {
+            Some(p) if p == ancestor => return true,
+            Some(p) if p > 1 => cur = p,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Who may ptrace `pid`, from dumptool's and the target's /proc files.
+fn ptrace_facts(pid: u32, status: &[(String, String)]) -> crate::doctor::PtraceFacts {
+    use std::os::unix::fs::MetadataExt;
+    let me = procfs::parse_status(&fs::read_to_string("/proc/self/status").unwrap_or_default());
+    let cap_eff = me
+        .iter()
+        .find(|(k, _)| k == "CapEff")
+        .and_then(|(_, v)| u64::from_str_radix(v, 16).ok())
+        .unwrap_or(0);
+    let target_uids = ids(status, "Uid");
+    // The kernel gives a non-dumpable process's /proc files to root
+    // (task_dump_owner()), so a root-owned /proc/PID of a non-root euid
+    // means "not dumpable".
+    let dumpable = fs::metadata(format!("/proc/{pid}"))
+        .ok()
+        .zip(target_uids.get(1))
+        .map(|(m, &euid)| !(m.uid() == 0 && euid != 0));
+    crate::doctor::PtraceFacts {
+        yama_scope: sysctl("/proc/sys/kernel/yama/ptrace_scope").and_then(|v| v.parse().ok()),
+        uid: ids(&me, "Uid").first().copied().unwrap_or(u32::MAX),
+        gid: ids(&me, "Gid").first().copied().unwrap_or(u32::MAX),
+        cap_sys_ptrace: cap_eff & (1 << crate::doctor::CAP_SYS_PTRACE) != 0,
+        target_uids,
+        target_gids: ids(status, "Gid"),
+        dumpable,
+        is_descendant: is_descendant(pid, std::process::id()),
+        tracer_pid: status_field(status, "TracerPid").unwrap_or(0),
+        target_seccomp: status_field(status, "Seccomp"),
+        target_no_new_privs: status_field::<u8>(status, "NoNewPrivs").map(|v| v != 0),
+    }
+}
+
+/// The unit's `LimitCORESoft=`, asked of systemd when it runs.
+fn unit_facts(pid: u32) -> Option<crate::doctor::UnitFacts> {
+    let cgroup = String::from_utf8_lossy(&read_proc(pid, "cgroup").ok()?).into_owned();
+    let name = crate::doctor::unit_of_cgroup(&cgroup)?;
+    let shown = std::process::Command::new("systemctl")
+        .args(["show", "-p", "LimitCORESoft", "--", &name])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| crate::doctor::parse_limit_core_soft(&String::from_utf8_lossy(&o.stdout)));
+    Some(crate::doctor::UnitFacts {
+        name,
+        known: shown.is_some(),
+        limit_core_soft: shown.flatten(),
+    })
+}
+
+/// coredump.conf and its drop-ins in the order systemd applies them: the
+/// main file, then every `*.conf` of the drop-in directories sorted by
+/// name, a name in /etc hiding the same name in /run and /usr/lib.
+fn coredump_conf() -> Result<crate::doctor::CoredumpConf, String> {
+    let main = ["/etc/systemd/coredump.conf", "/usr/lib/systemd/coredump.conf"];
+    let mut files: Vec<(String, String)> = main
+        .iter()
+        .find_map(|p| fs::read_to_string(p).ok().map(|t| (p.to_string(), t)))
+        .into_iter()
+        .collect();
+    let dirs = [
+        "/etc/systemd/coredump.conf.d",
+        "/run/systemd/coredump.conf.d",
+        "/usr/local/lib/systemd/coredump.conf.d",
+        "/usr/lib/systemd/coredump.conf.d",
+    ];
+    let mut drop_ins: std::collections::BTreeMap<String, std::path::PathBuf> = Default::default();
+    for dir in dirs.iter().rev() {
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".conf") {
+                drop_ins.insert(name, e.path());
+            }
+        }
+    }
+    for path in drop_ins.values() {
+        if let Ok(text) = fs::read_to_string(path) {
+            files.push((path.display().to_string(), text));
+        }
+    }
+    crate::doctor::parse_coredump_conf(&files)
+}
+
+fn space(dir: &str) -> Option<(u64, u64)> {
+    rustix::fs::statvfs(dir)
+        .ok()
+        .map(|v| (v.f_bavail.saturating_mul(v.f_frsize), v.f_blocks.saturating_mul(v.f_frsize)))
+}
+
+/// Everything `doctor` looks at. A malformed coredump.conf is an error
+/// naming its file and line.
+pub fn doctor_facts(pid: u32) -> Result<crate::doctor::Facts, DoctorError> {
+    let core = gather(pid)?;
+    let status = procfs::parse_status(&String::from_utf8_lossy(&read_proc(pid, "status")?));
+    let handler = corelimit::pipe_handler(&core.core_pattern).unwrap_or("").to_string();
+    let mut f = crate::doctor::Facts {
+        ptrace: ptrace_facts(pid, &status),
+        unit: unit_facts(pid),
+        ..Default::default()
+    };
+    if handler.ends_with("systemd-coredump") {
+        f.coredump = Some(coredump_conf().map_err(DoctorError::Config)?);
+        f.coredump_dir_space = space("/var/lib/systemd/coredump");
+    }
+    if handler.contains("apport") {
+        let enabled = fs::read_to_string("/etc/default/apport").ok().and_then(|t| {
+            procfs::parse_os_release(&t)
+                .into_iter()
+                .find(|(k, _)| k == "enabled")
+                .map(|(_, v)| v != "0")
+        });
+        f.apport = Some(crate::doctor::ApportFacts {
+            enabled,
+            exe: fs::read_link(format!("/proc/{pid}/exe")).ok().map(|p| p.display().to_string()),
+            crash_dir_free: space("/var/crash").map(|(free, _)| free),
+        });
+    }
+    f.core = core;
+    Ok(f)
 }
 
 #[cfg(test)]

@@ -11,8 +11,12 @@ const AFTER_HELP: &str = "\
 A minidump is a small file (kilobytes) with every thread's stack and
 registers, the loaded modules, and on Linux the process's /proc files: enough
 to see where a service crashed or hung, taken in milliseconds. A core file is
-the whole memory image. Symbols (--symbols, Breakpad .sym stores) turn the
-addresses in a stack into function names.
+the whole memory image. On Linux, analyze and report unwind stacks with the
+CFI of this host's binaries and name frames from their symbol tables and
+debug files, each matched by build-id (the module's own file,
+/usr/lib/debug/.build-id, --debug-dir, then the servers in DEBUGINFOD_URLS;
+--offline asks none, --no-host-files reads none). Breakpad .sym stores
+(--symbols) add names for other platforms.
 
 Secrets: capture overwrites environment values and secret-looking arguments
 in the dump itself (policy allowlist by default, see docs/redaction.md), and
@@ -21,7 +25,8 @@ every summary and report shows them as [REDACTED].
 Exit codes:
   0  ok
   1  the operation found a problem (e.g. findings of severity error, `limits`
-     says no core would be written, the target exited during a capture)
+     or `doctor` says a crash would leave no core, the target exited during
+     a capture, `submit` refused a dump that is not redacted)
   2  bad input or usage (malformed dump, missing output directory, a zombie
      or kernel thread as target)
   3  the system refused (permissions, no such process, disk full)
@@ -35,8 +40,10 @@ Examples:
   dumptool fixes examples/megacomet.toml --dir ./staged
   dumptool capture $(pidof ampServer) --dir /var/tmp/minidumps
   dumptool limits $(pidof ampServer)
+  dumptool doctor $(pidof redis-server) --format json
   dumptool analyze crash.dmp --symbols ./symbols
   dumptool report crash.dmp -o ticket-1234.md
+  dumptool submit crash.dmp --to https://sentry.example/api/42/minidump/?sentry_key=KEY --dry-run
   dumptool prune /var/tmp/minidumps --older-than 14d --dry-run";
 
 /// Capture and triage crashes of server processes, and check a host's plan
@@ -65,6 +72,14 @@ enum Command {
     /// core_pattern puts it, an estimate of the core's size, and a verdict
     /// (exit 1 when no core would be written).
     Limits(commands::LimitsArgs),
+    /// Check, item by item with the fix, that a hang or crash of a process
+    /// can be captured and kept (exit 1 when a crash would leave nothing).
+    ///
+    /// Items: ptrace access for `capture` (Yama, uids, CAP_SYS_PTRACE, the
+    /// dumpable flag), the core limit and core_pattern, the unit's
+    /// LimitCORE=, systemd-coredump's coredump.conf or apport's settings
+    /// against the process's size, and free space.
+    Doctor(commands::DoctorArgs),
     /// Summarize a minidump (any platform) or a Linux core file: crash,
     /// every thread's stack, modules, system, Linux streams (exit 4 when
     /// the file is cut short).
@@ -72,6 +87,9 @@ enum Command {
     /// The attachment for a support ticket: the redacted summary, the dump's
     /// sha256 and size, and how and when it was captured. Deterministic.
     Report(commands::ReportArgs),
+    /// Send a redacted minidump to Sentry or a Socorro collector (Breakpad's
+    /// multipart upload) with the report's findings as fields.
+    Submit(commands::SubmitArgs),
     /// List the dumps in a directory: age, size, process, crash reason;
     /// other files apart.
     List(commands::ListArgs),
@@ -117,8 +135,10 @@ fn main() -> ExitCode {
         Command::Fixes(args) => dumptool::fixes_cmd::run(args),
         Command::Capture(args) => commands::capture(args),
         Command::Limits(args) => commands::limits(args),
+        Command::Doctor(args) => commands::doctor(args),
         Command::Analyze(args) => commands::analyze(args),
         Command::Report(args) => commands::report(args),
+        Command::Submit(args) => commands::submit(args),
         Command::List(args) => commands::list(args),
         Command::Prune(args) => commands::prune(args),
         c @ (Command::Completions { .. } | Command::Man) => generated(c),

@@ -6,7 +6,15 @@ use headroom_core::{docs, present};
 
 use crate::exit::{self, Failure};
 
+const AFTER_HELP: &str = "\
+Exit codes: 0 evaluated, no finding of severity error; 1 evaluated, with
+findings of severity error; 2 bad input: the file cannot be read, is empty,
+has an empty section or no calculator section, or a value is of the wrong
+type, negative, not a number, too large, out of the calculator's range or
+written twice (one line naming the field and its line).";
+
 #[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["file", "list", "schema"]))]
 pub struct PlanArgs {
     /// The plan file (TOML or JSON).
@@ -30,7 +38,7 @@ pub enum Format {
     Markdown,
 }
 
-/// Returns the exit code: 0 evaluated, 1 errors in the report, 2 bad input.
+/// Returns the exit code, as `AFTER_HELP` documents it.
 pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     let calcs = plan::CALCULATORS;
     if args.schema || (args.list && args.format == Format::Json) {
@@ -47,6 +55,13 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         std::fs::read_to_string(file).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     let plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     let report = plan::evaluate(&plan);
+    if report.outcomes.is_empty() {
+        return Err(Failure::bad_input(format!(
+            "{name}: no calculator section, nothing to evaluate: add one such as [amps.memory] \
+             (`dumptool plan --list` shows them)"
+        ))
+        .into());
+    }
     let out = match args.format {
         Format::Text => present::Format::Text,
         Format::Markdown => present::Format::Markdown,
@@ -54,5 +69,12 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     };
     let out = present::plan_report(&report, &[], out);
     print!("{out}");
-    Ok(if report.has_errors() { exit::PROBLEM } else { exit::OK })
+    // A section that cannot be computed is a value out of range: bad input.
+    Ok(if report.errors().next().is_some() {
+        exit::BAD_INPUT
+    } else if report.has_errors() {
+        exit::PROBLEM
+    } else {
+        exit::OK
+    })
 }

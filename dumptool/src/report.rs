@@ -120,6 +120,15 @@ fn frame_line(i: usize, f: &Frame) -> String {
     line
 }
 
+/// `zstd`, or `apport report (Package: coreutils 9.1-1, Signal: 11)`.
+fn store_line(store: &crate::summary::Store) -> String {
+    if store.fields.is_empty() {
+        return store.wrapping.clone();
+    }
+    let fields: Vec<String> = store.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{} ({})", store.wrapping, fields.join(", "))
+}
+
 /// `Crashing thread 0 (...)`, or `Requested thread` when nothing crashed.
 fn blamed_label(s: &Summary, i: usize, t: &Thread) -> String {
     let role = if s.crash.is_some() { "Crashing" } else { "Requested" };
@@ -197,6 +206,9 @@ pub fn summary_text(s: &Summary) -> String {
 pub fn summary_text_with(s: &Summary, stacks: Stacks) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Dump:      {} written by {}", s.format, s.producer);
+    if let Some(store) = &s.store {
+        let _ = writeln!(out, "Unpacked:  {}", store_line(store));
+    }
     if let Some(i) = &s.incomplete {
         let _ = writeln!(out, "WARNING:   {i}. Only what was there is shown below.");
     }
@@ -212,6 +224,15 @@ pub fn summary_text_with(s: &Summary, stacks: Stacks) -> String {
         let _ = writeln!(out, "Command:   {}", s.process.command_line.join(" "));
     }
     let _ = writeln!(out, "Crash:     {}", crash_line(s));
+    if let Some(sig) = &s.signature {
+        let _ = writeln!(out, "Signature: {sig}");
+    }
+    for k in &s.known_issues {
+        let _ = writeln!(out, "Known issue: {} [{}]\n  {}", k.title, k.id, k.advice);
+        if let Some(link) = &k.link {
+            let _ = writeln!(out, "  {link}");
+        }
+    }
     if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
         let _ = writeln!(out, "\n{}:", blamed_label(s, i, t));
         stack_lines(&mut out, t, "  ");
@@ -237,13 +258,14 @@ pub fn summary_text_with(s: &Summary, stacks: Stacks) -> String {
     for m in &s.modules {
         let _ = writeln!(
             out,
-            "  {}  {:>10}  {:<28} code {}  debug {} {}",
+            "  {}  {:>10}  {:<28} code {}  debug {} {}{}",
             m.base,
             m.size,
             m.name,
             m.code_id.as_deref().unwrap_or("-"),
             m.debug_file.as_deref().unwrap_or("-"),
             m.debug_id.as_deref().unwrap_or("-"),
+            m.package.as_ref().map_or(String::new(), |p| format!("  package {p}")),
         );
     }
     if let Some(l) = &s.linux {
@@ -297,6 +319,9 @@ pub fn summary_text_with(s: &Summary, stacks: Stacks) -> String {
 pub fn summary_markdown(s: &Summary, stacks: Stacks) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Summary\n");
+    if let Some(store) = &s.store {
+        let _ = writeln!(out, "- **Unpacked:** {}", md_cell(&store_line(store)));
+    }
     if let Some(i) = &s.incomplete {
         let _ = writeln!(
             out,
@@ -317,6 +342,19 @@ pub fn summary_markdown(s: &Summary, stacks: Stacks) -> String {
         );
     }
     let _ = writeln!(out, "- **Crash:** {}", crash_line(s));
+    if let Some(sig) = &s.signature {
+        let _ = writeln!(out, "- **Signature:** `{}`", sig.replace('`', "'"));
+    }
+    for k in &s.known_issues {
+        let link = k.link.as_ref().map_or(String::new(), |l| format!(" ({l})"));
+        let _ = writeln!(
+            out,
+            "- **Known issue:** {} [{}]: {}{link}",
+            k.title,
+            k.id,
+            md_cell(&k.advice)
+        );
+    }
     if let (Some(i), Some(t)) = (s.crashing_thread, s.crashing()) {
         let _ = writeln!(out, "\n## {}\n\n```", md_cell(&blamed_label(s, i, t)));
         stack_lines(&mut out, t, "");
@@ -356,7 +394,10 @@ pub fn summary_markdown(s: &Summary, stacks: Stacks) -> String {
             "| `{}` | {} | {} | {} | {} | {} |",
             m.base,
             m.size,
-            md_cell(&m.name),
+            md_cell(&match &m.package {
+                Some(p) => format!("{} ({p})", m.name),
+                None => m.name.clone(),
+            }),
             m.code_id.as_deref().unwrap_or(""),
             md_cell(m.debug_file.as_deref().unwrap_or("")),
             m.debug_id.as_deref().unwrap_or("")

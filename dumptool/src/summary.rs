@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use headroom_core::units::group_thousands;
 use serde::{Serialize, Serializer};
 
 /// A 64-bit address or value, printed and serialized as `0x` hex so that
@@ -42,6 +43,46 @@ impl fmt::Display for DumpFormat {
     }
 }
 
+/// A dump shorter than its headers describe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incomplete {
+    /// Bytes the file holds.
+    pub have: u64,
+    /// Bytes its headers describe.
+    pub described: u64,
+    /// Whether part of the description itself is cut off (a table that
+    /// lists more ranges): then the file was longer still.
+    pub at_least: bool,
+    /// What lies (wholly or partly) past the end.
+    pub missing: Vec<String>,
+}
+
+impl fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "truncated: {} of the {}{} bytes its headers describe",
+            group_thousands(self.have),
+            if self.at_least { "at least " } else { "" },
+            group_thousands(self.described)
+        )?;
+        if !self.missing.is_empty() {
+            write!(f, "; missing: {}", self.missing.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A known issue the dump matches, as the summary shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownIssue {
+    pub id: String,
+    pub title: String,
+    pub advice: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
 /// Everything dumptool reports about one dump.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -63,9 +104,26 @@ pub struct Summary {
     pub linux: Option<LinuxInfo>,
     /// How many secret values the summary hides as `[REDACTED]`.
     pub redacted: usize,
+    /// The crash signature (signature.rs): stable across runs and ASLR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The known issues (known-issues.toml) this dump matches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub known_issues: Vec<KnownIssue>,
+    /// The crash store or compression the dump was taken out of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<Store>,
     /// Set when the file is shorter than its headers describe: the summary
     /// shows only what was there.
-    pub incomplete: Option<crate::analyze::extent::Incomplete>,
+    pub incomplete: Option<Incomplete>,
+}
+
+/// Where a wrapped dump came from: `zstd`, `xz`, `apport report`, ... and,
+/// for apport, the fields that identify the crash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Store {
+    pub wrapping: String,
+    pub fields: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,8 +183,13 @@ pub struct Frame {
     pub module_offset: Option<Hex>,
     pub function: Option<String>,
     pub source: Option<String>,
-    /// How the unwinder found the frame: `context`, `cfi`, `frame pointer`, `scan`.
+    /// How the unwinder found the frame: `context`, `cfi`, `frame pointer`,
+    /// `scan`, or `inlined` for a function inlined into the next frame.
     pub trust: String,
+    /// What named the frame: `DWARF in PATH`, `symbol table of PATH`,
+    /// `Breakpad symbols`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,6 +201,10 @@ pub struct Module {
     pub debug_file: Option<String>,
     pub debug_id: Option<String>,
     pub version: Option<String>,
+    /// The package the module's file says it came from (`.note.package`):
+    /// `coreutils 9.1-1 (deb)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
 }
 
 /// The Linux-specific parts: /proc files minidump-writer and Breakpad copy
@@ -186,6 +253,35 @@ impl Summary {
         let limit = self.linux.as_ref()?.limits.iter().find(|l| l.name == "Max core file size")?;
         let parse = |s: &str| if s == "unlimited" { Some(None) } else { s.parse().ok().map(Some) };
         Some((parse(&limit.soft)?, parse(&limit.hard)?))
+    }
+}
+
+/// A Linux amd64 minidump summary with one crashing thread of `frames`, for
+/// the unit tests of what is computed from summaries.
+#[cfg(test)]
+pub(crate) fn with_frames(frames: Vec<Frame>) -> Summary {
+    Summary {
+        format: DumpFormat::Minidump,
+        producer: String::new(),
+        captured_at: None,
+        system: System {
+            os: "Linux".into(),
+            os_version: None,
+            cpu: "amd64".into(),
+            cpu_info: None,
+            cpu_count: 1,
+        },
+        process: Process::default(),
+        crash: None,
+        crashing_thread: Some(0),
+        threads: vec![Thread { id: 1, name: None, frames, registers: Vec::new() }],
+        modules: Vec::new(),
+        linux: None,
+        redacted: 0,
+        signature: None,
+        known_issues: Vec::new(),
+        store: None,
+        incomplete: None,
     }
 }
 

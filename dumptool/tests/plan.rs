@@ -60,6 +60,75 @@ fn bad_input_exits_2_naming_the_field() {
     assert!(run.stderr.contains("clinets"), "{}", run.stderr);
 }
 
+/// Issue 16, bad input: each plan below exits 2 with one short line on
+/// stderr that names the field (or section, or line) as the file writes it,
+/// and prints no report.
+#[test]
+fn bad_plans_exit_2_with_one_short_line_naming_the_field() {
+    let huge = format!("[amps.memory]\nclients = \"{}\"\n", "9".repeat(10_000_000));
+    let huge_json =
+        format!("{{\"amps\":{{\"memory\":{{\"clients\":\"{}\"}}}}}}", "x".repeat(10_000_000));
+    let cases: &[(&str, &str, &str)] = &[
+        ("empty.toml", "", "the plan is empty"),
+        ("empty.json", "{}", "the plan is empty"),
+        ("host-only.toml", "[host]\nram = \"1 GiB\"\n", "no calculator section"),
+        ("empty-section.toml", "[amps.memory]\n", "[amps.memory] is empty"),
+        ("empty-system.toml", "[amps]\n", "[amps] is empty"),
+        ("empty-section.json", r#"{"vps":{"memory":{}}}"#, "[vps.memory] is empty"),
+        ("negative.toml", "[amps.memory]\nclients = -5\n", "`amps.memory.clients` (line 2): \"-5\" is negative"),
+        ("negative.json", r#"{"amps":{"memory":{"clients":-5}}}"#, "`amps.memory.clients` (line 1): \"-5\" is negative"),
+        ("nan.toml", "[amps.memory]\nclients = nan\n", "`amps.memory.clients` (line 2): \"NaN\" is not a number"),
+        ("inf.toml", "[amps.memory]\nclients = inf\n", "`amps.memory.clients` (line 2): \"inf\" is too large"),
+        ("1e300.toml", "[amps.memory]\nclients = 1e300\n", "`amps.memory.clients` (line 2): \"1e300\" is too large"),
+        ("1e300.json", r#"{"amps":{"memory":{"clients":1e300}}}"#, "\"1e300\" is too large"),
+        ("bool.toml", "[amps.memory]\nclients = true\n", "`amps.memory.clients` (line 2): \"true\" is not a number"),
+        ("table.toml", "[amps.memory]\nclients = [1]\n", "`amps.memory.clients` (line 2): invalid type: sequence"),
+        ("unit.toml", "[amps.memory]\njournal_size = \"1 GBB\"\n", "`amps.memory.journal_size` (line 2): unknown unit"),
+        ("typo.toml", "[amps.memory]\nclinets = 200\n", "unknown field `clinets`"),
+        ("duplicate.toml", "[amps.memory]\nclients = 1\nclients = 2\n", "line 3, column 1: duplicate key `clients`"),
+        ("duplicate.json", r#"{"amps":{"memory":{"clients":1,"clients":2}}}"#, "`amps.memory` (line 1): duplicate field `clients`"),
+        ("range.toml", "[gemstone.page_cache]\nshr_page_cache_size_kb = 0\n", "must be at least 1"),
+        ("huge.toml", &huge, "`amps.memory.clients` (line 2): \"9999999999999999999999999999999999999999... (10000000 characters)\" is too large"),
+        ("huge.json", &huge_json, "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (10000000 characters)\" is not a number"),
+    ];
+    let dir = tempfile();
+    for (name, text, says) in cases {
+        let f = dir.join(name);
+        std::fs::write(&f, text).unwrap();
+        let run = plan(&[f.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(all.contains(says), "{name}: {all}");
+        assert!(all.len() < 400, "{name}: {} bytes of output", all.len());
+        if !name.starts_with("range") {
+            assert_eq!(run.stdout, "", "{name}: no report for a plan that cannot be read");
+            assert_eq!(run.stderr.lines().count(), 1, "{name}: {}", run.stderr);
+        }
+    }
+}
+
+/// `plan --help` documents exactly the codes the command returns, and each
+/// is reached: 0 for a clean plan, 1 for error findings, 2 for bad input.
+#[test]
+fn help_documents_exit_codes_0_1_2() {
+    let help = plan(&["--help"]);
+    assert_eq!(help.code, 0);
+    let codes = help.stdout.split("Exit codes:").nth(1).expect("an Exit codes paragraph");
+    let documented: Vec<&str> =
+        ["0 ", "1 ", "2 ", "3 "].into_iter().filter(|c| codes.contains(&format!(" {c}"))).collect();
+    assert_eq!(documented, ["0 ", "1 ", "2 "], "{codes}");
+    let dir = tempfile();
+    for (name, text, code) in [
+        ("ok.toml", "[host]\nram = \"64 GiB\"\n[amps.memory]\nclients = 200\n", 0),
+        ("small.toml", "[host]\nram = \"512 MiB\"\n[amps.memory]\nclients = 200\n", 1),
+        ("bad.toml", "[amps.memory]\nclients = -1\n", 2),
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, text).unwrap();
+        assert_eq!(plan(&[f.to_str().unwrap()]).code, code, "{name}");
+    }
+}
+
 /// A fresh directory under the target dir for this test binary.
 fn tempfile() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plan-{}", std::process::id()));

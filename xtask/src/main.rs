@@ -7,7 +7,11 @@
 
 mod audit;
 mod bench;
+#[cfg(test)]
+mod cycles;
+mod field;
 mod fuzz;
+mod sweep;
 mod toolchain;
 mod web;
 
@@ -51,6 +55,16 @@ enum Task {
     Setup,
     /// Benchmark dumptool against gcore and minidump-stackwalk; prints ratios.
     Bench,
+    /// `dumptool check` over the stock config files of 49 Debian packages
+    /// (apt-get download, dpkg-deb -x; needs root and `apt-get update`);
+    /// fails on any error finding and writes docs/sweep.md.
+    Sweep,
+    /// dumptool on Debian's redis, nginx, memcached and mariadb (root, apt):
+    /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core.
+    FieldTest {
+        /// Only these daemons (redis, nginx, memcached, mariadb).
+        daemons: Vec<String>,
+    },
     /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
     Fuzz {
         /// Seconds per target.
@@ -68,7 +82,9 @@ fn main() -> ExitCode {
         Task::Audit { runs } => audit::run_audit(runs),
         Task::Setup => setup(),
         Task::Bench => bench::run(),
+        Task::FieldTest { daemons } => field::run(&daemons),
         Task::Fuzz { seconds } => fuzz::run(seconds),
+        Task::Sweep => sweep::run_sweep(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -84,6 +100,7 @@ fn setup() -> Result<()> {
     toolchain::wasm_bindgen()?;
     toolchain::wasm_opt();
     toolchain::chromium()?;
+    toolchain::test_tools();
     Ok(())
 }
 
@@ -98,6 +115,7 @@ fn serve(port: u16) -> Result<()> {
 fn test() -> Result<()> {
     let start = Instant::now();
     let chromium = toolchain::chromium()?;
+    toolchain::test_tools();
     step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
     step(
         "cargo clippy",

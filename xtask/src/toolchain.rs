@@ -226,6 +226,30 @@ pub fn chromium() -> Result<PathBuf> {
     Ok(PathBuf::from(CHROMIUM))
 }
 
+/// Debian's tools that dumptool's tests run for real: the debuginfod
+/// server (a split debug file served on loopback) and the compressors
+/// systemd-coredump and users pack cores with. Without root the debuginfod
+/// test skips itself, so a failed install is a warning, not an error.
+const TEST_TOOLS: &[(&str, &str)] = &[
+    ("/usr/bin/debuginfod", "debuginfod"),
+    ("/usr/bin/zstd", "zstd"),
+    ("/usr/bin/lz4", "lz4"),
+    ("/usr/bin/xz", "xz-utils"),
+];
+
+pub fn test_tools() {
+    let missing: Vec<&str> =
+        TEST_TOOLS.iter().filter(|(bin, _)| !Path::new(bin).exists()).map(|&(_, p)| p).collect();
+    if missing.is_empty() {
+        println!("setup: test tools (debuginfod, zstd, lz4, xz): present, nothing to do");
+        return;
+    }
+    match apt_install(&missing) {
+        Ok(()) => println!("setup: test tools: installed {}", missing.join(" ")),
+        Err(e) => println!("setup: test tools: not installed ({e:#}); their tests will fail"),
+    }
+}
+
 /// Runs a command, killing it after `limit`; true when it exited 0 in time.
 fn run_with_timeout(cmd: &mut Command, limit: Duration) -> bool {
     let Ok(mut child) =

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{div_ceil, fit};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{group_thousands, Count, Rate};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.cpu";
 
@@ -98,8 +99,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if cores > 0 && u128::from(milli) > u128::from(cores) * 1000 {
         findings.push(
             Finding::new(
-                "amps.cpu.exceeds_cores",
-                Severity::Warning,
+&rules::AMPS_CPU_EXCEEDS_CORES,
                 format!(
                     "content filtering needs {}.{:03} cores at {f} per core; the host has {}",
                     milli / 1000,
@@ -165,13 +165,16 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "cores", unit: Unit::MilliCores, meaning: "(R·N + Qs·M) / F" },
         QuantityDoc { name: "evaluations", unit: Unit::Count, meaning: "filter evaluations per second" },
     ],
-    findings: &[],
+    findings: &[
+        rules::AMPS_CPU_EXCEEDS_CORES,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     #[test]
@@ -205,7 +208,7 @@ mod tests {
         assert_eq!(r.quantity("cores"), Some(2167));
         assert_eq!(r.quantity("evaluations"), Some(500_000 + 1_666_667));
         let f = &r.findings[0];
-        assert_eq!((f.id.as_str(), f.severity), ("amps.cpu.exceeds_cores", Severity::Warning));
+        assert_eq!((f.id, f.severity), ("amps.cpu.exceeds_cores", Severity::Warning));
         assert_eq!(f.fix.as_deref(), Some("provision at least 3 cores, or fewer filtered subscriptions and full-topic queries"));
         assert!(evaluate(&i, &Host::with_cores(3)).unwrap().findings.is_empty());
         // Unknown (0) cores: no comparison.

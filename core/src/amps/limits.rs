@@ -26,11 +26,12 @@ pub const MAX_MAP_COUNT_RECOMMENDED: u64 = 500_000;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules::{self, Rule};
 
 pub const ID: &str = "amps.limits";
 
@@ -94,13 +95,14 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let file_max = twice.max(FILE_MAX_RECOMMENDED);
     let k = &host.kernel;
     let mut findings = Vec::new();
-    let mut check = |name: &str, have: Option<u64>, need: u64, min: u64, fix: String| {
+    let mut check = |rule: &Rule, have: Option<u64>, need: u64, min: u64, fix: String| {
         if let Some(have) = have {
             if have < need.max(min) {
+                // The rule's id ends in the setting's name, e.g. `nofile`.
+                let name = rule.id.rsplit('.').next().unwrap_or(rule.id);
                 findings.push(
                     Finding::new(
-                        format!("amps.limits.{name}"),
-                        Severity::Error,
+                        rule,
                         format!("{name} is {have}, AMPS needs at least {}", need.max(min)),
                     )
                     .fix(fix),
@@ -109,28 +111,28 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         }
     };
     check(
-        "nofile",
+        &rules::AMPS_LIMITS_NOFILE,
         k.nofile_soft.map(Count::get),
         twice,
         NOFILE_MIN,
         format!("ulimit -n {nofile}"),
     );
     check(
-        "aio_max_nr",
+        &rules::AMPS_LIMITS_AIO,
         k.aio_max_nr.map(Count::get),
         aio,
         AIO_MAX_NR_MIN,
         format!("sysctl -w fs.aio-max-nr={aio_max_nr}"),
     );
     check(
-        "file_max",
+        &rules::AMPS_LIMITS_FILE_MAX,
         k.file_max.map(Count::get),
         twice,
         FILE_MAX_MIN,
         format!("sysctl -w fs.file-max={file_max}"),
     );
     check(
-        "max_map_count",
+        &rules::AMPS_LIMITS_MAP_COUNT,
         k.max_map_count.map(Count::get),
         MAX_MAP_COUNT_MIN,
         MAX_MAP_COUNT_MIN,
@@ -140,8 +142,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if large && k.core_limit.is_none_or(|c| c.get() > 0) {
         findings.push(
             Finding::new(
-                "amps.limits.core",
-                Severity::Info,
+                &rules::AMPS_LIMITS_CORE,
                 format!("a {} process takes long to dump a core", input.process_size.both()),
             )
             .why("AMPS writes a minidump before exiting, much faster than a core file")
@@ -209,13 +210,20 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "max_map_count", unit: Unit::Count, meaning: "500000" },
         QuantityDoc { name: "core_limit", unit: Unit::Bytes, meaning: "0 for processes of 1 GB or more" },
     ],
-    findings: &[],
+    findings: &[
+        rules::AMPS_LIMITS_NOFILE,
+        rules::AMPS_LIMITS_AIO,
+        rules::AMPS_LIMITS_FILE_MAX,
+        rules::AMPS_LIMITS_MAP_COUNT,
+        rules::AMPS_LIMITS_CORE,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     #[test]

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{div_ceil, fit};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Duration, Rate};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.logs";
 
@@ -122,8 +123,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     if input.level == Level::Trace {
         findings.push(
             Finding::new(
-                "amps.logs.trace",
-                Severity::Info,
+&rules::AMPS_LOGS_TRACE,
                 format!(
                     "trace logging writes {}/s: {} for {} of logs",
                     Bytes(write_rate).both(),
@@ -219,13 +219,14 @@ pub const CALCULATOR: Calculator = Calculator {
             meaning: "log bytes written per second",
         },
     ],
-    findings: &[],
+    findings: &[rules::AMPS_LOGS_TRACE],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     #[test]
@@ -265,7 +266,7 @@ mod tests {
         assert_eq!(r.quantity("retained"), Some(10_368_000_000));
         assert_eq!(r.quantity("write_rate"), Some(2_880_000));
         let f = &r.findings[0];
-        assert_eq!((f.id.as_str(), f.severity), ("amps.logs.trace", Severity::Info));
+        assert_eq!((f.id, f.severity), ("amps.logs.trace", Severity::Info));
     }
 
     #[test]

@@ -2,11 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.memory";
 
@@ -165,8 +166,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if ram > 0 && total > ram {
         r.findings.push(
             Finding::new(
-                "amps.memory.exceeds_ram",
-                Severity::Error,
+                &rules::AMPS_MEMORY_EXCEEDS_RAM,
                 format!(
                     "AMPS needs {} but the host has {} of RAM",
                     Bytes(total).both(),
@@ -178,8 +178,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     } else if ram > 0 && recommended > ram {
         r.findings.push(
             Finding::new(
-                "amps.memory.below_recommended",
-                Severity::Warning,
+                &rules::AMPS_MEMORY_BELOW_RECOMMENDED,
                 format!(
                     "the host's {} of RAM is below the recommended {}",
                     host.ram.both(),
@@ -221,7 +220,10 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "estimate", unit: Unit::Bytes, meaning: "1 GB + 2·S·M + 4096·C + TMemLimit + 2·J + 196·Q" },
         QuantityDoc { name: "recommended", unit: Unit::Bytes, meaning: "estimate × headroom_percent / 100" },
     ],
-    findings: &[],
+    findings: &[
+        rules::AMPS_MEMORY_EXCEEDS_RAM,
+        rules::AMPS_MEMORY_BELOW_RECOMMENDED,
+    ],
     defaults: defaults_of::<Input>,
 };
 

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{div_ceil, fit};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{group_thousands, Bytes, Count, Rate, Ratio};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.network";
 
@@ -117,8 +118,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
             let links = bits.div_ceil(largest);
             findings.push(
                 Finding::new(
-                    "amps.network.above_100g",
-                    Severity::Warning,
+                    &rules::AMPS_NETWORK_ABOVE_100G,
                     format!(
                         "AMPS needs {} bit/s, more than one {largest_name} link carries",
                         group_thousands(bits)
@@ -192,13 +192,16 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "bandwidth_bits", unit: Unit::BitsPerSecond, meaning: "8 × bandwidth" },
         QuantityDoc { name: "network_class", unit: Unit::BitsPerSecond, meaning: "the smallest of 100 Mb/s, 1, 10, 25, 100 Gb/s (or a multiple of 100 Gb/s) that carries it" },
     ],
-    findings: &[],
+    findings: &[
+        rules::AMPS_NETWORK_ABOVE_100G,
+    ],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     #[test]
@@ -257,7 +260,7 @@ mod tests {
         assert_eq!(r.quantity("bandwidth_bits"), Some(172_032_000_000));
         assert_eq!(r.quantity("network_class"), Some(200_000_000_000));
         let f = &r.findings[0];
-        assert_eq!((f.id.as_str(), f.severity), ("amps.network.above_100g", Severity::Warning));
+        assert_eq!((f.id, f.severity), ("amps.network.above_100g", Severity::Warning));
         let fewer = Input { subscriptions: Count(100), ..i };
         let r = evaluate(&fewer, &Host::default()).unwrap();
         assert_eq!(r.quantity("network_class"), Some(100_000_000_000));

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{fit, overflow, storable, RECORD_HEADER, STORABLE_FLOOR};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.slab";
 
@@ -157,8 +158,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         let fix = format!("<SlabSize>{}</SlabSize>", Bytes(suggested).exact().replace(' ', ""));
         let finding = if storable(set) < max.get() {
             Finding::new(
-                "amps.slab.message_too_large",
-                Severity::Error,
+&rules::AMPS_SLAB_MESSAGE_TOO_LARGE,
                 format!(
                     "a SlabSize of {} stores messages up to {}; the largest is {}",
                     set.both(),
@@ -169,8 +169,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             .why("the largest SOW message is SlabSize − 64 bytes, at least 1 MB (AMPS User Guide, Example 25.5)")
         } else {
             Finding::new(
-                "amps.slab.below_suggested",
-                Severity::Info,
+&rules::AMPS_SLAB_BELOW_SUGGESTED,
                 format!(
                     "the SlabSize of {} is below the suggested {}",
                     set.both(),
@@ -297,13 +296,14 @@ pub const CALCULATOR: Calculator = Calculator {
             meaning: "Cores·T·messages_per_slab",
         },
     ],
-    findings: &[],
+    findings: &[rules::AMPS_SLAB_MESSAGE_TOO_LARGE, rules::AMPS_SLAB_BELOW_SUGGESTED],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     #[test]
@@ -354,7 +354,7 @@ mod tests {
         let small = Input { slab_size: Some(Bytes(2 * Bytes::MB)), ..Input::GUIDE_EXAMPLE };
         let r = evaluate(&small, &Host::with_cores(8)).unwrap();
         let f = &r.findings[0];
-        assert_eq!((f.id.as_str(), f.severity), ("amps.slab.below_suggested", Severity::Info));
+        assert_eq!((f.id, f.severity), ("amps.slab.below_suggested", Severity::Info));
         assert_eq!(f.fix.as_deref(), Some("<SlabSize>2500kB</SlabSize>"));
         // The empty-SOW cost is the configured slab's.
         assert_eq!(r.quantity("empty_sow"), Some(16_000_000));

@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.slow_clients";
 
@@ -62,8 +63,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         if u128::from(set.get()) > caution {
             findings.push(
                 Finding::new(
-                    "amps.slow_clients.memory_over_20_percent",
-                    Severity::Warning,
+                    &rules::AMPS_SLOW_CLIENTS_MEMORY,
                     format!(
                         "MessageMemoryLimit {} is over 20% of the host's {} of RAM",
                         set.both(),
@@ -159,13 +159,14 @@ pub const CALCULATOR: Calculator = Calculator {
             meaning: "max(record size · records · simultaneous clients, MessageMemoryLimit)",
         },
     ],
-    findings: &[],
+    findings: &[rules::AMPS_SLOW_CLIENTS_MEMORY],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     fn host(ram: u64) -> Host {

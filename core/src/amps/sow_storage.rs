@@ -5,11 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{fit, limits, slab, storable};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.sow_storage";
 
@@ -113,8 +114,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         )?;
         findings.push(
             Finding::new(
-                "amps.sow_storage.message_too_large",
-                Severity::Error,
+&rules::AMPS_SOW_MESSAGE_TOO_LARGE,
                 format!(
                     "a SlabSize of {} stores messages up to {}; the largest message is {}",
                     input.slab_size.both(),
@@ -131,14 +131,15 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if maps > limit {
         let set =
             maps.saturating_add(limits::MAX_MAP_COUNT_MIN).max(limits::MAX_MAP_COUNT_RECOMMENDED);
-        let (severity, what) = match known {
-            Some(_) => (Severity::Error, "vm.max_map_count is"),
-            None => (Severity::Warning, "the kernel's default vm.max_map_count is"),
+        let (rule, what) = match known {
+            Some(_) => (&rules::AMPS_SOW_MAP_COUNT, "vm.max_map_count is"),
+            None => {
+                (&rules::AMPS_SOW_MAP_COUNT_DEFAULT, "the kernel's default vm.max_map_count is")
+            }
         };
         findings.push(
             Finding::new(
-                "amps.sow_storage.max_map_count",
-                severity,
+                rule,
                 format!("the SOW needs about {maps} memory maps; {what} {limit}"),
             )
             .why("past vm.max_map_count, memory allocation fails even with memory free (AMPS User Guide, ch. 25, vm.max_map_count); a larger SlabSize needs fewer maps")
@@ -205,7 +206,11 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "max_message_size", unit: Unit::Bytes, meaning: "max(SlabSize − 64 B, 1 MiB)" },
         QuantityDoc { name: "maps", unit: Unit::Count, meaning: "⌈MsgSize·MsgCount / SlabSize⌉ + Cores·T" },
     ],
-    findings: &[],
+    findings: &[
+        rules::AMPS_SOW_MESSAGE_TOO_LARGE,
+        rules::AMPS_SOW_MAP_COUNT,
+        rules::AMPS_SOW_MAP_COUNT_DEFAULT,
+    ],
     defaults: defaults_of::<Input>,
 };
 
@@ -213,6 +218,7 @@ pub const CALCULATOR: Calculator = Calculator {
 mod tests {
     use super::*;
     use crate::amps::STORABLE_FLOOR;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     #[test]
@@ -268,10 +274,7 @@ mod tests {
         let r = evaluate(&i, &Host::with_cores(4)).unwrap();
         assert_eq!(r.findings.len(), 1);
         let f = &r.findings[0];
-        assert_eq!(
-            (f.id.as_str(), f.severity),
-            ("amps.sow_storage.message_too_large", Severity::Error)
-        );
+        assert_eq!((f.id, f.severity), ("amps.sow_storage.message_too_large", Severity::Error));
         // 5·(512 + 64) + 2·(3 MiB + 64) = 6,294,464, rounded up to 6.3 MB.
         assert_eq!(f.fix.as_deref(), Some("<SlabSize>6300kB</SlabSize>"));
         let fits = Input { max_message_size: Some(Bytes(2 * Bytes::MIB - 64)), ..i };
@@ -296,8 +299,8 @@ mod tests {
         assert_eq!(r.quantity("maps"), Some(1_562_508));
         let f = &r.findings[0];
         assert_eq!(
-            (f.id.as_str(), f.severity),
-            ("amps.sow_storage.max_map_count", Severity::Warning)
+            (f.id, f.severity),
+            ("amps.sow_storage.max_map_count.default", Severity::Warning)
         );
         assert_eq!(f.fix.as_deref(), Some("sysctl -w vm.max_map_count=1628038"));
         h.kernel.max_map_count = Some(Count(500_000));

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{div_ceil, fit};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::host::{Host, Storage};
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{Bytes, Count, Duration, Rate};
+use crate::validate::rules;
 
 pub const ID: &str = "amps.txlog";
 
@@ -128,8 +129,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if throughput > FLASH_ABOVE && host.storage == Storage::Hdd {
         findings.push(
             Finding::new(
-                "amps.txlog.needs_flash",
-                Severity::Warning,
+&rules::AMPS_TXLOG_NEEDS_FLASH,
                 format!(
                     "the transaction log writes {}/s, above 50 MB/s, and the host's storage is a hard disk",
                     Bytes(throughput).both()
@@ -142,8 +142,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     if extra > 0 {
         findings.push(
             Finding::new(
-                "amps.txlog.recovery_window",
-                Severity::Info,
+&rules::AMPS_TXLOG_RECOVERY,
                 format!(
                     "a replication peer offline for {} keeps {} of journal beyond the {} retention",
                     input.recovery_window,
@@ -276,13 +275,14 @@ pub const CALCULATOR: Calculator = Calculator {
             meaning: "(S + 512 B)·R",
         },
     ],
-    findings: &[],
+    findings: &[rules::AMPS_TXLOG_NEEDS_FLASH, rules::AMPS_TXLOG_RECOVERY],
     defaults: defaults_of::<Input>,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use proptest::prelude::*;
 
     fn hdd() -> Host {
@@ -334,7 +334,7 @@ mod tests {
         // 6 of the 8 hours are there only for the peer.
         assert_eq!(r.quantity("recovery_extra"), Some(33_177_600_000));
         let f = &r.findings[0];
-        assert_eq!((f.id.as_str(), f.severity), ("amps.txlog.recovery_window", Severity::Info));
+        assert_eq!((f.id, f.severity), ("amps.txlog.recovery_window", Severity::Info));
         assert!(f.message.contains("8 h") && f.message.contains("2 h"), "{}", f.message);
         let longer = Input { retention: Duration(Duration::DAY), ..i };
         assert!(evaluate(&longer, &Host::default()).unwrap().findings.is_empty());
@@ -351,7 +351,7 @@ mod tests {
         let r = evaluate(&fast, &hdd()).unwrap();
         assert_eq!(r.quantity("write_throughput"), Some(61_440_000));
         let f = &r.findings[0];
-        assert_eq!((f.id.as_str(), f.severity), ("amps.txlog.needs_flash", Severity::Warning));
+        assert_eq!((f.id, f.severity), ("amps.txlog.needs_flash", Severity::Warning));
         assert!(evaluate(&fast, &Host::default()).unwrap().findings.is_empty());
         let nvme = Host { storage: Storage::Nvme, ..Host::default() };
         assert!(evaluate(&fast, &nvme).unwrap().findings.is_empty());

@@ -125,10 +125,16 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
                     .at(c.location.clone()),
             );
         }
+        // The plan's verdicts (crate::aerospike::evaluate): fewer slots than
+        // the cluster has is an error, exactly as many a warning.
         let cushion = |real: Option<u64>, max: u64, what: &str, key: &str| {
             real.filter(|&r| r >= max).map(|r| {
-                rules::AEROSPIKE_CUSHION
-                    .finding(format!("{key} = {max} leaves no room above the {r} {what}: adding one means restarting every client"))
+                let (rule, says) = if r > max {
+                    (rules::AEROSPIKE_BELOW_CLUSTER, format!("the cluster has {r} {what}, more than {key} = {max}: the client cannot track them all"))
+                } else {
+                    (rules::AEROSPIKE_CUSHION, format!("{key} = {max} leaves no room above the {r} {what}: adding one means restarting every client"))
+                };
+                rule.finding(says)
                     .fix(format!("{key} = {}", r.saturating_mul(2).max(r.saturating_add(4))))
                     .at(c.location.clone())
             })

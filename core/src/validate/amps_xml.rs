@@ -19,8 +19,60 @@ fn loc(name: &str, doc: &Document<'_>, node: Node<'_, '_>) -> Location {
     at_col(name, pos.row, col)
 }
 
+/// Deepest element nesting read. AMPS configs nest a handful of levels;
+/// the limit keeps a hostile file from exhausting the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// Where element nesting first passes [`MAX_DEPTH`], as (line, column), by a
+/// flat scan of the tags (comments, CDATA, declarations and processing
+/// instructions skipped), before any tree is built.
+fn too_deep(text: &str) -> Option<(u32, u32)> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+        let at = i + off;
+        let rest = &text[at..];
+        let skip_to = |end: &str| rest.find(end).map_or(b.len(), |e| at + e + end.len());
+        i = if rest.starts_with("<!--") {
+            skip_to("-->")
+        } else if rest.starts_with("<![CDATA[") {
+            skip_to("]]>")
+        } else if rest.starts_with("<?") {
+            skip_to("?>")
+        } else if rest.starts_with("<!") {
+            skip_to(">")
+        } else if rest.starts_with("</") {
+            depth = depth.saturating_sub(1);
+            skip_to(">")
+        } else {
+            let end = skip_to(">");
+            if !text[at..end].ends_with("/>") {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let line = text[..at].matches('\n').count() + 1;
+                    let col = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+                    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+                    return Some((n(line), n(col)));
+                }
+            }
+            end
+        };
+    }
+    None
+}
+
 pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) -> Parsed {
     let mut p = Parsed::default();
+    if let Some((line, col)) = too_deep(text) {
+        p.findings.push(
+            rules::AMPS_XML_SYNTAX
+                .finding(format!("elements nested more than {MAX_DEPTH} deep: not an AMPS configuration, and not read further"))
+                .fix("an AMPS config nests a few levels: AMPSConfig > SOW > Topic > ...")
+                .at(at_col(name, line, usize::try_from(col).unwrap_or(1))),
+        );
+        return p;
+    }
     let doc = match Document::parse(text) {
         Ok(d) => d,
         Err(e) => {
@@ -154,4 +206,19 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         }
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_counted_over_tags_only() {
+        let ok = "<?xml version=\"1.0\"?><!-- <a><a> --><A><B/><C><![CDATA[<x><x>]]></C></A>";
+        assert_eq!(too_deep(ok), None);
+        let deep = format!("<AMPSConfig>\n{}", "<a>".repeat(MAX_DEPTH));
+        assert_eq!(too_deep(&deep), Some((2, 3 * 255 + 1)));
+        let flat = "<a></a>".repeat(10 * MAX_DEPTH);
+        assert_eq!(too_deep(&flat), None);
+    }
 }

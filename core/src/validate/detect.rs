@@ -1,8 +1,108 @@
-//! Which format a pasted file is, from its content alone. Each format has a
-//! marker that others lack; a file with none is unrecognised (`None`), never
-//! guessed.
+//! Which format a file is: from its path where the owning program reads it
+//! by path (a unit's suffix, `UNIT.d/`, `sysctl.d/`, `limits.d/`, `.cnf`),
+//! otherwise from its content. Each format has a marker that others lack; a
+//! file with none is unrecognised (`None`), never guessed.
 
 use super::Format;
+
+/// Unit file suffixes (systemd.unit(5)).
+const UNIT_SUFFIXES: &[&str] = &[
+    ".service",
+    ".socket",
+    ".device",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".target",
+    ".path",
+    ".timer",
+    ".slice",
+    ".scope",
+];
+
+/// The unit a systemd file configures: `x.service` for `.../x.service` and
+/// for a drop-in `.../x.service.d/y.conf`; `None` when the path names none.
+pub fn unit_name(path: &str) -> Option<&str> {
+    let mut parts = path.rsplit('/');
+    let base = parts.next()?;
+    if UNIT_SUFFIXES.iter().any(|s| base.ends_with(s) && base.len() > s.len()) {
+        return Some(base);
+    }
+    let dir = parts.next()?.strip_suffix(".d")?;
+    UNIT_SUFFIXES.iter().any(|s| dir.ends_with(s)).then_some(dir)
+}
+
+/// The format the path alone gives, for files their program reads by path.
+fn by_path(path: &str) -> Option<Format> {
+    if unit_name(path).is_some() {
+        return Some(Format::Systemd);
+    }
+    let mut parts = path.rsplit('/');
+    let base = parts.next().unwrap_or(path);
+    let dir = parts.next().unwrap_or("");
+    if base.ends_with("sysctl.conf") || (dir == "sysctl.d" && base.ends_with(".conf")) {
+        return Some(Format::Sysctl);
+    }
+    if base.ends_with("limits.conf") || (dir == "limits.d" && base.ends_with(".conf")) {
+        return Some(Format::Limits);
+    }
+    if base.ends_with(".cnf") || base == "my.cnf.fallback" {
+        return Some(Format::Mycnf);
+    }
+    None
+}
+
+/// The format of the file at `path` holding `text`: the path first where it
+/// is decisive, then the content ([`detect`]).
+pub fn detect_named(path: &str, text: &str) -> Option<Format> {
+    by_path(path).or_else(|| detect(text))
+}
+
+/// Option groups of the MySQL and MariaDB programs (MySQL Reference Manual,
+/// "Using Option Files"; MariaDB KB, "Configuring MariaDB with Option
+/// Files": server, client and tool groups, each also with a `-X.Y` suffix).
+const MYCNF_GROUPS: &[&str] = &[
+    "mysqld",
+    "server",
+    "mariadb",
+    "mariadbd",
+    "galera",
+    "embedded",
+    "client",
+    "client-server",
+    "client-mariadb",
+    "mysql",
+    "mariadb-client",
+    "mysqld_safe",
+    "mariadbd-safe",
+    "mariadb-safe",
+    "safe_mysqld",
+    "mysqld_multi",
+    "mysqldump",
+    "mariadb-dump",
+    "mysqladmin",
+    "mysqlcheck",
+    "mysqlimport",
+    "mysqlshow",
+    "mysqlbinlog",
+    "mysql_upgrade",
+    "mysqlhotcopy",
+    "mariabackup",
+    "mariadb-backup",
+    "xtrabackup",
+    "sst",
+];
+
+/// A my.cnf group header's name (lower case): a known group, or one with a
+/// version suffix (`mysqld-8.0`, `mariadb-10.11`).
+pub fn is_mycnf_group(h: &str) -> bool {
+    MYCNF_GROUPS.iter().any(|g| {
+        h == *g
+            || h.strip_prefix(g)
+                .and_then(|r| r.strip_prefix('-'))
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
 
 /// The format of `text`, or `None` when nothing marks it.
 pub fn detect(text: &str) -> Option<Format> {
@@ -67,12 +167,7 @@ pub fn detect(text: &str) -> Option<Format> {
     }) {
         return Some(Format::AerospikeConf);
     }
-    if headers.iter().any(|h| {
-        ["mysqld", "mysql", "client", "server", "mariadb", "mysqld_safe", "mysqldump"]
-            .iter()
-            .any(|g| h == g || h.starts_with(&format!("{g}-")))
-    }) || body.iter().any(|l| l.starts_with("!include"))
-    {
+    if headers.iter().any(|h| is_mycnf_group(h)) || body.iter().any(|l| l.starts_with("!include")) {
         return Some(Format::Mycnf);
     }
     let count = |pred: &dyn Fn(&str) -> bool| body.iter().filter(|l| pred(l)).count();
@@ -111,6 +206,8 @@ fn is_gemstone_line(l: &str) -> bool {
 }
 
 fn is_limits_line(l: &str) -> bool {
+    // pam_limits cuts a line at `#`.
+    let l = l.split('#').next().unwrap_or(l);
     let f: Vec<&str> = l.split_whitespace().collect();
     f.len() == 4 && matches!(f[1], "soft" | "hard" | "-")
 }
@@ -146,11 +243,34 @@ mod tests {
             ("shm_key = 0xA7000000\nshm_max_nodes = 16\n", Some(Format::AerospikeConf)),
             ("0xa7000000 622592 root 666 263224 0\n", Some(Format::Ipcs)),
             ("<AMPSConfig><Name>x</Name></AMPSConfig>", Some(Format::AmpsXml)),
+            ("* soft nofile 4096 # for the build user\n", Some(Format::Limits)),
+            ("[galera]\nwsrep_on = ON\n", Some(Format::Mycnf)),
+            ("[mariadb-10.11]\n", Some(Format::Mycnf)),
             ("hello world\nthis is prose\n", None),
             ("", None),
         ];
         for (text, want) in cases {
             assert_eq!(detect(text), *want, "{text}");
         }
+    }
+
+    #[test]
+    fn the_path_decides_where_the_program_reads_by_path() {
+        let comments = "# nothing set here\n";
+        let cases: &[(&str, Option<Format>)] = &[
+            ("/lib/systemd/system/user@0.service.d/10-login-barrier.conf", Some(Format::Systemd)),
+            ("/lib/systemd/system/hwclock.service", Some(Format::Systemd)),
+            ("/usr/lib/sysctl.d/99-protect-links.conf", Some(Format::Sysctl)),
+            ("/etc/security/limits.d/90-build.conf", Some(Format::Limits)),
+            ("/etc/mysql/mariadb.conf.d/60-galera.cnf", Some(Format::Mycnf)),
+            ("/etc/ufw/sysctl.conf", Some(Format::Sysctl)),
+            ("notes.txt", None),
+            ("/etc/foo.d/x.conf", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(detect_named(path, comments), *want, "{path}");
+        }
+        assert_eq!(unit_name("a/b/x@.service.d/y.conf"), Some("x@.service"));
+        assert_eq!(unit_name("a/.service"), None);
     }
 }

@@ -54,7 +54,7 @@ pub(crate) fn check_conf(name: &str, text: &str, host: Option<&Host>) -> Parsed 
         p.findings.push(
             rules::GEMSTONE_SYNTAX
                 .finding(format!("{CACHE_KEY} = {}: not a whole number of KB", s.value))
-                .fix(format!("{CACHE_KEY} = 307200;"))
+                .fix(format!("{CACHE_KEY} = {};", recommended(host)))
                 .at(s.location),
         );
         return p;
@@ -63,6 +63,15 @@ pub(crate) fn check_conf(name: &str, text: &str, host: Option<&Host>) -> Parsed 
         p.findings.extend(page_cache(kb, h, &s));
     }
     p
+}
+
+/// The cache size to suggest: computed from the host when it is known
+/// ([`gemstone::recommended_kb`]), otherwise how to compute it.
+fn recommended(host: Option<&Host>) -> String {
+    match host {
+        Some(h) => gemstone::recommended_kb(h).to_string(),
+        None => "<half of RAM in KiB; dumptool check --plan computes it>".to_string(),
+    }
 }
 
 /// The page cache's segment ([`crate::gemstone::segment_size`]) against RAM,
@@ -76,26 +85,26 @@ fn page_cache(kb: u64, host: &Host, s: &Setting) -> Vec<Finding> {
             .at(s.location.clone())];
     };
     let recommended = format!("{CACHE_KEY} = {};", gemstone::recommended_kb(host));
-    gemstone::segment_vs_host(gemstone::ID, Bytes(segment), host)
+    // The calculator raises this table's rules: a plan and a check agree.
+    gemstone::segment_vs_host(&gemstone::SEGMENT_RULES, Bytes(segment), host)
         .into_iter()
-        .filter_map(|f| {
-            let rule = rules::by_id(&f.id)?;
-            let fix = match f.fix {
-                Some(kernel) if rule.id != rules::GEMSTONE_CACHE_RAM.id => {
+        .map(|mut f| {
+            // Too big for RAM: the fix is a smaller cache, not a kernel setting.
+            f.fix = Some(match f.fix.take() {
+                Some(kernel) if f.id != gemstone::SEGMENT_RULES.ram.id => {
                     format!("{recommended} (or {kernel})")
                 }
                 _ => recommended.clone(),
-            };
-            let mut out = rule.finding(format!("{CACHE_KEY} = {kb}: {}", f.message)).fix(fix);
-            out.why = f.why.or(out.why);
-            Some(out.at(s.location.clone()))
+            });
+            f.message = format!("{CACHE_KEY} = {kb}: {}", f.message);
+            f.at(s.location.clone())
         })
         .collect()
 }
 
 /// shmget() errno names and numbers (Linux, asm-generic/errno-base.h).
 const ERRNOS: &[(&str, u32, rules::Rule, &str)] = &[
-    ("EINVAL", 22, rules::GEMSTONE_LOG_EINVAL, "the cache is larger than kernel.shmmax (or smaller than SHMMIN): lower SHR_PAGE_CACHE_SIZE_KB in system.conf below shmmax and RAM, e.g. SHR_PAGE_CACHE_SIZE_KB = 307200; on a 613 MB host, or raise kernel.shmmax"),
+    ("EINVAL", 22, rules::GEMSTONE_LOG_EINVAL, "the cache is larger than kernel.shmmax (or smaller than SHMMIN): lower SHR_PAGE_CACHE_SIZE_KB in system.conf below shmmax and RAM, or raise kernel.shmmax"),
     ("ENOSPC", 28, rules::GEMSTONE_LOG_ENOSPC, "all shared memory allowed by kernel.shmall (pages) or kernel.shmmni is taken: raise kernel.shmall, or lower SHR_PAGE_CACHE_SIZE_KB"),
     ("ENOMEM", 12, rules::GEMSTONE_LOG_ENOMEM, "the kernel could not allocate the segment: lower SHR_PAGE_CACHE_SIZE_KB or free memory"),
     ("EACCES", 13, rules::GEMSTONE_LOG_EACCES, "a segment with this key belongs to another user: start the stone as the cache's owner, or remove the stale segment with ipcrm"),
@@ -103,7 +112,7 @@ const ERRNOS: &[(&str, u32, rules::Rule, &str)] = &[
 ];
 
 /// Finds a shmget() failure in startstone output, a stone log or a pcmon log.
-pub(crate) fn check_log(name: &str, text: &str) -> Parsed {
+pub(crate) fn check_log(name: &str, text: &str, host: Option<&Host>) -> Parsed {
     let mut p = Parsed::default();
     let lines: Vec<(u32, &str)> = numbered(text).collect();
     let key = text
@@ -125,6 +134,9 @@ pub(crate) fn check_log(name: &str, text: &str) -> Parsed {
         let Some((sym, num, rule, advice)) = hit else { continue };
         let col = line.find("shmget").map_or(1, |c| c + 1);
         let mut fix = (*advice).to_string();
+        if matches!(*sym, "EINVAL" | "ENOSPC" | "ENOMEM") {
+            fix.push_str(&format!(": SHR_PAGE_CACHE_SIZE_KB = {};", recommended(host)));
+        }
         if let (Some(k), "EEXIST" | "EACCES") = (&key, *sym) {
             fix.push_str(&format!(": ipcrm -M {k}"));
         }

@@ -130,9 +130,14 @@ pub(crate) fn check(
             continue;
         };
         let Some(v) = limit_value(&s.value) else { continue };
+        // limits.conf(5) (Linux-PAM 1.5): "If nofile is to be set to one of
+        // these values [-1, unlimited, infinity], it will be set to the
+        // contents of /proc/sys/fs/nr_open instead".
+        let value = |v: u64| if item == "nofile" && v == u64::MAX { nr_open } else { v };
+        let v = value(v);
         if kind == "soft" {
             if let Some(h) = get(domain, "hard", item) {
-                if limit_value(&h.value).is_some_and(|hv| v > hv) {
+                if limit_value(&h.value).map(value).is_some_and(|hv| v > hv) {
                     out.push(
                         rules::LIMITS_SOFT_ABOVE_HARD
                             .finding(format!("{domain} soft {item} {} is above the hard limit {}: the soft limit is not applied", s.value, h.value))

@@ -5,8 +5,10 @@
 //!
 //! Files are checked on their own (syntax, removed keys, units) and against
 //! what the host and plan need when a [`Context`] gives them. Several files
-//! checked together ([`check_files`]) are read in order and a later setting
-//! wins, as sysctl.d, limits.d and systemd drop-ins do.
+//! checked together ([`check_files`]) are combined as the system combines
+//! them: sysctl.d and limits.d lines in order (a later setting wins), each
+//! systemd unit with the drop-ins of its own `UNIT.d/` directory (unrelated
+//! units are judged apart), and my.cnf files as one server configuration.
 
 pub mod aerospike;
 pub mod amps_xml;
@@ -141,9 +143,9 @@ pub struct Needs {
     pub max_map_count: Option<u64>,
     /// Concurrent TCP connections the host must hold.
     pub connections: Option<u64>,
-    /// Local ports each (client address, server port) pair needs, for
-    /// net.ipv4.ip_local_port_range.
-    pub local_ports: Option<u64>,
+    /// (client address, server port) pairs the connections spread over:
+    /// each pair holds at most one connection per local port.
+    pub port_pairs: Option<u64>,
     /// TIME_WAIT sockets the connection churn leaves (closes per second x 60 s).
     pub time_wait: Option<u64>,
     /// Kernel memory the connections' buffers need under load, bytes.
@@ -234,13 +236,15 @@ pub enum ValidateError {
     BadVersion { text: String },
     #[error("{name}: the file is {len} bytes; the validators read at most {max} bytes")]
     TooLarge { name: String, len: u64, max: u64 },
+    #[error("{name}: not a format Headroom knows (nothing marks it as one), so it was not checked; name one with --as: sysctl, limits, proc-limits, systemd, gemstone-conf, gemstone-log, mycnf, aerospike, ipcs, amps-xml")]
+    Unrecognised { name: String },
 }
 
 /// Config files are small; a larger paste is a mistake (a log dump, a binary).
 pub const MAX_TEXT: u64 = 4 << 20;
 
 /// Checks one file. `format` forces a format; `None` detects it, and a file
-/// that matches no format yields a `detect.unrecognised` error finding.
+/// that matches no format is a [`ValidateError::Unrecognised`].
 pub fn check_text(
     name: &str,
     text: &str,
@@ -268,6 +272,9 @@ pub(crate) struct Parsed {
     pub settings: Vec<Setting>,
     pub aerospike: Vec<aerospike::Cluster>,
     pub segments: Vec<aerospike::Segment>,
+    /// my.cnf: the file has a group the server reads, so it is judged as
+    /// (part of) a server configuration.
+    pub server_group: bool,
 }
 
 fn parse(format: Format, name: &str, text: &str, host: Option<&Host>, needs: &Needs) -> Parsed {
@@ -277,17 +284,18 @@ fn parse(format: Format, name: &str, text: &str, host: Option<&Host>, needs: &Ne
         Format::ProcLimits => limits::parse_proc(name, text, needs),
         Format::Systemd => systemd::parse(name, text),
         Format::GemstoneConf => gemstone::check_conf(name, text, host),
-        Format::GemstoneLog => gemstone::check_log(name, text),
-        Format::Mycnf => mycnf::check(name, text, host, needs),
+        Format::GemstoneLog => gemstone::check_log(name, text, host),
+        Format::Mycnf => mycnf::check(name, text, needs),
         Format::AerospikeConf => aerospike::parse_conf(name, text, host, needs),
         Format::Ipcs => aerospike::parse_ipcs(name, text),
         Format::AmpsXml => amps_xml::check(name, text, host, needs),
     }
 }
 
-/// Checks files together, in order: for sysctl, limits and systemd files a
-/// later setting overrides an earlier one (sysctl.d, limits.d and drop-in
-/// order) and the value that wins is what is checked.
+/// Checks files together, in order: sysctl and limits lines across files
+/// (a later setting wins, as sysctl.d and limits.d apply them), each systemd
+/// unit with its own drop-ins ([`systemd::groups`]), every my.cnf file as one
+/// server configuration, and the value that wins is what is checked.
 pub fn check_files(
     files: &[(&str, &str, Option<Format>)],
     ctx: &Context<'_>,
@@ -299,30 +307,28 @@ pub fn check_files(
         if len > MAX_TEXT {
             return Err(ValidateError::TooLarge { name: name.to_string(), len, max: MAX_TEXT });
         }
+        // Every reader here skips a UTF-8 byte order mark (systemd, procps'
+        // sysctl and mysqld all do), so a BOM never hides a first line.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (format, detected) = match format {
-            Some(f) => (Some(f), false),
-            None => (detect::detect(text), true),
+            Some(f) => (f, false),
+            None => (
+                detect::detect_named(name, text)
+                    .ok_or_else(|| ValidateError::Unrecognised { name: name.to_string() })?,
+                true,
+            ),
         };
-        let p = match format {
-            Some(f) => parse(f, name, text, ctx.host, &needs),
-            None => Parsed {
-                findings: vec![rules::DETECT_UNRECOGNISED
-                    .finding(format!("{name}: not a format Headroom knows, so it was not checked"))
-                    .fix("dumptool check --as FORMAT (sysctl, limits, proc-limits, systemd, gemstone-conf, gemstone-log, mycnf, aerospike, ipcs, amps-xml)")
-                    .at(Location { file: name.to_string(), line: 1, column: None })],
-                ..Parsed::default()
-            },
-        };
+        let p = parse(format, name, text, ctx.host, &needs);
         let report = FileReport {
             name: name.to_string(),
-            format,
+            format: Some(format),
             detected,
             findings: Vec::new(),
             values: last_wins(&p.settings),
         };
         parsed.push((report, p));
     }
-    let mut cross = Vec::new();
+    let mut cross: Vec<Finding> = Vec::new();
     let of = |f: Format| -> Vec<Setting> {
         parsed
             .iter()
@@ -330,18 +336,44 @@ pub fn check_files(
             .flat_map(|(_, p)| p.settings.iter().cloned())
             .collect()
     };
-    let sysctl_all = of(Format::Sysctl);
-    let limits_all = of(Format::Limits);
-    let unit_all = of(Format::Systemd);
+    let in_order = |f: Format, cross: &mut Vec<Finding>| -> Vec<Setting> {
+        let files: Vec<(&str, &[Setting])> = parsed
+            .iter()
+            .filter(|(r, _)| r.format == Some(f))
+            .map(|(r, p)| (r.name.as_str(), p.settings.as_slice()))
+            .collect();
+        let (order, masked) = system_order(&files, f == Format::Sysctl);
+        for (hidden, by) in masked {
+            cross.push(
+                rules::SYSCTL_FILE_MASKED
+                    .finding(format!(
+                        "{} is not read: {} has the same name in a directory read first",
+                        files[hidden].0, files[by].0
+                    ))
+                    .at(at(files[hidden].0, 1)),
+            );
+        }
+        order.into_iter().flat_map(|i| files[i].1.iter().cloned()).collect()
+    };
+    let sysctl_all = in_order(Format::Sysctl, &mut cross);
+    let limits_all = in_order(Format::Limits, &mut cross);
     let kernel = sysctl::KernelView::new(ctx.host, &last_wins(&sysctl_all));
     if !sysctl_all.is_empty() {
         cross.extend(sysctl::check(&sysctl_all, &kernel, ctx.host, &needs));
     }
+    let units: Vec<(&str, &[Setting])> = parsed
+        .iter()
+        .filter(|(r, _)| r.format == Some(Format::Systemd))
+        .map(|(r, p)| (r.name.as_str(), p.settings.as_slice()))
+        .collect();
     if !limits_all.is_empty() {
-        cross.extend(limits::check(&limits_all, &kernel, &needs, !unit_all.is_empty()));
+        cross.extend(limits::check(&limits_all, &kernel, &needs, !units.is_empty()));
     }
-    if !unit_all.is_empty() {
-        cross.extend(systemd::check(&unit_all, &needs));
+    for group in systemd::groups(&units) {
+        cross.extend(systemd::check(&group, &kernel, &needs));
+    }
+    if parsed.iter().any(|(r, p)| r.format == Some(Format::Mycnf) && p.server_group) {
+        cross.extend(mycnf::check_all(&of(Format::Mycnf), ctx.host, &needs));
     }
     let segments: Vec<aerospike::Segment> =
         parsed.iter().flat_map(|(_, p)| p.segments.iter().cloned()).collect();
@@ -363,7 +395,100 @@ pub fn check_files(
             None => rest.push(f),
         }
     }
-    Ok(Report { files: parsed.into_iter().map(|(r, _)| r).collect(), findings: rest })
+    let files = parsed
+        .into_iter()
+        .map(|(mut r, _)| {
+            r.findings = collapse(r.findings);
+            r
+        })
+        .collect();
+    Ok(Report { files, findings: collapse(rest) })
+}
+
+/// Precedence of a sysctl.d directory (sysctl.d(5)): /etc over /run over
+/// /usr/local/lib over /usr/lib and /lib; `None` outside a sysctl.d.
+fn sysctl_dir_rank(path: &str) -> Option<u8> {
+    if path == "/etc/sysctl.conf" {
+        return Some(0);
+    }
+    let dir = path.rsplit_once('/')?.0;
+    let parent = dir.strip_suffix("sysctl.d")?;
+    let ranks =
+        [("/etc/", 0), ("/run/", 1), ("/usr/local/lib/", 2), ("/usr/lib/", 3), ("/lib/", 4)];
+    Some(ranks.iter().find(|(p, _)| parent.ends_with(p)).map_or(5, |&(_, r)| r))
+}
+
+/// The order the system reads files given in any order, and the files it
+/// skips. sysctl.d(5), as systemd-sysctl applies it at boot: files of all
+/// sysctl.d directories in name order (/etc/sysctl.conf as Debian's
+/// 99-sysctl.conf), a name in a directory of higher precedence masking the
+/// same name in another; files outside such directories after them, in the
+/// order given. limits.conf(5), pam_limits: limits.conf
+/// first, then limits.d/*.conf in name order. Returns indices into
+/// `files`, and (masked, masking) pairs.
+fn system_order(files: &[(&str, &[Setting])], sysctl: bool) -> (Vec<usize>, Vec<(usize, usize)>) {
+    // systemd-sysctl reads /etc/sysctl.conf through Debian's link
+    // /etc/sysctl.d/99-sysctl.conf (package systemd), so it sorts as that.
+    let base = |i: usize| match files[i].0 {
+        "/etc/sysctl.conf" => "99-sysctl.conf",
+        name => name.rsplit('/').next().unwrap_or(name),
+    };
+    let mut masked = Vec::new();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    if sysctl {
+        for i in 0..files.len() {
+            let Some(rank) = sysctl_dir_rank(files[i].0) else { continue };
+            let by = (0..files.len()).find(|&j| {
+                j != i
+                    && base(j) == base(i)
+                    && sysctl_dir_rank(files[j].0).is_some_and(|r| r < rank || (r == rank && j > i))
+            });
+            if let Some(j) = by {
+                masked.push((i, j));
+            }
+        }
+        order.retain(|i| !masked.iter().any(|(m, _)| m == i));
+        order.sort_by_key(|&i| match sysctl_dir_rank(files[i].0) {
+            Some(_) => (0, base(i)),
+            None => (1, ""),
+        });
+    } else {
+        order.sort_by_key(|&i| {
+            let in_d = files[i].0.rsplit_once('/').is_some_and(|(d, _)| d.ends_with("limits.d"));
+            if in_d {
+                (1, base(i))
+            } else {
+                (0, "")
+            }
+        });
+    }
+    (order, masked)
+}
+
+/// Identical findings (same rule, message and fix: a key repeated on
+/// thousands of lines) become one, at the first place, with the count in
+/// its message, so a report stays as long as what is different in a file.
+fn collapse(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<(Finding, usize)> = Vec::new();
+    let mut index: HashMap<(&str, String, Option<String>), usize> = HashMap::new();
+    for f in findings {
+        let key = (f.id, f.message.clone(), f.fix.clone());
+        match index.get(&key) {
+            Some(&i) => out[i].1 += 1,
+            None => {
+                index.insert(key, out.len());
+                out.push((f, 1));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut f, n)| {
+            if n > 1 {
+                f.message.push_str(&format!(" ({n} times; the first is shown)"));
+            }
+            f
+        })
+        .collect()
 }
 
 /// The last value of each key, in first-seen key order.

@@ -10,10 +10,14 @@ use crate::vps;
 
 use super::{at, at_col, numbered, rules, DbVersion, Needs, Parsed, Setting};
 
-/// Groups whose options reach the server.
+/// Groups whose options reach the server: MySQL's `[mysqld]`, `[server]`
+/// and `[mysqld-X.Y]` (MySQL Reference Manual, "Using Option Files");
+/// MariaDB adds `[mariadb]`, `[mariadbd]`, `[client-server]` and `[galera]`
+/// and their `-X.Y` forms (MariaDB KB, "Configuring MariaDB with Option
+/// Files", "Server Option Groups").
 fn is_server_group(group: &str) -> bool {
     let g = group.to_ascii_lowercase();
-    ["mysqld", "server", "mariadb", "mariadbd"]
+    ["mysqld", "server", "mariadb", "mariadbd", "client-server", "galera"]
         .iter()
         .any(|s| g == *s || g.starts_with(&format!("{s}-")))
 }
@@ -111,13 +115,119 @@ fn normalize(key: &str) -> (String, bool) {
     }
 }
 
+/// mariadbd's option names (`_` for `-`), from its own `--help --verbose`.
+const MARIADB_OPTIONS: &str = include_str!("mariadb-10.11-options.txt");
+
+/// Unknown names looked up for the closest known one, per file: the search
+/// costs a comparison with every option, so a hostile file stays bounded.
+const SUGGESTIONS: usize = 64;
+
+/// mariadbd's option names, sorted for lookups by name and by prefix.
+struct Names {
+    sorted: Vec<&'static str>,
+    suggested: usize,
+}
+
+impl Names {
+    fn new() -> Names {
+        let mut sorted: Vec<&'static str> =
+            MARIADB_OPTIONS.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        sorted.sort_unstable();
+        Names { sorted, suggested: 0 }
+    }
+
+    fn known(&self, k: &str) -> bool {
+        self.sorted.binary_search(&k).is_ok()
+            || SERVER_ONLY.contains(&k)
+            || SIZES.contains(&k)
+            || QUERY_CACHE.contains(&k)
+    }
+
+    fn with_prefix(&self, prefix: &str) -> &[&'static str] {
+        let start = self.sorted.partition_point(|o| *o < prefix);
+        let len = self.sorted[start..].partition_point(|o| o.starts_with(prefix));
+        &self.sorted[start..start + len]
+    }
+
+    fn closest(&mut self, name: &str) -> Option<&'static str> {
+        if self.suggested >= SUGGESTIONS {
+            return None;
+        }
+        self.suggested += 1;
+        self.sorted
+            .iter()
+            .map(|o| (strsim::levenshtein(name, o), *o))
+            .min()
+            .filter(|&(d, _)| d <= name.len() / 3 + 1)
+            .map(|(_, o)| o)
+    }
+}
+
+/// An option name as mysqld's option parser (my_getopt) reads it: an exact
+/// name, a boolean with a `skip_`, `enable_` or `disable_` prefix, a
+/// `maximum_` limit, or a unique prefix of one name. Returns the name
+/// mysqld reads, and the finding for a prefix (resolved, a note), an
+/// ambiguous prefix (mysqld refuses it) or an unknown name (with the
+/// closest known one).
+fn resolve(
+    names: &mut Names,
+    key: &str,
+    value: Option<&str>,
+    line: &str,
+    loc: &crate::finding::Location,
+) -> (String, Option<Finding>) {
+    let base = ["skip_", "enable_", "disable_", "maximum_"]
+        .iter()
+        .find_map(|p| key.strip_prefix(p))
+        .unwrap_or(key);
+    if names.known(key) || names.known(base) {
+        return (key.to_string(), None);
+    }
+    let matches: Vec<&str> = names.with_prefix(base).to_vec();
+    let with = |full: &str| match value {
+        Some(v) => format!("{full} = {v}"),
+        None => full.to_string(),
+    };
+    let finding = match matches[..] {
+        [full] => {
+            let f = rules::MYCNF_PREFIX
+            .finding(format!("{key} is read as {full}: mysqld accepts a unique prefix of an option name, but a new option with the same prefix would make it ambiguous"))
+            .fix(with(full))
+            .at(loc.clone());
+            return (full.to_string(), Some(f));
+        }
+        [_, _, ..] => rules::MYCNF_AMBIGUOUS
+            .finding(format!(
+                "{key} is a prefix of {} options ({}...): mysqld stops with \"ambiguous option\"",
+                matches.len(),
+                matches.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+            ))
+            .fix(with(matches[0]))
+            .at(loc.clone()),
+        [] => {
+            let closest = names.closest(base);
+            let fix = match closest {
+                Some(c) => format!("{} (or `loose-{key}` for a plugin's option)", with(c)),
+                None => format!("delete `{line}`, or write `loose-{key}` for a plugin's option"),
+            };
+            let hint = closest.map_or(String::new(), |c| format!("; did you mean {c}?"));
+            rules::MYCNF_UNKNOWN
+                .finding(format!("{key} is not an option of mariadbd 10.11: the server stops with \"unknown variable\" unless a plugin defines it{hint}"))
+                .fix(fix)
+                .at(loc.clone())
+        }
+    };
+    (key.to_string(), Some(finding))
+}
+
 fn is_off(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "off" | "0" | "false" | "disabled")
 }
 
-pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) -> Parsed {
+pub(crate) fn check(name: &str, text: &str, needs: &Needs) -> Parsed {
     let mut p = Parsed::default();
     let mut group: Option<String> = None;
+    let mut names = Names::new();
     for (n, raw) in numbered(text) {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -127,7 +237,7 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
             let (directive, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             let f = match directive {
                 "include" | "includedir" => rules::MYCNF_INCLUDE
-                    .finding(format!("!{directive} {}: not followed here, so the options it adds were not checked", arg.trim()))
+                    .finding(format!("!{directive} {}: the options it adds are checked only with the files it names (`dumptool check --live` follows it on a host)", arg.trim()))
                     .fix(format!("check {} too (in order after this file)", arg.trim())),
                 _ => rules::MYCNF_SYNTAX.finding(format!("unknown directive `!{directive}`: use !include or !includedir")),
             };
@@ -136,7 +246,11 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         }
         if let Some(g) = line.strip_prefix('[') {
             match g.split_once(']') {
-                Some((g, _)) => group = Some(g.trim().to_string()),
+                Some((g, _)) => {
+                    let g = g.trim().to_string();
+                    p.server_group |= is_server_group(&g);
+                    group = Some(g);
+                }
                 None => p.findings.push(
                     rules::MYCNF_SYNTAX
                         .finding(format!("`{line}`: a group header ends with `]`"))
@@ -147,7 +261,7 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         }
         let (key, value) = match line.split_once('=') {
             Some((k, v)) => (k, Some(strip_value(v))),
-            None => (line, None),
+            None => (line.split('#').next().unwrap_or(line), None),
         };
         let (key, loose) = normalize(key);
         if key.is_empty() || key.contains(char::is_whitespace) {
@@ -161,6 +275,15 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
         }
         let loc = at_col(name, n, raw.find(|c: char| !c.is_whitespace()).map_or(1, |c| c + 1));
         let in_server = group.as_deref().is_some_and(is_server_group);
+        // MariaDB's option list: a MySQL server has options it lacks.
+        let mariadb_names = needs.db_version.is_none_or(|v| v.mariadb);
+        let key = if in_server && !loose && mariadb_names {
+            let (full, finding) = resolve(&mut names, &key, value.as_deref(), line, &loc);
+            p.findings.extend(finding);
+            full
+        } else {
+            key
+        };
         if !in_server && SERVER_ONLY.contains(&key.as_str()) {
             let where_ =
                 group.as_deref().map_or("before any group".to_string(), |g| format!("in [{g}]"));
@@ -190,10 +313,16 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
             p.settings.push(Setting { key, value: value.unwrap_or_default(), location: loc });
         }
     }
-    if let Some(h) = host.filter(|h| h.ram.get() > 0) {
-        p.findings.extend(peak_memory(&p.settings, h, needs, name));
-    }
     p
+}
+
+/// Rules over the server's whole configuration: every server-group setting
+/// of every file, in the order mysqld reads them (a later one wins).
+pub(crate) fn check_all(settings: &[Setting], host: Option<&Host>, needs: &Needs) -> Vec<Finding> {
+    match host.filter(|h| h.ram.get() > 0) {
+        Some(h) => peak_memory(settings, h, needs),
+        None => Vec::new(),
+    }
 }
 
 /// MySQL 8.0's defaults for the variables the peak sums (MySQL 8.0 Reference
@@ -219,7 +348,7 @@ const DEFAULTS: &[(&str, u64)] = &[
 /// lightweight server": 256 MB, no swap), with the formula of
 /// [`vps::mysql_peak`]: global buffers plus max_connections x per-thread
 /// buffers. Unset variables take MySQL 8.0's defaults ([`DEFAULTS`]).
-fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs, name: &str) -> Vec<Finding> {
+fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs) -> Vec<Finding> {
     let last = |k: &str| settings.iter().rev().find(|s| s.key == k);
     let var = |k: &str| -> u64 {
         let default = DEFAULTS.iter().find(|(n, _)| *n == k).map_or(0, |&(_, d)| d);
@@ -258,22 +387,43 @@ fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs, name: &str) -> 
     } else {
         return Vec::new();
     };
-    let loc = last("max_connections")
-        .or(settings.first())
-        .map_or_else(|| at(name, 1), |s| s.location.clone());
-    vec![rule
+    let loc = last("max_connections").or(settings.last()).map(|s| s.location.clone());
+    let f = rule
         .finding(format!(
             "MySQL's peak is {peak} B ({global} B global + {conns} connections x {per_thread} B per thread, tuning-primer's formula), {}% of the host's {ram} B of RAM; with no swap the OOM killer stops mysqld",
             u128::from(peak) * 100 / u128::from(ram.max(1))
         ))
-        .fix(format!("max_connections = {safe_conns}"))
-        .at(loc)]
+        .fix(format!("max_connections = {safe_conns}"));
+    vec![match loc {
+        Some(l) => f.at(l),
+        None => f,
+    }]
 }
 
+/// An option's value as mysqld reads it: cut at a `#` outside quotes
+/// ("a `#` comment can start in the middle of a line", MySQL Reference
+/// Manual, "Using Option Files"), then one pair of quotes removed.
 fn strip_value(v: &str) -> String {
-    let v = v.trim();
-    let v = v.split(" #").next().unwrap_or(v).trim();
-    v.trim_matches(|c| c == '"' || c == '\'').to_string()
+    let mut quote = None;
+    let mut end = v.len();
+    for (i, c) in v.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let v = v[..end].trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner.to_string();
+        }
+    }
+    v.to_string()
 }
 
 fn version_rules(

@@ -24,7 +24,8 @@ impl Needs {
             // The minimums the instance needs, not the guide's recommendations:
             // a host below a recommendation is advice, below a need an error.
             let fds = term(r, "2·(C + T + J)");
-            raise(&mut needs.nofile, fds);
+            // The plan judges nofile against the guide's floor too.
+            raise(&mut needs.nofile, fds.map(|f| f.max(crate::amps::limits::NOFILE_MIN)));
             raise(&mut needs.file_max, fds);
             raise(&mut needs.aio_max_nr, term(r, "16384 + 8192·T"));
         }
@@ -39,9 +40,8 @@ impl Needs {
             raise(&mut needs.time_wait, q(r, "time_wait"));
             let conns = plan.connections.as_ref().and_then(|c| c.kernel.as_ref());
             raise(&mut needs.connections, conns.map(|c| c.connections.get()));
-            let pairs = conns.map(|c| c.client_ips.get().saturating_mul(c.server_ports.get()));
-            let ports = conns.zip(pairs.filter(|&p| p > 0));
-            raise(&mut needs.local_ports, ports.map(|(c, p)| c.connections.get().div_ceil(p)));
+            needs.port_pairs =
+                conns.and_then(|c| c.client_ips.get().checked_mul(c.server_ports.get()));
             let pages = q(r, "buffer_pages");
             let bytes =
                 pages.and_then(|p| p.checked_mul(plan.host.page_size.get())).filter(|&b| b > 0);

@@ -1,33 +1,21 @@
-//! Every validator rule, defined once: id, severity, source and the shape of
-//! its fix. Validators build findings only through [`Rule::finding`], and
-//! `docs/rules.md` is tested against [`RULES`], so an id cannot drift.
+//! Every rule, defined once: id, severity, source and the shape of its fix,
+//! for the validators and the calculators alike (a plan and a check of the
+//! same fact raise the same rule). A [`Finding`] can only be built from a
+//! rule, and `docs/rules.md` is tested against [`RULES`], so an id cannot
+//! drift or be spelled at run time.
 
-use crate::finding::{Finding, Severity};
-
-/// One rule a validator can report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    /// Where the rule comes from: document and section.
-    pub source: &'static str,
-    /// What to write instead, in general; each finding carries the exact line.
-    pub fix: &'static str,
-}
-
-impl Rule {
-    /// A finding of this rule with its general fix; callers replace the fix
-    /// with the exact line where they know it, and add the location.
-    pub fn finding(&self, message: impl Into<String>) -> Finding {
-        Finding::new(self.id, self.severity, message).why(self.source).fix(self.fix)
-    }
-}
+pub use crate::finding::Rule;
+use crate::finding::Severity;
 
 const AMPS: &str = "AMPS User Guide, ch. 25 \"Operation and Deployment\"";
 const MEGACOMET: &str = "MegaComet: 523k connections on one EC2 host, Tuning";
 const MAGLEV: &str = "\"Maglev on AWS t1.micro\" (2014)";
 const AEROSPIKE: &str = "Aerospike C client docs, \"Shared Memory\"";
 const VPS: &str = "\"Squeezing a lightweight server\" (2014)";
+const SHMGET: &str = "shmget(2): EINVAL if size < SHMMIN or size > SHMMAX; ENOSPC if all segments would exceed SHMALL pages";
+const TCP_MEM: &str = "tcp(7), ip-sysctl.rst: tcp_mem is min, pressure, max in pages; above pressure TCP squeezes buffers, above max it drops";
+/// A nofile need from any plan or `--nofile`: the limit's own contract.
+const NOFILE: &str = "getrlimit(2), RLIMIT_NOFILE: open(2), socket(2) and accept(2) fail with EMFILE at the soft limit";
 
 macro_rules! rules {
     ($($name:ident = $id:literal, $sev:ident, $source:expr, $fix:literal;)*) => {
@@ -50,6 +38,9 @@ rules! {
     SYSCTL_OVERRIDE = "sysctl.override", Info,
         "sysctl.d(5): files are applied in lexical order and later lines win",
         "keep one line per key, in the file that is read last";
+    SYSCTL_FILE_MASKED = "sysctl.file_masked", Info,
+        "sysctl.d(5): a file in /etc/sysctl.d masks one of the same name in /run, /usr/local/lib, /usr/lib and /lib",
+        "edit the file that is read, or give the copy another name";
     SYSCTL_TW_RECYCLE = "sysctl.tcp_tw_recycle.removed", Error,
         "Linux 4.12 removed net.ipv4.tcp_tw_recycle; `sysctl -p` fails on an unknown key",
         "delete the net.ipv4.tcp_tw_recycle line";
@@ -92,12 +83,24 @@ rules! {
     SYSCTL_CONN_TW_BUCKETS = "sysctl.connections.tw_buckets", Warning,
         "ip-sysctl.txt: tcp_max_tw_buckets; above it the kernel destroys TIME_WAIT sockets and logs \"time wait bucket table overflow\"",
         "net.ipv4.tcp_max_tw_buckets at least closes per second x 60";
-    SYSCTL_CONN_TCP_MEM = "sysctl.connections.tcp_mem", Warning,
+    SYSCTL_CONN_TCP_MEM = "sysctl.connections.tcp_mem", Error,
         MEGACOMET,
         "raise net.ipv4.tcp_mem (pages) to hold the connections' buffers";
     SYSCTL_TCP_MEM_RAM = "sysctl.tcp_mem.above_ram", Warning,
         MEGACOMET,
         "net.ipv4.tcp_mem max (pages x page size) below RAM";
+    SYSCTL_TCP_MEM_BYTES = "sysctl.tcp_mem.bytes", Warning,
+        "ip-sysctl.rst, tcp_mem: \"vector of 3 INTEGERs: min, pressure, max ... in pages\"; x86-64 addresses at most 64 TiB of RAM with 4-level paging (Documentation/arch/x86/x86_64/mm.rst)",
+        "divide each value by the page size (4096 on x86-64)";
+    SYSCTL_SHM_SEGMENT = "sysctl.shm.segment", Error,
+        "shmget(2): EINVAL if size > SHMMAX, ENOSPC if the segments would exceed SHMALL pages",
+        "kernel.shmmax and kernel.shmall (pages) at least the plan's segment";
+    SYSCTL_CONN_SOMAXCONN = "sysctl.connections.somaxconn", Warning,
+        "listen(2): a backlog above net.core.somaxconn is silently cut to it; the default is 4096 since Linux 5.4 (128 before)",
+        "net.core.somaxconn = 4096 or more";
+    SYSCTL_CONN_SYN_BACKLOG = "sysctl.connections.syn_backlog", Warning,
+        "ip-sysctl.rst, tcp_max_syn_backlog: connection requests not yet acknowledged; \"if server suffers from overload, try increasing this number\"",
+        "net.ipv4.tcp_max_syn_backlog = 4096 or more";
     // limits.conf and /proc/PID/limits
     LIMITS_SYNTAX = "limits.syntax", Error,
         "limits.conf(5): `<domain> <type> <item> <value>`; pam_limits ignores a bad line",
@@ -112,7 +115,7 @@ rules! {
         "setrlimit(2), proc(5) fs.nr_open: a nofile hard limit above fs.nr_open fails and logins fail",
         "fs.nr_open at least the nofile hard limit (in a sysctl.d drop-in)";
     LIMITS_NOFILE_NEED = "limits.nofile.below_need", Error,
-        AMPS,
+        NOFILE,
         "nofile soft and hard at least what the plan needs";
     LIMITS_CORE_LARGE = "limits.core.large_process", Warning,
         AMPS,
@@ -128,8 +131,17 @@ rules! {
         "systemd.exec(5): Limit*= belong in [Service]",
         "move the line under [Service]";
     SYSTEMD_NOFILE_NEED = "systemd.nofile.below_need", Error,
-        AMPS,
+        NOFILE,
         "LimitNOFILE= at least what the plan needs";
+    SYSTEMD_NOFILE_INFINITY = "systemd.nofile.infinity", Warning,
+        "systemd.exec(5), LimitNOFILE=: infinity is raised only as far as the kernel allows, fs.nr_open (proc(5)); programs that close every descriptor up to the limit slow down with it, and select(2) cannot use descriptors above 1024",
+        "LimitNOFILE= the number the service needs";
+    SYSTEMD_EMPTY = "systemd.empty", Info,
+        "systemd.syntax(7): empty lines and comments are ignored",
+        "nothing to do; delete the file if it is left over";
+    SYSTEMD_MASKED = "systemd.masked", Info,
+        "systemd.unit(5): a unit file linked to /dev/null is masked and cannot be started",
+        "`systemctl unmask UNIT` if the service should run";
     SYSTEMD_NOFILE_MISSING = "systemd.nofile.missing", Warning,
         "systemd.exec(5): without LimitNOFILE= a service gets 1024 soft",
         "LimitNOFILE= in a drop-in";
@@ -158,9 +170,12 @@ rules! {
     GEMSTONE_CACHE_SHMALL = "gemstone.page_cache.shmall", Error,
         MAGLEV,
         "lower SHR_PAGE_CACHE_SIZE_KB or raise kernel.shmall (pages)";
+    GEMSTONE_CACHE_RECOMMENDED = "gemstone.page_cache.recommended", Info,
+        MAGLEV,
+        "SHR_PAGE_CACHE_SIZE_KB within kernel.shmmax and half of RAM";
     GEMSTONE_LOG_EINVAL = "gemstone.log.shmget_einval", Error,
         MAGLEV,
-        "SHR_PAGE_CACHE_SIZE_KB below kernel.shmmax and RAM (307200 on a t1.micro)";
+        "SHR_PAGE_CACHE_SIZE_KB below kernel.shmmax and RAM";
     GEMSTONE_LOG_ENOSPC = "gemstone.log.shmget_enospc", Error,
         "shmget(2): ENOSPC, all shared memory (kernel.shmall) or ids (shmmni) taken",
         "raise kernel.shmall or lower SHR_PAGE_CACHE_SIZE_KB";
@@ -186,6 +201,15 @@ rules! {
     MYCNF_OUTSIDE_SERVER = "mycnf.outside_server_group", Warning,
         VPS,
         "put server options under [mysqld] (or [server], [mariadb])";
+    MYCNF_PREFIX = "mycnf.option_prefix", Info,
+        "MySQL Reference Manual, Specifying Program Options: an option may be given by an unambiguous prefix of its name",
+        "write the option's full name";
+    MYCNF_AMBIGUOUS = "mycnf.ambiguous_prefix", Error,
+        "my_getopt (MariaDB/MySQL option parser): a prefix of several option names stops the server with \"ambiguous option\"",
+        "write the option's full name";
+    MYCNF_UNKNOWN = "mycnf.unknown_option", Warning,
+        "mariadbd --help --verbose (MariaDB 10.11): the server's options; an unknown one stops it with \"unknown variable\"",
+        "the option's right name, or a `loose-` prefix for a plugin's option";
     MYCNF_BAD_SIZE = "mycnf.bad_size", Error,
         "MySQL Reference Manual, Using Options: sizes take K, M or G",
         "write a number with an optional K, M or G suffix";
@@ -220,6 +244,117 @@ rules! {
     AEROSPIKE_SIZE_MISMATCH = "aerospike.shm.size_mismatch", Error,
         AEROSPIKE,
         "stop every client and `ipcrm -M KEY`, or set a new shm_key";
+    AEROSPIKE_BELOW_CLUSTER = "aerospike.shm.below_cluster", Error,
+        AEROSPIKE,
+        "shm_max_nodes / shm_max_namespaces at least the cluster's counts, with room to grow";
+    AEROSPIKE_SHMMIN = "aerospike.shm.shmmin", Error,
+        SHMGET,
+        "shm_max_nodes and shm_max_namespaces of at least 1";
+    AEROSPIKE_SHMALL = "aerospike.shm.shmall", Error,
+        SHMGET,
+        "raise kernel.shmall (pages) or lower the maxima";
+    AEROSPIKE_RAM = "aerospike.shm.ram", Error,
+        SHMGET,
+        "lower shm_max_nodes and shm_max_namespaces";
+    AEROSPIKE_KEY_PER_CLUSTER = "aerospike.shm.key_per_cluster", Info,
+        AEROSPIKE,
+        "a different shm_key for each cluster";
+    AEROSPIKE_RESIZE = "aerospike.shm.resize", Info,
+        AEROSPIKE,
+        "stop every client and `ipcrm -M KEY`, or roll out with a new shm_key";
+    // AMPS plan sections
+    AMPS_MEMORY_EXCEEDS_RAM = "amps.memory.exceeds_ram", Error,
+        AMPS,
+        "more RAM, or a smaller SOW, MessageMemoryLimit or journal";
+    AMPS_MEMORY_BELOW_RECOMMENDED = "amps.memory.below_recommended", Warning,
+        AMPS,
+        "RAM of twice the estimate";
+    AMPS_LIMITS_NOFILE = "amps.limits.nofile", Error,
+        AMPS,
+        "nofile (soft and hard) of at least the AMPS minimum";
+    AMPS_LIMITS_AIO = "amps.limits.aio_max_nr", Error,
+        AMPS,
+        "fs.aio-max-nr of at least the AMPS minimum";
+    AMPS_LIMITS_FILE_MAX = "amps.limits.file_max", Error,
+        AMPS,
+        "fs.file-max of at least the AMPS minimum";
+    AMPS_LIMITS_MAP_COUNT = "amps.limits.max_map_count", Error,
+        AMPS,
+        "vm.max_map_count of at least the AMPS minimum";
+    AMPS_LIMITS_CORE = "amps.limits.core", Info,
+        AMPS,
+        "`core 0` for AMPS: it writes minidumps instead";
+    AMPS_SLOW_CLIENTS_MEMORY = "amps.slow_clients.memory_over_20_percent", Warning,
+        AMPS,
+        "MessageMemoryLimit of 10% of RAM, raised 1-2% at a time";
+    AMPS_SOW_MESSAGE_TOO_LARGE = "amps.sow_storage.message_too_large", Error,
+        AMPS,
+        "a SlabSize larger than the largest message";
+    AMPS_SOW_MAP_COUNT = "amps.sow_storage.max_map_count", Error,
+        AMPS,
+        "vm.max_map_count above the SOW's memory maps";
+    AMPS_SOW_MAP_COUNT_DEFAULT = "amps.sow_storage.max_map_count.default", Warning,
+        AMPS,
+        "vm.max_map_count above the SOW's memory maps (the kernel's default is 65530)";
+    AMPS_SLAB_MESSAGE_TOO_LARGE = "amps.slab.message_too_large", Error,
+        AMPS,
+        "a SlabSize larger than the largest message";
+    AMPS_SLAB_BELOW_SUGGESTED = "amps.slab.below_suggested", Info,
+        AMPS,
+        "the suggested SlabSize";
+    AMPS_TXLOG_NEEDS_FLASH = "amps.txlog.needs_flash", Warning,
+        AMPS,
+        "the journal on flash storage";
+    AMPS_TXLOG_RECOVERY = "amps.txlog.recovery_window", Info,
+        AMPS,
+        "journal files for the recovery window you need";
+    AMPS_LOGS_TRACE = "amps.logs.trace", Info,
+        AMPS,
+        "trace logging only while debugging";
+    AMPS_NETWORK_ABOVE_100G = "amps.network.above_100g", Warning,
+        AMPS,
+        "several links, or fewer matches per message";
+    AMPS_CPU_EXCEEDS_CORES = "amps.cpu.exceeds_cores", Warning,
+        AMPS,
+        "more cores, or fewer messages, subscriptions or queries";
+    // Many TCP connections plan section
+    CONN_NR_OPEN = "connections.kernel.nr_open", Error,
+        "proc(5): fs.nr_open caps the nofile hard limit",
+        "fs.nr_open above the connections per process";
+    CONN_NOFILE = "connections.kernel.nofile", Error,
+        NOFILE,
+        "nofile soft and hard above the connections per process";
+    CONN_FILE_MAX = "connections.kernel.file_max", Error,
+        "proc(5): fs.file-max is the system-wide open file limit (ENFILE)",
+        "fs.file-max above the connections plus the host's other files";
+    CONN_PORTS = "connections.kernel.ports", Error,
+        MEGACOMET,
+        "more server ports or more client IPs";
+    CONN_TCP_MEM = "connections.kernel.tcp_mem", Error,
+        TCP_MEM,
+        "net.ipv4.tcp_mem max (pages) above the connections' buffers";
+    CONN_TCP_MEM_BYTES = "connections.kernel.tcp_mem.bytes", Warning,
+        "ip-sysctl.rst, tcp_mem: \"vector of 3 INTEGERs: min, pressure, max ... in pages\"",
+        "host.kernel.tcp_mem in pages: divide each value by the page size";
+    CONN_TCP_MEM_PRESSURE = "connections.kernel.tcp_mem.pressure", Warning,
+        TCP_MEM,
+        "net.ipv4.tcp_mem pressure (pages) above the connections' buffers";
+    CONN_TW_BUCKETS = "connections.kernel.tw_buckets", Warning,
+        "ip-sysctl.txt: tcp_max_tw_buckets; above it the kernel destroys TIME_WAIT sockets",
+        "net.ipv4.tcp_max_tw_buckets at least closes per second x 60";
+    CONN_FIN_TIMEOUT = "connections.kernel.fin_timeout", Info,
+        "ip-sysctl.txt: tcp_fin_timeout is the FIN_WAIT_2 time; TIME_WAIT is fixed at 60 s",
+        "size net.ipv4.tcp_max_tw_buckets for the churn instead";
+    CONN_TW_RECYCLE = "connections.kernel.tw_recycle", Warning,
+        "Linux 4.12 removed net.ipv4.tcp_tw_recycle",
+        "delete the setting";
+    // Small VPS plan section
+    VPS_OVER_RAM = "vps.memory.over", Error,
+        VPS,
+        "a lower max_connections or smaller buffers";
+    VPS_ABOVE_SAFE = "vps.memory.above_safe", Warning,
+        VPS,
+        "a lower max_connections or smaller buffers";
     // AMPS configuration XML
     AMPS_XML_SYNTAX = "amps_xml.syntax", Error,
         "XML 1.0: an AMPS config must be well-formed",
@@ -248,10 +383,6 @@ rules! {
     AMPS_XML_MINIDUMP = "amps_xml.minidump_directory", Info,
         AMPS,
         "MiniDumpDirectory on a monitored disk, not /tmp";
-    // detection
-    DETECT_UNRECOGNISED = "detect.unrecognised", Error,
-        "Headroom: a file no validator recognises is not checked",
-        "pick the format explicitly (`--as`)";
 }
 
 /// The rule with this id, if any.

@@ -62,7 +62,7 @@ pub struct KernelView {
     pub max_map_count: Option<u64>,
 }
 
-pub use crate::connections::NR_OPEN_DEFAULT;
+pub use crate::connections::{tcp_mem_is_bytes, NR_OPEN_DEFAULT};
 
 impl KernelView {
     pub fn new(host: Option<&Host>, winning: &[Setting]) -> KernelView {
@@ -186,6 +186,26 @@ pub(crate) fn check(
     if let Some(s) = get("net.ipv4.tcp_mem") {
         check_tcp_mem(s, kernel, host, needs, &mut out);
     }
+    if let Some(seg) = needs.shm_segment.map(|b| b.get()) {
+        check_segment(seg, kernel, &winning, &mut out);
+    }
+    if let Some(conns) = needs.connections {
+        // The backlog a reconnect burst needs, up to the Linux 5.4 default.
+        let need = conns.min(LISTEN_BACKLOG);
+        for (key, rule) in [
+            ("net.core.somaxconn", rules::SYSCTL_CONN_SOMAXCONN),
+            ("net.ipv4.tcp_max_syn_backlog", rules::SYSCTL_CONN_SYN_BACKLOG),
+        ] {
+            let Some(s) = get(key) else { continue };
+            if let Some(v) = s.value.parse::<u64>().ok().filter(|&v| v < need) {
+                out.push(
+                    rule.finding(format!("{key} = {v}: {conns} clients that reconnect at once (after a restart or a network cut) overflow a backlog of {v}, and the rest retry after a 1 s, 3 s, 7 s ... SYN timeout"))
+                        .fix(fix_line(key, need))
+                        .at(s.location.clone()),
+                );
+            }
+        }
+    }
     if needs.amps {
         let minimum = |need: Option<u64>, min: u64| need.map_or(min, |n| n.max(min));
         amps_rule(
@@ -242,7 +262,21 @@ pub(crate) fn check(
             let v: Vec<u16> = s.value.split_whitespace().filter_map(|x| x.parse().ok()).collect();
             if let [lo, hi] = v[..] {
                 let ports = connections::ports_in_range([lo, hi]);
-                if ports < conns {
+                // With the plan's client addresses and server ports known, the
+                // verdict is the plan's own (connections.kernel.ports).
+                let pairs = needs.port_pairs.filter(|&p| p > 0);
+                let spaces = conns.div_ceil(ports.max(1));
+                if let Some(pairs) = pairs.filter(|&p| ports.saturating_mul(p) < conns) {
+                    out.push(
+                        rules::CONN_PORTS
+                            .finding(format!(
+                                "{ports} local ports over the plan's {pairs} (client address, server port) pairs hold {} connections; the plan needs {conns}",
+                                ports.saturating_mul(pairs)
+                            ))
+                            .fix(format!("net.ipv4.ip_local_port_range = 1024 65535, and {spaces} client addresses or server ports"))
+                            .at(s.location.clone()),
+                    );
+                } else if pairs.is_none() && ports < conns {
                     out.push(
                         rules::SYSCTL_CONN_PORTS
                             .finding(format!(
@@ -257,6 +291,29 @@ pub(crate) fn check(
         }
     }
     out
+}
+
+/// listen(2): net.core.somaxconn's default since Linux 5.4.
+pub const LISTEN_BACKLOG: u64 = 4096;
+
+/// The plan's largest shared memory segment against kernel.shmmax and
+/// kernel.shmall (shmget(2)), from the files or else the host profile.
+fn check_segment(seg: u64, kernel: &KernelView, winning: &[Setting], out: &mut Vec<Finding>) {
+    let pages = seg.div_ceil(kernel.page_size);
+    let checks = [
+        ("kernel.shmmax", kernel.shmmax, seg, "EINVAL"),
+        ("kernel.shmall", kernel.shmall_bytes(), pages, "ENOSPC"),
+    ];
+    for (key, have, need, errno) in checks {
+        let Some(have) = have.filter(|&h| h < seg) else { continue };
+        let mut f = rules::SYSCTL_SHM_SEGMENT
+            .finding(format!("{key} allows {have} B, below the {seg} B segment the plan creates: shmget fails with {errno}"))
+            .fix(fix_line(key, need));
+        if let Some(s) = winning.iter().find(|s| s.key == key) {
+            f = f.at(s.location.clone());
+        }
+        out.push(f);
+    }
 }
 
 fn check_tcp_mem(
@@ -292,7 +349,19 @@ fn check_tcp_mem(
         );
     }
     let max_bytes = max.saturating_mul(kernel.page_size);
-    if let Some(h) = host.filter(|h| max_bytes > h.ram.get() && h.ram.get() > 0) {
+    let ram = host.map(|h| h.ram.get()).filter(|&r| r > 0);
+    if tcp_mem_is_bytes(min, kernel.page_size, ram) {
+        let p = |v: u64| (v / kernel.page_size).max(1);
+        out.push(
+            rules::SYSCTL_TCP_MEM_BYTES
+                .finding(format!(
+                    "net.ipv4.tcp_mem = {}: these look like bytes, but tcp_mem counts pages of {} B: as written the maximum is {max_bytes} B and the limit never applies",
+                    s.value, kernel.page_size
+                ))
+                .fix(format!("net.ipv4.tcp_mem = {} {} {}", p(min), p(pressure), p(max)))
+                .at(s.location.clone()),
+        );
+    } else if let Some(h) = host.filter(|h| max_bytes > h.ram.get() && h.ram.get() > 0) {
         let ram_pages = h.ram.get() / kernel.page_size;
         out.push(
             rules::SYSCTL_TCP_MEM_RAM
@@ -315,6 +384,17 @@ fn check_tcp_mem(
                         need.get()
                     ))
                     .fix(format!("net.ipv4.tcp_mem = {min} {} {pages}", pressure.min(pages)))
+                    .at(s.location.clone()),
+            );
+        } else if pressure.saturating_mul(kernel.page_size) < need.get() {
+            // The plan's own verdict (connections.kernel.tcp_mem.pressure).
+            let pages = need.get().div_ceil(kernel.page_size);
+            out.push(
+                rules::CONN_TCP_MEM_PRESSURE
+                    .finding(format!(
+                        "net.ipv4.tcp_mem pressure = {pressure} pages, below the {pages} pages the connections' buffers need: under load TCP squeezes their buffers"
+                    ))
+                    .fix(format!("net.ipv4.tcp_mem = {} {pages} {max}", min.min(pages)))
                     .at(s.location.clone()),
             );
         }

@@ -143,6 +143,7 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
                             function: None,
                             source: None,
                             trust: "context".into(),
+                            named_by: None,
                         })
                         .into_iter()
                         .collect(),
@@ -173,7 +174,8 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         }
     }
 
-    let modules = modules(&files, |addr| memory_at(&elf, bytes, addr, FIRST_PAGE));
+    #[cfg_attr(not(feature = "host-symbols"), allow(unused_mut))]
+    let mut modules = modules(&files, |addr| memory_at(&elf, bytes, addr, FIRST_PAGE));
     for t in &mut threads {
         for f in &mut t.frames {
             if let Some(m) = modules
@@ -183,6 +185,18 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
                 f.module = Some(m.name.clone());
                 f.module_offset = Some(Hex(f.instruction.0 - m.base.0));
             }
+        }
+    }
+    #[cfg(feature = "host-symbols")]
+    if let Some(locator) = &options.host {
+        let arch = match machine {
+            header::EM_X86_64 => Some(crate::symbols::Arch::X86_64),
+            header::EM_AARCH64 => Some(crate::symbols::Arch::Aarch64),
+            _ => None,
+        };
+        if let Some(arch) = arch {
+            let read = |addr| word_at(memory_at(&elf, bytes, addr, 8)?, 0, 8);
+            crate::symbols::core::unwind_threads(arch, &mut modules, &mut threads, &read, locator);
         }
     }
     // The executable is the module holding the entry point (AT_ENTRY).
@@ -217,6 +231,9 @@ pub(super) fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, Analyz
         linux: Some(LinuxInfo { maps: files.len(), auxv: auxv_entries, ..LinuxInfo::default() }),
         modules,
         redacted,
+        signature: None,
+        known_issues: Vec::new(),
+        store: None,
         incomplete: None,
     })
 }
@@ -346,6 +363,7 @@ fn modules<'a>(files: &[MappedFile], memory: impl Fn(u64) -> Option<&'a [u8]>) -
                 debug_file: Some(f.path.clone()),
                 debug_id: None,
                 version: None,
+                package: None,
             }),
         }
     }

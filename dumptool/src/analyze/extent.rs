@@ -8,46 +8,13 @@
 //! section header tables and every segment's `p_offset + p_filesz` (the
 //! System V ABI, "Program Header").
 
-use std::fmt;
-
 use goblin::container::Ctx;
 use goblin::elf::program_header::{ProgramHeader, PT_LOAD, PT_NOTE};
 use goblin::elf::Elf;
-use headroom_core::units::group_thousands;
 use minidump_common::format::MINIDUMP_STREAM_TYPE as St;
-use serde::Serialize;
 
 use crate::summary::DumpFormat;
-
-/// A dump shorter than its headers describe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Incomplete {
-    /// Bytes the file holds.
-    pub have: u64,
-    /// Bytes its headers describe.
-    pub described: u64,
-    /// Whether part of the description itself is cut off (a table that
-    /// lists more ranges): then the file was longer still.
-    pub at_least: bool,
-    /// What lies (wholly or partly) past the end.
-    pub missing: Vec<String>,
-}
-
-impl fmt::Display for Incomplete {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "truncated: {} of the {}{} bytes its headers describe",
-            group_thousands(self.have),
-            if self.at_least { "at least " } else { "" },
-            group_thousands(self.described)
-        )?;
-        if !self.missing.is_empty() {
-            write!(f, "; missing: {}", self.missing.join(", "))?;
-        }
-        Ok(())
-    }
-}
+pub use crate::summary::Incomplete;
 
 /// What past the end of `bytes` its headers describe, or `None` when the
 /// file is whole (or its headers cannot be read at all).

@@ -101,10 +101,33 @@ pub(super) fn analyze_with(
         }
         Symbolizer::new(minidump_unwind::string_symbol_supplier(by_code_file))
     };
-    let state =
-        futures_executor::block_on(minidump_processor::process_minidump(&dump, &symbolizer))
-            .map_err(|e| AnalyzeError::Minidump(e.to_string()))?;
+    #[cfg(feature = "host-symbols")]
+    let host = options.host.as_ref().and_then(|locator| host_symbols(&dump, locator));
+    #[cfg(not(feature = "host-symbols"))]
+    let host: Option<NoHost> = None;
+    let process = |dump| match &host {
+        #[cfg(feature = "host-symbols")]
+        Some(host) => futures_executor::block_on(minidump_processor::process_minidump(
+            dump,
+            &crate::symbols::WithHost { first: &symbolizer, host },
+        )),
+        _ => futures_executor::block_on(minidump_processor::process_minidump(dump, &symbolizer)),
+    };
+    let state = process(&dump).map_err(|e| AnalyzeError::Minidump(e.to_string()))?;
+    let named_by = |f: &minidump_unwind::StackFrame| -> Option<String> {
+        let function = f.function_name.as_deref()?;
+        #[cfg(feature = "host-symbols")]
+        if let Some(by) = host.as_ref().and_then(|h| h.named_by(f.instruction, function)) {
+            return Some(by);
+        }
+        let _ = function;
+        Some("Breakpad symbols".to_string())
+    };
     let raw = |ty: u32| dump.get_raw_stream(ty).ok();
+    #[cfg(feature = "host-symbols")]
+    let package = |base| host.as_ref().and_then(|h| h.package(base));
+    #[cfg(not(feature = "host-symbols"))]
+    let package = |_: u64| None;
     let word = match state.system_info.cpu.pointer_width() {
         minidump::system_info::PointerWidth::Bits32 => 4,
         _ => 8,
@@ -127,10 +150,17 @@ pub(super) fn analyze_with(
             .filter(|e| !dump_requested(&e.reason))
             .map(|e| Crash { reason: e.reason.to_string(), address: Some(Hex(e.address.0)) }),
         crashing_thread: state.requesting_thread,
-        threads: state.threads.iter().map(thread).collect(),
-        modules: state.modules.by_addr().map(module).collect(),
+        threads: state.threads.iter().map(|t| thread(t, &named_by)).collect(),
+        modules: state
+            .modules
+            .by_addr()
+            .map(|m| Module { package: package(m.base_address()), ..module(m) })
+            .collect(),
         linux,
         redacted,
+        signature: None,
+        known_issues: Vec::new(),
+        store: None,
         incomplete: None,
     })
 }
@@ -177,6 +207,9 @@ pub(super) fn partial(bytes: &[u8], options: &Options) -> Option<Summary> {
         modules: modules.map(|m| m.by_addr().map(module).collect()).unwrap_or_default(),
         linux,
         redacted,
+        signature: None,
+        known_issues: Vec::new(),
+        store: None,
         incomplete: None,
     })
 }
@@ -252,31 +285,80 @@ fn system(state: &ProcessState) -> System {
     }
 }
 
-fn thread(stack: &minidump_unwind::CallStack) -> Thread {
-    Thread {
-        id: stack.thread_id,
-        name: stack.thread_name.clone(),
-        frames: stack
-            .frames
-            .iter()
-            .map(|f| Frame {
-                instruction: Hex(f.instruction),
-                module: f.module.as_ref().map(|m| basename(&m.code_file()).to_string()),
-                module_offset: f
-                    .module
-                    .as_ref()
-                    .map(|m| Hex(f.instruction.wrapping_sub(m.base_address()))),
-                function: f.function_name.clone(),
-                source: f.source_file_name.as_ref().map(|file| match f.source_line {
-                    Some(line) => format!("{file}:{line}"),
-                    None => file.clone(),
-                }),
-                trust: f.trust.as_str().to_string(),
+fn thread(
+    stack: &minidump_unwind::CallStack,
+    named_by: &dyn Fn(&minidump_unwind::StackFrame) -> Option<String>,
+) -> Thread {
+    let mut frames = Vec::new();
+    for f in &stack.frames {
+        let module = f.module.as_ref().map(|m| basename(&m.code_file()).to_string());
+        let module_offset =
+            f.module.as_ref().map(|m| Hex(f.instruction.wrapping_sub(m.base_address())));
+        let source = |file: &Option<String>, line: Option<u32>| {
+            file.as_ref().map(|file| match line {
+                Some(line) => format!("{file}:{line}"),
+                None => file.clone(),
             })
-            .collect(),
-        registers: Vec::new(),
+        };
+        let by = named_by(f);
+        // Innermost first, as debuggers print them: the inlined functions
+        // (stored outermost first), then the function they are inlined into.
+        for inline in f.inlines.iter().rev() {
+            frames.push(Frame {
+                instruction: Hex(f.instruction),
+                module: module.clone(),
+                module_offset,
+                function: Some(inline.function_name.clone()),
+                source: source(&inline.source_file_name, inline.source_line),
+                trust: "inlined".to_string(),
+                named_by: by.clone(),
+            });
+        }
+        frames.push(Frame {
+            instruction: Hex(f.instruction),
+            module,
+            module_offset,
+            function: f.function_name.clone(),
+            source: source(&f.source_file_name, f.source_line),
+            trust: f.trust.as_str().to_string(),
+            named_by: by,
+        });
     }
+    Thread { id: stack.thread_id, name: stack.thread_name.clone(), frames, registers: Vec::new() }
 }
+
+/// The host's files for a Linux minidump's modules, by build-id (the code
+/// id minidump-writer and Breakpad record); `None` for other systems, whose
+/// files are not here.
+#[cfg(feature = "host-symbols")]
+fn host_symbols(
+    dump: &Minidump<&[u8]>,
+    locator: &crate::symbols::Locator,
+) -> Option<crate::symbols::HostSymbols> {
+    use crate::symbols::{locate::parse_hex, Arch, HostSymbols, ModuleRef};
+    use minidump::system_info::{Cpu, Os};
+    let info = dump.get_stream::<minidump::MinidumpSystemInfo>().ok()?;
+    let arch = match (info.os, info.cpu) {
+        (Os::Linux, Cpu::X86_64) => Arch::X86_64,
+        (Os::Linux, Cpu::Arm64) => Arch::Aarch64,
+        _ => return None,
+    };
+    let list = dump.get_stream::<minidump::MinidumpModuleList>().ok()?;
+    let modules: Vec<ModuleRef> = list
+        .iter()
+        .map(|m| ModuleRef {
+            base: m.base_address(),
+            size: m.size(),
+            code_file: m.code_file().into_owned(),
+            build_id: m.code_identifier().and_then(|c| parse_hex(c.as_str())),
+        })
+        .collect();
+    Some(HostSymbols::load(arch, &modules, locator))
+}
+
+/// Stands in for the host's files in a build without them.
+#[cfg(not(feature = "host-symbols"))]
+enum NoHost {}
 
 fn module(m: &minidump::MinidumpModule) -> Module {
     Module {
@@ -287,6 +369,7 @@ fn module(m: &minidump::MinidumpModule) -> Module {
         debug_file: m.debug_file().map(|d| d.into_owned()),
         debug_id: m.debug_identifier().map(|d| d.breakpad().to_string()),
         version: m.version().map(|v| v.into_owned()),
+        package: None,
     }
 }
 

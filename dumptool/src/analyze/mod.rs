@@ -23,6 +23,10 @@ pub struct Options {
     pub symbol_paths: Vec<PathBuf>,
     /// What the summary hides as `[REDACTED]`.
     pub redactor: Redactor,
+    /// Unwind and name frames from the host's binaries and debug files
+    /// (matched by build-id); `None` leaves the host's files alone.
+    #[cfg(feature = "host-symbols")]
+    pub host: Option<crate::symbols::Locator>,
 }
 
 /// Why a file could not be analyzed. Each is a clear sentence.
@@ -54,7 +58,7 @@ pub fn analyze_with_symbols(
 ) -> Result<Summary, AnalyzeError> {
     match (bytes.is_empty(), sniff(bytes)) {
         (false, Some(f @ crate::summary::DumpFormat::Minidump)) => {
-            marked(bytes, f, options, minidump::analyze_with(bytes, options, sym_texts))
+            marked(bytes, f, options, minidump::analyze_with(bytes, options, sym_texts)).map(triage)
         }
         _ => analyze(bytes, options),
     }
@@ -136,10 +140,10 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError>
     }
     match sniff(bytes) {
         Some(f @ crate::summary::DumpFormat::Minidump) => {
-            marked(bytes, f, options, minidump::analyze(bytes, options))
+            marked(bytes, f, options, minidump::analyze(bytes, options)).map(triage)
         }
         Some(f @ crate::summary::DumpFormat::ElfCore) => {
-            marked(bytes, f, options, elfcore::analyze(bytes, options))
+            marked(bytes, f, options, elfcore::analyze(bytes, options)).map(triage)
         }
         None => {
             let head: String =
@@ -147,4 +151,11 @@ pub fn analyze(bytes: &[u8], options: &Options) -> Result<Summary, AnalyzeError>
             Err(AnalyzeError::UnknownFormat(head))
         }
     }
+}
+
+/// The crash signature and the known issues it matches.
+fn triage(mut summary: Summary) -> Summary {
+    summary.signature = crate::signature::of(&summary);
+    summary.known_issues = crate::known_issues::matching(&summary);
+    summary
 }

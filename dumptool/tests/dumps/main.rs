@@ -19,6 +19,20 @@ mod corefile;
 // The core-dump settings and verdict of a live process.
 #[cfg(target_os = "linux")]
 mod limits;
+// Stacks and names from the host's binaries and debug files.
+#[cfg(target_os = "linux")]
+mod hostsyms;
+// The debuginfod client against a real server on loopback.
+#[cfg(target_os = "linux")]
+mod debuginfod;
+// doctor: will a crash or a capture of a live process work.
+#[cfg(target_os = "linux")]
+mod doctor;
+// submit to Sentry or Socorro, against a real HTTP server on loopback.
+#[cfg(target_os = "linux")]
+mod submit;
+// systemd-coredump's compressed cores and apport reports.
+mod crashstore;
 // Dumps cut short: named, marked, exit code 4.
 mod truncated;
 // list, prune, completions, man.

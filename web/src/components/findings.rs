@@ -27,13 +27,13 @@ pub fn findings(props: &FindingsProps) -> Html {
     let items = props.findings.iter().map(|f| {
         let sev = f.severity.name();
         html! {
-            <li class={classes!("finding", sev)} data-rule={f.id.clone()}>
+            <li class={classes!("finding", sev)} data-rule={f.id}>
                 <span class="severity">{ sev }</span>
                 if let Some(loc) = &f.location {
                     <span class="where">{ format!("{} line {}", loc.file, loc.line) }</span>
                 }
                 <span class="message">{ f.message.clone() }</span>
-                <code class="rule">{ f.id.clone() }</code>
+                <code class="rule">{ f.id }</code>
                 if let Some(why) = &f.why {
                     <p class="why">{ why.clone() }</p>
                 }
