@@ -153,6 +153,9 @@ pub fn launch(
         .expect("launch options");
     let browser = Browser::new(options).expect("start chromium");
     let tab = browser.new_tab().expect("new tab");
+    // Twenty seconds (the default) is too short for a first load on a
+    // machine busy with builds; a load that never ends still fails.
+    tab.set_default_timeout(std::time::Duration::from_secs(60));
     before(&tab);
     tab.navigate_to(&format!("{}{}", relay.url(), path_and_query.trim_start_matches('/')))
         .expect("navigate")

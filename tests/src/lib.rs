@@ -26,7 +26,11 @@ impl StaticServer {
         let s = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
             for request in s.incoming_requests() {
-                let _ = respond(&root, request);
+                // One thread per request: a response the browser is slow to
+                // take (a preload nobody has consumed yet) must not hold up
+                // the others, as it would on a single-threaded loop.
+                let root = root.clone();
+                std::thread::spawn(move || respond(&root, request));
             }
         });
         Ok(StaticServer { server, thread: Some(thread), port })
@@ -58,14 +62,71 @@ fn respond(root: &Path, request: tiny_http::Request) -> std::io::Result<()> {
     let Some(file) = resolve(root, &path) else {
         return request.respond(Response::from_string("not found").with_status_code(404));
     };
-    match std::fs::read(&file) {
+    let accepted = request
+        .headers()
+        .iter()
+        .filter(|h| h.field.equiv("Accept-Encoding"))
+        .map(|h| h.value.as_str().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (body_file, encoding) = precompressed(&file, &accepted);
+    match std::fs::read(&body_file) {
         Ok(body) => {
-            let header = Header::from_bytes("Content-Type", content_type(&file))
-                .expect("static header is valid");
-            let no_cache = Header::from_bytes("Cache-Control", "no-cache").expect("valid");
-            request.respond(Response::from_data(body).with_header(header).with_header(no_cache))
+            let mut response = Response::from_data(body)
+                .with_header(header("Content-Type", content_type(&file)))
+                .with_header(header("Cache-Control", cache_control(&file)))
+                .with_header(header("Vary", "Accept-Encoding"));
+            if let Some(encoding) = encoding {
+                response = response.with_header(header("Content-Encoding", encoding));
+            }
+            request.respond(response)
         }
         Err(_) => request.respond(Response::from_string("not found").with_status_code(404)),
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name, value).expect("static header is valid")
+}
+
+/// The file to send for `file` given the request's Accept-Encoding: its
+/// brotli or gzip copy (written by `cargo xtask dist`) when the browser takes
+/// it and it exists, as nginx's `brotli_static`/`gzip_static` do.
+fn precompressed(file: &Path, accept_encoding: &str) -> (PathBuf, Option<&'static str>) {
+    let takes = |coding: &str| {
+        accept_encoding.split(',').any(|part| {
+            let mut it = part.split(';');
+            let name = it.next().unwrap_or("").trim();
+            // `q=0` means "not this one" (RFC 9110, section 12.5.3).
+            let refused =
+                it.any(|p| p.trim().strip_prefix("q=").is_some_and(|q| q.parse() == Ok(0.0)));
+            name.eq_ignore_ascii_case(coding) && !refused
+        })
+    };
+    for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
+        let mut name = file.as_os_str().to_owned();
+        name.push(format!(".{ext}"));
+        let candidate = PathBuf::from(name);
+        if takes(coding) && candidate.is_file() {
+            return (candidate, Some(coding));
+        }
+    }
+    (file.to_path_buf(), None)
+}
+
+/// Files whose name holds a content hash (`name.0123456789abcdef.wasm`)
+/// never change, so browsers may keep them a year without asking; anything
+/// else is revalidated on every load, so a new build shows at once.
+fn cache_control(file: &Path) -> &'static str {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let hashed = name
+        .split('.')
+        .skip(1)
+        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
     }
 }
 
@@ -143,5 +204,36 @@ mod tests {
         assert!(resolve(&root, "/../etc/passwd").is_none());
         assert!(resolve(&root, "/Cargo.toml").is_some());
         assert!(resolve(&root, "/no-such-file").is_none());
+    }
+
+    #[test]
+    fn only_fingerprinted_names_are_kept_for_a_year() {
+        let year = "public, max-age=31536000, immutable";
+        assert_eq!(cache_control(Path::new("d/headroom-web_bg.0123456789abcdef.wasm")), year);
+        assert_eq!(cache_control(Path::new("d/headroom-web.js")), "no-cache");
+        assert_eq!(cache_control(Path::new("d/index.html")), "no-cache");
+        // Fifteen hex digits are not a fingerprint.
+        assert_eq!(cache_control(Path::new("d/a.0123456789abcde.wasm")), "no-cache");
+    }
+
+    #[test]
+    fn the_precompressed_copy_follows_accept_encoding() {
+        let dir =
+            std::env::temp_dir().join(format!("headroom-precompressed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.js");
+        for name in ["a.js", "a.js.gz", "a.js.br", "b.js", "b.js.gz"] {
+            std::fs::write(dir.join(name), name).unwrap();
+        }
+        let pick = |f: &Path, accept: &str| {
+            let (path, coding) = precompressed(f, accept);
+            (path.file_name().unwrap().to_string_lossy().into_owned(), coding)
+        };
+        assert_eq!(pick(&file, "gzip, deflate, br, zstd"), ("a.js.br".into(), Some("br")));
+        assert_eq!(pick(&file, "gzip"), ("a.js.gz".into(), Some("gzip")));
+        assert_eq!(pick(&file, "br;q=0, gzip"), ("a.js.gz".into(), Some("gzip")));
+        assert_eq!(pick(&file, ""), ("a.js".into(), None));
+        assert_eq!(pick(&dir.join("b.js"), "br, gzip"), ("b.js.gz".into(), Some("gzip")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

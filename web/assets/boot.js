@@ -1,6 +1,6 @@
 // Loads the planner's wasm module from the same folder as the page, so the
-// site works from any static host under any path prefix.
-import init from './headroom-web.js';
+// site works from any static host under any path prefix. The glue is
+// imported dynamically so that its failure to load is reported too.
 
 // The panic screen's button (the wasm instance is dead by then, so this is
 // plain JS): drop the plan from the address and start again.
@@ -42,9 +42,30 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).catch(() => {});
 }
 
-init(new URL('./headroom-web_bg.wasm', import.meta.url)).catch((err) => {
-  const p = document.createElement('p');
-  p.className = 'fatal';
-  p.textContent = `The planner could not start: ${err}`;
-  document.body.prepend(p);
-});
+// index.html shows the page's frame at once; until the planner replaces it,
+// #boot-status says what is happening, and says so when the load is slow
+// or fails (a slow phone link takes several seconds for the module).
+const SLOW_MS = 8000;
+const status = document.getElementById('boot-status');
+const slow = setTimeout(() => {
+  if (status && status.isConnected) {
+    status.textContent = 'Still loading the planner: this connection is slow. It keeps trying.';
+  }
+}, SLOW_MS);
+
+import('./headroom-web.js')
+  .then((glue) => glue.default({ module_or_path: new URL('./headroom-web_bg.wasm', import.meta.url) }))
+  .catch((err) => {
+    if (status && status.isConnected) {
+      status.className = 'error';
+      status.setAttribute('role', 'alert');
+      status.textContent = `The planner could not load: ${err}. Check the connection, then reload the page.`;
+    } else {
+      const p = document.createElement('p');
+      p.className = 'fatal';
+      p.setAttribute('role', 'alert');
+      p.textContent = `The planner could not start: ${err}`;
+      document.body.prepend(p);
+    }
+  })
+  .finally(() => clearTimeout(slow));

@@ -11,19 +11,34 @@ use crate::components::export::Export;
 use crate::components::host_form::HostForm;
 use crate::components::section_form::SectionForm;
 use crate::examples::EXAMPLES;
+use crate::hooks::section_focus::use_section_focus;
 use crate::state::{Action, State, View};
 use crate::{dom, engine, share};
 
 const THEME_KEY: &str = "headroom-theme";
+/// The plan as last edited in this browser, as plan file text: a tab closed
+/// without sharing the plan loses nothing.
+const PLAN_KEY: &str = "headroom-plan";
+
+/// The plan kept in this browser, when it is readable and not the default.
+fn stored_plan() -> Option<toml::Table> {
+    let plan = share::from_toml(&dom::storage_get(PLAN_KEY)?).ok()?;
+    (engine::with_defaults(&plan) != State::default().plan).then_some(plan)
+}
 
 /// The state the page opens with. A plan in the link is unpacked
 /// asynchronously (the browser inflates it); until then the planner waits.
 fn initial_state() -> State {
     let fragment = dom::fragment();
-    State {
-        opening_link: share::fragment_payload(&fragment).is_some(),
-        view: if fragment == "#dump" { View::CrashDump } else { View::Planner },
-        ..State::default()
+    let opening_link = share::fragment_payload(&fragment).is_some();
+    let view = if fragment == "#dump" { View::CrashDump } else { View::Planner };
+    // The link wins over the plan kept in this browser (open_link says so).
+    match stored_plan().filter(|_| !opening_link) {
+        Some(plan) => State {
+            notice: Some("Your plan from your last visit in this browser is restored.".into()),
+            ..State::new(plan, view)
+        },
+        None => State { opening_link, view, ..State::default() },
     }
 }
 
@@ -34,7 +49,19 @@ fn open_link(dispatch: UseReducerDispatcher<State>) {
     };
     wasm_bindgen_futures::spawn_local(async move {
         match dom::unpack(data).await.and_then(|text| share::from_toml(&text)) {
-            Ok(plan) => dispatch.dispatch(Action::Load(plan)),
+            Ok(plan) => {
+                let replaced = stored_plan().is_some_and(|kept| {
+                    engine::with_defaults(&kept) != engine::with_defaults(&plan)
+                });
+                dispatch.dispatch(Action::Load(plan));
+                if replaced {
+                    dispatch.dispatch(Action::Notice(Some(
+                        "This is the plan in the link; it replaces the plan this browser kept \
+                         from your last visit."
+                            .into(),
+                    )));
+                }
+            }
             Err(e) => dispatch.dispatch(Action::Notice(Some(format!(
                 "The link's plan is damaged ({e}); showing the default plan instead."
             )))),
@@ -57,6 +84,7 @@ pub fn app() -> Html {
                 *generation.borrow_mut() += 1;
                 let mine = *generation.borrow();
                 let text = share::to_toml(plan);
+                dom::storage_set(PLAN_KEY, &text);
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(packed) = dom::pack(text).await {
                         if *generation.borrow() == mine {
@@ -87,6 +115,35 @@ pub fn app() -> Html {
                 if let Some(w) = window {
                     let _ = w.remove_event_listener_with_callback(
                         "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    let announced = use_section_focus(state.section_ids(), !state.opening_link);
+
+    // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo plan edits, except in
+    // a text field, where they keep undoing the typing as browsers do.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                if let Some(action) = undo_key(&e) {
+                    e.prevent_default();
+                    dispatch.dispatch(action);
+                }
+            });
+            let document = web_sys::window().and_then(|w| w.document());
+            if let Some(d) = &document {
+                let _ = d
+                    .add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = document {
+                    let _ = d.remove_event_listener_with_callback(
+                        "keydown",
                         listener.as_ref().unchecked_ref(),
                     );
                 }
@@ -140,6 +197,7 @@ pub fn app() -> Html {
                 </div>
             </header>
             <main id="main" tabindex="-1">
+                <p id="announce" class="sr-only" aria-live="polite">{ (*announced).clone() }</p>
                 if let Some(n) = &state.notice {
                     <p id="notice" class="notice" role="status">{ n.clone() }</p>
                 }
@@ -152,6 +210,42 @@ pub fn app() -> Html {
                 } }
             </main>
         </>
+    }
+}
+
+/// The undo or redo a key press asks for, if any.
+fn undo_key(e: &KeyboardEvent) -> Option<Action> {
+    let editing = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"));
+    if editing || !(e.ctrl_key() || e.meta_key()) || e.alt_key() {
+        return None;
+    }
+    match (e.key().to_ascii_lowercase().as_str(), e.shift_key()) {
+        ("z", false) => Some(Action::Undo),
+        ("z", true) | ("y", false) => Some(Action::Redo),
+        _ => None,
+    }
+}
+
+/// Undo and Redo buttons, each saying what is left to step through.
+fn history_bar(state: &UseReducerHandle<State>) -> Html {
+    let button = |id: &'static str, label: &'static str, steps: usize, action: fn() -> Action| {
+        let dispatch = state.dispatcher();
+        html! {
+            <button type="button" class="secondary" id={id} disabled={steps == 0}
+                    aria-keyshortcuts={if id == "undo" { "Control+Z" } else { "Control+Shift+Z" }}
+                    onclick={Callback::from(move |_| dispatch.dispatch(action()))}>
+                { if steps == 0 { label.to_string() } else { format!("{label} ({steps})") } }
+            </button>
+        }
+    };
+    html! {
+        <div class="buttons history" role="group" aria-label="Plan history">
+            { button("undo", "Undo", state.past.len(), || Action::Undo) }
+            { button("redo", "Redo", state.future.len(), || Action::Redo) }
+        </div>
     }
 }
 
@@ -180,6 +274,7 @@ fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
     });
     html! {
         <>
+            { history_bar(state) }
             <section class="panel examples" aria-labelledby="examples-title">
                 <h2 id="examples-title">{ "Worked examples" }</h2>
                 <div class="buttons">{ for examples }</div>

@@ -9,11 +9,18 @@ mod engine;
 mod examples;
 mod fields;
 mod fixes;
+mod hooks;
 mod share;
 mod state;
 
 fn main() {
     yew::set_custom_panic_hook(Box::new(|info| show_fatal(&info.to_string())));
+    // index.html's static frame (painted before the wasm came) gives way.
+    if let Some(frame) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot"))
+    {
+        frame.remove();
+    }
     // Lets the browser tests prove that a panic leaves a usable page; only in
     // the build made for them (`cargo xtask test`), never in dist/.
     #[cfg(feature = "test-hooks")]

@@ -4,6 +4,7 @@
 //! The plan is kept as the TOML table of what the person typed (so a value
 //! being typed is never lost) and evaluated after every change.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use toml::{Table, Value};
@@ -32,7 +33,19 @@ pub struct State {
     /// Config files pasted or dropped in, checked against the plan. Not
     /// part of the plan: they stay out of the link.
     pub configs: Vec<ConfigFile>,
+    /// The last values of each section removed from the plan, so adding it
+    /// again brings them back instead of the defaults.
+    pub removed: BTreeMap<&'static str, Value>,
+    /// Earlier plans, the latest last, for Undo; plans undone, for Redo.
+    pub past: Vec<Table>,
+    pub future: Vec<Table>,
+    /// The field the last undo step is typing into: further keystrokes in
+    /// the same field join that step instead of making one each.
+    pub typing: Option<String>,
 }
+
+/// Undo steps kept; older ones are dropped.
+const UNDO_DEPTH: usize = 100;
 
 /// A config file or log given to the validators.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +63,8 @@ pub enum Action {
     RemoveSection(String),
     /// Replace the whole plan (import, example, link).
     Load(Table),
+    Undo,
+    Redo,
     Show(View),
     Notice(Option<String>),
     AddConfig(ConfigFile),
@@ -72,7 +87,18 @@ impl State {
     pub fn new(plan: Table, view: View) -> State {
         let plan = engine::with_defaults(&plan);
         let eval = engine::evaluate(&plan);
-        State { plan, eval, view, notice: None, opening_link: false, configs: Vec::new() }
+        State {
+            plan,
+            eval,
+            view,
+            notice: None,
+            opening_link: false,
+            configs: Vec::new(),
+            removed: BTreeMap::new(),
+            past: Vec::new(),
+            future: Vec::new(),
+            typing: None,
+        }
     }
 
     /// The plan the page opens on: a default host running the first example.
@@ -102,7 +128,26 @@ impl State {
             notice: None,
             opening_link: false,
             configs: self.configs.clone(),
+            removed: self.removed.clone(),
+            past: self.past.clone(),
+            future: self.future.clone(),
+            typing: None,
         }
+    }
+
+    /// As [`State::with_plan`], recording the current plan as an undo step
+    /// (unless `typing` continues the step of the same field).
+    fn edited(&self, plan: Table, typing: Option<String>) -> State {
+        let mut next = self.with_plan(plan);
+        if typing.is_none() || typing != self.typing {
+            next.past.push(self.plan.clone());
+            if next.past.len() > UNDO_DEPTH {
+                next.past.remove(0);
+            }
+        }
+        next.future.clear();
+        next.typing = typing;
+        next
     }
 }
 
@@ -133,16 +178,23 @@ impl Reducible for State {
                     }
                     None => engine::set(&mut plan, &path, value),
                 }
-                self.with_plan(plan)
+                self.edited(plan, Some(path))
             }
             Action::AddSection(id) => {
                 let Some(info) = engine::section(id) else { return self };
                 let mut plan = self.plan.clone();
-                engine::set(&mut plan, id, Some(Value::Table((info.defaults)())));
-                self.with_plan(plan)
+                let last = self.removed.get(id).cloned();
+                engine::set(
+                    &mut plan,
+                    id,
+                    Some(last.unwrap_or_else(|| Value::Table((info.defaults)()))),
+                );
+                self.edited(plan, None)
             }
             Action::RemoveSection(id) => {
                 let mut plan = self.plan.clone();
+                let kept =
+                    engine::section(&id).map(|s| s.id).zip(engine::lookup(&plan, &id).cloned());
                 engine::set(&mut plan, &id, None);
                 // Drop a system's table once its last section is gone.
                 if let Some((system, _)) = id.split_once('.') {
@@ -150,9 +202,25 @@ impl Reducible for State {
                         plan.remove(system);
                     }
                 }
-                self.with_plan(plan)
+                let mut next = self.edited(plan, None);
+                next.removed.extend(kept);
+                next
             }
-            Action::Load(plan) => self.with_plan(plan),
+            Action::Load(plan) => self.edited(plan, None),
+            Action::Undo => {
+                let mut next = (*self).clone();
+                let Some(plan) = next.past.pop() else { return self };
+                next.future.push(self.plan.clone());
+                let (past, future) = (next.past, next.future);
+                State { past, future, ..self.with_plan(plan) }
+            }
+            Action::Redo => {
+                let mut next = (*self).clone();
+                let Some(plan) = next.future.pop() else { return self };
+                next.past.push(self.plan.clone());
+                let (past, future) = (next.past, next.future);
+                State { past, future, ..self.with_plan(plan) }
+            }
             Action::Show(view) => {
                 if self.view == view {
                     return self;
@@ -225,6 +293,40 @@ mod tests {
         let state = state.reduce(Action::AddSection("amps.memory"));
         assert_eq!(state.section_ids(), vec!["amps.memory"]);
         assert_eq!(state.eval.outcomes.len(), 1);
+    }
+
+    #[test]
+    fn a_section_added_again_has_its_last_values() {
+        let state = set(Rc::new(State::default()), "amps.memory.clients", "777");
+        let state = state.reduce(Action::RemoveSection("amps.memory".into()));
+        assert_eq!(state.text("amps.memory.clients"), "");
+        let state = state.reduce(Action::AddSection("amps.memory"));
+        assert_eq!(state.text("amps.memory.clients"), "777");
+        // A section never removed starts from its defaults.
+        let state = state.reduce(Action::AddSection("vps.memory"));
+        assert_eq!(state.text("vps.memory.web.kind"), "event");
+    }
+
+    #[test]
+    fn undo_and_redo_step_through_edits_a_field_at_a_time() {
+        let start = Rc::new(State::default());
+        let state = set(start.clone(), "amps.memory.clients", "7");
+        let state = set(state, "amps.memory.clients", "77");
+        let state = set(state, "amps.memory.queue_messages", "5");
+        let state = state.reduce(Action::RemoveSection("amps.limits".into()));
+        let state = state.reduce(Action::Undo);
+        assert_eq!(state.section_ids(), start.section_ids());
+        let state = state.reduce(Action::Undo);
+        assert_eq!(state.text("amps.memory.clients"), "77", "one step per field");
+        let state = state.reduce(Action::Undo);
+        assert_eq!(state.plan, start.plan);
+        assert!(Rc::ptr_eq(&state.clone().reduce(Action::Undo), &state), "nothing left");
+        let state = state.reduce(Action::Redo).reduce(Action::Redo);
+        assert_eq!(state.text("amps.memory.queue_messages"), "5");
+        // A new edit forgets what was undone.
+        let state = state.reduce(Action::Undo);
+        let state = set(state, "amps.memory.clients", "9");
+        assert!(state.future.is_empty());
     }
 
     #[test]

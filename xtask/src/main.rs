@@ -4,7 +4,9 @@
 //! - `cargo xtask test` runs everything CI runs.
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
 //! - `cargo xtask mutants` runs mutation testing on the core.
+//! - `cargo xtask audit` runs Lighthouse and axe-core on the built page.
 
+mod audit;
 mod bench;
 #[cfg(test)]
 mod cycles;
@@ -42,6 +44,14 @@ enum Task {
     Test,
     /// Write the deployable static site to dist/ and print each file's size.
     Dist,
+    /// Lighthouse (mobile, desktop) and axe-core on the built page, served as
+    /// a static host would; reports in target/audit/. Fails under the
+    /// thresholds (see xtask/src/audit.rs).
+    Audit {
+        /// Lighthouse runs per preset; the median performance run is kept.
+        #[arg(long, default_value_t = 1)]
+        runs: u32,
+    },
     /// Install what the other tasks need (wasm32 compiler, wasm-bindgen CLI,
     /// wasm-opt, Chromium); each step is skipped when already satisfied.
     Setup,
@@ -91,6 +101,7 @@ fn main() -> ExitCode {
         Task::Serve { port } => serve(port),
         Task::Test => test(),
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
+        Task::Audit { runs } => audit::run_audit(runs),
         Task::Setup => setup(),
         Task::Bench => bench::run(),
         Task::FieldTest { daemons } => field::run(&daemons),

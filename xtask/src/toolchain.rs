@@ -169,31 +169,50 @@ const BINARYEN_VERSION: &str = "132.0.0";
 /// A wasm-opt that understands what rustc emits, installed when missing;
 /// `None` (with a line saying so) when neither it nor npm is available.
 pub fn wasm_opt() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from)?;
-    let dir = home.join(".cache/headroom/binaryen").join(BINARYEN_VERSION);
-    let bin = dir.join("node_modules/.bin/wasm-opt");
-    if bin.exists() {
-        println!("setup: wasm-opt (binaryen {BINARYEN_VERSION}): present, nothing to do");
-        return Some(bin);
+    let pkg = format!("binaryen@{BINARYEN_VERSION}");
+    match npm_packages("binaryen", BINARYEN_VERSION, &[&pkg]) {
+        Ok(dir) => {
+            let bin = dir.join("node_modules/.bin/wasm-opt");
+            if bin.exists() {
+                return Some(bin);
+            }
+            println!("setup: wasm-opt: {pkg} has no wasm-opt, the wasm is shipped unoptimized");
+            None
+        }
+        Err(e) => {
+            println!("setup: wasm-opt: {e:#}; the wasm is shipped unoptimized");
+            None
+        }
+    }
+}
+
+/// Installs pinned npm packages into `~/.cache/headroom/<name>/<key>` once
+/// and returns that folder; later calls only check its marker file. `key`
+/// must change whenever `packages` does, so a new pin gets a new folder.
+pub fn npm_packages(name: &str, key: &str, packages: &[&str]) -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from).context("HOME is not set")?;
+    let dir = home.join(".cache/headroom").join(name).join(key);
+    // Written last, so an interrupted install is redone.
+    let marker = dir.join(".installed");
+    if marker.exists() {
+        println!("setup: {}: present, nothing to do", packages.join(" "));
+        return Ok(dir);
     }
     if !cmd_ok("npm", &["--version"]) {
-        println!("setup: wasm-opt: npm not found, the wasm is shipped unoptimized");
-        return None;
+        bail!("npm not found: install Node.js and npm (Debian: apt-get install npm)");
     }
-    println!("setup: wasm-opt: npm install binaryen@{BINARYEN_VERSION} into {}", dir.display());
-    let installed = std::fs::create_dir_all(&dir).is_ok()
-        && run(Command::new("npm")
+    println!("setup: npm install {} into {}", packages.join(" "), dir.display());
+    std::fs::create_dir_all(&dir)?;
+    run_quiet(
+        Command::new("npm")
             .current_dir(&dir)
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .args(["install", "--no-audit", "--no-fund", "--save-exact", "--prefix"])
             .arg(&dir)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")))
-        .is_ok();
-    if installed && bin.exists() {
-        Some(bin)
-    } else {
-        println!("setup: wasm-opt: npm install failed, the wasm is shipped unoptimized");
-        None
-    }
+            .args(packages),
+    )
+    .with_context(|| format!("npm install {}", packages.join(" ")))?;
+    std::fs::write(&marker, packages.join("\n"))?;
+    Ok(dir)
 }
 
 /// Debian's Chromium, for the browser tests.

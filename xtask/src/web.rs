@@ -74,7 +74,9 @@ pub fn build_dist() -> Result<PathBuf> {
         let entry = entry?;
         std::fs::copy(entry.path(), staging.join(entry.file_name()))?;
     }
+    fingerprint_modules(&staging)?;
     write_service_worker(&root.join("web/sw.js"), &staging)?;
+    precompress(&staging)?;
     // Replace dist/ whole, so it never holds a half-written site.
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::rename(&staging, &dist).context("moving the built site into dist/")?;
@@ -127,8 +129,22 @@ pub fn build_test_site(dist: &Path) -> Result<PathBuf> {
         let entry = entry?;
         std::fs::copy(entry.path(), site.join(entry.file_name()))?;
     }
-    for file in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
-        std::fs::copy(pkg.join(&file), site.join(&file))?;
+    // The test build replaces the planner's script and its (fingerprinted)
+    // module; their precompressed copies would shadow the new bytes.
+    std::fs::copy(pkg.join(format!("{CRATE}.js")), site.join(format!("{CRATE}.js")))?;
+    let wasm = std::fs::read(pkg.join(format!("{CRATE}_bg.wasm")))?;
+    for entry in std::fs::read_dir(&site)? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let module = name.starts_with(&format!("{CRATE}_bg.")) && name.ends_with(".wasm");
+        if module {
+            std::fs::write(&path, &wasm)?;
+        }
+        let planner =
+            name.starts_with(&format!("{CRATE}.js.")) || name.starts_with(&format!("{CRATE}_bg."));
+        if planner && (name.ends_with(".br") || name.ends_with(".gz")) {
+            std::fs::remove_file(&path)?;
+        }
     }
     Ok(site)
 }
@@ -140,6 +156,75 @@ pub fn test_switches_in(file: &Path) -> Result<Vec<&'static str>> {
         .into_iter()
         .filter(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
         .collect())
+}
+
+/// Renames each wasm module to a name holding a hash of its bytes
+/// (`headroom-web_bg.0123456789abcdef.wasm`) and points the scripts that
+/// load it (and index.html's preload) there. A static host can then let browsers keep the modules, the
+/// bulk of the page, for a year: a new build has new names. The scripts stay
+/// under fixed names (index.html must find them) and are revalidated.
+fn fingerprint_modules(site: &Path) -> Result<()> {
+    let mut renames = Vec::new();
+    for krate in MODULES {
+        let name = format!("{krate}_bg.wasm");
+        let bytes = std::fs::read(site.join(&name))?;
+        let hashed = format!("{krate}_bg.{}.wasm", short_hash(&bytes));
+        std::fs::rename(site.join(&name), site.join(&hashed))?;
+        renames.push((format!("./{name}"), format!("./{hashed}")));
+    }
+    for entry in std::fs::read_dir(site)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "js" || e == "html") {
+            let text = std::fs::read_to_string(&path)?;
+            let new = renames.iter().fold(text.clone(), |t, (from, to)| t.replace(from, to));
+            if new != text {
+                std::fs::write(&path, new)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first 8 bytes of a SHA-256, in hex: the fingerprint of a file name.
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Files a static host should not compress: already compressed, or too
+/// small to gain.
+fn worth_compressing(name: &str) -> bool {
+    !name.ends_with(".gz") && !name.ends_with(".br") && !name.ends_with(".png")
+}
+
+/// Writes `NAME.gz` (gzip -9) and `NAME.br` (brotli, quality 11) beside each
+/// file, for hosts that serve precompressed files (nginx `gzip_static` and
+/// `brotli_static`, `cargo xtask serve`): the wasm goes over the wire at
+/// about 40% of its size without the host compressing on every request.
+fn precompress(site: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(site)? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !worth_compressing(&name) {
+            continue;
+        }
+        let data = std::fs::read(&path)?;
+        std::fs::write(site.join(format!("{name}.gz")), gzip(&data)?)?;
+        std::fs::write(site.join(format!("{name}.br")), brotli(&data)?)?;
+    }
+    Ok(())
+}
+
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(data)?;
+    Ok(gz.finish()?)
+}
+
+fn brotli(data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params)?;
+    Ok(out)
 }
 
 /// Writes `sw.js` from its template: the version is a hash of every other
@@ -253,27 +338,29 @@ fn part_of(file: &str) -> &'static str {
 pub fn print_sizes(dist: &Path) -> Result<()> {
     let mut files: Vec<_> = std::fs::read_dir(dist)?.collect::<Result<_, _>>()?;
     files.sort_by_key(|e| e.file_name());
-    let mut parts: Vec<(&str, usize, usize)> = Vec::new();
-    println!("{:<28} {:>12} {:>12}", "file", "bytes", "gzip -9");
+    let mut parts: Vec<(&str, [u64; 3])> = Vec::new();
+    println!("{:<40} {:>12} {:>12} {:>12}", "file", "bytes", "gzip -9", "brotli");
     for entry in files {
-        let data = std::fs::read(entry.path())?;
-        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-        gz.write_all(&data)?;
-        let gz = gz.finish()?.len();
         let name = entry.file_name().to_string_lossy().into_owned();
-        println!("{:<28} {:>12} {:>12}", name, data.len(), gz);
+        if name.ends_with(".gz") || name.ends_with(".br") {
+            continue;
+        }
+        let raw = entry.metadata()?.len();
+        // What a host sends: the precompressed file when there is one.
+        let sent =
+            |ext: &str| std::fs::metadata(dist.join(format!("{name}.{ext}"))).map(|m| m.len());
+        let sizes = [raw, sent("gz").unwrap_or(raw), sent("br").unwrap_or(raw)];
+        println!("{:<40} {:>12} {:>12} {:>12}", name, sizes[0], sizes[1], sizes[2]);
         let part = part_of(&name);
         match parts.iter_mut().find(|p| p.0 == part) {
-            Some(p) => (p.1, p.2) = (p.1 + data.len(), p.2 + gz),
-            None => parts.push((part, data.len(), gz)),
+            Some(p) => p.1.iter_mut().zip(sizes).for_each(|(t, s)| *t += s),
+            None => parts.push((part, sizes)),
         }
     }
     parts.sort();
-    for (part, raw, gz) in &parts {
-        println!("total, {part}: {raw} bytes, {gz} gzipped");
+    for (part, [raw, gz, br]) in &parts {
+        println!("total, {part}: {raw} bytes, {gz} gzipped, {br} brotli");
     }
-    let (raw, gz) = parts.iter().fold((0, 0), |(r, g), p| (r + p.1, g + p.2));
-    println!("total: {raw} bytes, {gz} gzipped");
     Ok(())
 }
 

@@ -79,35 +79,67 @@ pub fn chart_data(r: &CalcResult, capacity: Option<(&str, u64, Unit)>) -> Option
     Some(ChartData { unit, bars, summary })
 }
 
-const ROW: u64 = 26;
-const LABEL_W: u64 = 150;
-const BAR_W: u64 = 420;
+/// Font size of the chart's text in SVG units (style.css sets the same).
+const FONT: u64 = 13;
+/// A generous average advance of one character of a sans-serif font at
+/// `FONT`: about 0.6 em, so a label's estimated width is never short of its
+/// drawn width for the labels the calculators use.
+const CHAR_W: u64 = 8;
+/// One row: the label on its own line, then the bar with its value after it.
+const ROW: u64 = 40;
+const BAR_H: u64 = 16;
+/// The chart's narrowest drawing: bars get at least `MIN_BAR_W` units.
+const MIN_W: u64 = 360;
+const MIN_BAR_W: u64 = 200;
+const GAP: u64 = 6;
+/// Labels start this far in: a glyph such as "T" overhangs its origin to the
+/// left by a unit or so, which would put it outside the drawing.
+const INSET: u64 = 2;
 
-/// Width of a bar in SVG units, `value` out of `max`.
-fn scale(value: u64, max: u64) -> u64 {
+/// Estimated drawn width of `text` in SVG units.
+fn text_w(text: &str) -> u64 {
+    text.chars().count() as u64 * CHAR_W
+}
+
+/// The chart's geometry: the viewBox width and the longest bar, so that every
+/// label (on its own line) and every value (after its bar) lies inside the
+/// drawing. The SVG scales as a whole, so what fits the viewBox fits at any
+/// width the page gives it: no sideways scrolling, nothing clipped.
+fn layout(data: &ChartData) -> (u64, u64) {
+    let labels = data.bars.iter().map(|b| text_w(&b.label)).max().unwrap_or(0);
+    let values =
+        data.bars.iter().map(|b| text_w(&format_value(b.value, data.unit))).max().unwrap_or(0);
+    let width = MIN_W.max(INSET + labels).max(MIN_BAR_W + GAP + values);
+    (width, width - GAP - values)
+}
+
+/// Width of a bar in SVG units, `value` out of `max`, at most `bar_w`.
+fn scale(value: u64, max: u64, bar_w: u64) -> u64 {
     if max == 0 {
         return 0;
     }
-    let w = u128::from(value) * u128::from(BAR_W) / u128::from(max);
-    u64::try_from(w).unwrap_or(BAR_W).max(u64::from(value > 0))
+    let w = u128::from(value) * u128::from(bar_w) / u128::from(max);
+    u64::try_from(w).unwrap_or(bar_w).max(u64::from(value > 0))
 }
 
 #[function_component(Chart)]
 pub fn chart(props: &ChartProps) -> Html {
     let data = &props.data;
     let max = data.bars.iter().map(|b| b.value).max().unwrap_or(0);
-    let height = ROW * data.bars.len() as u64 + 8;
-    let width = LABEL_W + BAR_W + 150;
+    let (width, bar_w) = layout(data);
+    let height = ROW * data.bars.len() as u64 + 4;
     let title_id = format!("{}-title", props.id);
     let bars = data.bars.iter().enumerate().map(|(i, bar)| {
-        let y = ROW * i as u64 + 4;
-        let w = scale(bar.value, max);
+        let y = ROW * i as u64;
+        let w = scale(bar.value, max, bar_w);
+        let bar_y = y + FONT + 6;
+        let value_y = bar_y + BAR_H - 3;
         html! {
             <g>
-                <text x={(LABEL_W - 6).to_string()} y={(y + 16).to_string()} class="chart-label" text-anchor="end">{ bar.label.clone() }</text>
-                <rect x={LABEL_W.to_string()} y={y.to_string()} width={w.to_string()} height="20"
+                <text x={INSET.to_string()} y={(y + FONT + 2).to_string()} class="chart-label">{ bar.label.clone() }</text>
+                <rect x="0" y={bar_y.to_string()} width={w.to_string()} height={BAR_H.to_string()}
                       class={bar.class} data-value={bar.value.to_string()} />
-                <text x={(LABEL_W + w + 6).to_string()} y={(y + 16).to_string()} class="chart-value">{ format_value(bar.value, data.unit) }</text>
+                <text x={(w + GAP).to_string()} y={value_y.to_string()} class="chart-value">{ format_value(bar.value, data.unit) }</text>
             </g>
         }
     });
@@ -185,9 +217,28 @@ mod tests {
 
     #[test]
     fn bars_scale_without_overflow() {
-        assert_eq!(scale(u64::MAX, u64::MAX), BAR_W);
-        assert_eq!(scale(1, u64::MAX), 1);
-        assert_eq!(scale(0, 0), 0);
-        assert_eq!(scale(50, 100), BAR_W / 2);
+        assert_eq!(scale(u64::MAX, u64::MAX, 400), 400);
+        assert_eq!(scale(1, u64::MAX, 400), 1);
+        assert_eq!(scale(0, 0, 400), 0);
+        assert_eq!(scale(50, 100, 400), 200);
+    }
+
+    #[test]
+    fn the_longest_label_and_value_fit_the_drawing() {
+        let bar = |label: &str, value| Bar { label: label.into(), value, class: "bar" };
+        let long = "offline backlog of the simultaneous clients and then some more words";
+        let data = ChartData {
+            unit: Unit::Bytes,
+            bars: vec![bar("a", 1), bar(long, u64::MAX)],
+            summary: String::new(),
+        };
+        let (width, bar_w) = layout(&data);
+        assert!(INSET + text_w(long) <= width, "{} > {width}", text_w(long));
+        let value = format_value(u64::MAX, Unit::Bytes);
+        assert!(bar_w + GAP + text_w(&value) <= width);
+        // Short labels keep the bars long.
+        let data = ChartData { unit: Unit::Bytes, bars: vec![bar("a", 1)], summary: String::new() };
+        assert_eq!(layout(&data).0, MIN_W);
+        assert!(layout(&data).1 >= MIN_BAR_W);
     }
 }

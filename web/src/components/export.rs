@@ -7,7 +7,24 @@ use yew::prelude::*;
 use crate::components::output::Output;
 use crate::share;
 use crate::state::{Action, State};
-use crate::{dom, fixes};
+use crate::{dom, engine, fixes};
+
+/// Why an imported plan file cannot replace the plan, if it cannot: TOML that
+/// does not parse (the message names its line) or a value the calculators
+/// cannot use (named by its place in the file, `[section] key`).
+pub fn import_error(text: &str) -> Option<String> {
+    let plan = match share::from_toml(text) {
+        Ok(plan) => plan,
+        Err(e) => return Some(format!("That plan file is not valid TOML: {}", e.trim_end())),
+    };
+    let eval = engine::evaluate(&engine::with_defaults(&plan));
+    if let Some(e) = eval.plan_error {
+        return Some(format!("That plan file cannot be used: {e}"));
+    }
+    let (path, e) = eval.field_errors.into_iter().next()?;
+    let (table, key) = path.rsplit_once('.').unwrap_or(("", path.as_str()));
+    Some(format!("That plan file cannot be used: [{table}] {key}: {e}"))
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ExportProps {
@@ -20,26 +37,34 @@ pub struct ExportProps {
 pub fn export(props: &ExportProps) -> Html {
     let state = &props.state;
     let import_text = use_state(String::new);
-    let load = |text: String, dispatch: UseReducerDispatcher<State>| match share::from_toml(&text) {
-        Ok(plan) => {
-            dispatch.dispatch(Action::Load(plan));
-            dispatch.dispatch(Action::Notice(Some("Plan imported.".into())));
+    // Shown beside the import controls; the plan stays as it was.
+    let error = use_state(|| None::<String>);
+    let load = {
+        let error = error.clone();
+        move |text: String, dispatch: UseReducerDispatcher<State>| match import_error(&text)
+            .map(Err)
+            .unwrap_or_else(|| share::from_toml(&text))
+        {
+            Ok(plan) => {
+                error.set(None);
+                dispatch.dispatch(Action::Load(plan));
+                dispatch.dispatch(Action::Notice(Some("Plan imported.".into())));
+            }
+            Err(e) => error.set(Some(e)),
         }
-        Err(e) => dispatch
-            .dispatch(Action::Notice(Some(format!("That plan file is not valid TOML: {e}")))),
     };
     let on_file = {
         let dispatch = state.dispatcher();
+        let load = load.clone();
+        let error = error.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            let dispatch = dispatch.clone();
+            let (dispatch, load, error) = (dispatch.clone(), load.clone(), error.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match dom::read_file(file).await {
                     Some(text) => load(text, dispatch),
-                    None => {
-                        dispatch.dispatch(Action::Notice(Some("Could not read that file.".into())))
-                    }
+                    None => error.set(Some("Could not read that file.".into())),
                 }
             });
             input.set_value("");
@@ -82,6 +107,23 @@ pub fn export(props: &ExportProps) -> Html {
                 <textarea id="import-text" rows="6" spellcheck="false" value={(*import_text).clone()} oninput={on_text} />
             </div>
             <button type="button" id="import-button" onclick={on_import}>{ "Import pasted plan" }</button>
+            if let Some(e) = &*error {
+                <p id="import-error" class="error" role="alert">{ e.clone() }</p>
+            }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_plan_file_is_refused_with_its_line_or_field() {
+        let e = import_error("[amps.memory]\nclients = = 3\n").expect("malformed");
+        assert!(e.contains("line 2"), "{e}");
+        let e = import_error("[amps.memory]\nclients = \"lots\"\n").expect("bad value");
+        assert!(e.starts_with("That plan file cannot be used: [amps.memory] clients: "), "{e}");
+        assert_eq!(import_error(crate::examples::EXAMPLE_25_2), None);
     }
 }

@@ -92,10 +92,7 @@ pub fn result_view(props: &ResultViewProps) -> Html {
                 </table>
             }
             if let Some(data) = chart {
-                // Scrolls sideways on a phone rather than shrinking the text.
-                <div class="chart-scroll">
-                    <Chart id={format!("{base}-chart")} {data} />
-                </div>
+                <Chart id={format!("{base}-chart")} {data} />
             }
             <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
             <p class="source">{ format!("Source: {}, {}.", r.source.document, r.source.section) }</p>
