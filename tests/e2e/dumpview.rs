@@ -150,8 +150,10 @@ fn malformed_dumps_show_an_error_and_the_page_keeps_working() {
     assert!(page.wait_for("#amps-memory-q-estimate"));
 }
 
-/// `dumptool report FILE --format F`, the built binary's standard output.
-/// `cargo test --workspace` builds it beside this test's own executable.
+/// `dumptool report FILE --format F --no-host-files`, the built binary's
+/// standard output: the page has no host files to name frames from, so the
+/// CLI is asked to use none either. `cargo test --workspace` builds it
+/// beside this test's own executable.
 fn dumptool_binary_report(path: &Path, format: &str) -> String {
     let exe = std::env::current_exe().unwrap();
     let bin = exe.parent().and_then(Path::parent).unwrap().join("dumptool");
@@ -160,6 +162,7 @@ fn dumptool_binary_report(path: &Path, format: &str) -> String {
     let out = std::process::Command::new(&bin)
         .current_dir(path.parent().unwrap())
         .args(["report", path.file_name().unwrap().to_str().unwrap(), "--format", format])
+        .arg("--no-host-files")
         .output()
         .expect("run dumptool");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
