@@ -6,6 +6,7 @@
 //! finding or any file the checker refuses. Writes the package versions and
 //! the result to docs/sweep.md.
 
+use headroom_core::validate::detect::UNIT_SUFFIXES;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -69,21 +70,6 @@ pub const PACKAGES: &[&str] = &[
     "tomcat10",
     "containerd",
     "docker.io",
-];
-
-/// Unit file suffixes (systemd.unit(5)).
-const UNIT_SUFFIXES: &[&str] = &[
-    ".service",
-    ".socket",
-    ".device",
-    ".mount",
-    ".automount",
-    ".swap",
-    ".target",
-    ".path",
-    ".timer",
-    ".slice",
-    ".scope",
 ];
 
 /// The kind of config file at `rel` (a path inside a package), if the

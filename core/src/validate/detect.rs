@@ -6,7 +6,7 @@
 use super::Format;
 
 /// Unit file suffixes (systemd.unit(5)).
-const UNIT_SUFFIXES: &[&str] = &[
+pub const UNIT_SUFFIXES: &[&str] = &[
     ".service",
     ".socket",
     ".device",
