@@ -136,7 +136,7 @@ fn values_outside_their_source_bounds_exit_2_naming_the_field() {
     let dir = tempfile();
     for (name, text, field) in [
         (
-            "range.toml",
+            "reversed-ports.toml",
             "[host.kernel]\nip_local_port_range = [65535, 1024]\n[connections.kernel]\nconnections = 1000\n",
             "host.kernel.ip_local_port_range: [65535, 1024] is an empty range",
         ),
