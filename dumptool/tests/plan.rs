@@ -155,9 +155,13 @@ fn values_outside_their_source_bounds_exit_2_naming_the_field() {
     }
 }
 
-/// A fresh directory under the target dir for this test binary.
+/// A fresh directory under the target dir for this test.
 fn tempfile() -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("plan-{}", std::process::id()));
+    // One directory per call: the tests run at once and reuse file names.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("plan-{}-{n}", std::process::id());
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
