@@ -1499,19 +1499,8 @@ proptest! {
             "[host]\nram = \"64 GiB\"\n[host.kernel]\nfile_max = {file_max}\n\
              [connections.kernel]\nconnections = {conns}\nprocesses = {procs}\nclient_ips = 100\n"
         );
-        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
-        let report = headroom_core::plan::evaluate(&plan);
-        let planned = report
-            .get(headroom_core::connections::ID)
-            .unwrap()
-            .findings
-            .iter()
-            .any(|f| f.id == rules::CONN_FILE_MAX.id);
-        let needs = Needs::from_plan(&plan);
-        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
-        let sysctl = format!("fs.file-max = {file_max}\n");
-        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
-        let checked = r.all_findings().any(|f| f.id == rules::SYSCTL_CONN_FILE_MAX.id);
+        let (planned, checked) = connections_verdicts(
+            &toml, rules::CONN_FILE_MAX, &format!("fs.file-max = {file_max}\n"), rules::SYSCTL_CONN_FILE_MAX);
         prop_assert_eq!(planned, checked);
     }
 }
@@ -1531,19 +1520,8 @@ proptest! {
             "[host]\nram = \"64 GiB\"\n[host.kernel]\nnr_open = {nr_open}\n\
              [connections.kernel]\nconnections = {conns}\nprocesses = {procs}\nclient_ips = 100\n"
         );
-        let plan = headroom_core::plan::Plan::from_toml(&toml).unwrap();
-        let report = headroom_core::plan::evaluate(&plan);
-        let planned = report
-            .get(headroom_core::connections::ID)
-            .unwrap()
-            .findings
-            .iter()
-            .any(|f| f.id == rules::CONN_NR_OPEN.id);
-        let needs = Needs::from_plan(&plan);
-        let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
-        let sysctl = format!("fs.nr_open = {nr_open}\n");
-        let r = check_files(&[("s.conf", &sysctl, None)], &ctx).unwrap();
-        let checked = r.all_findings().any(|f| f.id == rules::SYSCTL_NR_OPEN_NEED.id);
+        let (planned, checked) = connections_verdicts(
+            &toml, rules::CONN_NR_OPEN, &format!("fs.nr_open = {nr_open}\n"), rules::SYSCTL_NR_OPEN_NEED);
         prop_assert_eq!(planned, checked);
     }
 }
@@ -1579,4 +1557,23 @@ fn sysctl_d_and_limits_d_are_read_in_the_systems_order() {
         ("/etc/security/limits.conf", "* - nofile 1024\n", None),
     ];
     assert!(!check_files(&files, &ctx).unwrap().has_errors());
+}
+
+/// Whether the plan's connections result raises `planned`, and whether
+/// `check --plan` on a sysctl file of `sysctl` raises `checked`.
+fn connections_verdicts(
+    toml: &str,
+    planned: rules::Rule,
+    sysctl: &str,
+    checked: rules::Rule,
+) -> (bool, bool) {
+    let plan = headroom_core::plan::Plan::from_toml(toml).unwrap();
+    let report = headroom_core::plan::evaluate(&plan);
+    let result = report.get(headroom_core::connections::ID).unwrap();
+    let by_plan = result.findings.iter().any(|f| f.id == planned.id);
+    let needs = Needs::from_plan(&plan);
+    let ctx = Context { host: Some(&plan.host), needs: Some(&needs) };
+    let r = check_files(&[("s.conf", sysctl, None)], &ctx).unwrap();
+    let by_check = r.all_findings().any(|f| f.id == checked.id);
+    (by_plan, by_check)
 }
