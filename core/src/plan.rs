@@ -98,6 +98,7 @@ calculators! {
         slab => amps::slab,
         txlog => amps::txlog,
         logs => amps::logs,
+        storage => amps::storage,
         network => amps::network,
         cpu => amps::cpu,
     }
@@ -401,9 +402,62 @@ impl Report {
     }
 }
 
+/// A section's result when it is present, within its bounds and computes.
+fn sibling<T: Serialize>(
+    calc: &Calculator,
+    input: Option<&T>,
+    eval: fn(&T, &Host) -> Result<CalcResult, CalcError>,
+    host: &Host,
+) -> Option<CalcResult> {
+    let input = input.filter(|i| bounds::violations(calc.fields, *i, "").is_empty())?;
+    eval(input, host).ok()
+}
+
+/// The plan with each empty component of `[amps.storage]` taken from its
+/// own section's figure, so the total follows the plan's other sections;
+/// `None` when there is nothing to fill.
+fn with_amps_storage_components(plan: &Plan) -> Option<Plan> {
+    use crate::units::Bytes;
+    let sections = plan.amps.as_ref()?;
+    let storage = sections.storage?;
+    let host = &plan.host;
+    let figure =
+        |r: &Option<CalcResult>, name: &str| r.as_ref().and_then(|r| r.quantity(name)).map(Bytes);
+    let sow = sibling(
+        &amps::sow_storage::CALCULATOR,
+        sections.sow_storage.as_ref(),
+        amps::sow_storage::evaluate,
+        host,
+    );
+    let txlog =
+        sibling(&amps::txlog::CALCULATOR, sections.txlog.as_ref(), amps::txlog::evaluate, host);
+    let logs = sibling(&amps::logs::CALCULATOR, sections.logs.as_ref(), amps::logs::evaluate, host);
+    let offline = sibling(
+        &amps::slow_clients::CALCULATOR,
+        sections.slow_clients.as_ref(),
+        amps::slow_clients::evaluate,
+        host,
+    );
+    // A SOW figure given by hand stands for both ends of the range.
+    let by_hand = storage.sow_min.is_some() || storage.sow_max.is_some();
+    let filled = amps::storage::Input {
+        sow_min: storage.sow_min.or(if by_hand { None } else { figure(&sow, "min") }),
+        sow_max: storage.sow_max.or(if by_hand { None } else { figure(&sow, "max") }),
+        transaction_log: storage.transaction_log.or(figure(&txlog, "capacity")),
+        logs: storage.logs.or(figure(&logs, "retained")),
+        offline: storage.offline.or(figure(&offline, "message_disk_limit")),
+        ..storage
+    };
+    let mut plan = plan.clone();
+    plan.amps.as_mut()?.storage = Some(filled);
+    Some(plan)
+}
+
 /// Evaluates every present section against the plan's host, in registry
 /// order.
 pub fn evaluate(plan: &Plan) -> Report {
+    let filled = with_amps_storage_components(plan);
+    let plan = filled.as_ref().unwrap_or(plan);
     let mut report = Report::default();
     let host = bounds::violations(crate::host::FIELDS, &plan.host, "host.");
     for run in RUNNERS {
@@ -539,6 +593,53 @@ publish_rate = "5000/s"
             ]
         );
         assert!(!report.has_errors());
+    }
+
+    /// The total storage follows the plan's other AMPS sections, and a
+    /// figure given by hand wins.
+    #[test]
+    fn amps_storage_takes_its_components_from_the_plan() {
+        let text = r#"
+[host]
+cores = 16
+[amps.sow_storage]
+message_size = "1 KiB"
+messages = 20000000
+[amps.txlog]
+message_size = "1 KiB"
+publish_rate = "5000/s"
+retention = "1 d"
+[amps.logs]
+publish_rate = "5000/s"
+retention = "7 d"
+[amps.slow_clients]
+average_record_size = "1 KiB"
+expected_records = 1000000
+simultaneous_clients = 10
+[amps.storage]
+other = "1 GB"
+disk = "1 TB"
+"#;
+        let report = evaluate(&Plan::parse(text).unwrap());
+        let r = report.get("amps.storage").unwrap();
+        let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
+        // Example 25.3's minimum, a day of Example 25.6's journal, a week
+        // of info logs, the slow clients' 10,240,000,000 B backlog, 1 GB.
+        assert_eq!(
+            terms,
+            [20_496_777_216, 663_552_000_000, 604_800_000, 10_240_000_000, 1_000_000_000]
+        );
+        assert_eq!(r.quantity("total_min"), Some(695_893_577_216));
+        // Example 25.4's (1 KiB + 1 MiB) · 20,000,000 does not fit in 1 TB.
+        assert_eq!(r.quantity("total_max"), Some(20_992_000_000_000 + 675_396_800_000));
+        assert_eq!(r.findings[0].id, "amps.storage.may_exceed_disk");
+        let used = |k: &str| r.inputs.iter().find(|i| i.key == k).unwrap().value.clone();
+        assert_eq!(used("transaction_log"), "663552 MB");
+        let by_hand = format!("{text}sow_max = \"2 GB\"\n");
+        let report = evaluate(&Plan::parse(&by_hand).unwrap());
+        let r = report.get("amps.storage").unwrap();
+        assert_eq!(r.terms[0].value, 2_000_000_000);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
     }
 
     #[test]

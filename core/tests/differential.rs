@@ -254,6 +254,23 @@ fn logs(i: &amps::logs::Input) -> Option<Vec<N>> {
 const CLASSES: [u64; 5] =
     [100_000_000, 1_000_000_000, 10_000_000_000, 25_000_000_000, 100_000_000_000];
 
+/// Capacity Planning > Storage: the sum of the components, the SOW as a
+/// range; one SOW figure stands for both ends.
+fn storage(i: &amps::storage::Input) -> Option<Vec<N>> {
+    let (lo, hi) = match (i.sow_min, i.sow_max) {
+        (Some(a), Some(b)) => (a.get(), b.get()),
+        (Some(a), None) | (None, Some(a)) => (a.get(), a.get()),
+        (None, None) => (0, 0),
+    };
+    if lo > hi {
+        return None;
+    }
+    let part = |b: Option<Bytes>| n(b.map_or(0, |b| b.get()));
+    let (t, l, o) = (part(i.transaction_log), part(i.logs), part(i.offline));
+    let rest = &t + &l + &o + n(i.other.get());
+    Some(vec![n(lo) + &rest, n(hi) + &rest, n(lo), t, l, o, n(i.other.get())])
+}
+
 fn network(i: &amps::network::Input) -> Option<Vec<N>> {
     let m = i.match_ratio.ppm();
     if m > Ratio::ONE {
@@ -431,6 +448,16 @@ proptest! {
             simultaneous_clients: Count(v[2]), message_memory_limit: limit,
         };
         agree(amps::slow_clients::evaluate(&i, &h), slow_clients(&i, &h))?;
+    }
+
+    #[test]
+    fn amps_storage(v in prop::array::uniform7(num()), set in prop::array::uniform6(any::<bool>())) {
+        let b = |k: usize| set[k].then_some(Bytes(v[k]));
+        let i = amps::storage::Input {
+            sow_min: b(0), sow_max: b(1), transaction_log: b(2), logs: b(3), offline: b(4),
+            other: Bytes(v[5]), disk: b(5).map(|_| Bytes(v[6])),
+        };
+        agree(amps::storage::evaluate(&i, &Host::default()), storage(&i))?;
     }
 
     #[test]

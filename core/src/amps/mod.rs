@@ -3,7 +3,7 @@
 //!
 //! One calculator per section of the guide's Capacity Planning and Best
 //! Practices: memory, Linux limits, slow clients, SOW storage, SlabSize,
-//! transaction log, log files, network and CPU.
+//! transaction log, log files, total storage, network and CPU.
 
 pub mod cpu;
 pub mod limits;
@@ -13,6 +13,7 @@ pub mod network;
 pub mod slab;
 pub mod slow_clients;
 pub mod sow_storage;
+pub mod storage;
 pub mod txlog;
 
 use crate::report::CalcError;

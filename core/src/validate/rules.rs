@@ -308,6 +308,12 @@ rules! {
     AMPS_SLAB_BELOW_SUGGESTED = "amps.slab.below_suggested", Info,
         AMPS,
         "the suggested SlabSize";
+    AMPS_STORAGE_EXCEEDS_DISK = "amps.storage.exceeds_disk", Error,
+        AMPS,
+        "a disk larger than AMPS's storage with the largest SOW";
+    AMPS_STORAGE_MAY_EXCEED_DISK = "amps.storage.may_exceed_disk", Warning,
+        AMPS,
+        "a disk larger than AMPS's storage with the largest SOW";
     AMPS_TXLOG_NEEDS_FLASH = "amps.txlog.needs_flash", Warning,
         AMPS,
         "the journal on flash storage";
