@@ -143,7 +143,17 @@ fn slow_clients(i: &amps::slow_clients::Input, h: &Host) -> Option<Vec<N>> {
     let backlog = n(i.average_record_size.get())
         * n(i.expected_records.get())
         * n(i.simultaneous_clients.get());
-    Some(vec![memory, max(backlog.clone(), configured), backlog])
+    // "increase this parameter by 1-2% at a time": the limit now plus k% of
+    // RAM, in millionths of RAM so that a share is not rounded twice.
+    let ram = n(h.ram.get());
+    let step = |k: u64| match i.message_memory_limit {
+        None => &ram * n(10 + k) / n(100),
+        Some(amps::slow_clients::MemoryLimit::Size(b)) => n(b.get()) + &ram * n(k) / n(100),
+        Some(amps::slow_clients::MemoryLimit::Share(r)) => {
+            &ram * (n(r.ppm()) + n(k * 10_000)) / n(1_000_000)
+        }
+    };
+    Some(vec![memory, max(backlog.clone(), configured), step(1), step(2), backlog])
 }
 
 /// Example 25.5: max(SlabSize - 64 B, 1 MiB).
@@ -446,6 +456,7 @@ proptest! {
         let i = amps::slow_clients::Input {
             average_record_size: Bytes(v[0]), expected_records: Count(v[1]),
             simultaneous_clients: Count(v[2]), message_memory_limit: limit,
+            message_disk_limit: Some(Bytes(v[0])), disk_path_space: Some(Bytes(v[1])),
         };
         agree(amps::slow_clients::evaluate(&i, &h), slow_clients(&i, &h))?;
     }

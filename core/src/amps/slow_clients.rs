@@ -18,13 +18,17 @@ pub const SOURCE: Source = Source {
     section: "Slow Clients > Slow Client Offlining for Large Result Sets",
 };
 
-pub const FORMULA: &str =
-    "MessageMemoryLimit = 10% · RAM; MessageDiskLimit = max(avg record · records · clients, MessageMemoryLimit)";
+pub const FORMULA: &str = "MessageMemoryLimit = 10% · RAM, raised 1-2% of RAM at a time; \
+MessageDiskLimit = max(avg record · records · clients, MessageMemoryLimit); \
+MessageDiskPath device > MessageDiskLimit";
 
 /// "Recommended starting point for tuning large result sets: 10%."
 pub const MEMORY_START_PERCENT: u64 = 10;
 /// "Use caution with settings over 20%": swapping.
 pub const MEMORY_CAUTION_PERCENT: u64 = 20;
+/// "If necessary, increase this parameter by 1-2% at a time": the smaller
+/// and the larger step, in percent of RAM.
+pub const MEMORY_STEPS_PERCENT: [u64; 2] = [1, 2];
 
 /// The `[amps.slow_clients]` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -40,6 +44,14 @@ pub struct Input {
     /// (`"10%"`); checked against RAM when given (default: not set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_memory_limit: Option<MemoryLimit>,
+    /// The MessageDiskLimit planned or configured, bytes; it must not be
+    /// below MessageMemoryLimit (default: not set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_disk_limit: Option<Bytes>,
+    /// Space on the MessageDiskPath device, bytes; it must be greater than
+    /// MessageDiskLimit (default: not set, no check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_path_space: Option<Bytes>,
 }
 
 /// MessageMemoryLimit as AMPS takes it: a size, or a share of the host's
@@ -92,13 +104,22 @@ impl<'de> Deserialize<'de> for MemoryLimit {
     }
 }
 
-/// AMPS User Guide ch. 25, Slow Clients: MessageMemoryLimit starts at 10% of
-/// RAM (caution above 20%); MessageDiskLimit is "Average record size *
-/// number of expected records * number of simultaneous clients, or
-/// MessageMemoryLimit, whichever is greater".
+/// AMPS User Guide ch. 25, Best Practices > Slow Clients, Table 25.1:
+/// MessageMemoryLimit starts at 10% of RAM; "60East recommends tuning the
+/// MessageDiskLimit first. If necessary, increase this parameter by 1-2% at
+/// a time. Use caution with settings over 20%". The two steps are the
+/// limit now (or the 10% start) plus 1% and 2% of RAM, rounded down once.
+///
+/// MessageDiskLimit is "Average record size * number of expected records *
+/// number of simultaneous clients, or MessageMemoryLimit, whichever is
+/// greater", so a planned one below MessageMemoryLimit is flagged; and for
+/// MessageDiskPath "the available storage capacity of the disk must be
+/// greater than the configured MessageDiskLimit" (the planned one, or the
+/// recommendation when none is planned).
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let ram = host.ram.get();
     let memory = ram / 100 * MEMORY_START_PERCENT + ram % 100 * MEMORY_START_PERCENT / 100;
+    let share = |percent: u64| exact::int(ram) * exact::int(percent) / exact::int(100);
     let set = match input.message_memory_limit {
         Some(limit) => Some(
             limit
@@ -108,6 +129,15 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         None => None,
     };
     let configured = set.unwrap_or(memory);
+    // The limit now, exactly: a share of RAM is not rounded before the step.
+    let now = match input.message_memory_limit {
+        Some(MemoryLimit::Share(r)) => exact::int(ram) * exact::ratio(r),
+        Some(MemoryLimit::Size(b)) => exact::int(b.get()),
+        None => share(MEMORY_START_PERCENT),
+    };
+    let [small, large] = MEMORY_STEPS_PERCENT;
+    let step_small = exact::floor(&(&now + share(small)), "message_memory_limit")?;
+    let step_large = exact::floor(&(&now + share(large)), "message_memory_limit")?;
     // The product is exact: a factor of 0 gives 0 whatever the others are.
     let backlog = exact::ceil(
         &(exact::int(input.average_record_size.get())
@@ -132,7 +162,50 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 .why("the AMPS guide starts MessageMemoryLimit at 10% of RAM, raises it 1-2% at a time and advises caution over 20%: memory for client messages may cause swapping and reduce performance")
                 .fix("<MessageMemoryLimit>10%</MessageMemoryLimit>; raise MessageDiskLimit first"),
             );
+        } else if u128::from(step_small) > caution {
+            findings.push(
+                Finding::new(
+                    &rules::AMPS_SLOW_CLIENTS_STEP_PAST_20,
+                    format!(
+                        "a 1% step takes MessageMemoryLimit from {} to {}, over 20% of the host's {} of RAM",
+                        Bytes(set).both(),
+                        Bytes(step_small).both(),
+                        host.ram.both()
+                    ),
+                )
+                .why("the AMPS guide advises caution over 20%: memory for client messages may cause swapping and reduce performance; it tunes MessageDiskLimit first")
+                .fix("raise MessageDiskLimit before MessageMemoryLimit"),
+            );
         }
+    }
+    if let Some(planned) = input.message_disk_limit.filter(|d| d.get() < configured) {
+        findings.push(
+            Finding::new(
+                &rules::AMPS_SLOW_CLIENTS_DISK_BELOW_MEMORY,
+                format!(
+                    "MessageDiskLimit {} is below MessageMemoryLimit {}",
+                    planned.both(),
+                    Bytes(configured).both()
+                ),
+            )
+            .why("the AMPS guide sets MessageDiskLimit to the offline backlog of the simultaneous clients or MessageMemoryLimit, whichever is greater (ch. 25, Table 25.1)")
+            .fix(format!("<MessageDiskLimit>{}</MessageDiskLimit>", Bytes(disk).exact().replace(' ', ""))),
+        );
+    }
+    let disk_limit = input.message_disk_limit.map_or(disk, Bytes::get);
+    if let Some(space) = input.disk_path_space.filter(|s| s.get() <= disk_limit) {
+        findings.push(
+            Finding::new(
+                &rules::AMPS_SLOW_CLIENTS_DISK_PATH,
+                format!(
+                    "the MessageDiskPath device has {}, not more than the MessageDiskLimit of {}",
+                    space.both(),
+                    Bytes(disk_limit).both()
+                ),
+            )
+            .why("the available storage capacity of the MessageDiskPath disk must be greater than the configured MessageDiskLimit (AMPS User Guide, ch. 25, Table 25.1)")
+            .fix(format!("MessageDiskPath on a device with more than {} free", Bytes(disk_limit).both())),
+        );
     }
     Ok(CalcResult {
         // Filled by the plan, which knows the registry and the defaults.
@@ -152,6 +225,18 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 name: "message_disk_limit",
                 label: "MessageDiskLimit starting point",
                 value: disk,
+                unit: Unit::Bytes,
+            },
+            Quantity {
+                name: "memory_step_1_percent",
+                label: "MessageMemoryLimit after a 1% step",
+                value: step_small,
+                unit: Unit::Bytes,
+            },
+            Quantity {
+                name: "memory_step_2_percent",
+                label: "MessageMemoryLimit after a 2% step",
+                value: step_large,
                 unit: Unit::Bytes,
             },
         ],
@@ -202,6 +287,20 @@ pub const CALCULATOR: Calculator = Calculator {
             "The configured limit, a size (\"10 GB\") or a share of RAM (\"10%\"), checked against RAM; empty if not set.",
         )
         .optional(),
+        Field::new(
+            "message_disk_limit",
+            "MessageDiskLimit planned",
+            Kind::Bytes,
+            "The limit planned or configured, e.g. \"20 GB\"; checked against MessageMemoryLimit; empty if not set.",
+        )
+        .optional(),
+        Field::new(
+            "disk_path_space",
+            "MessageDiskPath space",
+            Kind::Bytes,
+            "Space on the MessageDiskPath device, e.g. \"500 GB\"; it must exceed MessageDiskLimit; empty to skip.",
+        )
+        .optional(),
     ],
     groups: &[],
     variants: &[],
@@ -216,8 +315,23 @@ pub const CALCULATOR: Calculator = Calculator {
             unit: Unit::Bytes,
             meaning: "max(record size · records · simultaneous clients, MessageMemoryLimit)",
         },
+        QuantityDoc {
+            name: "memory_step_1_percent",
+            unit: Unit::Bytes,
+            meaning: "MessageMemoryLimit now (or 10%) + 1% of RAM",
+        },
+        QuantityDoc {
+            name: "memory_step_2_percent",
+            unit: Unit::Bytes,
+            meaning: "MessageMemoryLimit now (or 10%) + 2% of RAM",
+        },
     ],
-    findings: &[rules::AMPS_SLOW_CLIENTS_MEMORY],
+    findings: &[
+        rules::AMPS_SLOW_CLIENTS_MEMORY,
+        rules::AMPS_SLOW_CLIENTS_STEP_PAST_20,
+        rules::AMPS_SLOW_CLIENTS_DISK_BELOW_MEMORY,
+        rules::AMPS_SLOW_CLIENTS_DISK_PATH,
+    ],
     defaults: defaults_of::<Input>,
 };
 
@@ -253,7 +367,7 @@ mod tests {
             average_record_size: Bytes(1024),
             expected_records: Count(1_000_000),
             simultaneous_clients: Count(10),
-            message_memory_limit: None,
+            ..Input::default()
         };
         let r = evaluate(&i, &host(64 * Bytes::GIB)).unwrap();
         assert_eq!(r.quantity("message_memory_limit"), Some(6_871_947_673));
@@ -274,7 +388,70 @@ mod tests {
         assert_eq!(r.findings[0].severity, Severity::Warning);
         let ok =
             Input { message_memory_limit: Some(MemoryLimit::Size(Bytes(20 * Bytes::GB))), ..i };
-        assert!(evaluate(&ok, &host(100 * Bytes::GB)).unwrap().findings.is_empty());
+        // 20% is no warning, but the next 1% step passes the caution line.
+        let f = evaluate(&ok, &host(100 * Bytes::GB)).unwrap().findings;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Info);
+    }
+
+    /// Table 25.1: "increase this parameter by 1-2% at a time", from the
+    /// 10% starting point or the limit set now.
+    #[test]
+    fn the_next_memory_steps_are_1_and_2_percent_of_ram() {
+        let ram = 64 * Bytes::GIB;
+        let r = evaluate(&Input::default(), &host(ram)).unwrap();
+        // ⌊11% and 12% of 68,719,476,736⌋.
+        assert_eq!(r.quantity("memory_step_1_percent"), Some(7_559_142_440));
+        assert_eq!(r.quantity("memory_step_2_percent"), Some(8_246_337_208));
+        let set: Input = toml::from_str("message_memory_limit = \"10 GB\"").unwrap();
+        let r = evaluate(&set, &host(ram)).unwrap();
+        assert_eq!(r.quantity("memory_step_1_percent"), Some(10_687_194_767));
+        assert!(r.findings.is_empty());
+        // 19.5% is under the caution line; a 1% step crosses it.
+        let near: Input = toml::from_str("message_memory_limit = \"19.5%\"").unwrap();
+        let r = evaluate(&near, &host(ram)).unwrap();
+        assert_eq!(r.quantity("memory_step_1_percent"), Some(14_087_492_730));
+        let f = &r.findings[0];
+        assert_eq!((f.id, f.severity), ("amps.slow_clients.step_past_20_percent", Severity::Info));
+    }
+
+    /// Table 25.1: MessageDiskLimit is the larger of the backlog and
+    /// MessageMemoryLimit, and the MessageDiskPath device "must be greater
+    /// than the configured MessageDiskLimit".
+    #[test]
+    fn a_disk_limit_below_the_memory_limit_and_a_small_disk_path() {
+        let i: Input = toml::from_str(
+            "message_memory_limit = \"10 GB\"\nmessage_disk_limit = \"8 GB\"\ndisk_path_space = \"8 GB\"",
+        )
+        .unwrap();
+        let r = evaluate(&i, &host(64 * Bytes::GIB)).unwrap();
+        let ids: Vec<_> = r.findings.iter().map(|f| (f.id, f.severity)).collect();
+        assert_eq!(
+            ids,
+            [
+                ("amps.slow_clients.disk_below_memory", Severity::Warning),
+                ("amps.slow_clients.disk_path_space", Severity::Error)
+            ]
+        );
+        assert_eq!(r.findings[0].fix.as_deref(), Some("<MessageDiskLimit>10GB</MessageDiskLimit>"));
+        // A device larger than the planned limit, a limit at the memory one.
+        let ok = Input {
+            message_disk_limit: Some(Bytes(10 * Bytes::GB)),
+            disk_path_space: Some(Bytes(10 * Bytes::GB + 1)),
+            ..i
+        };
+        assert!(evaluate(&ok, &host(64 * Bytes::GIB)).unwrap().findings.is_empty());
+        // With no planned limit the device is judged against the recommendation.
+        let unplanned = Input { message_disk_limit: None, ..ok };
+        assert!(evaluate(&unplanned, &host(64 * Bytes::GIB)).unwrap().findings.is_empty());
+        let backlog = Input {
+            expected_records: Count(100),
+            average_record_size: Bytes(Bytes::GB),
+            simultaneous_clients: Count(1),
+            ..unplanned
+        };
+        let f = evaluate(&backlog, &host(64 * Bytes::GIB)).unwrap().findings;
+        assert_eq!(f[0].id, "amps.slow_clients.disk_path_space");
     }
 
     proptest! {
@@ -287,6 +464,7 @@ mod tests {
                 expected_records: Count(n),
                 simultaneous_clients: Count(c),
                 message_memory_limit: Some(MemoryLimit::Size(Bytes(s))),
+                ..Input::default()
             };
             match evaluate(&i, &host(ram)) {
                 Ok(r) => prop_assert!(r.quantity("message_disk_limit") >= Some(s)),

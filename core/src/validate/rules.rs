@@ -293,6 +293,15 @@ rules! {
     AMPS_SLOW_CLIENTS_MEMORY = "amps.slow_clients.memory_over_20_percent", Warning,
         AMPS,
         "MessageMemoryLimit of 10% of RAM, raised 1-2% at a time";
+    AMPS_SLOW_CLIENTS_STEP_PAST_20 = "amps.slow_clients.step_past_20_percent", Info,
+        AMPS,
+        "raise MessageDiskLimit before MessageMemoryLimit";
+    AMPS_SLOW_CLIENTS_DISK_BELOW_MEMORY = "amps.slow_clients.disk_below_memory", Warning,
+        AMPS,
+        "MessageDiskLimit of at least MessageMemoryLimit";
+    AMPS_SLOW_CLIENTS_DISK_PATH = "amps.slow_clients.disk_path_space", Error,
+        AMPS,
+        "a MessageDiskPath device larger than MessageDiskLimit";
     AMPS_SOW_MESSAGE_TOO_LARGE = "amps.sow_storage.message_too_large", Error,
         AMPS,
         "a SlabSize larger than the largest message";
