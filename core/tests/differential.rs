@@ -203,6 +203,7 @@ fn slab(i: &amps::slab::Input, h: &Host) -> Option<Vec<N>> {
         suggested,
         &cores * &slab * &topics,
         per_slab.clone(),
+        &slab / (n(big) + n(64)),
         cores * per_slab * topics,
         avg_term,
         max_term,

@@ -121,6 +121,14 @@ pub fn suggest(average: Bytes, max: Bytes, a: u64, m: u64) -> Result<u64, CalcEr
 /// messages in the SOW exceeds the number of cores in the system * the
 /// number of messages that fit into a slab" (Best Practices > SOW
 /// Parameters). Cores is `host.cores`.
+///
+/// A SlabSize set now is checked against the guide's rule "If your messages
+/// are larger than the default SlabSize, a good starting point for the
+/// SlabSize is to set it to several times the maximum message size", with
+/// its figure: 2.5 MB for 1.2 MB messages holds two. The chapter does not
+/// state the default SlabSize; the rule applies to messages above the
+/// 1 MiB AMPS stores whatever the SlabSize (Example 25.5), see
+/// docs/source-discrepancies.md.
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let (average, max) = (input.average_message_size, input.max_message_size);
     if max < average {
@@ -153,11 +161,17 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         u128::from(m).checked_mul(u128::from(max.get()) + u128::from(RECORD_HEADER)),
         "max_per_slab",
     )?;
+    let largest = u128::from(max.get()) + u128::from(RECORD_HEADER);
+    let max_per_slab = fit(Some(u128::from(slab) / largest), "max_message_size")?;
+    // "Several times the maximum message size": the guide's figure holds two.
+    let several = largest * u128::from(MAX_PER_SLAB);
     let mut findings = Vec::new();
-    if let Some(set) = input.slab_size.filter(|s| s.get() < suggested) {
-        let fix = format!("<SlabSize>{}</SlabSize>", Bytes(suggested).exact().replace(' ', ""));
-        let finding = if storable(set) < max.get() {
-            Finding::new(
+    if let Some(set) = input.slab_size {
+        let short = u128::from(set.get()) < several && max.get() > STORABLE_FLOOR;
+        let fix =
+            |size: u64| format!("<SlabSize>{}</SlabSize>", Bytes(size).exact().replace(' ', ""));
+        if storable(set) < max.get() {
+            findings.push(Finding::new(
 &rules::AMPS_SLAB_MESSAGE_TOO_LARGE,
                 format!(
                     "a SlabSize of {} stores messages up to {}; the largest is {}",
@@ -167,8 +181,25 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 ),
             )
             .why("the largest SOW message is SlabSize − 64 bytes, at least 1 MB (AMPS User Guide, Example 25.5)")
-        } else {
-            Finding::new(
+            .fix(fix(suggested)));
+        } else if short {
+            // Past u64 only for absurd sizes; the suggestion then stands.
+            let size = u64::try_from(several).ok().and_then(round_up_two_digits).unwrap_or(0);
+            findings.push(
+                Finding::new(
+                    &rules::AMPS_SLAB_SEVERAL_MAX,
+                    format!(
+                        "a SlabSize of {} holds {} of the largest {} messages; the guide starts at several times the largest",
+                        set.both(),
+                        u128::from(set.get()) / largest,
+                        max.both()
+                    ),
+                )
+                .why("for messages larger than the default SlabSize, a good starting point is several times the maximum message size: 2.5 MB for 1.2 MB messages, two of them (AMPS User Guide, ch. 25, SOW Parameters)")
+                .fix(fix(size.max(suggested))),
+            );
+        } else if set.get() < suggested {
+            findings.push(Finding::new(
 &rules::AMPS_SLAB_BELOW_SUGGESTED,
                 format!(
                     "the SlabSize of {} is below the suggested {}",
@@ -177,8 +208,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 ),
             )
             .why("a small SlabSize extends the SOW often, which costs throughput and memory maps (AMPS User Guide, ch. 25, SOW Parameters)")
-        };
-        findings.push(finding.fix(fix));
+            .fix(fix(suggested)));
+        }
     }
     Ok(CalcResult {
         // Filled by the plan, which knows the registry and the defaults.
@@ -204,6 +235,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 name: "messages_per_slab",
                 label: "Average-sized messages per slab",
                 value: per_slab,
+                unit: Unit::Count,
+            },
+            Quantity {
+                name: "max_messages_per_slab",
+                label: "Largest messages per slab",
+                value: max_per_slab,
                 unit: Unit::Count,
             },
             Quantity {
@@ -293,12 +330,21 @@ pub const CALCULATOR: Calculator = Calculator {
             meaning: "average messages one slab holds",
         },
         QuantityDoc {
+            name: "max_messages_per_slab",
+            unit: Unit::Count,
+            meaning: "⌊SlabSize / (max + 64 B)⌋, the guide's figure holds 2",
+        },
+        QuantityDoc {
             name: "amortized_after",
             unit: Unit::Count,
             meaning: "Cores·T·messages_per_slab",
         },
     ],
-    findings: &[rules::AMPS_SLAB_MESSAGE_TOO_LARGE, rules::AMPS_SLAB_BELOW_SUGGESTED],
+    findings: &[
+        rules::AMPS_SLAB_MESSAGE_TOO_LARGE,
+        rules::AMPS_SLAB_SEVERAL_MAX,
+        rules::AMPS_SLAB_BELOW_SUGGESTED,
+    ],
     defaults: defaults_of::<Input>,
 };
 
@@ -351,15 +397,41 @@ mod tests {
         assert_eq!(round_up_two_digits(u64::MAX), None);
     }
 
+    /// "several times the maximum message size", with the guide's figure:
+    /// 2.5 MB holds two 1.2 MB messages, 2 MB only one.
+    #[test]
+    fn a_slab_of_fewer_than_two_largest_messages() {
+        let guide = Input { slab_size: Some(Bytes(2_500_000)), ..Input::GUIDE_EXAMPLE };
+        let r = evaluate(&guide, &Host::with_cores(8)).unwrap();
+        assert_eq!(r.quantity("max_messages_per_slab"), Some(2));
+        assert!(r.findings.is_empty());
+        let small = Input { slab_size: Some(Bytes(2 * Bytes::MB)), ..Input::GUIDE_EXAMPLE };
+        let r = evaluate(&small, &Host::with_cores(8)).unwrap();
+        assert_eq!(r.quantity("max_messages_per_slab"), Some(1));
+        let f = &r.findings[0];
+        assert_eq!((f.id, f.severity), ("amps.slab.below_several_max", Severity::Warning));
+        assert_eq!(f.fix.as_deref(), Some("<SlabSize>2500kB</SlabSize>"));
+        // Messages AMPS stores whatever the SlabSize: the rule does not apply.
+        let small_messages = Input {
+            average_message_size: Bytes(512),
+            max_message_size: Bytes(600_000),
+            slab_size: Some(Bytes(Bytes::MIB)),
+            ..Input::default()
+        };
+        let f = evaluate(&small_messages, &Host::with_cores(8)).unwrap().findings;
+        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["amps.slab.below_suggested"]);
+    }
+
     #[test]
     fn a_configured_slab_below_the_suggestion() {
-        let small = Input { slab_size: Some(Bytes(2 * Bytes::MB)), ..Input::GUIDE_EXAMPLE };
+        // Two 1.2 MB messages fit, five 512 B ones beside them do not.
+        let small = Input { slab_size: Some(Bytes(2_401_000)), ..Input::GUIDE_EXAMPLE };
         let r = evaluate(&small, &Host::with_cores(8)).unwrap();
         let f = &r.findings[0];
         assert_eq!((f.id, f.severity), ("amps.slab.below_suggested", Severity::Info));
         assert_eq!(f.fix.as_deref(), Some("<SlabSize>2500kB</SlabSize>"));
         // The empty-SOW cost is the configured slab's.
-        assert_eq!(r.quantity("empty_sow"), Some(16_000_000));
+        assert_eq!(r.quantity("empty_sow"), Some(19_208_000));
         let tiny = Input { slab_size: Some(Bytes(Bytes::MB)), ..small };
         let tiny_max = Input { max_message_size: Bytes(2 * Bytes::MB), ..tiny };
         let r = evaluate(&tiny_max, &Host::with_cores(8)).unwrap();

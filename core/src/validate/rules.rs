@@ -314,6 +314,9 @@ rules! {
     AMPS_SLAB_MESSAGE_TOO_LARGE = "amps.slab.message_too_large", Error,
         AMPS,
         "a SlabSize larger than the largest message";
+    AMPS_SLAB_SEVERAL_MAX = "amps.slab.below_several_max", Warning,
+        AMPS,
+        "a SlabSize of several times the largest message (the guide's 2.5 MB holds two of 1.2 MB)";
     AMPS_SLAB_BELOW_SUGGESTED = "amps.slab.below_suggested", Info,
         AMPS,
         "the suggested SlabSize";
