@@ -59,7 +59,7 @@ fn the_segment_may_equal_shmmax() {
     // Fewer maxima, smaller segment: the settings reach the size.
     let small = segment_size(Client::V7_4_1.layout(), 4, 2).unwrap();
     host.kernel.shmmax = Some(Bytes(small));
-    let text = "shm_max_nodes = 4\nshm_max_namespaces = 2\n";
+    let text = "use_shm = true\nshm_max_nodes = 4\nshm_max_namespaces = 2\n";
     assert_eq!(ids(&conf(text, Some(&host), &none)), Vec::<&str>::new());
 }
 
@@ -70,7 +70,7 @@ fn maxima_need_room_above_the_real_cluster() {
         aerospike_namespaces: Some(namespaces),
         ..Needs::default()
     };
-    let text = "shm_max_nodes = 16\nshm_max_namespaces = 2\n";
+    let text = "use_shm = true\nshm_max_nodes = 16\nshm_max_namespaces = 2\n";
     assert_eq!(ids(&conf(text, None, &real(15, 1))), Vec::<&str>::new());
     let f = conf(text, None, &real(16, 1));
     // Twice the real count, at least four more: 32 nodes.
@@ -82,12 +82,14 @@ fn maxima_need_room_above_the_real_cluster() {
 
 #[test]
 fn two_clusters_on_one_key_collide() {
-    let text = "[cluster a]\nshm_key = 0xA7000000\n[cluster b]\nshm_key = 0xA7000000\n";
+    let text = "[cluster a]\nuse_shm = 1\nshm_key = 0xA7000000\n\
+                [cluster b]\nuse_shm = true\nshm_key = 0xA7000000\n";
     let f = conf(text, None, &Needs::default());
     assert_eq!(ids(&f), [AEROSPIKE_SHARED_KEY.id]);
     assert_eq!(fix_of(&f, AEROSPIKE_SHARED_KEY.id), Some("shm_key = 0xA7000001"));
-    assert_eq!(f[0].location.as_ref().unwrap().line, 3);
-    let apart = "[cluster a]\nshm_key = 0xA7000000\n[cluster b]\nshm_key = 0xA7000001\n";
+    assert_eq!(f[0].location.as_ref().unwrap().line, 4);
+    let apart = "[cluster a]\nuse_shm = true\nshm_key = 0xA7000000\n\
+                 [cluster b]\nuse_shm = true\nshm_key = 0xA7000001\n";
     assert_eq!(ids(&conf(apart, None, &Needs::default())), Vec::<&str>::new());
 }
 
@@ -122,4 +124,37 @@ fn an_existing_segment_must_have_the_size_the_settings_need() {
     assert_eq!(ids(&alone(263_225)), [AEROSPIKE_SIZE_MISMATCH.id]);
     let bad = check(&[("ipcs.txt", "0xzz 1 root 666 5 0\n", Format::Ipcs)], None, &none);
     assert_eq!(ids(&bad), [AEROSPIKE_SYNTAX.id]);
+}
+
+/// as_config.c sets `use_shm = false`, and as_cluster.c makes the shared
+/// segment only when it is true: shm settings without it do nothing.
+#[test]
+fn shared_memory_settings_need_use_shm() {
+    let none = Needs::default();
+    for text in ["shm_key = 0xA7000000\n", "use_shm = false\nshm_max_nodes = 32\n"] {
+        let f = conf(text, None, &none);
+        assert_eq!(ids(&f), [AEROSPIKE_SHM_OFF.id], "{text}");
+        assert_eq!(fix_of(&f, AEROSPIKE_SHM_OFF.id), Some("use_shm = true"));
+    }
+    // Off with nothing else set is a client without shared memory: fine.
+    assert_eq!(ids(&conf("use_shm = false\n", None, &none)), Vec::<&str>::new());
+    assert_eq!(ids(&conf("use_shm = yes\n", None, &none)), [AEROSPIKE_SYNTAX.id]);
+}
+
+/// `takeover_threshold_ms = shm_takeover_threshold_sec * 1000` is a
+/// uint32_t (as_shm_cluster.c, 7.5.0): 4,294,967 s is the largest kept.
+#[test]
+fn the_takeover_threshold_wraps_past_4294967_seconds() {
+    let none = Needs::default();
+    let at =
+        |v: u64| conf(&format!("use_shm = true\nshm_takeover_threshold_sec = {v}\n"), None, &none);
+    assert_eq!(ids(&at(30)), Vec::<&str>::new());
+    assert_eq!(ids(&at(4_294_967)), Vec::<&str>::new());
+    let f = at(4_294_968);
+    assert_eq!(ids(&f), [AEROSPIKE_TAKEOVER_WRAPS.id]);
+    // 4,294,968,000 mod 2^32 = 704 ms.
+    assert!(f[0].message.contains("after 704 ms"), "{}", f[0].message);
+    assert_eq!(f[0].location.as_ref().unwrap().line, 2);
+    let f = at(1 << 32);
+    assert!(f[0].message.contains("uint32_t"), "{}", f[0].message);
 }

@@ -470,6 +470,26 @@ fn table() -> Vec<(rules::Rule, Vec<Case>, Vec<Case>)> {
             vec![case(&[AS_CONF])],
         ),
         (
+            rules::AEROSPIKE_SHM_OFF,
+            vec![
+                case(&[("a.conf", &edit(AS_CONF.1, "use_shm = true", "use_shm = false"))]),
+                case(&[("a.conf", &edit(AS_CONF.1, "use_shm = true\n", ""))]),
+            ],
+            vec![case(&[AS_CONF])],
+        ),
+        (
+            rules::AEROSPIKE_TAKEOVER_WRAPS,
+            vec![case(&[(
+                "a.conf",
+                &edit(
+                    AS_CONF.1,
+                    "shm_takeover_threshold_sec = 30",
+                    "shm_takeover_threshold_sec = 5000000",
+                ),
+            )])],
+            vec![case(&[AS_CONF])],
+        ),
+        (
             rules::AEROSPIKE_CUSHION,
             vec![case(&[AS_CONF]).needs(Needs { aerospike_nodes: Some(16), ..Needs::default() })],
             vec![case(&[AS_CONF]).needs(Needs {

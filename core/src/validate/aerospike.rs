@@ -1,6 +1,8 @@
 //! Aerospike C client shared memory: the client's settings as a small config
 //! (`shm_key = 0xA7000000`, one `[cluster NAME]` section per cluster), and
-//! `ipcs -m` output. Source: Aerospike C client docs, "Shared Memory".
+//! `ipcs -m` output. Source: Aerospike C client docs, "Shared Memory", and
+//! the client's own source (aerospike-client-c 7.5.0: `as_config.h`,
+//! `as_config.c`, `as_cluster.c`, `as_shm_cluster.c`).
 
 use std::collections::HashMap;
 
@@ -12,6 +14,11 @@ use super::{at, numbered, rules, Needs, Parsed, Setting};
 
 /// The docs' default shm_key.
 pub const DEFAULT_SHM_KEY: u64 = 0xA700_0000;
+/// The largest `shm_takeover_threshold_sec` the client keeps exactly:
+/// `as_shm_create` in as_shm_cluster.c (7.5.0) stores
+/// `config->shm_takeover_threshold_sec * 1000` in the `uint32_t`
+/// `takeover_threshold_ms`, so a larger value wraps modulo 2^32 ms.
+pub const TAKEOVER_MAX_SEC: u64 = u32::MAX as u64 / 1000;
 const KEYS: &[&str] =
     &["use_shm", "shm_key", "shm_max_nodes", "shm_max_namespaces", "shm_takeover_threshold_sec"];
 
@@ -22,6 +29,12 @@ pub struct Cluster {
     pub shm_key: u64,
     pub max_nodes: u64,
     pub max_namespaces: u64,
+    /// `use_shm`; as_config.c sets it false by default, and as_cluster.c
+    /// creates the segment only when it is true.
+    pub use_shm: bool,
+    /// The first shm_* setting written for this cluster, if any: what
+    /// `use_shm = false` makes the client ignore.
+    pub shm_setting: Option<String>,
     pub location: Location,
 }
 
@@ -69,6 +82,8 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
         shm_key: DEFAULT_SHM_KEY,
         max_nodes: 16,
         max_namespaces: 8,
+        use_shm: false,
+        shm_setting: None,
         location: at(name, line),
     };
     for (n, raw) in numbered(text) {
@@ -101,7 +116,21 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
             continue;
         }
         let c = current.get_or_insert_with(|| new_cluster("default".to_string(), n));
-        if key != "use_shm" {
+        if key == "use_shm" {
+            // A C bool, as the docs write it: `config.use_shm = true;`.
+            match value.to_ascii_lowercase().as_str() {
+                "true" | "1" => c.use_shm = true,
+                "false" | "0" => c.use_shm = false,
+                _ => {
+                    p.findings.push(
+                        rules::AEROSPIKE_SYNTAX
+                            .finding(format!("use_shm = {value}: not true or false"))
+                            .at(at(name, n)),
+                    );
+                    continue;
+                }
+            }
+        } else {
             let Some(v) = number(&value) else {
                 p.findings.push(
                     rules::AEROSPIKE_SYNTAX
@@ -116,12 +145,35 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
                 "shm_max_namespaces" => c.max_namespaces = v,
                 _ => {}
             }
+            if key == "shm_takeover_threshold_sec" && v > TAKEOVER_MAX_SEC {
+                let says = if v > u64::from(u32::MAX) {
+                    format!("shm_takeover_threshold_sec = {value} is above the uint32_t it is declared as in as_config.h (at most {})", u32::MAX)
+                } else {
+                    let ms = v.wrapping_mul(1000) % (1u64 << 32);
+                    format!("shm_takeover_threshold_sec = {value}: the client multiplies it by 1000 into a uint32_t, so another process takes over after {ms} ms")
+                };
+                p.findings.push(
+                    rules::AEROSPIKE_TAKEOVER_WRAPS
+                        .finding(says)
+                        .fix(format!("shm_takeover_threshold_sec of at most {TAKEOVER_MAX_SEC} (49.7 days), the largest kept exactly"))
+                        .at(at(name, n)),
+                );
+            }
+            c.shm_setting.get_or_insert_with(|| key.clone());
         }
         p.settings.push(Setting { key, value, location: at(name, n) });
     }
     p.aerospike.extend(current);
     let mut first_with_key: HashMap<u64, &Cluster> = HashMap::new();
     for c in &p.aerospike {
+        if let (false, Some(setting)) = (c.use_shm, &c.shm_setting) {
+            p.findings.push(
+                rules::AEROSPIKE_SHM_OFF
+                    .finding(format!("cluster {} sets {setting} but not use_shm = true: the client ignores the shared-memory settings and every process tends the cluster itself", c.name))
+                    .fix("use_shm = true")
+                    .at(c.location.clone()),
+            );
+        }
         let other = *first_with_key.entry(c.shm_key).or_insert(c);
         if !std::ptr::eq(other, c) {
             p.findings.push(

@@ -262,6 +262,12 @@ rules! {
     AEROSPIKE_RAM = "aerospike.shm.ram", Error,
         SHMGET,
         "lower shm_max_nodes and shm_max_namespaces";
+    AEROSPIKE_SHM_OFF = "aerospike.shm.not_enabled", Warning,
+        "aerospike-client-c 7.5.0, as_config.c: use_shm defaults to false; as_cluster.c creates the shared-memory cluster only when use_shm is true",
+        "use_shm = true";
+    AEROSPIKE_TAKEOVER_WRAPS = "aerospike.shm.takeover_threshold", Error,
+        "aerospike-client-c 7.5.0: `uint32_t shm_takeover_threshold_sec` (as_config.h); as_shm_cluster.c, as_shm_create: `takeover_threshold_ms = shm_takeover_threshold_sec * 1000` in a uint32_t wraps above 4294967 s",
+        "shm_takeover_threshold_sec of at most 4294967 (the default is 30)";
     AEROSPIKE_KEY_PER_CLUSTER = "aerospike.shm.key_per_cluster", Info,
         AEROSPIKE,
         "a different shm_key for each cluster";
