@@ -445,7 +445,11 @@ fn with_amps_storage_components(plan: &Plan) -> Option<Plan> {
         sow_max: storage.sow_max.or(if by_hand { None } else { figure(&sow, "max") }),
         transaction_log: storage.transaction_log.or(figure(&txlog, "capacity")),
         logs: storage.logs.or(figure(&logs, "retained")),
-        offline: storage.offline.or(figure(&offline, "message_disk_limit")),
+        // The MessageDiskLimit planned, else the recommended one.
+        offline: storage
+            .offline
+            .or(offline.as_ref().and(sections.slow_clients.and_then(|s| s.message_disk_limit)))
+            .or(figure(&offline, "message_disk_limit")),
         ..storage
     };
     let mut plan = plan.clone();

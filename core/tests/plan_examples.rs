@@ -98,6 +98,23 @@ fn amps_storage_network_and_cpu_figures() {
     assert_eq!(txlog.quantity("write_throughput"), Some(7_680_000));
     // 2 MB per 10 million published: 3,024,000,000 messages a week.
     assert_eq!(get("amps.logs").quantity("retained"), Some(604_800_000));
+    let slow = get("amps.slow_clients");
+    // 10 GB set now, plus 1% and 2% of 64 GiB.
+    assert_eq!(slow.quantity("memory_step_1_percent"), Some(10_687_194_767));
+    assert_eq!(slow.quantity("memory_step_2_percent"), Some(11_374_389_534));
+    assert!(slow.findings.is_empty(), "{:?}", slow.findings);
+    let storage = get("amps.storage");
+    // SOW min + journal + logs + the planned 20 GB MessageDiskLimit + 2 GB.
+    assert_eq!(
+        storage.quantity("total_min"),
+        Some(20_647_772_160 + 663_552_000_000 + 604_800_000 + 20_000_000_000 + 2_000_000_000)
+    );
+    assert_eq!(
+        storage.quantity("total_max"),
+        Some(20_992_000_000_000 + 663_552_000_000 + 604_800_000 + 20_000_000_000 + 2_000_000_000)
+    );
+    let ids: Vec<&str> = storage.findings.iter().map(|f| f.id).collect();
+    assert_eq!(ids, ["amps.storage.may_exceed_disk"]);
     let net = get("amps.network");
     // Example 25.7: "~ 9 MB / s ~ 72 Mb / s", a 100 Mb/s class network.
     assert_eq!(net.quantity("bandwidth"), Some(9_050_000));

@@ -43,7 +43,8 @@ pub struct Input {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logs: Option<Bytes>,
     /// Slow-client offline storage, MessageDiskLimit, bytes (default:
-    /// `[amps.slow_clients]` message_disk_limit).
+    /// `[amps.slow_clients]`'s planned message_disk_limit, else its
+    /// recommended one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offline: Option<Bytes>,
     /// Binary images, configuration files and anything else on the same
@@ -155,7 +156,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "An empty component takes its own section's figure in the same plan: \
 `[amps.sow_storage]` min and max, `[amps.txlog]` capacity, `[amps.logs]` retained, \
-`[amps.slow_clients]` message_disk_limit.",
+`[amps.slow_clients]` message_disk_limit (planned, else recommended).",
     capacity: Capacity::None,
     fields: &[
         Field::new(
