@@ -461,15 +461,37 @@ fn with_amps_storage_components(plan: &Plan) -> Option<Plan> {
 /// order.
 pub fn evaluate(plan: &Plan) -> Report {
     let filled = with_amps_storage_components(plan);
+    let given = plan.amps.as_ref().and_then(|a| a.storage);
     let plan = filled.as_ref().unwrap_or(plan);
     let mut report = Report::default();
     let host = bounds::violations(crate::host::FIELDS, &plan.host, "host.");
     for run in RUNNERS {
-        if let Some((id, r)) = run(plan, host.first()) {
+        if let Some((id, mut r)) = run(plan, host.first()) {
+            if let (Ok(r), Some(given)) = (&mut r, given.filter(|_| id == amps::storage::ID)) {
+                name_the_sections_used(r, &given);
+            }
             report.push(id, r);
         }
     }
     report
+}
+
+/// Each `[amps.storage]` input the plan left empty and another section
+/// filled says which section, so no figure looks typed by the operator.
+fn name_the_sections_used(r: &mut CalcResult, given: &amps::storage::Input) {
+    let sections = [
+        ("sow_min", given.sow_min, "amps.sow_storage"),
+        ("sow_max", given.sow_max, "amps.sow_storage"),
+        ("transaction_log", given.transaction_log, "amps.txlog"),
+        ("logs", given.logs, "amps.logs"),
+        ("offline", given.offline, "amps.slow_clients"),
+    ];
+    for input in &mut r.inputs {
+        let from = sections.iter().find(|(k, v, _)| *k == input.key && v.is_none());
+        if let (Some((_, _, section)), false) = (from, input.value == "not set") {
+            input.value.push_str(&format!(" (from [{section}])"));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -638,7 +660,8 @@ disk = "1 TB"
         assert_eq!(r.quantity("total_max"), Some(20_992_000_000_000 + 675_396_800_000));
         assert_eq!(r.findings[0].id, "amps.storage.may_exceed_disk");
         let used = |k: &str| r.inputs.iter().find(|i| i.key == k).unwrap().value.clone();
-        assert_eq!(used("transaction_log"), "663552 MB");
+        assert_eq!(used("transaction_log"), "663552 MB (from [amps.txlog])");
+        assert_eq!(used("disk"), "1 TB");
         let by_hand = format!("{text}sow_max = \"2 GB\"\n");
         let report = evaluate(&Plan::parse(&by_hand).unwrap());
         let r = report.get("amps.storage").unwrap();
