@@ -34,12 +34,19 @@ fn fix_of<'a>(findings: &'a [Finding], id: &str) -> Option<&'a str> {
 fn a_slab_stores_its_size_less_64_bytes_and_at_least_1_mib() {
     let slab = config("  <SlabSize>2MB</SlabSize>");
     let largest = |b: u64| Needs { max_message_size: Some(Bytes(b)), ..Needs::default() };
-    // 2,000,000 - 64 = 1,999,936 B fit.
-    assert_eq!(ids(&check(&slab, None, &largest(1_999_936))), Vec::<&str>::new());
-    let f = check(&slab, None, &largest(1_999_937));
+    // Two of 1,499,936 B with their 64-byte headers fill 3,000,000 B exactly.
+    let three = config("  <SlabSize>3MB</SlabSize>");
+    assert_eq!(ids(&check(&three, None, &largest(1_499_936))), Vec::<&str>::new());
+    // One more byte and only one fits: the guide's several times is two.
+    let f = check(&three, None, &largest(1_499_937));
     assert_eq!(ids(&f), [AMPS_XML_SLAB.id]);
-    // Four times the message: 7,999,748 B.
-    assert_eq!(fix_of(&f, AMPS_XML_SLAB.id), Some("<SlabSize>7999748B</SlabSize>"));
+    assert!(f[0].message.contains("fewer than two"), "{}", f[0].message);
+    // 2 · (1,499,937 + 64) = 3,000,002 B, rounded up to two digits.
+    assert_eq!(fix_of(&f, AMPS_XML_SLAB.id), Some("<SlabSize>3100kB</SlabSize>"));
+    // Past 2,000,000 - 64 = 1,999,936 B the message does not fit at all.
+    let f = check(&slab, None, &largest(1_999_937));
+    assert!(f[0].message.contains("stores messages up to 1999936 B"), "{}", f[0].message);
+    assert_eq!(fix_of(&f, AMPS_XML_SLAB.id), Some("<SlabSize>4100kB</SlabSize>"));
     // A small slab still stores 1 MiB.
     let small = config("  <SlabSize>100KB</SlabSize>");
     assert_eq!(ids(&check(&small, None, &largest(1 << 20))), Vec::<&str>::new());

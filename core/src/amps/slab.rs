@@ -88,6 +88,25 @@ fn round_up_two_digits(n: u64) -> Option<u64> {
     n.div_ceil(step).checked_mul(step)
 }
 
+/// "A good starting point for the SlabSize is to set it to several times
+/// the maximum message size" (Best Practices > SOW Parameters), with the
+/// guide's figure of two (2.5 MB for 1.2 MB): `2·(max + 64 B)`, exactly.
+pub fn several_times(max: Bytes) -> u128 {
+    (u128::from(max.get()) + u128::from(RECORD_HEADER)) * u128::from(MAX_PER_SLAB)
+}
+
+/// [`several_times`] rounded up to two significant digits, as a SlabSize
+/// to write; `None` past u64.
+pub fn several_times_setting(max: Bytes) -> Option<u64> {
+    u64::try_from(several_times(max)).ok().and_then(round_up_two_digits)
+}
+
+/// Whether a SlabSize holds fewer than [`several_times`] the largest
+/// message, for messages above the 1 MiB AMPS stores whatever the SlabSize.
+pub fn below_several_times(slab: Bytes, max: Bytes) -> bool {
+    max.get() > STORABLE_FLOOR && u128::from(slab.get()) < several_times(max)
+}
+
 /// A starting SlabSize for `a` messages of the average size and `m` of the
 /// largest in one slab, each with its 64-byte record header.
 ///
@@ -163,11 +182,9 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     )?;
     let largest = u128::from(max.get()) + u128::from(RECORD_HEADER);
     let max_per_slab = fit(Some(u128::from(slab) / largest), "max_message_size")?;
-    // "Several times the maximum message size": the guide's figure holds two.
-    let several = largest * u128::from(MAX_PER_SLAB);
     let mut findings = Vec::new();
     if let Some(set) = input.slab_size {
-        let short = u128::from(set.get()) < several && max.get() > STORABLE_FLOOR;
+        let short = below_several_times(set, max);
         let fix =
             |size: u64| format!("<SlabSize>{}</SlabSize>", Bytes(size).exact().replace(' ', ""));
         if storable(set) < max.get() {
@@ -184,7 +201,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             .fix(fix(suggested)));
         } else if short {
             // Past u64 only for absurd sizes; the suggestion then stands.
-            let size = u64::try_from(several).ok().and_then(round_up_two_digits).unwrap_or(0);
+            let size = several_times_setting(max).unwrap_or(0);
             findings.push(
                 Finding::new(
                     &rules::AMPS_SLAB_SEVERAL_MAX,

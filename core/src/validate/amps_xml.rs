@@ -11,7 +11,7 @@ use crate::units::{Bytes, Ratio};
 
 use super::{at_col, rules, Needs, Parsed, Setting};
 
-use crate::amps::{RECORD_HEADER as SLAB_HEADER, STORABLE_FLOOR as SLAB_FLOOR};
+use crate::amps::{slab, RECORD_HEADER as SLAB_HEADER, STORABLE_FLOOR as SLAB_FLOOR};
 
 fn loc(name: &str, doc: &Document<'_>, node: Node<'_, '_>) -> Location {
     let pos = doc.text_pos_at(node.range().start);
@@ -124,14 +124,23 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
     for slab in named("SlabSize").collect::<Vec<_>>() {
         let Some(bytes) = size_of(slab, &mut p) else { continue };
         let storable = bytes.saturating_sub(SLAB_HEADER).max(SLAB_FLOOR);
-        if let Some(max) = needs.max_message_size.map(|b| b.get()).filter(|&m| m > storable) {
-            p.findings.push(
-                rules::AMPS_XML_SLAB
-                    .finding(format!("SlabSize {bytes} B stores messages up to {storable} B (SlabSize - 64 B, at least 1 MB); the largest message is {max} B"))
-                    .fix(format!("<SlabSize>{}</SlabSize>", Bytes(max.saturating_mul(4)).exact().replace(' ', "")))
-                    .at(loc(name, &doc, slab)),
-            );
+        let Some(max) = needs.max_message_size else { continue };
+        if !slab::below_several_times(Bytes(bytes), max) {
+            continue;
         }
+        let says = if max.get() > storable {
+            format!("SlabSize {bytes} B stores messages up to {storable} B (SlabSize - 64 B, at least 1 MB); the largest message is {} B", max.get())
+        } else {
+            format!("SlabSize {bytes} B holds fewer than two of the largest {} B messages: the guide starts at several times the largest (2.5 MB for 1.2 MB)", max.get())
+        };
+        // The guide's figure, as the plan's SlabSize check writes it.
+        let size = slab::several_times_setting(max).unwrap_or(u64::MAX);
+        p.findings.push(
+            rules::AMPS_XML_SLAB
+                .finding(says)
+                .fix(format!("<SlabSize>{}</SlabSize>", Bytes(size).exact().replace(' ', "")))
+                .at(loc(name, &doc, slab)),
+        );
     }
     // MessageMemoryLimit as a size or, as the guide recommends, a share of
     // RAM ("10%"): sizes summed in bytes, shares in millionths of RAM.
