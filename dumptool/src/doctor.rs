@@ -864,9 +864,7 @@ mod tests {
     #[test]
     fn debian_coredump_conf_as_shipped_and_uncommented() {
         let path = "/etc/systemd/coredump.conf".to_string();
-        let text = include_str!(
-            "../../testdata/configs/debian-coredump.conf"
-        );
+        let text = include_str!("../../testdata/configs/debian-coredump.conf");
         let stock = parse_coredump_conf(&[(path.clone(), text.into())]).unwrap();
         assert_eq!(stock, CoredumpConf { sources: vec![path.clone()], ..Default::default() });
         let uncommented: String = text
