@@ -459,6 +459,23 @@ mod tests {
         }
     }
 
+    /// The kernel.core_pattern Debian's systemd-coredump package installs
+    /// (/usr/lib/sysctl.d/50-coredump.conf): a fixed number where upstream
+    /// has %c, and the /lib path.
+    #[test]
+    fn debian_systemd_coredump_pattern() {
+        let sysctl = include_str!(
+            "../../testdata/configs/debian/systemd-coredump/usr/lib/sysctl.d/50-coredump.conf"
+        );
+        let pattern = sysctl.lines().find_map(|l| l.strip_prefix("kernel.core_pattern=")).unwrap();
+        assert_eq!(pipe_handler(pattern), Some("/lib/systemd/systemd-coredump"));
+        assert_eq!(
+            verdict(&settings(pattern, Some(0))).to_string(),
+            "a crash now would be piped to /lib/systemd/systemd-coredump (which honours \
+             RLIMIT_CORE 0 and keeps only the crash's metadata)"
+        );
+    }
+
     #[test]
     fn core_uses_pid_appends_the_pid() {
         let mut s = settings("core", None);

@@ -565,6 +565,13 @@ pub fn parse_coredump_conf(files: &[(String, String)]) -> Result<CoredumpConf, S
                 continue;
             };
             let (key, value) = (key.trim(), value.trim());
+            // systemd-coredump cannot parse an empty value and ignores the
+            // line, keeping the earlier setting (seen with 252: `ExternalSizeMax=1K`
+            // then `ExternalSizeMax=` still refuses a 7.8 kB core). Debian's
+            // coredump.conf ships `#MaxUse=`, so an uncommented copy has one.
+            if value.is_empty() {
+                continue;
+            }
             let at = |e: String| format!("{path} line {}: {key}={e}", n + 1);
             let size = || parse_systemd_size(value).map(|s| s.unwrap_or(u64::MAX)).map_err(at);
             match key {
@@ -848,6 +855,44 @@ mod tests {
         let err = parse_coredump_conf(&[("x.conf".into(), "[Coredump]\n\nMaxUse=lots\n".into())])
             .unwrap_err();
         assert!(err.starts_with("x.conf line 3: MaxUse="), "{err}");
+    }
+
+    /// Debian 12's coredump.conf (systemd-coredump 252.39): every setting
+    /// commented out, so the compiled-in defaults apply. Its comments still
+    /// show 2G where coredump.conf(5) in the same package says 32G on
+    /// 64-bit: uncommenting the file as shipped lowers both limits.
+    #[test]
+    fn debian_coredump_conf_as_shipped_and_uncommented() {
+        let path = "/etc/systemd/coredump.conf".to_string();
+        let text = include_str!("../../testdata/configs/debian-coredump.conf");
+        let stock = parse_coredump_conf(&[(path.clone(), text.into())]).unwrap();
+        assert_eq!(stock, CoredumpConf { sources: vec![path.clone()], ..Default::default() });
+        let uncommented: String = text
+            .lines()
+            .map(|l| l.strip_prefix('#').filter(|l| l.contains('=')).unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(uncommented.contains("\nMaxUse=\n"), "{uncommented}");
+        let shown = parse_coredump_conf(&[(path.clone(), uncommented)]).unwrap();
+        assert_eq!(
+            shown,
+            CoredumpConf {
+                process_size_max: 2 * Bytes::GIB,
+                external_size_max: 2 * Bytes::GIB,
+                sources: vec![path],
+                ..Default::default()
+            }
+        );
+    }
+
+    #[test]
+    fn an_empty_value_keeps_the_earlier_setting() {
+        let files = [
+            ("a.conf".to_string(), "[Coredump]\nExternalSizeMax=1K\n".to_string()),
+            ("b.conf".to_string(), "[Coredump]\nExternalSizeMax=\nStorage=\n".to_string()),
+        ];
+        let c = parse_coredump_conf(&files).unwrap();
+        assert_eq!((c.external_size_max, c.storage.as_str()), (1024, "external"));
     }
 
     #[test]

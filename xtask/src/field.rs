@@ -8,7 +8,11 @@
 //! the host's files (the main thread's stack must reach the daemon's event
 //! loop function, named); the planted secrets absent from dump and report;
 //! then a SIGSEGV (to nginx's worker, to the others' main process) caught
-//! as a core and analyzed. Prints a Markdown table for docs/benchmarks.md.
+//! as a core and analyzed. Where the host runs no systemd-coredump of its
+//! own, gcore's core also goes through Debian's systemd-coredump, unpacked
+//! and listening as its socket unit does, and the file it stores is
+//! analyzed against the bare core. Prints a Markdown table for
+//! docs/benchmarks.md.
 //!
 //! Slow (about two minutes) and root-only, so `cargo xtask test` keeps only
 //! the cheap part: dumptool's tests on Debian's `sleep` (hostsyms.rs).
@@ -28,6 +32,9 @@ const PACKAGES: &[&str] = &["redis-server", "nginx", "memcached", "mariadb-serve
 const GCORE_LIMIT: Duration = Duration::from_secs(60);
 const SECRET_ENV: (&str, &str) = ("FIELD_DB_PASSWORD", "PLANTED-field-env-0001");
 const SECRET_ARG: &str = "PLANTED-field-arg-0002";
+/// systemd-coredump.socket's address (systemd-coredump(8)).
+const COREDUMP_SOCKET: &str = "/run/systemd/coredump";
+const COREDUMP_DIR: &str = "/var/lib/systemd/coredump";
 
 /// How to start one daemon and what its stacks should show.
 struct Daemon {
@@ -163,7 +170,7 @@ fn start_command(d: &Daemon, dir: &Path) -> Result<(Command, Box<dyn Fn() -> boo
     Ok((cmd, ready))
 }
 
-fn wait_for(what: &str, limit: Duration, ready: impl Fn() -> bool) -> Result<()> {
+fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
     let start = Instant::now();
     while !ready() {
         if start.elapsed() > limit {
@@ -297,6 +304,7 @@ struct Row {
     named: String,
     secrets: String,
     crash: String,
+    stored: String,
 }
 
 fn stopped_ms(capture_out: &str) -> String {
@@ -306,7 +314,117 @@ fn stopped_ms(capture_out: &str) -> String {
         .map_or("-".into(), |v| v.trim().to_string())
 }
 
-fn field_one(d: &Daemon, dumptool: &Path, scratch: &Path) -> Result<Row> {
+/// Debian's systemd-coredump, unpacked rather than installed (its package
+/// would set kernel.core_pattern) and listening as systemd-coredump.socket
+/// does, so that a core goes through the real store.
+struct CoredumpStore {
+    bin: PathBuf,
+    socket: Child,
+}
+
+impl CoredumpStore {
+    /// `None` where the host runs its own (the socket exists): cores then
+    /// reach it through kernel.core_pattern, and `find_core` uses coredumpctl.
+    fn start(scratch: &Path) -> Result<Option<CoredumpStore>> {
+        if Path::new(COREDUMP_SOCKET).exists() {
+            println!("systemd-coredump: the host runs its own, so no store step");
+            return Ok(None);
+        }
+        let dir = scratch.join("systemd-coredump");
+        std::fs::create_dir_all(&dir)?;
+        crate::run_quiet(
+            Command::new("apt-get").args(["download", "systemd-coredump"]).current_dir(&dir),
+        )?;
+        let deb = std::fs::read_dir(&dir)?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "deb"))
+            .context("apt-get download systemd-coredump left no .deb")?;
+        let root = dir.join("root");
+        crate::run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root))?;
+        let bin = root.join("lib/systemd/systemd-coredump");
+        let socket = Command::new("systemd-socket-activate")
+            .args(["--seqpacket", "--accept", "-l", COREDUMP_SOCKET])
+            .arg(&bin)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("systemd-socket-activate (Debian's systemd package)")?;
+        let store = CoredumpStore { bin, socket };
+        wait_for("systemd-coredump's socket", Duration::from_secs(10), || {
+            Path::new(COREDUMP_SOCKET).exists()
+        })?;
+        Ok(Some(store))
+    }
+
+    /// Hands the core of the running `pid` to systemd-coredump with the
+    /// arguments Debian's kernel.core_pattern gives it (50-coredump.conf),
+    /// and returns the file it stored once it is complete.
+    fn store(&self, pid: u32, core: &Path) -> Result<PathBuf> {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+        let status = Command::new(&self.bin)
+            .args([&pid.to_string(), "0", "0", "11", &secs.to_string()])
+            .args(["9223372036854775808", "localhost", "1"])
+            .stdin(std::fs::File::open(core)?)
+            .status()?;
+        if !status.success() {
+            bail!("systemd-coredump exited with {status}");
+        }
+        // core.COMM.UID.BOOTID.PID.USEC.zst, renamed from a `.#core...`
+        // temporary file once written.
+        let tail = format!(".{pid}.{secs}000000.");
+        let mut stored = None;
+        wait_for("systemd-coredump's file", Duration::from_secs(300), || {
+            stored =
+                std::fs::read_dir(COREDUMP_DIR).into_iter().flatten().flatten().find_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name.starts_with("core.") && name.contains(&tail)).then(|| e.path())
+                });
+            stored.is_some()
+        })?;
+        stored.context("no file")
+    }
+}
+
+impl Drop for CoredumpStore {
+    fn drop(&mut self) {
+        let _ = self.socket.kill();
+        let _ = self.socket.wait();
+        let _ = std::fs::remove_file(COREDUMP_SOCKET);
+    }
+}
+
+/// gcore's core through systemd-coredump: the stored file's size and
+/// whether `analyze` says the same of it as of the bare core.
+fn through_store(store: &CoredumpStore, dumptool: &Path, pid: u32, core: &Path) -> Result<String> {
+    let stored = store.store(pid, core)?;
+    let timed = |file: &Path| -> Result<(Value, Duration)> {
+        let start = Instant::now();
+        let v = analyze(dumptool, file)?;
+        Ok((v, start.elapsed()))
+    };
+    let via_store = timed(&stored);
+    let size = std::fs::metadata(&stored).map_or(0, |m| m.len());
+    let _ = std::fs::remove_file(&stored);
+    let (mut via_store, wall) = via_store?;
+    let wrapping = via_store.as_object_mut().and_then(|o| o.remove("store"));
+    let (bare, bare_wall) = timed(core)?;
+    Ok(format!(
+        "{:.1} MiB {}, {} summary, analyze {:.0} ms (bare core {:.0} ms)",
+        size as f64 / 1048576.0,
+        wrapping.as_ref().map_or("-", |w| w["wrapping"].as_str().unwrap_or("-")),
+        if via_store == bare { "same" } else { "DIFFERENT" },
+        wall.as_secs_f64() * 1000.0,
+        bare_wall.as_secs_f64() * 1000.0
+    ))
+}
+
+fn field_one(
+    d: &Daemon,
+    dumptool: &Path,
+    scratch: &Path,
+    store: Option<&CoredumpStore>,
+) -> Result<Row> {
     let dir = scratch.join(d.name);
     std::fs::create_dir_all(&dir)?;
     let (mut cmd, ready) = start_command(d, &dir)?;
@@ -352,6 +470,12 @@ fn field_one(d: &Daemon, dumptool: &Path, scratch: &Path) -> Result<Row> {
         )?;
         let gcore_file = dir.join(format!("gcore.{pid}"));
         let gsize = std::fs::metadata(&gcore_file).map_or(0, |m| m.len());
+        let stored = match store {
+            Some(store) if gcode == 0 => through_store(store, dumptool, pid, &gcore_file)
+                .unwrap_or_else(|e| format!("failed: {e:#}")),
+            Some(_) => "gcore did not finish".into(),
+            None => "-".into(),
+        };
         let _ = std::fs::remove_file(&gcore_file);
         let gcore = match gcode {
             0 => format!("{:.0} ms", gwall.as_secs_f64() * 1000.0),
@@ -392,7 +516,7 @@ fn field_one(d: &Daemon, dumptool: &Path, scratch: &Path) -> Result<Row> {
         let who = if d.crash_child { "worker" } else { "main" };
         let crash = format!("{who}: {reason}, top `{}`", top_function(&s));
         let _ = std::fs::remove_file(&core);
-        Ok(Row { name: d.name, doctor, stall, gcore, sizes, named, secrets, crash })
+        Ok(Row { name: d.name, doctor, stall, gcore, sizes, named, secrets, crash, stored })
     })();
     // Workers first: once the master is gone they belong to init.
     for c in children_of(child.id()) {
@@ -446,11 +570,12 @@ pub fn run(only: &[String]) -> Result<()> {
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     println!("kernel.core_pattern: {}", pattern.trim());
 
+    let store = CoredumpStore::start(&scratch)?;
     let mut rows = Vec::new();
     let mut failed = Vec::new();
     for d in DAEMONS.iter().filter(|d| only.is_empty() || only.iter().any(|n| n == d.name)) {
         println!("== {}", d.name);
-        match field_one(d, &dumptool, &scratch) {
+        match field_one(d, &dumptool, &scratch, store.as_ref()) {
             Ok(r) => rows.push(r),
             Err(e) => {
                 println!("{}: {e:#}", d.name);
@@ -458,18 +583,24 @@ pub fn run(only: &[String]) -> Result<()> {
             }
         }
     }
+    drop(store);
     let _ = std::fs::remove_dir_all(&scratch);
-    println!("\n| daemon | doctor | dumptool stall | gcore wall | minidump / gcore size | main thread's event loop | planted secrets | SIGSEGV core analyzed |");
-    println!("| --- | --- | ---: | ---: | ---: | --- | --- | --- |");
+    println!("\n| daemon | doctor | dumptool stall | gcore wall | minidump / gcore size | main thread's event loop | planted secrets | SIGSEGV core analyzed | gcore's core stored by systemd-coredump |");
+    println!("| --- | --- | ---: | ---: | ---: | --- | --- | --- | --- |");
     for r in &rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            r.name, r.doctor, r.stall, r.gcore, r.sizes, r.named, r.secrets, r.crash
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.name, r.doctor, r.stall, r.gcore, r.sizes, r.named, r.secrets, r.crash, r.stored
         );
     }
     let bad: Vec<&str> = rows
         .iter()
-        .filter(|r| r.secrets != "absent" || r.named.starts_with("not found"))
+        .filter(|r| {
+            r.secrets != "absent"
+                || r.named.starts_with("not found")
+                || r.stored.contains("DIFFERENT")
+                || r.stored.starts_with("failed")
+        })
         .map(|r| r.name)
         .chain(failed)
         .collect();

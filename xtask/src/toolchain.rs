@@ -127,6 +127,12 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
 
 /// The wasm-bindgen version pinned in Cargo.lock.
 pub fn locked_wasm_bindgen_version() -> Result<String> {
+    locked_version("wasm-bindgen")
+}
+
+/// The version of a package pinned in Cargo.lock (the first one listed
+/// when the lock holds several).
+pub fn locked_version(package: &str) -> Result<String> {
     let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock"))
         .context("reading Cargo.lock")?;
     let lock: toml::Table = lock.parse().context("parsing Cargo.lock")?;
@@ -134,9 +140,9 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
         .and_then(|p| p.as_array())
         .into_iter()
         .flatten()
-        .find(|p| p.get("name").and_then(|n| n.as_str()) == Some("wasm-bindgen"))
+        .find(|p| p.get("name").and_then(|n| n.as_str()) == Some(package))
         .and_then(|p| p.get("version")?.as_str().map(str::to_string))
-        .context("Cargo.lock has no wasm-bindgen package")
+        .with_context(|| format!("Cargo.lock has no {package} package"))
 }
 
 /// The wasm-bindgen CLI matching Cargo.lock, installed when missing.

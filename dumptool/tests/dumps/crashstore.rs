@@ -1,6 +1,7 @@
 //! Crash stores: the fixture core compressed by the same tools (zstd, lz4,
 //! xz, gzip) systemd-coredump and users compress with, and wrapped as an
-//! apport report, analyzes to the same summary as the bare core.
+//! apport report, analyzes to the same summary as the bare core; so does a
+//! core stored by systemd-coredump itself.
 
 use std::process::Command;
 
@@ -136,4 +137,28 @@ fn list_shows_systemd_coredumps_store_with_the_process() {
     let pruned = dumptool(&["prune", dir.path().to_str().unwrap(), "--keep", "0"]);
     assert_eq!(pruned.code, 0, "{}", pruned.stderr);
     assert!(dir.path().join("app.log.gz").exists(), "{}", pruned.stdout);
+}
+
+/// The fixture core as Debian's systemd-coredump itself stored it (see
+/// testdata/cores/README.md): libzstd's streaming frame, which leaves the
+/// content size out, and the store's own file name.
+#[test]
+fn a_core_stored_by_systemd_coredump_reads_as_the_bare_core() {
+    let stored = std::path::Path::new(&core_fixture()).with_file_name(
+        "core.dumptool-testee.0.e2583fb51c8644c19666334855fb5b94.17322.1796325855000000.zst",
+    );
+    let (got, store) = without_store(summary(stored.to_str().unwrap()));
+    assert_eq!(got, summary(&core_fixture()));
+    assert_eq!(store["wrapping"], "zstd");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&stored, dir.path().join(stored.file_name().unwrap())).unwrap();
+    let run = dumptool(&["list", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let entries = v["dumps"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{v}");
+    assert_eq!(entries[0]["format"], "ELF core file (zstd)");
+    assert_eq!(entries[0]["process"], "dumptool-testee");
+    assert!(entries[0]["crash"].as_str().unwrap().starts_with("SIGSEGV"), "{v}");
 }
