@@ -176,3 +176,42 @@ fn the_gemstone_cache_term_is_whole_16_kib_pages() {
     // 307,201 KiB round up to 19,201 pages of 16 KiB: 314,589,184 B.
     assert_eq!(cache, Some(314_589_184));
 }
+
+/// The port range decision, if any, for these connections and pairs.
+fn port_decision(connections: u64, port_pairs: u64) -> Option<String> {
+    let needs =
+        Needs { connections: Some(connections), port_pairs: Some(port_pairs), ..Needs::default() };
+    let fixes = generate(&low_host(), &needs, &Service::default());
+    let d = fixes.decisions.iter().find(|d| d.key == "net.ipv4.ip_local_port_range")?;
+    Some(d.needed.clone())
+}
+
+#[test]
+fn no_pairs_or_no_connections_need_no_local_ports() {
+    // 0 pairs is "unknown", not a division by zero.
+    assert_eq!(port_decision(1000, 0), None);
+    // 0 connections over 3 pairs need 0 ports: nothing to decide.
+    assert_eq!(port_decision(0, 3), None);
+    // 1000 over 3 round up to 334 ports on each pair.
+    assert_eq!(port_decision(1000, 3).as_deref(), Some("334 ports"));
+}
+
+#[test]
+fn the_unit_drop_in_names_the_systemd_rule_and_limits_d_its_own() {
+    let needs = Needs { nofile: Some(2_000_000), ..Needs::default() };
+    let fixes = generate(&low_host(), &needs, &Service::default());
+    let rule_above = |suffix: &str, setting: &str| {
+        let file = fixes.files.iter().find(|f| f.path.ends_with(suffix))?;
+        let lines: Vec<&str> = file.text.lines().collect();
+        let i = lines.iter().position(|l| l.contains(setting))?;
+        lines[i - 1].strip_prefix("# ")?.split(':').next().map(String::from)
+    };
+    assert_eq!(
+        rule_above(".service.d/99-zz-headroom.conf", "LimitNOFILE=2000000:2000000").as_deref(),
+        Some("systemd.nofile.below_need")
+    );
+    assert_eq!(
+        rule_above("limits.d/99-zz-headroom.conf", "soft nofile 2000000").as_deref(),
+        Some("limits.nofile.below_need")
+    );
+}
