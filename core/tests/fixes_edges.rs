@@ -215,3 +215,18 @@ fn the_unit_drop_in_names_the_systemd_rule_and_limits_d_its_own() {
         Some("limits.nofile.below_need")
     );
 }
+
+#[test]
+fn more_ports_than_exist_open_the_whole_unprivileged_range() {
+    let mut host = low_host();
+    host.kernel.ip_local_port_range = Some([40_000, 60_999]);
+    // 1,000,000 connections on one pair need more than the 64,512 ports of
+    // 1024..65535: the range stops at 1024, not one port short of it.
+    let needs = Needs { connections: Some(1_000_000), port_pairs: Some(1), ..Needs::default() };
+    let fixes = generate(&host, &needs, &Service::default());
+    let cmd = fixes.commands.iter().find(|c| c.contains("ip_local_port_range"));
+    assert_eq!(
+        cmd.map(String::as_str),
+        Some("sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"")
+    );
+}
