@@ -230,3 +230,37 @@ fn more_ports_than_exist_open_the_whole_unprivileged_range() {
         Some("sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"")
     );
 }
+
+/// The decision on `key` for a host that knows no kernel value (16 GiB of
+/// RAM, 4 KiB pages).
+fn unknown_host_decision(needs: &Needs, key: &str) -> (String, Option<String>) {
+    let fixes = generate(&Host::default(), needs, &Service::default());
+    let d = fixes.decisions.into_iter().find(|d| d.key == key).expect(key);
+    (d.current, d.written)
+}
+
+#[test]
+fn an_unknown_value_is_the_stock_default_or_its_range() {
+    let amps = Needs { amps: true, ..Needs::default() };
+    // fs/aio.c's one default.
+    assert_eq!(unknown_host_decision(&amps, "fs.aio-max-nr").0, "65536");
+    // A tenth of 16 GiB in KiB, 1,677,721, up to systemd's LONG_MAX.
+    assert_eq!(unknown_host_decision(&amps, "fs.file-max").0, "1677721 to 9223372036854775807");
+}
+
+#[test]
+fn tcp_memory_within_the_stock_default_is_not_written() {
+    // 16 GiB / 4 KiB / 16 = 262,144 pages: (3/4, 1, 3/2) of it.
+    let small = Needs { tcp_memory: Some(Bytes(409_601)), ..Needs::default() };
+    assert_eq!(
+        unknown_host_decision(&small, "net.ipv4.tcp_mem"),
+        ("196608 262144 393216".into(), None)
+    );
+    // 2 GiB: 524,288 pages of pressure, above the default's 262,144; min
+    // and max keep the larger of theirs and the need's.
+    let big = Needs { tcp_memory: Some(Bytes(2 << 30)), ..Needs::default() };
+    assert_eq!(
+        unknown_host_decision(&big, "net.ipv4.tcp_mem").1.as_deref(),
+        Some("262144 524288 699050")
+    );
+}
