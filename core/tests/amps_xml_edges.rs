@@ -137,3 +137,16 @@ fn tags_inside_comments_and_cdata_do_not_nest() {
     let at = f[0].location.as_ref().expect("a location");
     assert_eq!((at.line, at.column), (3, Some(256 * 3 - 2)));
 }
+
+#[test]
+fn the_files_values_are_its_leaf_elements() {
+    // Topic has text of its own beside an element: a container, not a value.
+    let text = config("  <SOW><Topic>old<Name>orders</Name></Topic></SOW>");
+    let r = check_text("amps.xml", &text, Some(Format::AmpsXml), &Context::default()).unwrap();
+    let values: Vec<(&str, &str)> =
+        r.values.iter().map(|s| (s.key.as_str(), s.value.as_str())).collect();
+    assert_eq!(
+        values,
+        [("AMPSConfig/MiniDumpDirectory", "/var/lib/amps/minidumps"), ("Topic/Name", "orders")]
+    );
+}
