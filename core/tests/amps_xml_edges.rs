@@ -129,3 +129,31 @@ fn journals_sizes_and_minidump_directories() {
     assert!(!dump(Some("/var/lib/amps")));
     assert_eq!(ids(&check("<AMPSConfig>", None, &none)), [AMPS_XML_SYNTAX.id]);
 }
+
+#[test]
+fn tags_inside_comments_and_cdata_do_not_nest() {
+    // 300 of each, more than the 256 levels allowed, none of them an element.
+    let inner = format!("{}{}", "<!--<a-->".repeat(300), "<![CDATA[<a]]>".repeat(300));
+    let f = check(&config(&inner), None, &Needs::default());
+    assert!(!f.iter().any(|f| f.message.contains("nested more than")), "{f:?}");
+    // 256 levels inside AMPSConfig are 257: the innermost is reported, on
+    // line 3 (after the root and MiniDumpDirectory lines), at its column.
+    let deep = config(&"<a>".repeat(256));
+    let f = check(&deep, None, &Needs::default());
+    assert_eq!(ids(&f), [AMPS_XML_SYNTAX.id]);
+    let at = f[0].location.as_ref().expect("a location");
+    assert_eq!((at.line, at.column), (3, Some(256 * 3 - 2)));
+}
+
+#[test]
+fn the_files_values_are_its_leaf_elements() {
+    // Topic has text of its own beside an element: a container, not a value.
+    let text = config("  <SOW><Topic>old<Name>orders</Name></Topic></SOW>");
+    let r = check_text("amps.xml", &text, Some(Format::AmpsXml), &Context::default()).unwrap();
+    let values: Vec<(&str, &str)> =
+        r.values.iter().map(|s| (s.key.as_str(), s.value.as_str())).collect();
+    assert_eq!(
+        values,
+        [("AMPSConfig/MiniDumpDirectory", "/var/lib/amps/minidumps"), ("Topic/Name", "orders")]
+    );
+}

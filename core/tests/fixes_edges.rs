@@ -176,3 +176,91 @@ fn the_gemstone_cache_term_is_whole_16_kib_pages() {
     // 307,201 KiB round up to 19,201 pages of 16 KiB: 314,589,184 B.
     assert_eq!(cache, Some(314_589_184));
 }
+
+/// The port range decision, if any, for these connections and pairs.
+fn port_decision(connections: u64, port_pairs: u64) -> Option<String> {
+    let needs =
+        Needs { connections: Some(connections), port_pairs: Some(port_pairs), ..Needs::default() };
+    let fixes = generate(&low_host(), &needs, &Service::default());
+    let d = fixes.decisions.iter().find(|d| d.key == "net.ipv4.ip_local_port_range")?;
+    Some(d.needed.clone())
+}
+
+#[test]
+fn no_pairs_or_no_connections_need_no_local_ports() {
+    // 0 pairs is "unknown", not a division by zero.
+    assert_eq!(port_decision(1000, 0), None);
+    // 0 connections over 3 pairs need 0 ports: nothing to decide.
+    assert_eq!(port_decision(0, 3), None);
+    // 1000 over 3 round up to 334 ports on each pair.
+    assert_eq!(port_decision(1000, 3).as_deref(), Some("334 ports"));
+}
+
+#[test]
+fn the_unit_drop_in_names_the_systemd_rule_and_limits_d_its_own() {
+    let needs = Needs { nofile: Some(2_000_000), ..Needs::default() };
+    let fixes = generate(&low_host(), &needs, &Service::default());
+    let rule_above = |suffix: &str, setting: &str| {
+        let file = fixes.files.iter().find(|f| f.path.ends_with(suffix))?;
+        let lines: Vec<&str> = file.text.lines().collect();
+        let i = lines.iter().position(|l| l.contains(setting))?;
+        lines[i - 1].strip_prefix("# ")?.split(':').next().map(String::from)
+    };
+    assert_eq!(
+        rule_above(".service.d/99-zz-headroom.conf", "LimitNOFILE=2000000:2000000").as_deref(),
+        Some("systemd.nofile.below_need")
+    );
+    assert_eq!(
+        rule_above("limits.d/99-zz-headroom.conf", "soft nofile 2000000").as_deref(),
+        Some("limits.nofile.below_need")
+    );
+}
+
+#[test]
+fn more_ports_than_exist_open_the_whole_unprivileged_range() {
+    let mut host = low_host();
+    host.kernel.ip_local_port_range = Some([40_000, 60_999]);
+    // 1,000,000 connections on one pair need more than the 64,512 ports of
+    // 1024..65535: the range stops at 1024, not one port short of it.
+    let needs = Needs { connections: Some(1_000_000), port_pairs: Some(1), ..Needs::default() };
+    let fixes = generate(&host, &needs, &Service::default());
+    let cmd = fixes.commands.iter().find(|c| c.contains("ip_local_port_range"));
+    assert_eq!(
+        cmd.map(String::as_str),
+        Some("sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"")
+    );
+}
+
+/// The decision on `key` for a host that knows no kernel value (16 GiB of
+/// RAM, 4 KiB pages).
+fn unknown_host_decision(needs: &Needs, key: &str) -> (String, Option<String>) {
+    let fixes = generate(&Host::default(), needs, &Service::default());
+    let d = fixes.decisions.into_iter().find(|d| d.key == key).expect(key);
+    (d.current, d.written)
+}
+
+#[test]
+fn an_unknown_value_is_the_stock_default_or_its_range() {
+    let amps = Needs { amps: true, ..Needs::default() };
+    // fs/aio.c's one default.
+    assert_eq!(unknown_host_decision(&amps, "fs.aio-max-nr").0, "65536");
+    // A tenth of 16 GiB in KiB, 1,677,721, up to systemd's LONG_MAX.
+    assert_eq!(unknown_host_decision(&amps, "fs.file-max").0, "1677721 to 9223372036854775807");
+}
+
+#[test]
+fn tcp_memory_within_the_stock_default_is_not_written() {
+    // 16 GiB / 4 KiB / 16 = 262,144 pages: (3/4, 1, 3/2) of it.
+    let small = Needs { tcp_memory: Some(Bytes(409_601)), ..Needs::default() };
+    assert_eq!(
+        unknown_host_decision(&small, "net.ipv4.tcp_mem"),
+        ("196608 262144 393216".into(), None)
+    );
+    // 2 GiB: 524,288 pages of pressure, above the default's 262,144; min
+    // and max keep the larger of theirs and the need's.
+    let big = Needs { tcp_memory: Some(Bytes(2 << 30)), ..Needs::default() };
+    assert_eq!(
+        unknown_host_decision(&big, "net.ipv4.tcp_mem").1.as_deref(),
+        Some("262144 524288 699050")
+    );
+}

@@ -8,7 +8,7 @@ use headroom_core::units::Bytes;
 use headroom_core::validate::mycnf::{is_known_option, parse_size};
 use headroom_core::validate::rules::{
     MYCNF_BAD_SIZE, MYCNF_INCLUDE, MYCNF_OUTSIDE_SERVER, MYCNF_PEAK_HIGH, MYCNF_PEAK_RAM,
-    MYCNF_REMOVED, MYCNF_SKIP_INNODB, MYCNF_SYNTAX,
+    MYCNF_REMOVED, MYCNF_SKIP_INNODB, MYCNF_SYNTAX, MYCNF_UNKNOWN,
 };
 use headroom_core::validate::{check_text, Context, DbVersion, Format, Needs};
 
@@ -177,4 +177,19 @@ fn which_lines_are_options_and_which_groups_reach_the_server() {
     assert_eq!(ids(&check("!include /etc/x.cnf\n", None, None)), [MYCNF_INCLUDE.id]);
     assert_eq!(ids(&check("!includedir /etc/x.d\n", None, None)), [MYCNF_INCLUDE.id]);
     assert_eq!(ids(&check("!foo\n", None, None)), [MYCNF_SYNTAX.id]);
+}
+
+#[test]
+fn an_unknown_name_is_matched_only_to_a_close_option() {
+    let unknown = |text: &str| {
+        let f = check(text, None, None);
+        f.into_iter().find(|f| f.id == MYCNF_UNKNOWN.id).expect("an unknown-option finding")
+    };
+    // Eight letters allow 8 / 3 + 1 = 3 edits; no option is that close.
+    let far = unknown("[mysqld]\nqqqqqqqq = 1\n");
+    assert!(!far.message.contains("did you mean"), "{}", far.message);
+    assert!(far.fix.as_deref().is_some_and(|f| f.starts_with("delete `qqqqqqqq = 1`")), "{far:?}");
+    // One letter dropped from a real name.
+    let near = unknown("[mysqld]\ninnodb_bufer_pool_size = 1G\n");
+    assert!(near.message.ends_with("did you mean innodb_buffer_pool_size?"), "{}", near.message);
 }

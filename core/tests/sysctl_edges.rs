@@ -6,7 +6,7 @@ use headroom_core::finding::Finding;
 use headroom_core::host::Host;
 use headroom_core::units::Bytes;
 use headroom_core::validate::rules::*;
-use headroom_core::validate::{check_text, Context, Format, Needs};
+use headroom_core::validate::{check_files, check_text, Context, Format, Needs};
 
 fn check_with(text: &str, host: Option<&Host>, needs: &Needs) -> Vec<Finding> {
     let ctx = Context { host, needs: Some(needs) };
@@ -161,4 +161,27 @@ fn connection_needs_against_tw_buckets_file_max_and_ports() {
         "{}",
         ports[0].message
     );
+}
+
+/// The masked-file findings for these sysctl files, given in this order.
+fn masked(files: &[&str]) -> Vec<String> {
+    let files: Vec<_> =
+        files.iter().map(|&n| (n, "fs.file-max = 2000000\n", Some(Format::Sysctl))).collect();
+    let report = check_files(&files, &Context::default()).unwrap();
+    let masked = report.all_findings().filter(|f| f.id == SYSCTL_FILE_MASKED.id);
+    masked.map(|f| f.message.clone()).collect()
+}
+
+#[test]
+fn a_name_is_masked_only_by_a_directory_read_first() {
+    let masks = |hidden: &str, by: &str| {
+        format!("{hidden} is not read: {by} has the same name in a directory read first")
+    };
+    // sysctl.d(5): /etc over /run over /usr/lib, in whatever order given.
+    let (etc, run, lib) =
+        ("/etc/sysctl.d/50-x.conf", "/run/sysctl.d/50-x.conf", "/usr/lib/sysctl.d/50-x.conf");
+    assert_eq!(masked(&[etc, lib]), [masks(lib, etc)]);
+    assert_eq!(masked(&[lib, run]), [masks(lib, run)]);
+    // A file outside every sysctl.d neither masks nor is masked.
+    assert_eq!(masked(&["/tmp/50-x.conf", etc]), Vec::<String>::new());
 }

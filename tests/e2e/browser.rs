@@ -200,6 +200,32 @@ impl Session {
         self.tab.wait_for_element(selector).expect(selector).get_attribute_value(name).expect(name)
     }
 
+    /// The exact figure a result row shows, digits grouped, in the column
+    /// after `#id` (which shows it rounded, in both unit notations).
+    pub fn exact(&self, id: &str) -> String {
+        self.text(&format!("{id} + td.exact"))
+    }
+
+    /// The text of an SVG element (a chart's label or value), which has no
+    /// innerText.
+    pub fn svg_text(&self, selector: &str) -> String {
+        self.tab.wait_for_element(selector).expect(selector);
+        let js =
+            format!("document.querySelector({}).textContent", serde_json::Value::from(selector));
+        self.eval(&js).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Whether `selector` is on screen as the browser renders it (not
+    /// `hidden`, no `display: none` or `visibility: hidden` from any
+    /// ancestor); false when it is not in the page.
+    pub fn visible(&self, selector: &str) -> bool {
+        let js = format!(
+            "document.querySelector({})?.checkVisibility({{visibilityProperty: true}}) ?? false",
+            serde_json::Value::from(selector)
+        );
+        self.eval(&js) == true
+    }
+
     pub fn exists(&self, selector: &str) -> bool {
         self.tab.find_element(selector).is_ok()
     }

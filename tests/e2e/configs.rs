@@ -34,7 +34,10 @@ fn t1_micro_system_conf_and_log_show_einval() {
     let conf = page.text("#config-0");
     assert!(conf.contains("EINVAL"), "{conf}");
     assert!(conf.contains("SHR_PAGE_CACHE_SIZE_KB"), "{conf}");
-    assert!(page.exists("#config-0 .line.flagged[data-line='3']"), "the setting's line is marked");
+    // The setting's line is marked, under its number as shown.
+    let flagged = page.text("#config-0 .line.flagged");
+    assert!(flagged.contains("SHR_PAGE_CACHE_SIZE_KB"), "{flagged}");
+    assert_eq!(page.text("#config-0 .line.flagged .no"), "3");
     let log = page.text("#config-1");
     assert!(log.contains("EINVAL"), "{log}");
     assert!(page.exists("#config-1 .finding .fix"), "{log}");

@@ -4,10 +4,9 @@ use headless_chrome::protocol::cdp::Emulation::{MediaFeature, SetEmulatedMedia};
 
 use crate::browser::{self, Session};
 
-/// The estimate of the AMPS memory result, in bytes, once it shows.
+/// The estimate of the AMPS memory result, in bytes as shown, once it shows.
 fn amps_estimate(page: &Session) -> Option<String> {
-    page.wait_for("#amps-memory-q-estimate")
-        .then(|| page.attr("#amps-memory-q-estimate", "data-value"))?
+    page.wait_for("#amps-memory-q-estimate").then(|| page.exact("#amps-memory-q-estimate"))
 }
 
 /// AMPS User Guide Example 25.2, typed field by field.
@@ -27,7 +26,7 @@ fn amps_memory_example_25_2() {
     }
     // The guide prints "roughly 53GB"; the formula gives 54,156,819,200 bytes
     // (docs/source-discrepancies.md).
-    assert_eq!(amps_estimate(&page).as_deref(), Some("54156819200"));
+    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200"));
     assert_eq!(page.text("#amps-memory-q-estimate"), "54.2 GB (50.4 GiB)");
     assert!(page.exists("#amps-memory-chart"), "the terms are charted");
     let live = page.text("#amps-memory-announce");
@@ -45,7 +44,7 @@ fn worked_example_loads_with_one_click() {
     page.click("#add-amps-memory");
     page.type_into("#amps-memory-clients", "1");
     page.click("#example-amps-25-2");
-    assert_eq!(amps_estimate(&page).as_deref(), Some("54156819200"));
+    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200"));
 }
 
 /// An impossible value shows an error next to its field and no stale result.
@@ -60,7 +59,7 @@ fn invalid_input_is_shown_next_to_its_field() {
     page.screenshot("amps-memory-invalid");
     page.type_into("#amps-memory-clients", "200");
     assert!(!page.exists("#amps-memory-clients-error"));
-    assert_eq!(amps_estimate(&page).as_deref(), Some("54156819200"));
+    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200"));
     // A value that parses but overflows the formula is named at its field.
     page.type_into("#amps-memory-sow_messages", "18446744073709551615");
     let error = page.text("#amps-memory-sow_messages-error");
@@ -149,18 +148,18 @@ fn theme_choice_persists() {
     page.screenshot("planner-dark-desktop");
 }
 
-/// A result's figure in base units, once it shows: `figure(page,
-/// "vps-memory", "max_connections")`.
+/// A result's exact figure in base units as the page shows it, once it
+/// shows: `figure(page, "vps-memory", "max_connections")`.
 fn figure(page: &Session, section: &str, quantity: &str) -> Option<String> {
     let selector = format!("#{section}-q-{quantity}");
-    page.wait_for(&selector).then(|| page.attr(&selector, "data-value"))?
+    page.wait_for(&selector).then(|| page.exact(&selector))
 }
 
-/// Waits (up to 5 s) until `selector`'s `data-value` is `want`.
+/// Waits (up to 5 s) until the exact figure shown beside `selector` is `want`.
 fn wait_for_value(page: &Session, selector: &str, want: &str) -> Option<String> {
     let mut last = None;
     for _ in 0..50 {
-        last = page.exists(selector).then(|| page.attr(selector, "data-value")).flatten();
+        last = page.exists(selector).then(|| page.exact(selector));
         if last.as_deref() == Some(want) {
             break;
         }
@@ -187,17 +186,17 @@ fn example_amps_25_2_loads_with_one_click() {
     assert!(page.wait_for("#vps-memory-q-peak"));
     assert!(!page.exists("#amps-memory"), "the VPS plan replaced the AMPS one");
     page.click("#example-amps-25-2");
-    assert_eq!(figure(&page, "amps-memory", "estimate").as_deref(), Some("54156819200"));
-    assert_eq!(figure(&page, "amps-memory", "recommended").as_deref(), Some("108313638400"));
+    assert_eq!(figure(&page, "amps-memory", "estimate").as_deref(), Some("54,156,819,200"));
+    assert_eq!(figure(&page, "amps-memory", "recommended").as_deref(), Some("108,313,638,400"));
     assert_eq!(
         figure(&page, "amps-slow_clients", "message_disk_limit").as_deref(),
-        Some("10240000000")
+        Some("10,240,000,000")
     );
-    assert_eq!(figure(&page, "amps-limits", "nofile").as_deref(), Some("32768"));
+    assert_eq!(figure(&page, "amps-limits", "nofile").as_deref(), Some("32,768"));
     assert_eq!(page.value("#host-storage"), "nvme");
     // 64 GiB of RAM holds the estimate but not the recommended 200%.
-    let ram = page.attr("#amps-memory-chart rect.capacity", "data-value");
-    assert_eq!(ram.as_deref(), Some("68719476736"));
+    let ram = page.svg_text("#amps-memory-chart rect.capacity + text.chart-value");
+    assert_eq!(ram, "68.7 GB (64 GiB)");
     assert!(page.exists("#amps-memory-chart rect.capacity.over"));
 }
 
@@ -207,11 +206,11 @@ fn example_amps_25_2_loads_with_one_click() {
 fn example_maglev_t1micro_default_page_cache_is_einval() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-maglev-t1micro");
-    assert_eq!(figure(&page, "gemstone-page_cache", "segment").as_deref(), Some("346030080"));
+    assert_eq!(figure(&page, "gemstone-page_cache", "segment").as_deref(), Some("346,030,080"));
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "", "307200 KB passes");
     page.type_into("#gemstone-page_cache-shr_page_cache_size_kb", "1000000");
-    let segment = wait_for_value(&page, "#gemstone-page_cache-q-segment", "1126400000");
-    assert_eq!(segment.as_deref(), Some("1126400000"));
+    let segment = wait_for_value(&page, "#gemstone-page_cache-q-segment", "1,126,400,000");
+    assert_eq!(segment.as_deref(), Some("1,126,400,000"));
     let errors = error_findings(&page, "gemstone-page_cache");
     assert!(errors.starts_with("gemstone.page_cache.ram"), "{errors}");
     assert!(errors.contains("EINVAL"), "{errors}");
@@ -219,8 +218,8 @@ fn example_maglev_t1micro_default_page_cache_is_einval() {
     page.screenshot("example-maglev-t1micro-einval");
     page.type_into("#gemstone-page_cache-shr_page_cache_size_kb", "307200");
     assert_eq!(
-        wait_for_value(&page, "#gemstone-page_cache-q-segment", "346030080").as_deref(),
-        Some("346030080")
+        wait_for_value(&page, "#gemstone-page_cache-q-segment", "346,030,080").as_deref(),
+        Some("346,030,080")
     );
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "");
 }
@@ -250,8 +249,8 @@ fn example_vps_256mb_largest_safe_max_connections() {
 fn example_megacomet_nofile() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-megacomet");
-    assert_eq!(figure(&page, "connections-kernel", "nofile").as_deref(), Some("125064"));
-    assert_eq!(figure(&page, "connections-kernel", "file_max").as_deref(), Some("1000512"));
+    assert_eq!(figure(&page, "connections-kernel", "nofile").as_deref(), Some("125,064"));
+    assert_eq!(figure(&page, "connections-kernel", "file_max").as_deref(), Some("1,000,512"));
     assert_eq!(page.text("#connections-kernel-q-nofile"), "125,064");
 }
 
@@ -261,9 +260,9 @@ fn example_megacomet_nofile() {
 fn example_aerospike_segment_per_layout() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-aerospike");
-    assert_eq!(figure(&page, "aerospike-shm", "segment").as_deref(), Some("531576"));
+    assert_eq!(figure(&page, "aerospike-shm", "segment").as_deref(), Some("531,576"));
     let segment = "#aerospike-shm-q-segment";
-    for (release, want) in [("3.0.84", "263224"), ("4.2.0", "531320"), ("7.4.1", "531576")] {
+    for (release, want) in [("3.0.84", "263,224"), ("4.2.0", "531,320"), ("7.4.1", "531,576")] {
         page.select("#aerospike-shm-client_version", release);
         assert_eq!(wait_for_value(&page, segment, want).as_deref(), Some(want), "{release}");
     }
@@ -301,8 +300,8 @@ fn byte_results_are_charted_against_the_host() {
         assert!(!page.exists(&format!("#{id}-chart rect.capacity")), "{id}");
     }
     // CPU beside the host's cores (16 in the example), in thousandths.
-    let cores = page.attr("#amps-cpu-chart rect.capacity", "data-value");
-    assert_eq!(cores.as_deref(), Some("16000"));
+    let cores = page.svg_text("#amps-cpu-chart rect.capacity + text.chart-value");
+    assert_eq!(cores, "16.000 cores");
     page.screenshot("example-charts");
 }
 

@@ -226,8 +226,8 @@ fn crash_dump_view_calls_the_loader() {
 pub fn still_plans(page: &Session) {
     page.type_into("#amps-memory-clients", "400");
     assert_eq!(
-        page.attr("#amps-memory-q-estimate", "data-value").as_deref(),
-        Some("54157638400"),
+        page.exact("#amps-memory-q-estimate"),
+        "54,157,638,400",
         "200 more clients add 200 x 4096 bytes"
     );
 }

@@ -161,8 +161,8 @@ fn content_type(file: &Path) -> &'static str {
 }
 
 /// Whether a missing prerequisite fails a test rather than skipping it: under
-/// CI (`CI=true`, which GitHub Actions, GitLab CI and most others set) and in
-/// `cargo xtask test`, which sets `HEADROOM_REQUIRE_PREREQUISITES`.
+/// CI (`CI=true`, which GitHub Actions, GitLab CI and most others set), or
+/// wherever `HEADROOM_REQUIRE_PREREQUISITES` is set.
 pub fn prerequisites_required() -> bool {
     std::env::var_os("HEADROOM_REQUIRE_PREREQUISITES").is_some()
         || std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
@@ -175,7 +175,8 @@ static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 /// prerequisites are required, and elsewhere prints why it is skipped and
 /// how many tests of this binary were skipped so far (the harness's own
 /// summary counts a skipped test as passed). The line goes to stderr past
-/// the harness's capture, so a plain `cargo test` shows every skip.
+/// the harness's capture, so a plain `cargo test` shows every skip, and to
+/// the file in `HEADROOM_SKIP_LOG`, which `cargo xtask test` counts.
 #[track_caller]
 pub fn skip(missing: &str) {
     use std::io::Write;
@@ -187,6 +188,14 @@ pub fn skip(missing: &str) {
         std::io::stderr(),
         "SKIPPED {test}: missing {missing} ({n} skipped in this test binary so far)"
     );
+    if let Some(log) = std::env::var_os("HEADROOM_SKIP_LOG") {
+        // One write per line: tests of several binaries append at once.
+        let line = format!("{test}: missing {missing}\n");
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log);
+        if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
+            panic!("cannot record the skip in {}: {e}", Path::new(&log).display());
+        }
+    }
 }
 
 /// The workspace root, from this crate's manifest directory.

@@ -401,6 +401,7 @@ fn signal_reason(sig: i32, code: Option<i32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use goblin::elf::program_header::PT_NOTE;
     use proptest::prelude::*;
 
     fn own_executable() -> Vec<u8> {
@@ -458,20 +459,71 @@ mod tests {
         assert!(listed.iter().all(|m| m.code_id.is_none()));
     }
 
+    /// The byte ranges of `page` that `build_id` walks to find the id: the
+    /// ELF header, the program headers and every PT_NOTE segment, as goblin
+    /// (independently of `build_id`) reads them; and where the id itself is.
+    fn structure(page: &[u8]) -> (Vec<std::ops::Range<usize>>, std::ops::Range<usize>) {
+        let header = Elf::parse_header(page).expect("the first page has the ELF header");
+        let ctx = Ctx::new(header.container().unwrap(), header.endianness().unwrap());
+        let phoff = header.e_phoff as usize;
+        let phnum = usize::from(header.e_phnum);
+        let phdrs = ProgramHeader::parse(page, phoff, phnum, ctx).unwrap();
+        let mut walked = vec![
+            0..usize::from(header.e_ehsize),
+            phoff..phoff + phnum * usize::from(header.e_phentsize),
+        ];
+        walked.extend(phdrs.iter().filter(|p| p.p_type == PT_NOTE).map(|p| p.file_range()));
+        let id = build_id(page).expect("the first page has the build id");
+        let desc: Vec<u8> = (0..id.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap())
+            .collect();
+        let at = page.windows(desc.len()).position(|w| w == desc).expect("the id is in the page");
+        (walked, at..at + desc.len())
+    }
+
     proptest! {
-        /// Any bytes, or a real first page with bytes changed: a build id
-        /// or none, never a panic.
+        /// Any bytes, or a real first page cut short with any bytes changed
+        /// (headers included): either no id, or one read from an ELF page,
+        /// whose bytes are in the input (never made up).
         #[test]
-        fn build_id_never_panics(
-            bytes in proptest::collection::vec(any::<u8>(), 0..5000),
+        fn a_build_id_is_bytes_of_an_elf_page(
+            noise in proptest::collection::vec(any::<u8>(), 0..5000),
+            cut in 0usize..=4096,
             edits in proptest::collection::vec((0usize..4096, any::<u8>()), 0..16),
         ) {
-            let _ = build_id(&bytes);
-            let mut page = FIRST.clone();
-            for (at, b) in edits {
+            let mut page = FIRST[..cut].to_vec();
+            for (at, b) in edits.into_iter().filter(|&(at, _)| at < cut) {
                 page[at] = b;
             }
-            let _ = build_id(&page);
+            for bytes in [&noise, &page] {
+                let Some(id) = build_id(bytes) else { continue };
+                prop_assert!(bytes.starts_with(b"\x7fELF"));
+                prop_assert!(id.len() % 2 == 0);
+                let desc: Vec<u8> = (0..id.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&id[i..i + 2], 16))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| TestCaseError::fail(format!("{id} is not hex: {e}")))?;
+                prop_assert!(desc.is_empty() || bytes.windows(desc.len()).any(|w| w == desc));
+            }
+        }
+
+        /// A real first page with bytes changed outside the headers and
+        /// notes, and in the id: the id read is exactly the changed bytes.
+        #[test]
+        fn the_build_id_follows_its_bytes_and_nothing_else(
+            edits in proptest::collection::vec((0usize..4096, any::<u8>()), 0..16),
+        ) {
+            let (walked, desc) = structure(&FIRST);
+            let mut page = FIRST.clone();
+            for (at, b) in edits {
+                if desc.contains(&at) || !walked.iter().any(|r| r.contains(&at)) {
+                    page[at] = b;
+                }
+            }
+            let expected: String = page[desc].iter().map(|b| format!("{b:02x}")).collect();
+            prop_assert_eq!(build_id(&page), Some(expected));
         }
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use headroom_tests::skip;
 use serde_json::Value;
 
 use crate::support::Run;
@@ -102,8 +103,7 @@ fn own_frames(v: &Value) -> Vec<(String, String)> {
 #[test]
 fn split_debug_info_from_a_loopback_debuginfod_names_the_frames() {
     if !Path::new(DEBUGINFOD).exists() {
-        eprintln!("skipped: {DEBUGINFOD} is missing (cargo xtask setup installs it)");
-        return;
+        return skip(&format!("{DEBUGINFOD} (cargo xtask setup installs it)"));
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -4,6 +4,7 @@
 
 use std::process::{Command, Stdio};
 
+use headroom_tests::skip;
 use serde_json::Value;
 
 use crate::support::{core_fixture, dumptool, Testee, TESTEE};
@@ -88,8 +89,7 @@ fn named(v: &Value, i: usize) -> Vec<(String, String, String)> {
 #[test]
 fn a_gcore_core_is_unwound_and_named_like_a_minidump() {
     if Command::new("gcore").arg("--version").output().is_err() {
-        eprintln!("skipped: gcore is not installed (apt-get install gdb)");
-        return;
+        return skip("gcore (apt-get install gdb)");
     }
     let dir = tempfile::tempdir().unwrap();
     let mut sleeper = Command::new("/usr/bin/sleep").arg("60").spawn().expect("spawn sleep");
@@ -122,8 +122,10 @@ fn a_gcore_core_is_unwound_and_named_like_a_minidump() {
 fn a_kernel_core_is_unwound_to_the_programs_own_functions() {
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     if pattern.trim_start().starts_with(['|', '/']) {
-        eprintln!("skipped: kernel.core_pattern sends cores to {}", pattern.trim());
-        return;
+        return skip(&format!(
+            "a kernel.core_pattern that writes files (it sends cores to {})",
+            pattern.trim()
+        ));
     }
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("sh");
@@ -140,8 +142,7 @@ fn a_kernel_core_is_unwound_to_the_programs_own_functions() {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("core"))
     else {
-        eprintln!("skipped: no core was written");
-        return;
+        return skip("a core file from the kernel (none was written in the test's directory)");
     };
     let run = dumptool(&["analyze", core.to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

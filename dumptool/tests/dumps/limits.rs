@@ -4,6 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
+use headroom_tests::skip;
 use serde_json::Value;
 
 use crate::support::{dumptool, files_in, is_root, Testee, TESTEE};
@@ -99,13 +100,11 @@ fn limits_json(pid: u32) -> (i32, Value) {
 #[test]
 fn another_uid_in_an_unwritable_directory() {
     if !is_root() {
-        eprintln!("skipped: switching to uid 65534 needs root");
-        return;
+        return skip("root, to switch to uid 65534");
     }
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     if pattern.trim() != "core" {
-        eprintln!("skipped: kernel.core_pattern is {pattern:?}, not the kernel's default `core`");
-        return;
+        return skip(&format!("the kernel's default core_pattern `core` (it is {pattern:?})"));
     }
     // A copy of the program that uid 65534 may run, whatever the checkout's modes.
     let bin_dir = tempfile::tempdir().unwrap();
@@ -171,12 +170,10 @@ fn a_zombie_has_nothing_to_predict() {
 fn a_kernel_thread_has_nothing_to_predict() {
     // kthreadd is pid 2 wherever the kernel's threads are visible.
     let Ok(stat) = std::fs::read_to_string("/proc/2/stat") else {
-        eprintln!("skipped: no kernel thread visible in this PID namespace");
-        return;
+        return skip("a kernel thread visible in this PID namespace");
     };
     if !stat.contains("(kthreadd)") {
-        eprintln!("skipped: pid 2 is not kthreadd here");
-        return;
+        return skip("kthreadd as pid 2 in this PID namespace");
     }
     let run = dumptool(&["limits", "2"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
