@@ -11,6 +11,7 @@ use crate::components::export::Export;
 use crate::components::host_form::HostForm;
 use crate::components::section_form::SectionForm;
 use crate::examples::EXAMPLES;
+use crate::hooks::progressive::{use_progressive, ALL};
 use crate::hooks::section_focus::use_section_focus;
 use crate::state::{Action, State, View};
 use crate::{dom, engine, share};
@@ -123,6 +124,7 @@ pub fn app() -> Html {
     }
 
     let announced = use_section_focus(state.section_ids(), !state.opening_link);
+    let drawn = use_progressive(SECTIONS_FROM + state.section_ids().len());
 
     // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo plan edits, except in
     // a text field, where they keep undoing the typing as browsers do.
@@ -205,13 +207,21 @@ pub fn app() -> Html {
                     View::Planner if state.opening_link => html! {
                         <p class="pending" id="opening">{ "Opening the plan in the link…" }</p>
                     },
-                    View::Planner => planner(&state, &link),
+                    View::Planner => planner(&state, &link, drawn),
                     View::CrashDump => html! { <DumpView /> },
                 } }
             </main>
         </>
     }
 }
+
+/// The steps of the planner's first drawing (`hooks::progressive`), each a
+/// task of its own: the frame; then the history, the examples and the host;
+/// then each section's heading and the "Add a system" panel; then each
+/// section in full, one a step; then the panels after them.
+const TOP: usize = 1;
+const HEADINGS: usize = 2;
+const SECTIONS_FROM: usize = 3;
 
 /// The undo or redo a key press asks for, if any.
 fn undo_key(e: &KeyboardEvent) -> Option<Action> {
@@ -249,7 +259,11 @@ fn history_bar(state: &UseReducerHandle<State>) -> Html {
     }
 }
 
-fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
+/// The planner's panels, drawn as far as `drawn` steps go (see [`TOP`]).
+fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
+    if drawn < TOP {
+        return html! { <p class="pending">{ "Loading the planner…" }</p> };
+    }
     let examples = EXAMPLES.iter().map(|ex| {
         let dispatch = state.dispatcher();
         let onclick = Callback::from(move |_| {
@@ -284,16 +298,22 @@ fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
                 <p id="plan-error" class="error" role="alert">{ format!("The plan cannot be read: {e}") }</p>
             }
             <HostForm state={state.clone()} />
-            { for present.iter().map(|id| html! { <SectionForm state={state.clone()} id={*id} /> }) }
-            <section class="panel add" aria-labelledby="add-title">
-                <h2 id="add-title">{ "Add a system" }</h2>
-                <div class="buttons">{ for addable }</div>
-                if all_added {
-                    <p class="help">{ "Every calculator is in the plan." }</p>
-                }
-            </section>
-            <ConfigCheck state={state.clone()} />
-            <Export state={state.clone()} link={link.to_string()} />
+            if drawn >= HEADINGS {
+                { for present.iter().enumerate().map(|(i, id)| html! {
+                    <SectionForm state={state.clone()} id={*id} drawn={SECTIONS_FROM + i <= drawn} />
+                }) }
+                <section class="panel add" aria-labelledby="add-title">
+                    <h2 id="add-title">{ "Add a system" }</h2>
+                    <div class="buttons">{ for addable }</div>
+                    if all_added {
+                        <p class="help">{ "Every calculator is in the plan." }</p>
+                    }
+                </section>
+            }
+            if drawn == ALL {
+                <ConfigCheck state={state.clone()} />
+                <Export state={state.clone()} link={link.to_string()} />
+            }
         </>
     }
 }

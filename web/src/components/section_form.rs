@@ -21,6 +21,10 @@ use headroom_core::present::format_value;
 pub struct SectionFormProps {
     pub state: UseReducerHandle<State>,
     pub id: AttrValue,
+    /// False until its turn as the page opens (`hooks::progressive`): only
+    /// the heading and a placeholder.
+    #[prop_or(true)]
+    pub drawn: bool,
 }
 
 #[function_component(SectionForm)]
@@ -29,6 +33,27 @@ pub fn section_form(props: &SectionFormProps) -> Html {
     let Some(info) = engine::section(&props.id) else {
         return html! {};
     };
+    let base = dom_id(info.id);
+    let remove = {
+        let dispatch = state.dispatcher();
+        let id = info.id.to_string();
+        Callback::from(move |_| dispatch.dispatch(Action::RemoveSection(id.clone())))
+    };
+    let head = html! {
+        <div class="section-head">
+            <h2 id={format!("{base}-title")}>{ info.title }<code class="section-id">{ format!(" [{}]", info.id) }</code></h2>
+            <button type="button" class="secondary" onclick={remove}
+                    aria-label={format!("Remove {}", info.title)}>{ "Remove" }</button>
+        </div>
+    };
+    if !props.drawn {
+        return html! {
+            <section class="panel calculator waiting" id={base.clone()} aria-labelledby={format!("{base}-title")} aria-busy="true">
+                { head }
+                <p class="pending">{ "Loading this section…" }</p>
+            </section>
+        };
+    }
     let current =
         engine::lookup(&state.plan, info.id).and_then(Value::as_table).cloned().unwrap_or_default();
     let outcome = state.eval.outcome(info.id).cloned();
@@ -57,7 +82,6 @@ pub fn section_form(props: &SectionFormProps) -> Html {
             None => groups.push((group, vec![f])),
         }
     }
-    let base = dom_id(info.id);
     let groups = groups.into_iter().filter(|(_, list)| !list.is_empty()).map(|(group, list)| {
         if group.is_empty() {
             html! { <div class="fields">{ for list.into_iter().map(field) }</div> }
@@ -78,18 +102,9 @@ pub fn section_form(props: &SectionFormProps) -> Html {
         }),
         Capacity::None => None,
     };
-    let remove = {
-        let dispatch = state.dispatcher();
-        let id = info.id.to_string();
-        Callback::from(move |_| dispatch.dispatch(Action::RemoveSection(id.clone())))
-    };
     html! {
         <section class="panel calculator" id={base.clone()} aria-labelledby={format!("{base}-title")}>
-            <div class="section-head">
-                <h2 id={format!("{base}-title")}>{ info.title }<code class="section-id">{ format!(" [{}]", info.id) }</code></h2>
-                <button type="button" class="secondary" onclick={remove}
-                        aria-label={format!("Remove {}", info.title)}>{ "Remove" }</button>
-            </div>
+            { head }
             <form onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 { for groups }
             </form>
