@@ -1,3 +1,4 @@
 //! Custom hooks, one per file.
 
+pub mod address;
 pub mod section_focus;
