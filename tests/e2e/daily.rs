@@ -231,3 +231,21 @@ fn results_and_findings_explain_themselves() {
     assert!(finding.contains("What to do: provision at least"), "{finding}");
     page.screenshot("daily-explained");
 }
+
+/// The host at a glance: what the whole plan needs against what the host
+/// has, a verdict per line, and what to raise where it does not fit.
+#[test]
+fn the_host_roll_up_gives_a_verdict_per_line() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#host-ram", "64 GiB");
+    let ram = page.text("#rollup-ram");
+    assert!(ram.contains("the plan needs 54.2 GB (50.4 GiB)"), "{ram}");
+    assert!(ram.contains(": fits") && ram.contains("AMPS memory 54.2 GB"), "{ram}");
+    page.type_into("#host-ram", "16 GB");
+    let ram = page.text("#rollup-ram");
+    assert!(ram.contains("the host has 16 GB (14.9 GiB): does not fit"), "{ram}");
+    let aio = page.text("#rollup-fs-aio-max-nr");
+    assert!(aio.contains("does not fit") && aio.contains("raise it to"), "{aio}");
+    page.tab.wait_for_element("#rollup").expect("roll-up").scroll_into_view().expect("scroll");
+    page.screenshot("daily-rollup");
+}

@@ -9,6 +9,7 @@ use crate::components::config_check::ConfigCheck;
 use crate::components::dump_view::DumpView;
 use crate::components::export::Export;
 use crate::components::host_form::HostForm;
+use crate::components::rollup::Rollup;
 use crate::components::section_form::SectionForm;
 use crate::examples::EXAMPLES;
 use crate::hooks::address::use_address;
@@ -254,6 +255,7 @@ fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
             }
             <HostForm state={state.clone()} />
             { for present.iter().map(|id| html! { <SectionForm state={state.clone()} id={*id} /> }) }
+            <Rollup state={state.clone()} />
             <section class="panel add" aria-labelledby="add-title">
                 <h2 id="add-title">{ "Add a system" }</h2>
                 <div class="buttons">{ for addable }</div>

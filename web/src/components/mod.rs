@@ -9,4 +9,5 @@ pub mod findings;
 pub mod host_form;
 pub mod output;
 pub mod result_view;
+pub mod rollup;
 pub mod section_form;
