@@ -249,3 +249,26 @@ fn the_host_roll_up_gives_a_verdict_per_line() {
     page.tab.wait_for_element("#rollup").expect("roll-up").scroll_into_view().expect("scroll");
     page.screenshot("daily-rollup");
 }
+
+/// What-if: a pinned plan beside the edited one, the changed input and the
+/// figures it moved marked, the rest shown unmarked.
+#[test]
+fn a_pinned_plan_is_compared_with_the_edited_one() {
+    let Some(page) = browser::open("/") else { return };
+    page.click("#compare-pin");
+    assert!(page.wait_for("#compare-same"));
+    page.type_into("#amps-memory-clients", "500000");
+    assert_eq!(page.text("#compare-in-0"), "amps.memory.clients: 200 → 500000 (changed)");
+    let figures = page.text_all("#compare li[id^='compare-fig-']");
+    let estimate = figures
+        .iter()
+        .find(|f| f.starts_with("AMPS memory: Estimated memory for AMPS"))
+        .expect("the estimate is compared");
+    assert!(estimate.starts_with("AMPS memory: Estimated memory for AMPS: 54.2 GB"), "{estimate}");
+    assert!(estimate.ends_with("(changed)"), "{estimate}");
+    assert!(figures.iter().any(|f| !f.ends_with("(changed)")), "untouched figures unmarked");
+    page.tab.wait_for_element("#compare").expect("compare").scroll_into_view().expect("scroll");
+    page.screenshot("daily-compare");
+    page.click("#compare-unpin");
+    assert!(!page.exists("#compare-in-0"));
+}

@@ -5,6 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::components::compare::Compare;
 use crate::components::config_check::ConfigCheck;
 use crate::components::dump_view::DumpView;
 use crate::components::export::Export;
@@ -256,6 +257,7 @@ fn planner(state: &UseReducerHandle<State>, link: &str) -> Html {
             <HostForm state={state.clone()} />
             { for present.iter().map(|id| html! { <SectionForm state={state.clone()} id={*id} /> }) }
             <Rollup state={state.clone()} />
+            <Compare state={state.clone()} />
             <section class="panel add" aria-labelledby="add-title">
                 <h2 id="add-title">{ "Add a system" }</h2>
                 <div class="buttons">{ for addable }</div>

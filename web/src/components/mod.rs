@@ -1,6 +1,7 @@
 //! One component per file.
 
 pub mod chart;
+pub mod compare;
 pub mod config_check;
 pub mod dump_view;
 pub mod export;
