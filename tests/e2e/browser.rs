@@ -15,11 +15,29 @@ use crate::relay::Relay;
 /// A browser with the page open. Holding it keeps the server and browser up.
 pub struct Session {
     pub tab: Arc<Tab>,
-    // Dropped in this order: the relay before the server it relays to.
+    // Dropped in this order: the relay before the server it relays to, the
+    // profile after the browser that writes to it.
     relay: Relay,
     _server: StaticServer,
     _browser: Browser,
-    _profile: PathBuf,
+    _profile: Profile,
+}
+
+/// The browser's profile folder, removed once the browser is gone (each
+/// session's is new, and hundreds of them would otherwise fill /tmp).
+struct Profile(PathBuf);
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        // Chromium's helper processes outlive the main one by a moment and
+        // may still write here: try again for up to two seconds.
+        for _ in 0..20 {
+            if std::fs::remove_dir_all(&self.0).is_ok() && !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
 }
 
 /// Serves dist/ and opens it; `None` (after [`skip`] printed why) when the
@@ -161,7 +179,7 @@ pub fn launch(
         .expect("navigate")
         .wait_until_navigated()
         .expect("page loads");
-    Some(Session { tab, relay, _server: server, _browser: browser, _profile: profile })
+    Some(Session { tab, relay, _server: server, _browser: browser, _profile: Profile(profile) })
 }
 
 impl Session {

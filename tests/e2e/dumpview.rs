@@ -332,11 +332,21 @@ fn a_large_dump_keeps_the_page_responsive() {
 }
 
 /// Waits until the service worker controls the page (it has stored the
-/// planner's files by then).
+/// planner's files by then). As long as the browser's own page-load limit:
+/// on a busy 2-core CI machine, with other browsers loading dumps, 30 s was
+/// once not enough.
 fn wait_controlled(page: &Session) {
     let start = Instant::now();
     while page.eval("!!navigator.serviceWorker.controller") != serde_json::Value::Bool(true) {
-        assert!(start.elapsed() < Duration::from_secs(30), "no service worker took the page");
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no service worker took the page; its registration: {}",
+            page.eval(
+                "navigator.serviceWorker.getRegistration().then((r) => r ? \
+                 JSON.stringify(['installing', 'waiting', 'active'] \
+                 .map((k) => [k, r[k] && r[k].state])) : 'none')"
+            )
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
