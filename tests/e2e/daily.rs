@@ -229,6 +229,8 @@ fn results_and_findings_explain_themselves() {
     assert!(finding.contains("(it will fail or lose data)"), "{finding}");
     assert!(finding.contains("Why: AMPS User Guide"), "{finding}");
     assert!(finding.contains("What to do: provision at least"), "{finding}");
+    let shown = "#amps-memory-result .finding[data-rule='amps.memory.exceeds_ram']";
+    page.tab.wait_for_element(shown).expect("finding").scroll_into_view().expect("scroll");
     page.screenshot("daily-explained");
 }
 
