@@ -196,6 +196,16 @@ impl Session {
         self.tab.wait_for_element(selector).expect(selector).get_inner_text().expect("inner text")
     }
 
+    /// The text of every element `selector` matches, in page order (SVG
+    /// text has no `innerText`, so its `textContent`).
+    pub fn text_all(&self, selector: &str) -> Vec<String> {
+        let js = format!(
+            "Array.from(document.querySelectorAll({})).map(e => e.textContent).join('\\n')",
+            serde_json::Value::from(selector)
+        );
+        self.eval(&js).as_str().unwrap_or_default().lines().map(str::to_string).collect()
+    }
+
     pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
         self.tab.wait_for_element(selector).expect(selector).get_attribute_value(name).expect(name)
     }

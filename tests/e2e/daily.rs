@@ -1,11 +1,34 @@
 //! The planner as a tool kept open every day: nothing typed is lost to a
 //! closed tab, a removed section or a bad import.
 
+use std::time::{Duration, Instant};
+
+use headless_chrome::protocol::cdp::Page;
+
 use crate::browser::{self, Session};
 
 fn clients(page: &Session) -> String {
     page.wait_for("#amps-memory-clients");
     page.value("#amps-memory-clients")
+}
+
+/// Waits (up to 5 s) until `done` holds: the page answers Back and
+/// Forward after the browser's navigation call has returned.
+fn until(page: &Session, what: &str, done: impl Fn(&Session) -> bool) {
+    let start = Instant::now();
+    while !done(page) {
+        assert!(start.elapsed() < Duration::from_secs(5), "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The browser's Back (`-1`) or Forward (`1`) button: the tab moves to the
+/// neighbouring entry of its session history.
+fn history(page: &Session, step: i64) {
+    let h = page.tab.call_method(Page::GetNavigationHistory(None)).expect("history");
+    let index = i64::from(h.current_index) + step;
+    let entry = usize::try_from(index).ok().and_then(|i| h.entries.get(i)).expect("an entry there");
+    page.tab.call_method(Page::NavigateToHistoryEntry { entry_id: entry.id }).expect("go there");
 }
 
 /// Opens `url` in the same tab, as typing it into the address bar does.
@@ -110,4 +133,144 @@ fn undo_and_redo_step_through_edits() {
     assert_eq!(clients(&page), "4242");
     page.click("#redo");
     assert!(!page.exists("#amps-memory-clients"));
+}
+
+/// Back and Forward step through plan edits as Undo and Redo do, instead of
+/// leaving the page: a field's typing is one step, a removed section another.
+#[test]
+fn back_and_forward_step_through_plan_edits() {
+    let Some(page) = browser::open("/") else { return };
+    let before = clients(&page);
+    page.type_into("#amps-memory-clients", "4242");
+    assert!(page.wait_for("#amps-memory-q-estimate"));
+    page.click("button[aria-label='Remove AMPS memory']");
+    assert!(!page.exists("#amps-memory-clients"));
+    let origin = page.base_url();
+
+    history(&page, -1);
+    until(&page, "Back brings the section back", |p| {
+        p.exists("#amps-memory-clients") && p.value("#amps-memory-clients") == "4242"
+    });
+    assert_eq!(page.text("#undo"), "Undo (1)");
+    history(&page, -1);
+    until(&page, "Back undoes the typing", |p| p.value("#amps-memory-clients") == before);
+    assert_eq!(page.text("#redo"), "Redo (2)");
+    assert!(page.tab.get_url().starts_with(&origin), "still on the page");
+    page.screenshot("daily-back");
+
+    history(&page, 1);
+    until(&page, "Forward redoes the typing", |p| p.value("#amps-memory-clients") == "4242");
+    history(&page, 1);
+    until(&page, "Forward removes the section again", |p| !p.exists("#amps-memory-clients"));
+    assert_eq!(page.text("#undo"), "Undo (2)");
+}
+
+/// The chart's bars are captioned in words from the calculator's registry
+/// (terms, figures, the host's capacity), never by internal names.
+#[test]
+fn chart_bars_are_captioned_in_words() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#host-ram", "32 GB");
+    let labels = |p: &Session| p.text_all("#amps-memory-chart .chart-label");
+    until(&page, "the chart has the host's RAM", |p| {
+        labels(p).last().is_some_and(|l| l == "The host's RAM")
+    });
+    let labels = labels(&page);
+    assert_eq!(
+        labels,
+        [
+            "AMPS binary and start-up state",
+            "SOW messages and their query indexes",
+            "Per-client state",
+            "Client message buffers (MessageMemoryLimit)",
+            "Latest journal file held in memory",
+            "Queue message metadata",
+            "Estimated memory for AMPS",
+            "Recommended provisioned memory",
+            "The host's RAM",
+        ]
+    );
+    page.screenshot("daily-chart-labels");
+}
+
+/// Each field says what it read: "20M" is 20 MiB in a size field and twenty
+/// million in a count field, and the echo says which convention applied.
+#[test]
+fn fields_echo_what_they_read() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#amps-memory-journal_size", "20M");
+    assert_eq!(
+        page.text("#amps-memory-journal_size-echo"),
+        "= 20,971,520 B = 21 MB (20 MiB) (M on a size is binary: 1M = 1 MiB)"
+    );
+    page.type_into("#amps-memory-sow_messages", "20M");
+    assert_eq!(
+        page.text("#amps-memory-sow_messages-echo"),
+        "= 20,000,000 (M on a count is decimal: 1M = 1,000,000)"
+    );
+    page.screenshot("daily-echo");
+    // An unreadable value gets its error, not an echo.
+    page.type_into("#amps-memory-sow_messages", "lots");
+    assert!(page.wait_for("#amps-memory-sow_messages-error"));
+    assert!(!page.exists("#amps-memory-sow_messages-echo"));
+}
+
+/// A result names the formula and the inputs it came from, by their labels;
+/// a finding says what its severity means, why it matters and what to do.
+#[test]
+fn results_and_findings_explain_themselves() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#amps-memory-clients", "4242");
+    assert_eq!(page.text("#amps-memory-in-clients"), "Connected clients (C) = 4242");
+    let formula = page.text("#amps-memory-result .formula");
+    assert!(formula.starts_with("Formula: ") && formula.contains("4096·C"), "{formula}");
+    page.type_into("#host-ram", "1 GB");
+    let finding = page.text("#amps-memory-result .finding[data-rule='amps.memory.exceeds_ram']");
+    assert!(finding.contains("(it will fail or lose data)"), "{finding}");
+    assert!(finding.contains("Why: AMPS User Guide"), "{finding}");
+    assert!(finding.contains("What to do: provision at least"), "{finding}");
+    let shown = "#amps-memory-result .finding[data-rule='amps.memory.exceeds_ram']";
+    page.tab.wait_for_element(shown).expect("finding").scroll_into_view().expect("scroll");
+    page.screenshot("daily-explained");
+}
+
+/// The host at a glance: what the whole plan needs against what the host
+/// has, a verdict per line, and what to raise where it does not fit.
+#[test]
+fn the_host_roll_up_gives_a_verdict_per_line() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#host-ram", "64 GiB");
+    let ram = page.text("#rollup-ram");
+    assert!(ram.contains("the plan needs 54.2 GB (50.4 GiB)"), "{ram}");
+    assert!(ram.contains(": fits") && ram.contains("AMPS memory 54.2 GB"), "{ram}");
+    page.type_into("#host-ram", "16 GB");
+    let ram = page.text("#rollup-ram");
+    assert!(ram.contains("the host has 16 GB (14.9 GiB): does not fit"), "{ram}");
+    let aio = page.text("#rollup-fs-aio-max-nr");
+    assert!(aio.contains("does not fit") && aio.contains("raise it to"), "{aio}");
+    page.tab.wait_for_element("#rollup").expect("roll-up").scroll_into_view().expect("scroll");
+    page.screenshot("daily-rollup");
+}
+
+/// What-if: a pinned plan beside the edited one, the changed input and the
+/// figures it moved marked, the rest shown unmarked.
+#[test]
+fn a_pinned_plan_is_compared_with_the_edited_one() {
+    let Some(page) = browser::open("/") else { return };
+    page.click("#compare-pin");
+    assert!(page.wait_for("#compare-same"));
+    page.type_into("#amps-memory-clients", "500000");
+    assert_eq!(page.text("#compare-in-0"), "amps.memory.clients: 200 → 500000 (changed)");
+    let figures = page.text_all("#compare li[id^='compare-fig-']");
+    let estimate = figures
+        .iter()
+        .find(|f| f.starts_with("AMPS memory: Estimated memory for AMPS"))
+        .expect("the estimate is compared");
+    assert!(estimate.starts_with("AMPS memory: Estimated memory for AMPS: 54.2 GB"), "{estimate}");
+    assert!(estimate.ends_with("(changed)"), "{estimate}");
+    assert!(figures.iter().any(|f| !f.ends_with("(changed)")), "untouched figures unmarked");
+    page.tab.wait_for_element("#compare").expect("compare").scroll_into_view().expect("scroll");
+    page.screenshot("daily-compare");
+    page.click("#compare-unpin");
+    assert!(!page.exists("#compare-in-0"));
 }

@@ -290,7 +290,10 @@ fn byte_results_are_charted_against_the_host() {
             // An SVG <title> has no innerText: read its textContent.
             let summary =
                 page.eval(&format!("document.getElementById('{id}-chart-title').textContent"));
-            assert!(summary.as_str().unwrap_or_default().contains("against RAM"), "{summary}");
+            assert!(
+                summary.as_str().unwrap_or_default().contains("against the host's RAM"),
+                "{summary}"
+            );
         }
     }
     page.click("#example-amps-25-2");

@@ -5,12 +5,15 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::components::compare::Compare;
 use crate::components::config_check::ConfigCheck;
 use crate::components::dump_view::DumpView;
 use crate::components::export::Export;
 use crate::components::host_form::HostForm;
+use crate::components::rollup::Rollup;
 use crate::components::section_form::SectionForm;
 use crate::examples::EXAMPLES;
+use crate::hooks::address::use_address;
 use crate::hooks::progressive::{use_progressive, ALL};
 use crate::hooks::section_focus::use_section_focus;
 use crate::state::{Action, State, View};
@@ -54,7 +57,7 @@ fn open_link(dispatch: UseReducerDispatcher<State>) {
                 let replaced = stored_plan().is_some_and(|kept| {
                     engine::with_defaults(&kept) != engine::with_defaults(&plan)
                 });
-                dispatch.dispatch(Action::Load(plan));
+                dispatch.dispatch(Action::Opened(plan));
                 if replaced {
                     dispatch.dispatch(Action::Notice(Some(
                         "This is the plan in the link; it replaces the plan this browser kept \
@@ -73,30 +76,7 @@ fn open_link(dispatch: UseReducerDispatcher<State>) {
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(initial_state);
-    let link = use_state(dom::href);
-
-    // Mirror the plan into the link, so the address bar always reopens it.
-    // Packing is asynchronous: only the latest plan's result is written.
-    {
-        let link = link.clone();
-        let generation = use_mut_ref(|| 0u64);
-        use_effect_with((state.plan.clone(), state.opening_link), move |(plan, opening)| {
-            if !*opening {
-                *generation.borrow_mut() += 1;
-                let mine = *generation.borrow();
-                let text = share::to_toml(plan);
-                dom::storage_set(PLAN_KEY, &text);
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(packed) = dom::pack(text).await {
-                        if *generation.borrow() == mine {
-                            dom::set_fragment(&format!("{}{packed}", share::PREFIX));
-                            link.set(dom::href());
-                        }
-                    }
-                });
-            }
-        });
-    }
+    let link = use_address(&state, PLAN_KEY);
 
     // The link the page was opened with, and any pasted into this tab's
     // address bar later, load their plan.
@@ -104,22 +84,13 @@ pub fn app() -> Html {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
             open_link(dispatch.clone());
-            let listener = Closure::<dyn Fn()>::new(move || open_link(dispatch.clone()));
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(w) = window {
-                    let _ = w.remove_event_listener_with_callback(
-                        "hashchange",
-                        listener.as_ref().unchecked_ref(),
-                    );
+            dom::on_window("hashchange", move || {
+                // Back and Forward reach entries holding their plan, which
+                // the history hook loads; a link typed in makes one without.
+                if dom::entry_plan().is_none() {
+                    open_link(dispatch.clone());
                 }
-            }
+            })
         });
     }
 
@@ -302,6 +273,12 @@ fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
                 { for present.iter().enumerate().map(|(i, id)| html! {
                     <SectionForm state={state.clone()} id={*id} drawn={SECTIONS_FROM + i <= drawn} />
                 }) }
+            }
+            if drawn == ALL {
+                <Rollup state={state.clone()} />
+                <Compare state={state.clone()} />
+            }
+            if drawn >= HEADINGS {
                 <section class="panel add" aria-labelledby="add-title">
                     <h2 id="add-title">{ "Add a system" }</h2>
                     <div class="buttons">{ for addable }</div>

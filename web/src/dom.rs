@@ -1,8 +1,10 @@
-//! The few browser services the page uses: the URL fragment, localStorage,
-//! downloads, the clipboard and reading a dropped file. Each fails quietly
+//! The few browser services the page uses: the URL fragment and history,
+//! window events, localStorage, downloads, the clipboard and reading a
+//! dropped file. Each fails quietly
 //! (returns `None` or does nothing): a blocked storage or clipboard must not
 //! stop the planner.
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url};
@@ -16,20 +18,45 @@ pub fn fragment() -> String {
     window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
-/// Replaces the fragment without adding a history entry per keystroke.
-pub fn set_fragment(fragment: &str) {
-    let Some(w) = window() else { return };
-    if fragment_matches(&self::fragment(), fragment) {
-        return;
-    }
-    if let Ok(history) = w.history() {
-        let url = format!("#{fragment}");
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+fn history() -> Option<web_sys::History> {
+    window()?.history().ok()
+}
+
+/// The plan text the page kept in the current history entry, if any: an
+/// entry the browser made for a link typed into the address bar has none.
+pub fn entry_plan() -> Option<String> {
+    history()?.state().ok()?.as_string()
+}
+
+/// A new history entry holding `plan`, at the current address until the
+/// plan's link is packed and [`replace_entry`] writes it.
+pub fn push_entry(plan: &str) {
+    if let Some(h) = history() {
+        let _ = h.push_state(&JsValue::from_str(plan), "");
     }
 }
 
-fn fragment_matches(current: &str, wanted: &str) -> bool {
-    current.trim_start_matches('#') == wanted
+/// Puts `plan` into the current history entry and, when given, the
+/// fragment into its address (no entry is added, nor a `hashchange` fired).
+pub fn replace_entry(plan: &str, fragment: Option<&str>) {
+    let Some(h) = history() else { return };
+    let url = fragment.map(|f| format!("#{f}"));
+    let _ = h.replace_state_with_url(&JsValue::from_str(plan), "", url.as_deref());
+}
+
+/// Calls `f` on each `event` the window receives; the returned function
+/// stops it (for a Yew effect's cleanup).
+pub fn on_window(event: &'static str, f: impl Fn() + 'static) -> impl FnOnce() {
+    let listener = Closure::<dyn Fn()>::new(f);
+    let w = window();
+    if let Some(w) = &w {
+        let _ = w.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+    }
+    move || {
+        if let Some(w) = w {
+            let _ = w.remove_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// The page's address, fragment included: the share link.
@@ -114,15 +141,4 @@ pub async fn copy(text: String) -> bool {
 /// A dropped or chosen file's text.
 pub async fn read_file(file: File) -> Option<String> {
     JsFuture::from(file.text()).await.ok()?.as_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fragments_compare_without_their_hash() {
-        assert!(fragment_matches("#plan=abc", "plan=abc"));
-        assert!(!fragment_matches("#plan=abd", "plan=abc"));
-    }
 }

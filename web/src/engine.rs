@@ -183,7 +183,7 @@ fn remove_pruning(table: &mut Table, path: &str) {
 }
 
 /// The dotted paths of every non-table value.
-fn leaves(table: &Table, prefix: &str) -> Vec<String> {
+pub fn leaves(table: &Table, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (k, v) in table {
         let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };

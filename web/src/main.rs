@@ -5,6 +5,7 @@ mod app;
 mod checks;
 mod components;
 mod dom;
+mod echo;
 mod engine;
 mod examples;
 mod fields;

@@ -42,6 +42,22 @@ pub struct State {
     /// The field the last undo step is typing into: further keystrokes in
     /// the same field join that step instead of making one each.
     pub typing: Option<String>,
+    /// What the last change of the plan does to the browser's history.
+    pub entry: Entry,
+}
+
+/// How a new plan reaches the browser's history, so that Back and Forward
+/// step through the same changes as Undo and Redo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// A new step: a new history entry.
+    Push,
+    /// The same step (more typing in one field, a link opened from the
+    /// address bar, which made its own entry): the current entry is updated.
+    Replace,
+    /// The plan came from a history entry (Back, Forward): the address
+    /// already shows it.
+    Keep,
 }
 
 /// Undo steps kept; older ones are dropped.
@@ -61,8 +77,14 @@ pub enum Action {
     Set(String, FieldKind, String),
     AddSection(&'static str),
     RemoveSection(String),
-    /// Replace the whole plan (import, example, link).
+    /// Replace the whole plan (import, example).
     Load(Table),
+    /// The plan of a link opened in the address bar, which made its own
+    /// history entry.
+    Opened(Table),
+    /// The plan of the history entry Back or Forward went to: an undo or
+    /// redo step when it is the neighbouring one, else a new step.
+    Travel(Table),
     Undo,
     Redo,
     Show(View),
@@ -98,6 +120,7 @@ impl State {
             past: Vec::new(),
             future: Vec::new(),
             typing: None,
+            entry: Entry::Replace,
         }
     }
 
@@ -132,6 +155,7 @@ impl State {
             past: self.past.clone(),
             future: self.future.clone(),
             typing: None,
+            entry: Entry::Push,
         }
     }
 
@@ -144,10 +168,30 @@ impl State {
             if next.past.len() > UNDO_DEPTH {
                 next.past.remove(0);
             }
+        } else {
+            next.entry = Entry::Replace;
         }
         next.future.clear();
         next.typing = typing;
         next
+    }
+
+    /// The plan before the last step, the current one kept for Redo.
+    fn undo(&self) -> Option<State> {
+        let mut past = self.past.clone();
+        let plan = past.pop()?;
+        let mut future = self.future.clone();
+        future.push(self.plan.clone());
+        Some(State { past, future, ..self.with_plan(plan) })
+    }
+
+    /// The plan the last Undo left, the current one kept for Undo.
+    fn redo(&self) -> Option<State> {
+        let mut future = self.future.clone();
+        let plan = future.pop()?;
+        let mut past = self.past.clone();
+        past.push(self.plan.clone());
+        Some(State { past, future, ..self.with_plan(plan) })
     }
 }
 
@@ -207,19 +251,22 @@ impl Reducible for State {
                 next
             }
             Action::Load(plan) => self.edited(plan, None),
-            Action::Undo => {
-                let mut next = (*self).clone();
-                let Some(plan) = next.past.pop() else { return self };
-                next.future.push(self.plan.clone());
-                let (past, future) = (next.past, next.future);
-                State { past, future, ..self.with_plan(plan) }
-            }
-            Action::Redo => {
-                let mut next = (*self).clone();
-                let Some(plan) = next.future.pop() else { return self };
-                next.past.push(self.plan.clone());
-                let (past, future) = (next.past, next.future);
-                State { past, future, ..self.with_plan(plan) }
+            Action::Opened(plan) => State { entry: Entry::Replace, ..self.edited(plan, None) },
+            Action::Undo => return self.undo().map_or(self, Rc::new),
+            Action::Redo => return self.redo().map_or(self, Rc::new),
+            Action::Travel(plan) => {
+                let plan = engine::with_defaults(&plan);
+                if plan == self.plan {
+                    return self;
+                }
+                let step = if self.past.last() == Some(&plan) {
+                    self.undo()
+                } else if self.future.last() == Some(&plan) {
+                    self.redo()
+                } else {
+                    None
+                };
+                State { entry: Entry::Keep, ..step.unwrap_or_else(|| self.edited(plan, None)) }
             }
             Action::Show(view) => {
                 if self.view == view {
@@ -327,6 +374,36 @@ mod tests {
         let state = state.reduce(Action::Undo);
         let state = set(state, "amps.memory.clients", "9");
         assert!(state.future.is_empty());
+    }
+
+    /// Back and Forward bring the plan of a neighbouring history entry: the
+    /// undo or redo step it stands for, so both ways agree on what is left.
+    #[test]
+    fn back_and_forward_are_undo_and_redo_steps() {
+        let start = Rc::new(State::default());
+        assert_eq!(start.entry, Entry::Replace, "the first plan fills the page's entry");
+        let typed = set(start.clone(), "amps.memory.clients", "7");
+        assert_eq!(typed.entry, Entry::Push, "a new step is a new entry");
+        let typed = set(typed, "amps.memory.clients", "77");
+        assert_eq!(typed.entry, Entry::Replace, "more typing stays in the entry");
+        let removed = typed.clone().reduce(Action::RemoveSection("amps.limits".into()));
+
+        let back = removed.clone().reduce(Action::Travel(typed.plan.clone()));
+        assert_eq!((back.entry, back.past.len(), back.future.len()), (Entry::Keep, 1, 1));
+        let back = back.reduce(Action::Travel(start.plan.clone()));
+        assert_eq!(back.plan, start.plan);
+        assert_eq!((back.past.len(), back.future.len()), (0, 2));
+        let forward = back.reduce(Action::Travel(typed.plan.clone()));
+        assert_eq!(forward.text("amps.memory.clients"), "77");
+        assert_eq!((forward.past.len(), forward.future.len()), (1, 1));
+
+        // An entry that is no neighbour (undo steps dropped) is a new step.
+        let elsewhere = set(start.clone(), "amps.memory.clients", "5").plan.clone();
+        let far = forward.reduce(Action::Travel(elsewhere.clone()));
+        assert_eq!(far.plan, elsewhere);
+        assert_eq!((far.entry, far.past.len(), far.future.len()), (Entry::Keep, 2, 0));
+        // Undo by button or key is a step of its own in the history.
+        assert_eq!(removed.reduce(Action::Undo).entry, Entry::Push);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct ChartData {
 /// The chart of a result: its terms in bytes (or, without byte terms, in the
 /// unit they all share); then its figures in that unit when they are bytes
 /// or the host's capacity is in that unit, else the terms' total; then the
-/// capacity, e.g. `("RAM", bytes, Unit::Bytes)`, when its unit is the
+/// capacity, e.g. `("the host's RAM", bytes, Unit::Bytes)`, when its unit is the
 /// chart's. `None` when the terms have no unit in common.
 pub fn chart_data(r: &CalcResult, capacity: Option<(&str, u64, Unit)>) -> Option<ChartData> {
     let unit = if r.terms.iter().any(|t| t.unit == Unit::Bytes) {
@@ -45,28 +45,25 @@ pub fn chart_data(r: &CalcResult, capacity: Option<(&str, u64, Unit)>) -> Option
         .terms
         .iter()
         .filter(|t| t.unit == unit)
-        .map(|t| {
-            let label = if t.symbol.chars().count() <= 16 { t.symbol } else { t.label };
-            Bar { label: label.to_string(), value: t.value, class: "bar" }
-        })
+        .map(|t| Bar { label: sentence(t.label), value: t.value, class: "bar" })
         .collect();
     let total = bars.iter().fold(0u64, |a, b| a.saturating_add(b.value));
     let figures: Vec<Bar> = r
         .quantities
         .iter()
         .filter(|q| q.unit == unit && (unit == Unit::Bytes || capacity.is_some()))
-        .map(|q| Bar { label: q.name.to_string(), value: q.value, class: "bar total" })
+        .map(|q| Bar { label: sentence(q.label), value: q.value, class: "bar total" })
         .collect();
     let largest = figures.iter().map(|b| b.value).max().unwrap_or(total);
     if figures.is_empty() {
-        bars.push(Bar { label: "total".into(), value: total, class: "bar total" });
+        bars.push(Bar { label: "Total of the terms".into(), value: total, class: "bar total" });
     } else {
         bars.extend(figures);
     }
     let summary = match capacity {
         Some((label, v, _)) => {
             let class = if largest > v { "bar capacity over" } else { "bar capacity" };
-            bars.push(Bar { label: label.to_string(), value: v, class });
+            bars.push(Bar { label: sentence(label), value: v, class });
             format!(
                 "{} against {label}: largest {} of {}",
                 r.title,
@@ -77,6 +74,13 @@ pub fn chart_data(r: &CalcResult, capacity: Option<(&str, u64, Unit)>) -> Option
         None => format!("{}: terms of the total, {}", r.title, format_value(total, unit)),
     };
     Some(ChartData { unit, bars, summary })
+}
+
+/// A registry label as a bar's caption: its first letter capitalised
+/// ("per-client state" -> "Per-client state").
+fn sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Font size of the chart's text in SVG units (style.css sets the same).
@@ -168,36 +172,58 @@ mod tests {
         d.bars.iter().map(|b| (b.label.as_str(), b.class)).collect()
     }
 
+    const RAM: &str = "the host's RAM";
+
     #[test]
     fn memory_is_drawn_term_by_term_beside_ram() {
         let r = result(crate::examples::EXAMPLE_25_2, "amps.memory");
-        let d = chart_data(&r, Some(("RAM", 64 << 30, Unit::Bytes))).unwrap();
-        let l = labels(&d);
-        assert_eq!(l.len(), 6 + 3, "{l:?}");
-        assert_eq!(
-            l[6..],
-            [("estimate", "bar total"), ("recommended", "bar total"), ("RAM", "bar capacity over")]
-        );
-        // Mixed units: only the byte terms (GemStone's frames are a count).
-        let r = result("[host]\nram = \"613 MB\"\n[gemstone.page_cache]\n", "gemstone.page_cache");
-        let d = chart_data(&r, Some(("RAM", 613_000_000, Unit::Bytes))).unwrap();
+        let d = chart_data(&r, Some((RAM, 64 << 30, Unit::Bytes))).unwrap();
         assert_eq!(
             labels(&d),
             [
-                ("cache", "bar"),
-                ("overhead", "bar"),
-                ("segment", "bar total"),
-                ("RAM", "bar capacity over")
+                ("AMPS binary and start-up state", "bar"),
+                ("SOW messages and their query indexes", "bar"),
+                ("Per-client state", "bar"),
+                ("Client message buffers (MessageMemoryLimit)", "bar"),
+                ("Latest journal file held in memory", "bar"),
+                ("Queue message metadata", "bar"),
+                ("Estimated memory for AMPS", "bar total"),
+                ("Recommended provisioned memory", "bar total"),
+                ("The host's RAM", "bar capacity over"),
             ]
         );
+        // Mixed units: only the byte terms (GemStone's frames are a count).
+        let r = result("[host]\nram = \"613 MB\"\n[gemstone.page_cache]\n", "gemstone.page_cache");
+        let d = chart_data(&r, Some((RAM, 613_000_000, Unit::Bytes))).unwrap();
+        let classes: Vec<_> = d.bars.iter().map(|b| b.class).collect();
+        assert_eq!(classes, ["bar", "bar", "bar total", "bar capacity over"]);
+    }
+
+    /// Every bar of every example is captioned by its registry label, never
+    /// by a quantity's internal name or a term's symbol.
+    #[test]
+    fn bars_carry_human_labels_never_ids() {
+        for ex in crate::examples::EXAMPLES {
+            let plan = crate::engine::with_defaults(&crate::share::from_toml(ex.plan).unwrap());
+            for o in crate::engine::evaluate(&plan).outcomes {
+                let headroom_core::plan::Outcome::Result(r) = o else { continue };
+                let Some(d) = chart_data(&r, Some((RAM, 1 << 30, Unit::Bytes))) else { continue };
+                for bar in &d.bars {
+                    let id = r.quantities.iter().any(|q| q.name == bar.label)
+                        || r.terms.iter().any(|t| t.symbol == bar.label);
+                    assert!(!id, "{}: {:?}", r.id, bar.label);
+                    assert!(bar.label.starts_with(char::is_uppercase), "{}: {:?}", r.id, bar.label);
+                }
+            }
+        }
     }
 
     #[test]
     fn counts_are_drawn_with_their_total_and_no_capacity() {
         let r = result(crate::examples::EXAMPLE_25_2, "amps.limits");
-        let d = chart_data(&r, Some(("RAM", 1, Unit::Bytes))).unwrap();
+        let d = chart_data(&r, Some((RAM, 1, Unit::Bytes))).unwrap();
         assert_eq!(d.unit, Unit::Count);
-        assert_eq!(d.bars.last().map(|b| b.label.as_str()), Some("total"));
+        assert_eq!(d.bars.last().map(|b| b.label.as_str()), Some("Total of the terms"));
         assert!(d.bars.iter().all(|b| !b.class.contains("capacity")));
     }
 
@@ -207,12 +233,13 @@ mod tests {
             "[host]\ncores = 2\n[amps.cpu]\npublish_rate = \"100000/s\"\nsubscriptions = 30\n",
             "amps.cpu",
         );
-        let d = chart_data(&r, Some(("cores", 2000, Unit::MilliCores))).unwrap();
+        let d = chart_data(&r, Some(("the host's cores", 2000, Unit::MilliCores))).unwrap();
         let last = d.bars.last().unwrap();
         assert_eq!(
             (last.label.as_str(), last.value, last.class),
-            ("cores", 2000, "bar capacity over")
+            ("The host's cores", 2000, "bar capacity over")
         );
+        assert!(d.summary.contains("against the host's cores"), "{}", d.summary);
     }
 
     #[test]

@@ -10,6 +10,9 @@ pub struct FieldProps {
     pub help: AttrValue,
     pub value: AttrValue,
     pub error: Option<AttrValue>,
+    /// What the text was read as (`= 20,971,520 B`), shown unless in error.
+    #[prop_or_default]
+    pub echo: Option<AttrValue>,
     pub oninput: Callback<String>,
 }
 
@@ -24,8 +27,13 @@ pub fn field(props: &FieldProps) -> Html {
     };
     let help_id = format!("{}-help", props.id);
     let error_id = format!("{}-error", props.id);
-    let described =
-        if props.error.is_some() { format!("{help_id} {error_id}") } else { help_id.clone() };
+    let echo_id = format!("{}-echo", props.id);
+    let echo = props.echo.clone().filter(|_| props.error.is_none());
+    let described = match (&props.error, &echo) {
+        (Some(_), _) => format!("{help_id} {error_id}"),
+        (None, Some(_)) => format!("{help_id} {echo_id}"),
+        (None, None) => help_id.clone(),
+    };
     html! {
         <div class={classes!("field", props.error.is_some().then_some("invalid"))}>
             <label for={props.id.clone()}>{ props.label.clone() }</label>
@@ -39,6 +47,9 @@ pub fn field(props: &FieldProps) -> Html {
                 aria-describedby={described}
                 {oninput}
             />
+            if let Some(echo) = echo {
+                <small id={echo_id} class="echo">{ echo }</small>
+            }
             <small id={help_id} class="help">{ props.help.clone() }</small>
             if let Some(err) = &props.error {
                 <small id={error_id} class="error">{ err.clone() }</small>

@@ -46,11 +46,13 @@ pub fn host_form(props: &HostFormProps) -> Html {
         let oninput = Callback::from(move |text: String| {
             dispatch.dispatch(Action::Set(p.clone(), kind, text))
         });
+        let echo = crate::echo::echo(f.kind, &current).map(AttrValue::from);
         html! {
             <Field
                 {id}
                 label={f.label}
                 help={f.help}
+                {echo}
                 value={current}
                 error={state.eval.field_errors.get(&path).map(|e| AttrValue::from(e.clone()))}
                 {oninput}

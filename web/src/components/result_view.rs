@@ -1,6 +1,7 @@
 //! One calculator's result: its figures (both unit notations), the breakdown
 //! of its terms with a chart against the host, the formula, source, the
-//! inputs used (defaults marked) and findings.
+//! inputs it was computed from by their labels (defaults marked) and the
+//! findings, each explained.
 
 use headroom_core::plan::Outcome;
 use headroom_core::report::Unit;
@@ -17,7 +18,7 @@ pub struct ResultViewProps {
     pub id: AttrValue,
     pub outcome: Outcome,
     /// The host's capacity drawn beside the results in its unit, e.g.
-    /// ("RAM", bytes, Unit::Bytes).
+    /// ("the host's RAM", bytes, Unit::Bytes).
     pub capacity: Option<(AttrValue, u64, Unit)>,
 }
 
@@ -70,9 +71,11 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             (false, true) => "assumption",
             (false, false) => "",
         };
+        // The field's label as the form shows it (with the formula's
+        // symbol); the plan key for those who edit the file.
         html! {
-            <li id={format!("{base}-in-{}", i.key.replace('.', "-"))}>
-                <code>{ i.key }</code>{ format!(" = {}", i.value) }
+            <li id={format!("{base}-in-{}", i.key.replace('.', "-"))} title={i.key}>
+                { format!("{} = {}", i.label, i.value) }
                 if !mark.is_empty() { <em>{ format!(" ({mark})") }</em> }
             </li>
         }
@@ -96,8 +99,8 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             }
             <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
             <p class="source">{ format!("Source: {}, {}.", r.source.document, r.source.section) }</p>
-            <details class="inputs">
-                <summary>{ "Inputs used" }</summary>
+            <details class="inputs" open=true>
+                <summary>{ "Computed from these inputs" }</summary>
                 <ul>{ for inputs }</ul>
             </details>
             <Findings findings={r.findings.clone()} />

@@ -96,9 +96,15 @@ pub fn section_form(props: &SectionFormProps) -> Html {
     });
     let host = state.eval.plan.as_ref().map(|p| &p.host);
     let capacity = match info.capacity {
-        Capacity::Ram => host.map(|h| (AttrValue::from("RAM"), h.ram.get(), Unit::Bytes)),
+        Capacity::Ram => {
+            host.map(|h| (AttrValue::from("the host's RAM"), h.ram.get(), Unit::Bytes))
+        }
         Capacity::Cores => host.map(|h| {
-            (AttrValue::from("cores"), h.cores.get().saturating_mul(1000), Unit::MilliCores)
+            (
+                AttrValue::from("the host's cores"),
+                h.cores.get().saturating_mul(1000),
+                Unit::MilliCores,
+            )
         }),
         Capacity::None => None,
     };
@@ -200,9 +206,13 @@ fn field_html(
                 </div>
             }
         }
-        _ => html! {
-            <Field {id} {label} {help} value={current} error={error.map(AttrValue::from)} oninput={set} />
-        },
+        _ => {
+            let echo = info.field(&f.key).and_then(|d| crate::echo::echo(d.kind, &current));
+            html! {
+                <Field {id} {label} {help} echo={echo.map(AttrValue::from)} value={current}
+                       error={error.map(AttrValue::from)} oninput={set} />
+            }
+        }
     }
 }
 

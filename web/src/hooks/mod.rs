@@ -1,4 +1,5 @@
 //! Custom hooks, one per file.
 
+pub mod address;
 pub mod progressive;
 pub mod section_focus;

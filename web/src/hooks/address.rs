@@ -1,0 +1,60 @@
+//! The plan in the address bar, in this browser's storage and in its
+//! history: every change of the plan is written to the link and kept in
+//! localStorage, and each undo step is a history entry holding its plan, so
+//! Back and Forward step through the same changes as Undo and Redo.
+
+use yew::prelude::*;
+
+use crate::state::{Action, Entry, State};
+use crate::{dom, share};
+
+/// Mirrors the plan into the address, storage and history, and follows
+/// Back and Forward. Returns the page's current address (the share link).
+#[hook]
+pub fn use_address(
+    state: &UseReducerHandle<State>,
+    storage_key: &'static str,
+) -> UseStateHandle<String> {
+    let link = use_state(dom::href);
+    {
+        let link = link.clone();
+        let generation = use_mut_ref(|| 0u64);
+        let entry = state.entry;
+        use_effect_with((state.plan.clone(), state.opening_link), move |(plan, opening)| {
+            if *opening {
+                return;
+            }
+            *generation.borrow_mut() += 1;
+            let mine = *generation.borrow();
+            let text = share::to_toml(plan);
+            dom::storage_set(storage_key, &text);
+            // The entry is made at once, so that Back finds every step even
+            // while a link is still being packed.
+            match entry {
+                Entry::Push => dom::push_entry(&text),
+                Entry::Replace => dom::replace_entry(&text, None),
+                Entry::Keep => {}
+            }
+            // Packing is asynchronous: only the latest plan's link is written.
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(packed) = dom::pack(text.clone()).await {
+                    if *generation.borrow() == mine {
+                        dom::replace_entry(&text, Some(&format!("{}{packed}", share::PREFIX)));
+                        link.set(dom::href());
+                    }
+                }
+            });
+        });
+    }
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            dom::on_window("popstate", move || {
+                if let Some(plan) = dom::entry_plan().and_then(|t| share::from_toml(&t).ok()) {
+                    dispatch.dispatch(Action::Travel(plan));
+                }
+            })
+        });
+    }
+    link
+}
