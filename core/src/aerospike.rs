@@ -13,11 +13,12 @@ use crate::validate::rules;
 pub const ID: &str = "aerospike.shm";
 
 pub const SOURCE: Source = Source {
-    document: "Aerospike C client, shared memory (shared source 002); aerospike-client-c \
+    document: "Aerospike C client documentation, \"Shared Memory\"; aerospike-client-c \
                7.5.0 (commit 099ebc1a) and the releases named by `client_version`: \
                src/include/aerospike/as_shm_cluster.h, src/main/aerospike/as_shm_cluster.c \
                (as_shm_create) and as_config.c",
     section: "as_cluster_shm / as_node_shm / as_partition_table_shm / as_partition_shm",
+    excerpt: "shm_max_nodes Set the maximum number of server nodes allowed using shared memory and the size of the fixed shared memory segment. Default: 16",
 };
 
 pub const FORMULA: &str = "sizeof(cluster) + nodes·sizeof(node) + namespaces·(sizeof(table \

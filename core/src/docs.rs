@@ -64,6 +64,7 @@ pub fn plan_format(calcs: &[&Calculator]) -> String {
 fn section(s: &mut String, c: &Calculator) {
     let _ = write!(s, "\n## `[{}]` {}\n\n", c.id, c.title);
     let _ = write!(s, "{}, {}:\n`{}`.\n\n", c.source.document, c.source.section, c.formula);
+    let _ = write!(s, "> {}\n\n", c.source.excerpt);
     if !c.notes.is_empty() {
         let _ = write!(s, "{}\n\n", c.notes);
     }
@@ -457,7 +458,7 @@ mod tests {
         id: "demo.disk",
         title: "Demo disk",
         system: System::Vps,
-        source: Source { document: "A test", section: "Registry" },
+        source: Source { document: "A test", section: "Registry", excerpt: "A quote." },
         formula: "files·size",
         notes: "Declared in a test.",
         capacity: Capacity::None,

@@ -14,8 +14,9 @@ use crate::validate::rules::{self, Rule};
 pub const ID: &str = "gemstone.page_cache";
 
 pub const SOURCE: Source = Source {
-    document: "\"Maglev on AWS t1.micro\" (shared source 000)",
+    document: "\"Maglev on AWS t1.micro\" (blog post, 16 February 2014)",
     section: "From a Yak to a Solution; the maglev pcmon.log excerpt",
+    excerpt: "If you want to run maglev on a small AWS instance you probably need to reduce the shared page cache size. Try adjusting the SHR_PAGE_CACHE_SIZE_KB setting in system.conf … #SHR_PAGE_CACHE_SIZE_KB = 1000000; SHR_PAGE_CACHE_SIZE_KB = 307200;",
 };
 
 pub const FORMULA: &str = "segment = ceil(SHR_PAGE_CACHE_SIZE_KB / 16) · 16 KiB · (1 + 10%)";

@@ -88,6 +88,7 @@ fn text_result(s: &mut String, r: &CalcResult) {
         let _ = writeln!(s, "    {:<12} {:<45} {v}", t.symbol, t.label);
     }
     let _ = writeln!(s, "  source: {}, {}", r.source.document, r.source.section);
+    let _ = writeln!(s, "  the source says: \"{}\"", r.source.excerpt);
     if !r.inputs.is_empty() {
         s.push_str("  inputs:\n");
     }
@@ -161,6 +162,7 @@ fn result_markdown(out: &mut String, r: &CalcResult) {
     }
     let _ = writeln!(out, "\nFormula: `{}`  ", r.formula);
     let _ = write!(out, "Source: {}, {}.\n\n", r.source.document, r.source.section);
+    let _ = write!(out, "> {}\n\n", r.source.excerpt);
     for f in &r.findings {
         let _ = write!(out, "- **{}** `{}`: {}", f.severity, f.id, f.message);
         if let Some(fix) = &f.fix {

@@ -20,11 +20,16 @@ pub enum Unit {
     Seconds,
 }
 
-/// Where a formula comes from: the document and its section.
+/// Where a formula comes from: the document, its section, and the words
+/// of the document the formula rests on, so a reader can check it without
+/// the document at hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub document: &'static str,
     pub section: &'static str,
+    /// Verbatim from the document (whitespace collapsed); ` … ` joins
+    /// passages that are apart in it.
+    pub excerpt: &'static str,
 }
 
 /// A named output figure, e.g. `estimate = 54156819200 bytes`.

@@ -14,9 +14,10 @@ use crate::validate::rules;
 pub const ID: &str = "vps.memory";
 
 pub const SOURCE: Source = Source {
-    document: "\"256 MB VPS\" (shared source 004); MySQL peak as tuning-primer.sh \
+    document: "\"Squeezing a lightweight server\" (blog post, 15 July 2014); MySQL peak as tuning-primer.sh \
                check_memory_usage computes it",
     section: "MySQL (my.cnf values, tuning_primer.sh); Apache vs Lighttpd",
+    excerpt: "key_buffer_size = 2M (16M) thread_stack = 64K (192K) query_cache_limit = 128K (1M) query_cache_size = 2M (16M)",
 };
 
 pub const FORMULA: &str = "peak = global + max_connections·per_thread + web + other; \

@@ -13,7 +13,7 @@ fn report() -> Report {
         id: "demo.calc",
         title: "Demo",
         formula: "x = a + b",
-        source: Source { document: "Doc", section: "Sec" },
+        source: Source { document: "Doc", section: "Sec", excerpt: "Quote." },
         quantities: vec![Quantity { name: "x", label: "the x", value: 1536, unit: Unit::Bytes }],
         terms: vec![Term { symbol: "a", label: "the a", value: 2500, unit: Unit::Count }],
         inputs: vec![],
@@ -36,6 +36,7 @@ fn text_report_line_by_line() {
                 formula: x = a + b\n    \
                 a            the a                                         2,500\n  \
                 source: Doc, Sec\n  \
+                the source says: \"Quote.\"\n  \
                 warning mycnf.peak_memory.high: it is small\n    \
                 why: W\n    \
                 fix: F\n  \
@@ -55,6 +56,7 @@ fn markdown_report_line_by_line() {
                 | `a` | the a | 2,500 |\n\
                 \nFormula: `x = a + b`  \n\
                 Source: Doc, Sec.\n\n\
+                > Quote.\n\n\
                 - **warning** `mycnf.peak_memory.high`: it is small Fix: `F`\n\
                 - **info** `mycnf.include_not_followed`: just so\n\
                 \n\

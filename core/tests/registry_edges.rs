@@ -20,3 +20,18 @@ fn every_nested_table_of_fields_has_a_heading() {
     assert_eq!(vps.group_label("mysql"), Some("MySQL (my.cnf)"));
     assert_eq!(vps.group_label("key_buffer_size"), None, "a field is not a group");
 }
+
+/// A reader checks a formula against its source without the document at
+/// hand: each citation names a document a reader can find (a title, not an
+/// internal reference) and quotes the words the formula rests on.
+#[test]
+fn every_source_is_a_readable_citation_with_its_words() {
+    for calc in CALCULATORS {
+        let s = calc.source;
+        assert!(!s.document.contains("shared source"), "{}: {}", calc.id, s.document);
+        assert!(s.excerpt.split(" … ").all(|p| p.len() >= 10), "{}: {}", calc.id, s.excerpt);
+        assert_eq!(s.excerpt, s.excerpt.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    let amps = CALCULATORS.iter().find(|c| c.id == "amps.memory").expect("amps.memory");
+    assert!(amps.source.excerpt.contains("1GB + ( 2S * M ) + ( C * 4096)"));
+}

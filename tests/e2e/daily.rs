@@ -224,6 +224,19 @@ fn results_and_findings_explain_themselves() {
     assert_eq!(page.text("#amps-memory-in-clients"), "Connected clients (C) = 4242");
     let formula = page.text("#amps-memory-result .formula");
     assert!(formula.starts_with("Formula: ") && formula.contains("4096·C"), "{formula}");
+    // The source is cited by title and section and opens to its own words.
+    let source = "#amps-memory-result .source";
+    assert_eq!(
+        page.text(&format!("{source} summary")),
+        "Source: AMPS User Guide, ch. 25 \"Operation and Deployment\", \
+         Capacity Planning > Memory, Example 25.1."
+    );
+    let quote = format!("{source} blockquote");
+    assert!(!page.visible(&quote), "the source's words show only when asked for");
+    page.click(&format!("{source} summary"));
+    assert!(page.visible(&quote));
+    let words = page.text(&quote);
+    assert!(words.contains("1GB + ( 2S * M ) + ( C * 4096)"), "{words}");
     page.type_into("#host-ram", "1 GB");
     let finding = page.text("#amps-memory-result .finding[data-rule='amps.memory.exceeds_ram']");
     assert!(finding.contains("(it will fail or lose data)"), "{finding}");

@@ -487,7 +487,7 @@ mod tests {
             id: "demo.disk",
             title: "Demo disk",
             system: System::Vps,
-            source: Source { document: "A test", section: "Registry" },
+            source: Source { document: "A test", section: "Registry", excerpt: "A quote." },
             formula: "files·size",
             notes: "",
             capacity: Capacity::None,

@@ -16,6 +16,7 @@ pub const ID: &str = "amps.cpu";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > CPU",
+    excerpt: "a moderate query filter with 5 predicates can be executed against 1KB messages at more than 1,000,000 messages per second, per core on an Intel i7 3GHz CPU.",
 };
 
 pub const FORMULA: &str = "cores = (R·N + Qs·M) / F, F = 1,000,000 evaluations/s per core";

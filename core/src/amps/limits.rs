@@ -38,6 +38,7 @@ pub const ID: &str = "amps.limits";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Linux Operating System Configuration (ulimit -n, ulimit -c, fs.aio-max-nr, fs.file-max, vm.max_map_count)",
+    excerpt: "The number of file descriptors allowed for a user running AMPS needs to be at least double the sum of counts for the following: connected clients, SOW topics and pre-allocated journal files. Minimum: 4096. … Each AMPS instance requires AIO in the kernel to support at least 16384 plus 8192 for each SOW topic in simultaneous I/O operations.",
 };
 
 pub const FORMULA: &str = "nofile ≥ 2·(clients + SOW topics + journal files); \

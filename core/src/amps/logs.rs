@@ -16,6 +16,7 @@ pub const ID: &str = "amps.logs";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > Storage > AMPS log files",
+    excerpt: "in the worst-case, trace logging, AMPS will need at least enough storage for every message published into AMPS and every message sent out of AMPS plus 20%. … For info level logging, a good estimate of AMPS log file sizes would be 2MB per 10 million messages published.",
 };
 
 pub const FORMULA: &str = "trace: (S·in + S·out)·(1 + 20%); info: 2 MB per 10,000,000 \

@@ -14,6 +14,7 @@ pub const ID: &str = "amps.memory";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > Memory, Example 25.1",
+    excerpt: "This puts a general memory consumption estimate for AMPS itself at: 1GB + ( 2S * M ) + ( C * 4096) + ( TMemLimit ) + (J * 2) + (Q * 196 bytes)",
 };
 
 pub const FORMULA: &str = "1 GB + 2·S·M + 4096·C + TMemLimit + 2·J + 196·Q";

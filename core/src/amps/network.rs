@@ -16,6 +16,7 @@ pub const ID: &str = "amps.network";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > Network, Example 25.7",
+    excerpt: "R * S ( 1 + M * S ) + Q … R = Rate S = Average Message Size M = Match Ratio Q = Query Load … Mq * S * Qs",
 };
 
 /// As Example 25.7's arithmetic uses it; the guide prints

@@ -16,6 +16,7 @@ pub const ID: &str = "amps.slab";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Best Practices > SOW Parameters; Capacity Planning > Storage > SOW",
+    excerpt: "If your messages are larger than the default SlabSize, a good starting point for the SlabSize is to set it to several times the maximum message size you expect to store in the SOW. … Max = SlabSize - 64 bytes",
 };
 
 pub const FORMULA: &str = "SlabSize = a·(avg + 64 B) + m·(max + 64 B), rounded up to two \

@@ -16,6 +16,7 @@ pub const ID: &str = "amps.slow_clients";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Slow Clients > Slow Client Offlining for Large Result Sets",
+    excerpt: "Recommended starting point for tuning large result sets: 10%. 60East recommends tuning the MessageDiskLimit first. If necessary, increase this parameter by 1-2% at a time.",
 };
 
 pub const FORMULA: &str = "MessageMemoryLimit = 10% · RAM, raised 1-2% of RAM at a time; \

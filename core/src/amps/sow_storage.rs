@@ -18,6 +18,7 @@ pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > Storage > SOW, Examples 25.3 to 25.5; \
               Linux Operating System Configuration > /proc/sys/vm/max_map_count",
+    excerpt: "Min = ( MsgSize * MsgCount ) + ( Cores * SlabSize ) … Max = ( MsgSize + SlabSize ) * MsgCount … The /proc/sys/vm/max_map_count parameter sets the maximum number of maps that the Linux kernel will allow for a process.",
 };
 
 pub const FORMULA: &str = "min = MsgSize·MsgCount + Cores·SlabSize·T; \

@@ -17,6 +17,7 @@ pub const ID: &str = "amps.storage";
 pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > Storage",
+    excerpt: "AMPS needs enough space to store its own binary images, configuration files, SOW persistence files, log files, transaction log journals, and slow client offline storage, if any.",
 };
 
 pub const FORMULA: &str = "total = SOW + transaction log + log files + offline messages + \

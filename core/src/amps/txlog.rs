@@ -17,6 +17,7 @@ pub const SOURCE: Source = Source {
     document: "AMPS User Guide, ch. 25 \"Operation and Deployment\"",
     section: "Capacity Planning > Storage > Transaction logs, Example 25.6; \
               Other Storage Considerations",
+    excerpt: "Capacity = ( S + 512 bytes ) * N … If performance greater than 50MB/second is required out of the AMPS transaction log, experience has demonstrated that flash storage (or better) would be recommended.",
 };
 
 pub const FORMULA: &str = "Capacity = (S + 512 B)·N, N = R·max(retention, recovery window); \

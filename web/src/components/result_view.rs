@@ -98,7 +98,10 @@ pub fn result_view(props: &ResultViewProps) -> Html {
                 <Chart id={format!("{base}-chart")} {data} />
             }
             <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
-            <p class="source">{ format!("Source: {}, {}.", r.source.document, r.source.section) }</p>
+            <details class="source">
+                <summary>{ format!("Source: {}, {}.", r.source.document, r.source.section) }</summary>
+                <blockquote>{ r.source.excerpt }</blockquote>
+            </details>
             <details class="inputs" open=true>
                 <summary>{ "Computed from these inputs" }</summary>
                 <ul>{ for inputs }</ul>
