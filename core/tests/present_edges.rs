@@ -71,7 +71,7 @@ fn markdown_report_line_by_line() {
     bare.outcomes.truncate(1);
     let md = plan_report(&bare, &[], Format::Markdown);
     assert!(!md.contains("| term |"), "{md}");
-    assert!(md.ends_with("Source: Doc, Sec.\n\n"), "{md:?}");
+    assert!(md.ends_with("Source: Doc, Sec.\n\n> Quote.\n\n"), "{md:?}");
 }
 
 #[test]
