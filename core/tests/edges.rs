@@ -45,9 +45,9 @@ fn connections_at(kernel: Kernel) -> Vec<String> {
     ids(&r).into_iter().map(String::from).collect()
 }
 
-#[test]
-fn connections_limits_exactly_met_raise_nothing() {
-    let exact = Kernel {
+/// A kernel whose every limit equals what `connections_input` needs.
+fn kernel_exactly_met() -> Kernel {
+    Kernel {
         nr_open: Some(Count(1064)),
         nofile_soft: Some(Count(1064)),
         nofile_hard: Some(Count(1064)),
@@ -57,22 +57,17 @@ fn connections_limits_exactly_met_raise_nothing() {
         tcp_mem: Some([1, 20, 20]),
         tcp_max_tw_buckets: Some(Count(120_000)),
         ..Kernel::default()
-    };
-    assert_eq!(connections_at(exact), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn connections_limits_exactly_met_raise_nothing() {
+    assert_eq!(connections_at(kernel_exactly_met()), Vec::<String>::new());
 }
 
 #[test]
 fn connections_limits_missed_by_one_each_raise_their_finding() {
-    let base = Kernel {
-        nr_open: Some(Count(1064)),
-        nofile_soft: Some(Count(1064)),
-        nofile_hard: Some(Count(1064)),
-        file_max: Some(Count(1064)),
-        ip_local_port_range: Some([60750, 60999]),
-        tcp_mem: Some([1, 20, 20]),
-        tcp_max_tw_buckets: Some(Count(120_000)),
-        ..Kernel::default()
-    };
+    let base = kernel_exactly_met();
     let id = |s: &str| format!("connections.kernel.{s}");
     let cases: [(Kernel, Vec<String>); 7] = [
         (Kernel { nr_open: Some(Count(1063)), ..base.clone() }, vec![id("nr_open")]),
