@@ -96,3 +96,16 @@ fn connections_limits_missed_by_one_each_raise_their_finding() {
     assert_eq!(r.findings[0].severity, headroom_core::finding::Severity::Error);
     assert_eq!(r.findings[0].fix.as_deref(), Some("sysctl -w net.ipv4.tcp_mem=\"1 19 20\""));
 }
+
+/// tcp_mem is pages (ip-sysctl.rst); only a value that, read as pages, is
+/// more memory than the host has can have been written in bytes.
+#[test]
+fn tcp_mem_is_bytes_only_above_the_hosts_memory_in_pages() {
+    // 1000 pages of 4 KiB: 4,096,000 B, exactly the RAM.
+    assert!(!connections::tcp_mem_is_bytes(1000, 4096, Some(4_096_000)));
+    assert!(connections::tcp_mem_is_bytes(1000, 4096, Some(4_095_999)));
+    // A RAM of 0 is unknown: the 64 TiB an x86-64 kernel addresses decide.
+    assert!(!connections::tcp_mem_is_bytes(1000, 4096, Some(0)));
+    assert!(!connections::tcp_mem_is_bytes(1 << 34, 4096, None));
+    assert!(connections::tcp_mem_is_bytes((1 << 34) + 1, 4096, Some(0)));
+}
