@@ -146,6 +146,17 @@ fn has_errors_means_an_error_finding_in_any_file_or_across_files() {
     assert!(bad.files[0].has_errors());
     assert!(bad.has_errors());
     assert!(bad.all_findings().any(|f| f.id == "sysctl.syntax"));
+    // Findings in no file that are no errors (AMPS's advice on settings
+    // the file leaves out) make no error either.
+    let needs = Needs { amps: true, ..Needs::default() };
+    let amps = Context { needs: Some(&needs), ..Context::default() };
+    let advice =
+        check_files(&[("a.conf", "fs.file-max = 6815744\n", Some(Format::Sysctl))], &amps).unwrap();
+    assert_eq!(
+        advice.findings.iter().map(|f| f.id).collect::<Vec<_>>(),
+        ["sysctl.amps.aio_max_nr.recommended", "sysctl.amps.max_map_count.recommended"]
+    );
+    assert!(!advice.has_errors());
     // A file of no known format is refused, naming it.
     assert!(matches!(
         check_files(&[("a.txt", "hello world\n", None)], &ctx),

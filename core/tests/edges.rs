@@ -45,9 +45,9 @@ fn connections_at(kernel: Kernel) -> Vec<String> {
     ids(&r).into_iter().map(String::from).collect()
 }
 
-#[test]
-fn connections_limits_exactly_met_raise_nothing() {
-    let exact = Kernel {
+/// A kernel whose every limit equals what `connections_input` needs.
+fn kernel_exactly_met() -> Kernel {
+    Kernel {
         nr_open: Some(Count(1064)),
         nofile_soft: Some(Count(1064)),
         nofile_hard: Some(Count(1064)),
@@ -57,22 +57,17 @@ fn connections_limits_exactly_met_raise_nothing() {
         tcp_mem: Some([1, 20, 20]),
         tcp_max_tw_buckets: Some(Count(120_000)),
         ..Kernel::default()
-    };
-    assert_eq!(connections_at(exact), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn connections_limits_exactly_met_raise_nothing() {
+    assert_eq!(connections_at(kernel_exactly_met()), Vec::<String>::new());
 }
 
 #[test]
 fn connections_limits_missed_by_one_each_raise_their_finding() {
-    let base = Kernel {
-        nr_open: Some(Count(1064)),
-        nofile_soft: Some(Count(1064)),
-        nofile_hard: Some(Count(1064)),
-        file_max: Some(Count(1064)),
-        ip_local_port_range: Some([60750, 60999]),
-        tcp_mem: Some([1, 20, 20]),
-        tcp_max_tw_buckets: Some(Count(120_000)),
-        ..Kernel::default()
-    };
+    let base = kernel_exactly_met();
     let id = |s: &str| format!("connections.kernel.{s}");
     let cases: [(Kernel, Vec<String>); 7] = [
         (Kernel { nr_open: Some(Count(1063)), ..base.clone() }, vec![id("nr_open")]),
@@ -100,4 +95,17 @@ fn connections_limits_missed_by_one_each_raise_their_finding() {
     assert_eq!(ids(&r), ["connections.kernel.tcp_mem"]);
     assert_eq!(r.findings[0].severity, headroom_core::finding::Severity::Error);
     assert_eq!(r.findings[0].fix.as_deref(), Some("sysctl -w net.ipv4.tcp_mem=\"1 19 20\""));
+}
+
+/// tcp_mem is pages (ip-sysctl.rst); only a value that, read as pages, is
+/// more memory than the host has can have been written in bytes.
+#[test]
+fn tcp_mem_is_bytes_only_above_the_hosts_memory_in_pages() {
+    // 1000 pages of 4 KiB: 4,096,000 B, exactly the RAM.
+    assert!(!connections::tcp_mem_is_bytes(1000, 4096, Some(4_096_000)));
+    assert!(connections::tcp_mem_is_bytes(1000, 4096, Some(4_095_999)));
+    // A RAM of 0 is unknown: the 64 TiB an x86-64 kernel addresses decide.
+    assert!(!connections::tcp_mem_is_bytes(1000, 4096, Some(0)));
+    assert!(!connections::tcp_mem_is_bytes(1 << 34, 4096, None));
+    assert!(connections::tcp_mem_is_bytes((1 << 34) + 1, 4096, Some(0)));
 }

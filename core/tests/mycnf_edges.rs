@@ -72,6 +72,38 @@ fn peak_equal_to_ram_warns_and_above_ram_is_an_error() {
     assert_eq!(ids(&check(PEAK_119000, Some(0), None)), Vec::<&str>::new());
 }
 
+/// Each variable the file sets goes into its own term: 4 KiB more of a
+/// global buffer is 4 KiB more global, of a per-thread buffer 4 KiB more per
+/// connection; the tmp-table sizes are no term of tuning-primer's formula.
+#[test]
+fn each_variable_set_counts_in_its_own_term() {
+    const X: u64 = 4096;
+    let cases = [
+        ("key_buffer_size", X, 1024),
+        ("innodb_buffer_pool_size", 16_600 + X, 1024),
+        ("innodb_additional_mem_pool_size", 16_600 + X, 1024),
+        ("innodb_log_buffer_size", 16_600 + X, 1024),
+        ("query_cache_size", 16_600 + X, 1024),
+        ("sort_buffer_size", 16_600, X),
+        ("read_buffer_size", 16_600, 1024 + X),
+        ("read_rnd_buffer_size", 16_600, 1024 + X),
+        ("join_buffer_size", 16_600, 1024 + X),
+        ("thread_stack", 16_600, 1024 + X),
+        ("binlog_cache_size", 16_600, 1024 + X),
+        ("tmp_table_size", 16_600, 1024),
+        ("max_heap_table_size", 16_600, 1024),
+    ];
+    for (name, global, per_thread) in cases {
+        // The last setting of a name wins.
+        let text = format!("{PEAK_119000}{name} = {X}\n");
+        // MySQL 5.6 still knows innodb_additional_mem_pool_size.
+        let f = check(&text, Some(1000), Some("5.6.51"));
+        assert_eq!(ids(&f), [MYCNF_PEAK_RAM.id], "{name}");
+        let want = format!("({global} B global + 100 connections x {per_thread} B per thread");
+        assert!(f[0].message.contains(&want), "{name}: {}", f[0].message);
+    }
+}
+
 #[test]
 fn unset_variables_take_mysql_8_defaults() {
     // tuning-primer's total_memory_used: global 8 MiB key buffer + 128 MiB

@@ -81,7 +81,7 @@ enum Task {
         /// Only mutants on lines changed since this git revision (e.g. main).
         #[arg(long, value_name = "REV")]
         in_diff: Option<String>,
-        /// Only the k-th of n slices of the mutants, e.g. 1/4.
+        /// Only the k-th of n slices of the mutants, counted from 0: 0/4 to 3/4.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
         /// Only this file of core (repeatable), e.g. core/src/vps.rs.
