@@ -84,6 +84,9 @@ impl Manager {
         let cgroup = cgroup2_mount()?.join(format!("headroom-field-{}", std::process::id()));
         let boot = scratch.join("boot.sh");
         std::fs::write(&boot, BOOT)?;
+        // A file, not a pipe: systemd keeps the descriptor and logs to it.
+        let log_path = scratch.join("boot.log");
+        let log = std::fs::File::create(&log_path)?;
         // The wrapper moves itself into a cgroup of its own first, so that
         // systemd's cgroup namespace (and all it creates) sits under it.
         let unshare = Command::new("sh")
@@ -99,7 +102,7 @@ impl Manager {
             .arg(scratch)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(log)
             .spawn()
             .context("cannot start unshare (util-linux)")?;
         let mut m = Manager { booted: Some(Booted { init: 0, unshare, cgroup }) };
@@ -108,10 +111,7 @@ impl Manager {
         // sh execs unshare, whose one child is the namespaces' PID 1.
         while b.init == 0 {
             if let Some(status) = b.unshare.try_wait()? {
-                let mut err = String::new();
-                if let Some(mut e) = b.unshare.stderr.take() {
-                    std::io::Read::read_to_string(&mut e, &mut err)?;
-                }
+                let err = std::fs::read_to_string(&log_path).unwrap_or_default();
                 bail!("systemd could not start in namespaces ({status}): {}", err.trim());
             }
             b.init = super::children_of(b.unshare.id()).first().copied().unwrap_or(0);
