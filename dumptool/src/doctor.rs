@@ -944,4 +944,15 @@ mod tests {
         assert_eq!(parse_limit_core_soft("LimitCORESoft=infinity\n"), Some(None));
         assert_eq!(parse_limit_core_soft("LimitCORE=0\n"), None);
     }
+
+    /// What systemd 252 printed in `cargo xtask field-test systemd`: a
+    /// hybrid host whose v1 lines show the root, only cgroup2 the service.
+    #[test]
+    fn unit_and_limit_as_a_live_systemd_shows_them() {
+        let cgroup = "9:name=systemd:/\n8:pids:/\n4:memory:/\n1:cpu:/\n\
+                      0::/system.slice/headroom-field-core1m.service\n";
+        assert_eq!(unit_of_cgroup(cgroup).as_deref(), Some("headroom-field-core1m.service"));
+        let shown = "LimitCORE=1048576\nLimitCORESoft=1048576\n";
+        assert_eq!(parse_limit_core_soft(shown), Some(Some(Bytes::MIB)));
+    }
 }
