@@ -9,9 +9,9 @@
 //! cgroup, UTS, IPC and network namespaces, the way systemd-nspawn runs a
 //! container, but over a read-only view of the host's own files: what it
 //! writes goes to tmpfs (/run, /tmp, /var/lib/systemd, /var/log, /dev),
-//! /proc/sys and /sys are read-only, and every unit of sysinit.target is
-//! masked, so it cannot empty the host's /tmp, set sysctls or load
-//! modules. Killing that PID 1 ends everything it started.
+//! /proc/sys and /sys are read-only, and the units sysinit.target wants
+//! (but journald) are masked, so it cannot empty the host's /tmp, set
+//! sysctls or load modules. Killing that PID 1 ends everything it started.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
