@@ -264,7 +264,7 @@ fn core_item(f: &Facts, v: &Verdict) -> Item {
     let id = "core";
     let s = &f.core;
     match v {
-        Verdict::NoCore { .. } => {
+        Verdict::NoCore { fix, .. } => {
             let fix = if s.rlimit_soft.is_some_and(|l| l < corelimit::MIN_COREDUMP) {
                 match &f.unit {
                     Some(u) => unit_drop_in(&u.name),
@@ -273,10 +273,10 @@ fn core_item(f: &Facts, v: &Verdict) -> Item {
                         s.pid
                     ),
                 }
-            } else if s.core_dir_exists == Some(false) {
-                "create the directory kernel.core_pattern points to, or point it elsewhere".into()
             } else {
-                "free space where the core lands".into()
+                // The verdict knows why (read-only, missing directory,
+                // permissions, full): its fix names the cause.
+                fix.clone()
             };
             lost(item(id, Status::Fail, v.to_string(), Some(fix)))
         }
@@ -501,7 +501,8 @@ pub fn diagnose(f: &Facts) -> Diagnosis {
         items.extend(coredump_items(f));
         items.extend(apport_items(f));
     }
-    if let Some(advice) = corelimit::advice(&f.core, &verdict) {
+    // A NoCore verdict's fix is already the core item's.
+    if let Some(advice) = corelimit::advice(&f.core, &verdict).filter(|_| !verdict.is_no_core()) {
         items.push(item("size", Status::Info, advice, None));
     }
     let crash_leaves_nothing = items.iter().any(|i| i.loses_core && i.status == Status::Fail);
@@ -904,6 +905,33 @@ mod tests {
         assert!(parse_systemd_size("ten").is_err());
     }
 
+    /// A service working in `/` on a read-only root (seen live in the
+    /// field test's systemd): the core item carries the verdict's own fix,
+    /// not a guess about space, and says it once.
+    #[test]
+    fn read_only_core_dir_gets_its_own_fix() {
+        let mut f = facts("core", None);
+        f.core.credentials = Some(corelimit::Credentials {
+            dac_override: true,
+            fowner: true,
+            dumpable: true,
+            ..Default::default()
+        });
+        let root = corelimit::PathInfo { path: "/".into(), uid: 0, gid: 0, mode: 0o040_755 };
+        f.core.target =
+            Some(corelimit::CoreTarget { dirs: vec![root], existing: None, read_only: true });
+        let d = diagnose(&f);
+        let core = d.items.iter().find(|i| i.item == "core").unwrap();
+        assert_eq!(core.status, Status::Fail);
+        assert!(core.finding.contains("mounted read-only"), "{core:?}");
+        assert_eq!(
+            core.fix.as_deref(),
+            Some("point kernel.core_pattern to a writable file system")
+        );
+        assert!(status(&d, "size").is_empty(), "{d:?}");
+        assert!(d.crash_leaves_nothing);
+    }
+
     #[test]
     fn unit_from_cgroup_and_systemctl() {
         let v2 = "0::/system.slice/redis-server.service\n";
@@ -915,5 +943,16 @@ mod tests {
         assert_eq!(parse_limit_core_soft("LimitCORESoft=0\n"), Some(Some(0)));
         assert_eq!(parse_limit_core_soft("LimitCORESoft=infinity\n"), Some(None));
         assert_eq!(parse_limit_core_soft("LimitCORE=0\n"), None);
+    }
+
+    /// What systemd 252 printed in `cargo xtask field-test systemd`: a
+    /// hybrid host whose v1 lines show the root, only cgroup2 the service.
+    #[test]
+    fn unit_and_limit_as_a_live_systemd_shows_them() {
+        let cgroup = "9:name=systemd:/\n8:pids:/\n4:memory:/\n1:cpu:/\n\
+                      0::/system.slice/headroom-field-core1m.service\n";
+        assert_eq!(unit_of_cgroup(cgroup).as_deref(), Some("headroom-field-core1m.service"));
+        let shown = "LimitCORE=1048576\nLimitCORESoft=1048576\n";
+        assert_eq!(parse_limit_core_soft(shown), Some(Some(Bytes::MIB)));
     }
 }

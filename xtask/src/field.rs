@@ -14,8 +14,13 @@
 //! analyzed against the bare core. Prints a Markdown table for
 //! docs/benchmarks.md.
 //!
+//! Then `doctor` on services of a real systemd manager and a core stored
+//! in its journal ([`systemd`]).
+//!
 //! Slow (about two minutes) and root-only, so `cargo xtask test` keeps only
 //! the cheap part: dumptool's tests on Debian's `sleep` (hostsyms.rs).
+
+mod systemd;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -330,19 +335,7 @@ impl CoredumpStore {
             println!("systemd-coredump: the host runs its own, so no store step");
             return Ok(None);
         }
-        let dir = scratch.join("systemd-coredump");
-        std::fs::create_dir_all(&dir)?;
-        crate::run_quiet(
-            Command::new("apt-get").args(["download", "systemd-coredump"]).current_dir(&dir),
-        )?;
-        let deb = std::fs::read_dir(&dir)?
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == "deb"))
-            .context("apt-get download systemd-coredump left no .deb")?;
-        let root = dir.join("root");
-        crate::run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root))?;
-        let bin = root.join("lib/systemd/systemd-coredump");
+        let bin = unpack_systemd_coredump(scratch)?.join("lib/systemd/systemd-coredump");
         let socket = Command::new("systemd-socket-activate")
             .args(["--seqpacket", "--accept", "-l", COREDUMP_SOCKET])
             .arg(&bin)
@@ -392,6 +385,27 @@ impl Drop for CoredumpStore {
         let _ = self.socket.wait();
         let _ = std::fs::remove_file(COREDUMP_SOCKET);
     }
+}
+
+/// Debian's systemd-coredump package unpacked under `scratch` (once);
+/// returns the root of its files.
+fn unpack_systemd_coredump(scratch: &Path) -> Result<PathBuf> {
+    let dir = scratch.join("systemd-coredump");
+    let root = dir.join("root");
+    if root.is_dir() {
+        return Ok(root);
+    }
+    std::fs::create_dir_all(&dir)?;
+    crate::run_quiet(
+        Command::new("apt-get").args(["download", "systemd-coredump"]).current_dir(&dir),
+    )?;
+    let deb = std::fs::read_dir(&dir)?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .context("apt-get download systemd-coredump left no .deb")?;
+    crate::run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root))?;
+    Ok(root)
 }
 
 /// gcore's core through systemd-coredump: the stored file's size and
@@ -535,10 +549,11 @@ fn segv(pid: u32) -> Result<()> {
     Ok(())
 }
 
-/// Runs the field test on `only` (daemon names), or on all of them.
+/// Runs the field test on `only` (daemon names and `systemd`), or on all.
 pub fn run(only: &[String]) -> Result<()> {
-    if let Some(unknown) = only.iter().find(|n| !DAEMONS.iter().any(|d| d.name == n.as_str())) {
-        bail!("unknown daemon {unknown}: choose among redis, nginx, memcached, mariadb");
+    let known = |n: &str| n == "systemd" || DAEMONS.iter().any(|d| d.name == n);
+    if let Some(unknown) = only.iter().find(|n| !known(n)) {
+        bail!("unknown step {unknown}: choose among redis, nginx, memcached, mariadb, systemd");
     }
     let root = workspace_root();
     let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
@@ -570,10 +585,12 @@ pub fn run(only: &[String]) -> Result<()> {
     let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
     println!("kernel.core_pattern: {}", pattern.trim());
 
-    let store = CoredumpStore::start(&scratch)?;
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|n| n == name);
+    let store =
+        if DAEMONS.iter().any(|d| wanted(d.name)) { CoredumpStore::start(&scratch)? } else { None };
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for d in DAEMONS.iter().filter(|d| only.is_empty() || only.iter().any(|n| n == d.name)) {
+    for d in DAEMONS.iter().filter(|d| wanted(d.name)) {
         println!("== {}", d.name);
         match field_one(d, &dumptool, &scratch, store.as_ref()) {
             Ok(r) => rows.push(r),
@@ -584,14 +601,25 @@ pub fn run(only: &[String]) -> Result<()> {
         }
     }
     drop(store);
+    if wanted("systemd") {
+        println!("== systemd");
+        let done = unpack_systemd_coredump(&scratch)
+            .and_then(|coredump| systemd::run(&dumptool, &scratch, &coredump));
+        if let Err(e) = done {
+            println!("systemd: {e:#}");
+            failed.push("systemd");
+        }
+    }
     let _ = std::fs::remove_dir_all(&scratch);
-    println!("\n| daemon | doctor | dumptool stall | gcore wall | minidump / gcore size | main thread's event loop | planted secrets | SIGSEGV core analyzed | gcore's core stored by systemd-coredump |");
-    println!("| --- | --- | ---: | ---: | ---: | --- | --- | --- | --- |");
-    for r in &rows {
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            r.name, r.doctor, r.stall, r.gcore, r.sizes, r.named, r.secrets, r.crash, r.stored
-        );
+    if !rows.is_empty() {
+        println!("\n| daemon | doctor | dumptool stall | gcore wall | minidump / gcore size | main thread's event loop | planted secrets | SIGSEGV core analyzed | gcore's core stored by systemd-coredump |");
+        println!("| --- | --- | ---: | ---: | ---: | --- | --- | --- | --- |");
+        for r in &rows {
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.name, r.doctor, r.stall, r.gcore, r.sizes, r.named, r.secrets, r.crash, r.stored
+            );
+        }
     }
     let bad: Vec<&str> = rows
         .iter()

@@ -63,9 +63,10 @@ enum Task {
     /// fails on any error finding and writes docs/sweep.md.
     Sweep,
     /// dumptool on Debian's redis, nginx, memcached and mariadb (root, apt):
-    /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core.
+    /// doctor, capture against gcore, named stacks, redaction, a SIGSEGV core;
+    /// then doctor on systemd services and a core kept in the journal.
     FieldTest {
-        /// Only these daemons (redis, nginx, memcached, mariadb).
+        /// Only these steps (redis, nginx, memcached, mariadb, systemd).
         daemons: Vec<String>,
     },
     /// Run every cargo-fuzz target for a while (needs the nightly toolchain).
