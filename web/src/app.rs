@@ -103,9 +103,9 @@ pub fn app() -> Html {
     }
 
     let announced = use_section_focus(state.section_ids(), !state.opening_link);
-    // The sections' steps, then one for the roll-up and comparison, then
-    // the last for the config check and export.
-    let drawn = use_progressive(SECTIONS_FROM + state.section_ids().len() + 1, state.evaluated);
+    // The sections' steps, then one for the roll-up and comparison, one
+    // for the config check, and the last for the export.
+    let drawn = use_progressive(SECTIONS_FROM + state.section_ids().len() + 2, state.evaluated);
 
     // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo plan edits, except in
     // a text field, where they keep undoing the typing as browsers do.
@@ -201,7 +201,7 @@ pub fn app() -> Html {
 /// count); then the history, the examples and the host;
 /// then each section's heading and the "Add a system" panel; then each
 /// section in full, one a step; then the roll-up and the comparison; then
-/// the config check and the export (drawn together, the four were a 45 ms
+/// the config check; then the export (drawn together, the four were a 45 ms
 /// task and a 50 ms layout under the mobile audit's 4x CPU slowdown).
 const TOP: usize = 1;
 const HEADINGS: usize = 2;
@@ -300,8 +300,10 @@ fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
                     }
                 </section>
             }
-            if drawn == ALL {
+            if drawn > SECTIONS_FROM + present.len() {
                 <ConfigCheck state={state.clone()} />
+            }
+            if drawn == ALL {
                 <Export state={state.clone()} link={link.to_string()} />
             }
         </>
