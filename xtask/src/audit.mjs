@@ -30,9 +30,10 @@ const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
 // with the median performance score, as Lighthouse's own docs advise for
 // a noisy metric (docs/variability.md, "Run Lighthouse multiple times").
 // Each run has a Chromium of its own (chrome-launcher gives each a fresh
-// profile): in one browser, later runs found the service worker and the
-// module of the run before, loaded 12 KB instead of 330 KB and scored as
-// a returning visitor would, not as a first visit.
+// profile), so every run is a first visit, with nothing kept from the run
+// before. Each run's transfer is printed: some runs record 12 KB instead
+// of 330 KB (the module missing from Lighthouse's network records), in one
+// browser or not, and their score is not comparable with the others'.
 async function lighthouseRuns(preset) {
   const config = preset === 'desktop' ? desktopConfig : undefined;
   const results = [];
