@@ -14,7 +14,7 @@ use crate::components::rollup::Rollup;
 use crate::components::section_form::SectionForm;
 use crate::examples::EXAMPLES;
 use crate::hooks::address::use_address;
-use crate::hooks::progressive::{use_progressive, ALL};
+use crate::hooks::progressive::{in_next_task, use_progressive, ALL};
 use crate::hooks::section_focus::use_section_focus;
 use crate::state::{Action, State, View};
 use crate::{dom, engine, share};
@@ -27,11 +27,12 @@ const PLAN_KEY: &str = "headroom-plan";
 /// The plan kept in this browser, when it is readable and not the default.
 fn stored_plan() -> Option<toml::Table> {
     let plan = share::from_toml(&dom::storage_get(PLAN_KEY)?).ok()?;
-    (engine::with_defaults(&plan) != State::default().plan).then_some(plan)
+    (engine::with_defaults(&plan) != engine::with_defaults(&State::default_plan())).then_some(plan)
 }
 
-/// The state the page opens with. A plan in the link is unpacked
-/// asynchronously (the browser inflates it); until then the planner waits.
+/// The state the page opens with, not yet evaluated (the app asks for that
+/// in the next task). A plan in the link is unpacked asynchronously (the
+/// browser inflates it); until then the planner waits.
 fn initial_state() -> State {
     let fragment = dom::fragment();
     let opening_link = share::fragment_payload(&fragment).is_some();
@@ -40,9 +41,9 @@ fn initial_state() -> State {
     match stored_plan().filter(|_| !opening_link) {
         Some(plan) => State {
             notice: Some("Your plan from your last visit in this browser is restored.".into()),
-            ..State::new(plan, view)
+            ..State::unevaluated(plan, view)
         },
-        None => State { opening_link, view, ..State::default() },
+        None => State { opening_link, ..State::unevaluated(State::default_plan(), view) },
     }
 }
 
@@ -94,8 +95,17 @@ pub fn app() -> Html {
         });
     }
 
+    // The opening plan's evaluation, the costliest step of the start, in a
+    // task after the one that draws the page's frame.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| in_next_task(move || dispatch.dispatch(Action::Evaluate)));
+    }
+
     let announced = use_section_focus(state.section_ids(), !state.opening_link);
-    let drawn = use_progressive(SECTIONS_FROM + state.section_ids().len());
+    // The sections' steps, then one for the roll-up and comparison, one
+    // for the config check, and the last for the export.
+    let drawn = use_progressive(SECTIONS_FROM + state.section_ids().len() + 2, state.evaluated);
 
     // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo plan edits, except in
     // a text field, where they keep undoing the typing as browsers do.
@@ -187,9 +197,12 @@ pub fn app() -> Html {
 }
 
 /// The steps of the planner's first drawing (`hooks::progressive`), each a
-/// task of its own: the frame; then the history, the examples and the host;
+/// task of its own: the frame; the plan's evaluation (which starts the
+/// count); then the history, the examples and the host;
 /// then each section's heading and the "Add a system" panel; then each
-/// section in full, one a step; then the panels after them.
+/// section in full, one a step; then the roll-up and the comparison; then
+/// the config check; then the export (drawn together, the four were a 45 ms
+/// task and a 50 ms layout under the mobile audit's 4x CPU slowdown).
 const TOP: usize = 1;
 const HEADINGS: usize = 2;
 const SECTIONS_FROM: usize = 3;
@@ -274,7 +287,7 @@ fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
                     <SectionForm state={state.clone()} id={*id} drawn={SECTIONS_FROM + i <= drawn} />
                 }) }
             }
-            if drawn == ALL {
+            if drawn >= SECTIONS_FROM + present.len() {
                 <Rollup state={state.clone()} />
                 <Compare state={state.clone()} />
             }
@@ -287,8 +300,10 @@ fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
                     }
                 </section>
             }
-            if drawn == ALL {
+            if drawn > SECTIONS_FROM + present.len() {
                 <ConfigCheck state={state.clone()} />
+            }
+            if drawn == ALL {
                 <Export state={state.clone()} link={link.to_string()} />
             }
         </>

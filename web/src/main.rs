@@ -14,17 +14,11 @@ mod hooks;
 mod share;
 mod state;
 
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-
 fn main() {
     yew::set_custom_panic_hook(Box::new(|info| show_fatal(&info.to_string())));
     // The first render in a task of its own, apart from the module's
     // instantiation: one long task less as the page opens (hooks/progressive.rs).
-    let start = Closure::once_into_js(start);
-    if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback(start.unchecked_ref());
-    }
+    hooks::progressive::in_next_task(start);
 }
 
 fn start() {

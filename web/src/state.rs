@@ -2,7 +2,9 @@
 //! transition is ordinary Rust, testable without a browser.
 //!
 //! The plan is kept as the TOML table of what the person typed (so a value
-//! being typed is never lost) and evaluated after every change.
+//! being typed is never lost) and evaluated after every change. The plan the
+//! page opens with is evaluated in a task of its own ([`Action::Evaluate`]),
+//! after the page's frame is drawn, so that the first task stays short.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -24,7 +26,11 @@ pub enum View {
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub plan: Table,
+    /// The plan's evaluation: empty until `evaluated`.
     pub eval: Evaluation,
+    /// False only for the plan the page opens with, until
+    /// [`Action::Evaluate`]; every later plan is evaluated as it comes.
+    pub evaluated: bool,
     pub view: View,
     /// A message about the last import or link (e.g. a damaged plan).
     pub notice: Option<String>,
@@ -73,6 +79,8 @@ pub struct ConfigFile {
 }
 
 pub enum Action {
+    /// Evaluate the plan the page opened with (see [`State::unevaluated`]).
+    Evaluate,
     /// A field's text, by dotted path; `kind` says how to store it.
     Set(String, FieldKind, String),
     AddSection(&'static str),
@@ -107,11 +115,16 @@ pub fn text_of(value: Option<&Value>) -> String {
 
 impl State {
     pub fn new(plan: Table, view: View) -> State {
-        let plan = engine::with_defaults(&plan);
-        let eval = engine::evaluate(&plan);
+        State::unevaluated(plan, view).evaluate()
+    }
+
+    /// The state of `plan` before its evaluation, which is the costly part
+    /// of opening the page: [`Action::Evaluate`] does it later.
+    pub fn unevaluated(plan: Table, view: View) -> State {
         State {
-            plan,
-            eval,
+            plan: engine::with_defaults(&plan),
+            eval: Evaluation::default(),
+            evaluated: false,
             view,
             notice: None,
             opening_link: false,
@@ -127,6 +140,10 @@ impl State {
     /// The plan the page opens on: a default host running the first example.
     pub fn default_plan() -> Table {
         EXAMPLES.first().and_then(|e| crate::share::from_toml(e.plan).ok()).unwrap_or_default()
+    }
+
+    fn evaluate(self) -> State {
+        State { eval: engine::evaluate(&self.plan), evaluated: true, ..self }
     }
 
     /// The ids of the sections the plan holds, in the page's order.
@@ -146,6 +163,7 @@ impl State {
         let plan = engine::with_defaults(&plan);
         State {
             eval: engine::evaluate(&plan),
+            evaluated: true,
             plan,
             view: self.view,
             notice: None,
@@ -206,6 +224,8 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let next = match action {
+            Action::Evaluate if self.evaluated => return self,
+            Action::Evaluate => (*self).clone().evaluate(),
             Action::Set(path, kind, text) => {
                 let value = kind.value(&text);
                 if engine::lookup(&self.plan, &path) == value.as_ref() {
@@ -309,6 +329,24 @@ mod tests {
         let state = State::default();
         let Some(Outcome::Result(r)) = state.eval.outcome("amps.memory") else { panic!() };
         assert_eq!(r.quantity("estimate"), Some(54_156_819_200));
+    }
+
+    #[test]
+    fn the_opening_plan_is_evaluated_once_when_asked() {
+        let opening = Rc::new(State::unevaluated(State::default_plan(), View::Planner));
+        assert!(!opening.evaluated);
+        assert!(opening.eval.outcomes.is_empty());
+        let evaluated = opening.reduce(Action::Evaluate);
+        assert_eq!(*evaluated, State::default());
+        assert!(Rc::ptr_eq(&evaluated.clone().reduce(Action::Evaluate), &evaluated));
+    }
+
+    #[test]
+    fn a_plan_change_before_the_opening_evaluation_is_evaluated() {
+        let opening = Rc::new(State::unevaluated(State::default_plan(), View::Planner));
+        let state = set(opening, "amps.memory.clients", "lots");
+        assert!(state.evaluated);
+        assert!(state.eval.field_errors.contains_key("amps.memory.clients"));
     }
 
     #[test]

@@ -20,8 +20,11 @@ pub fn use_address(
         let link = link.clone();
         let generation = use_mut_ref(|| 0u64);
         let entry = state.entry;
-        use_effect_with((state.plan.clone(), state.opening_link), move |(plan, opening)| {
-            if *opening {
+        // Not while a link is being opened, nor before the opening plan's
+        // evaluation: writing the plan out is kept off the page's first task.
+        let waiting = state.opening_link || !state.evaluated;
+        use_effect_with((state.plan.clone(), waiting), move |(plan, waiting)| {
+            if *waiting {
                 return;
             }
             *generation.borrow_mut() += 1;

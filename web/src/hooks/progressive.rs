@@ -26,21 +26,25 @@ pub fn next(shown: usize, total: usize) -> usize {
     }
 }
 
-/// The last step drawn out of `total`: 0 as the page opens, one more per
-/// task, then [`ALL`] for good.
+/// Runs `f` in a task of its own (not a microtask), so input and paint run
+/// in between.
+pub fn in_next_task(f: impl FnOnce() + 'static) {
+    let f = Closure::once_into_js(f);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback(f.unchecked_ref());
+    }
+}
+
+/// The last step drawn out of `total`: 0 as the page opens and until
+/// `ready`, then one more per task, then [`ALL`] for good.
 #[hook]
-pub fn use_progressive(total: usize) -> usize {
+pub fn use_progressive(total: usize, ready: bool) -> usize {
     let shown = use_state(|| if total == 0 { ALL } else { 0 });
     {
         let shown = shown.clone();
-        use_effect_with(*shown, move |&n| {
-            if n != ALL {
-                // A task of its own (not a microtask), so input and paint
-                // run in between.
-                let step = Closure::once_into_js(move || shown.set(next(n, total)));
-                if let Some(w) = web_sys::window() {
-                    let _ = w.set_timeout_with_callback(step.unchecked_ref());
-                }
+        use_effect_with((*shown, ready), move |&(n, ready)| {
+            if ready && n != ALL {
+                in_next_task(move || shown.set(next(n, total)));
             }
         });
     }
