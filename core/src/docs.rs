@@ -461,6 +461,7 @@ mod tests {
         formula: "files·size",
         notes: "Declared in a test.",
         capacity: Capacity::None,
+        occupies: None,
         fields: &[
             Field::new("files", "Files kept", Kind::Count, "How many files.").symbol("n"),
             Field::new("size", "File size", Kind::Bytes, "Bytes each.").assumption(),

@@ -151,6 +151,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Assumes every published message is checked against each filtered subscription and every query scans the whole topic.",
     capacity: Capacity::Cores,
+    occupies: Some("cores"),
     fields: &[
         Field::new("publish_rate", "Messages published (R)", Kind::Rate, "Rate, e.g. \"5000/s\".").symbol("R"),
         Field::new("subscriptions", "Filtered subscriptions (N)", Kind::Count, "Content filters each published message is checked against.").symbol("N"),

@@ -210,6 +210,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Compared with `host.ram`: an error when the estimate does not fit, a warning when the recommended figure does not.",
     capacity: Capacity::Ram,
+    occupies: Some("estimate"),
     fields: &[
         Field::new("sow_message_size", "Average SOW message size (S)", Kind::Bytes, "Bytes per message, e.g. \"1 KiB\" or \"600 B\".").symbol("S"),
         Field::new("sow_messages", "Messages in all SOW topics (M)", Kind::Count, "A count, e.g. \"20M\" or \"20,000,000\".").symbol("M"),
