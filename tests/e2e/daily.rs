@@ -318,3 +318,32 @@ fn figures_read_the_same_in_every_panel() {
     page.tab.wait_for_element("#amps-cpu-result").expect("cpu").scroll_into_view().expect("scroll");
     page.screenshot("daily-figures");
 }
+
+/// Switching views is a step in the browser's history: Back from the crash
+/// dump view returns to the planner, its plan as it was; Forward and Back
+/// go on stepping between the two views.
+#[test]
+fn back_returns_to_the_view_before() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#amps-memory-clients", "4242");
+    assert!(page.wait_for("#amps-memory-q-estimate"));
+    page.click("#nav-dump");
+    assert_eq!(page.text("#dump-title"), "Crash dump");
+    assert!(page.tab.get_url().ends_with("#dump"), "{}", page.tab.get_url());
+
+    history(&page, -1);
+    until(&page, "Back returns to the planner", |p| p.exists("#amps-memory-clients"));
+    assert_eq!(clients(&page), "4242", "the plan is as it was");
+    assert!(!page.exists("#dump-title"));
+    assert_eq!(page.text("#undo"), "Undo (1)", "a view switch is no plan edit");
+    assert!(page.tab.get_url().contains("#plan="), "{}", page.tab.get_url());
+    page.screenshot("daily-view-back");
+
+    history(&page, 1);
+    until(&page, "Forward opens the crash dump view", |p| p.exists("#dump-title"));
+    page.click("#nav-planner");
+    assert!(page.wait_for("#amps-memory-clients"));
+    history(&page, -1);
+    until(&page, "Back returns to the crash dump view", |p| p.exists("#dump-title"));
+    assert_eq!(page.text("#dump-title"), "Crash dump");
+}
