@@ -35,6 +35,8 @@ pub enum UnitError {
     Overflow { input: String },
     #[error("\"{input}\" is not a fraction: write a percentage such as \"2%\" or a decimal such as 0.02")]
     NotARatio { input: String },
+    #[error("\"{input}\" is not a percentage: write a whole number such as 200 or \"150%\"")]
+    NotAPercent { input: String },
 }
 
 /// A byte count.
@@ -256,6 +258,51 @@ impl Bytes {
             .iter()
             .find(|&&(_, m)| self.0 % m == 0)
             .map_or_else(|| format!("{} B", self.0), |&(name, m)| format!("{} {name}", self.0 / m))
+    }
+}
+
+/// A whole percentage, such as a headroom of 200 (twice the estimate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Percent(pub u64);
+
+impl Percent {
+    /// Reads `200`, `"150%"`, `"150 %"`, `"150 percent"`; a fraction of a
+    /// percent rounds half up.
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let (number, unit) = split_number(input)?;
+        match unit.to_ascii_lowercase().as_str() {
+            "" | "%" | "percent" => scale_exact(&number, 1, input).map(Percent),
+            _ => Err(UnitError::NotAPercent { input: shown(input) }),
+        }
+    }
+
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", group_thousands(self.0))
+    }
+}
+
+impl FromStr for Percent {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Percent::parse(s)
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Written::deserialize(d)?.whole(Percent::parse, Percent).map_err(serde::de::Error::custom)
     }
 }
 
@@ -858,6 +905,24 @@ mod tests {
         assert_eq!(Count::parse("20M"), Ok(Count(20_000_000)));
         assert_eq!(Count::parse("1.5k"), Ok(Count(1500)));
         assert_eq!(Count::parse("20,000,000"), Ok(Count(20_000_000)));
+    }
+
+    /// "150%" was refused with a list of byte units.
+    #[test]
+    fn percentages_take_a_percent_sign() {
+        for (text, want) in [("200", 200), ("150%", 150), ("150 %", 150), ("350 percent", 350)] {
+            assert_eq!(Percent::parse(text), Ok(Percent(want)), "{text}");
+        }
+        assert_eq!(Percent(150).to_string(), "150%");
+        let e = Percent::parse("150 GB").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "\"150 GB\" is not a percentage: write a whole number such as 200 or \"150%\""
+        );
+        assert!(matches!(Percent::parse("-5%"), Err(UnitError::Negative { .. })));
+        let t: Percent =
+            toml::from_str::<toml::Table>("p = \"150%\"").unwrap()["p"].clone().try_into().unwrap();
+        assert_eq!(t, Percent(150));
     }
 
     /// "1,5 GB" was read as 15 GB: a comma that does not group thousands

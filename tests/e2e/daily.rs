@@ -195,7 +195,8 @@ fn chart_bars_are_captioned_in_words() {
 
 /// Each field says what it read: "20M" is 20 MiB in a size field and twenty
 /// million in a count field, and the echo says which convention applied;
-/// a fraction keeps what was typed; a decimal comma is refused.
+/// a fraction keeps what was typed, a percentage its sign; a decimal comma
+/// is refused.
 #[test]
 fn fields_echo_what_they_read() {
     let Some(page) = browser::open("/") else { return };
@@ -215,6 +216,16 @@ fn fields_echo_what_they_read() {
     assert_eq!(page.value("#amps-network-match_ratio"), "0.05");
     assert_eq!(page.text("#amps-network-match_ratio-echo"), "= 0.05 (5%)");
     page.screenshot("daily-echo");
+    // A percentage may carry its sign: the recommendation is 150% of the
+    // estimate.
+    page.type_into("#amps-memory-headroom_percent", "150%");
+    assert_eq!(page.text("#amps-memory-headroom_percent-echo"), "= 150%");
+    let bytes = |id: &str| -> u64 {
+        let shown = page.exact(id);
+        shown.trim_end_matches(" B").replace(',', "").parse().expect("bytes")
+    };
+    let estimate = bytes("#amps-memory-q-estimate");
+    assert_eq!(bytes("#amps-memory-q-recommended"), (estimate * 3).div_ceil(2));
     // A decimal comma is refused with the fix, never read as 15 GB.
     page.type_into("#amps-memory-journal_size", "1,5 GB");
     let error = page.text("#amps-memory-journal_size-error");

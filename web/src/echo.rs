@@ -4,7 +4,7 @@
 //! the plan is evaluated with (`headroom_core::units`).
 
 use headroom_core::registry::Kind;
-use headroom_core::units::{group_thousands, Bytes, Count, Duration, Rate, Ratio};
+use headroom_core::units::{group_thousands, Bytes, Count, Duration, Percent, Rate, Ratio};
 
 /// The echo of `text` in a field of `kind`, or `None` when there is nothing
 /// to say (an empty or unreadable field: its error speaks instead).
@@ -35,7 +35,7 @@ pub fn echo(kind: Kind, text: &str) -> Option<String> {
             }
             out
         }
-        Kind::Percent => format!("= {}%", Count::parse(t).ok()?),
+        Kind::Percent => format!("= {}", Percent::parse(t).ok()?),
         Kind::Rate => format!("= {}", Rate::parse(t).ok()?),
         Kind::Duration => {
             let d = Duration::parse(t).ok()?;
@@ -88,6 +88,7 @@ mod tests {
             (Kind::Count, "20M", Some("= 20,000,000 (M on a count is decimal: 1M = 1,000,000)")),
             (Kind::Count, "20,000,000", Some("= 20,000,000")),
             (Kind::Percent, "150", Some("= 150%")),
+            (Kind::Percent, "150%", Some("= 150%")),
             (Kind::Ratio, "0.05", Some("= 0.05 (5%)")),
             (Kind::Ratio, "2.5%", Some("= 0.025 (2.5%)")),
             (Kind::Rate, "5/min", Some("= 5/min")),
