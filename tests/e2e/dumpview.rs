@@ -376,3 +376,30 @@ fn the_site_reopens_offline_after_one_visit() {
     assert_eq!(choose(&page, &[&corpus().join("linux-mini.dmp")]), "done");
     assert!(!page.text("#dump-module-count").is_empty());
 }
+
+/// The thread opened in the view is in the address (`#dump/thread-N`), and
+/// an address naming a thread opens it once the dump is analyzed; the
+/// crashing thread's stack is listed once, not again among the threads.
+#[test]
+fn the_open_thread_is_in_the_address_and_the_crashing_one_is_listed_once() {
+    let Some(page) = browser::open("/#dump/thread-2") else { return };
+    assert!(page.wait_for("#dump-file"), "the address opens the crash dump view");
+    assert_eq!(choose(&page, &[&corpus().join("invalid-parameter.dmp")]), "done");
+    assert!(page.visible("#dump-thread-2"), "the thread in the address is open");
+    assert!(!page.visible("#dump-thread-3"));
+
+    // Thread 0 crashed: its stack once, under "Crashing thread".
+    assert!(page.visible("#dump-stack"));
+    assert!(!page.exists("#dump-thread-0"));
+    let crashed = page.text("#dump-thread-0-crashed");
+    assert!(crashed.starts_with("thread 0 (tid ") && crashed.contains("crashed"), "{crashed}");
+
+    page.click("#dump-thread-4-details summary");
+    assert!(page.visible("#dump-thread-4"));
+    let start = Instant::now();
+    while !page.tab.get_url().ends_with("#dump/thread-4") {
+        assert!(start.elapsed() < Duration::from_secs(5), "{}", page.tab.get_url());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    page.screenshot("dumpview-thread-in-address");
+}

@@ -1,9 +1,10 @@
 //! The page's views in the browser's history: switching between the
 //! planner and the crash dump view makes a history entry, so Back returns to
 //! the view before, as it would between two pages. The crash dump view's
-//! entries have the address `#dump`, which also opens that view; the
-//! planner's have the plan's link. Each entry keeps the plan, as every entry
-//! the planner makes does (`hooks::address`), so Back never loses it.
+//! entries have the address `#dump` (`#dump/thread-2` with a thread open),
+//! which also opens that view; the planner's have the plan's link. Each
+//! entry keeps the plan, as every entry the planner makes does
+//! (`hooks::address`), so Back never loses it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,9 +17,11 @@ use crate::{dom, share};
 /// The fragment of the crash dump view's address.
 pub const DUMP_FRAGMENT: &str = "#dump";
 
-/// The view an address's fragment (with its `#`) stands for.
+/// The view an address's fragment (with its `#`) stands for. The crash dump
+/// view adds what is open in it (`#dump/thread-2`, dumpview.js).
 pub fn view_of(fragment: &str) -> View {
-    if fragment == DUMP_FRAGMENT {
+    let dump = fragment.strip_prefix(DUMP_FRAGMENT);
+    if dump.is_some_and(|rest| rest.is_empty() || rest.starts_with('/')) {
         View::CrashDump
     } else {
         View::Planner
@@ -74,6 +77,8 @@ mod tests {
     #[test]
     fn only_the_dump_fragment_opens_the_crash_dump_view() {
         assert_eq!(view_of("#dump"), View::CrashDump);
+        assert_eq!(view_of("#dump/thread-2"), View::CrashDump);
+        assert_eq!(view_of("#dumpling"), View::Planner);
         assert_eq!(view_of("#plan=eJwr"), View::Planner);
         assert_eq!(view_of(""), View::Planner);
         assert_eq!(view_of("#main"), View::Planner);
