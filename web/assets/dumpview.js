@@ -25,10 +25,14 @@ const table = (id, head, rows) =>
       h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", { text: c ?? "" })))))));
 
-// The same frame text as dumptool's frame_line, for the on-screen stack.
+// An offset without its leading zeros: 0x000000000009d844 -> 0x9d844.
+const shortHex = (hex) => hex.replace(/^0x0+(?=[0-9a-f])/i, "0x");
+
+// The frame text of dumptool's frame_line, for the on-screen stack, with
+// the module offset short.
 const frameText = (f) => {
   if (f.module && f.function) return `${f.module}!${f.function}`;
-  if (f.module) return `${f.module} + ${f.module_offset ?? "0x0"}`;
+  if (f.module) return `${f.module} + ${shortHex(f.module_offset ?? "0x0")}`;
   return f.function ?? "";
 };
 
@@ -217,7 +221,7 @@ export function mount(root) {
       ["Modules", String(s.modules.length), "dump-module-count"],
       ["System", [s.system.os, s.system.os_version, s.system.cpu, s.system.cpu_count ? `${s.system.cpu_count} CPUs` : null, s.system.cpu_info].filter(Boolean).join(", "), "dump-system"],
       ["Captured at", r.captured_at ?? "unknown", "dump-captured-at"],
-      ["Size", `${r.size} bytes`, "dump-size"],
+      ["Size", opened.size, "dump-size"],
       ["SHA-256", r.sha256, "dump-sha256"],
       ["Redacted values", String(s.redacted), "dump-redacted"],
     ];
