@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use crate::finding::{Finding, Severity};
 use crate::plan::{Outcome, Report};
+use crate::registry::Kind;
 use crate::report::{CalcResult, InputUsed, Unit};
-use crate::units::{decimal, group_thousands, Bytes, Ratio};
+use crate::units::{decimal, group_thousands, Bytes, Count, Percent, Rate, Ratio};
 
 /// A value with its unit; bytes in decimal and binary where they differ.
 /// Cores read to the hundredth (`2.17 cores`, `16 cores`), rounded up:
@@ -37,6 +38,19 @@ pub fn format_exact(value: u64, unit: Unit) -> String {
         Unit::Pages => format!("{n} pages"),
         Unit::Seconds => format!("{n} s"),
     }
+}
+
+/// An input's value (as the plan writes it) for people, beside its label:
+/// a count, rate or percentage with its thousands grouped (`20,000,000`,
+/// `5,000/s`, `200%`); anything else, or what does not read, as written.
+pub fn format_input(kind: Kind, value: &str) -> String {
+    let read = match kind {
+        Kind::Count => Count::parse(value).map(|c| c.to_string()),
+        Kind::Rate => Rate::parse(value).map(|r| r.to_string()),
+        Kind::Percent => Percent::parse(value).map(|p| p.to_string()),
+        _ => return value.to_string(),
+    };
+    read.unwrap_or_else(|_| value.to_string())
 }
 
 /// `part` as a share of `whole`, to a tenth of a percent: `12.5%`.
@@ -258,6 +272,11 @@ mod tests {
         assert_eq!(format_share(1, 8), "12.5%");
         assert_eq!(format_share(2, 3), "66.6%");
         assert_eq!(format_share(5, 0), "0%");
+        assert_eq!(format_input(Kind::Count, "20000000"), "20,000,000");
+        assert_eq!(format_input(Kind::Rate, "5000/s"), "5,000/s");
+        assert_eq!(format_input(Kind::Percent, "200"), "200%");
+        assert_eq!(format_input(Kind::Bytes, "10 GB"), "10 GB", "as the person wrote it");
+        assert_eq!(format_input(Kind::Count, "not set"), "not set");
         assert_eq!(format_value(1_000_064, Unit::Count), "1,000,064");
         assert_eq!(format_value(130, Unit::Pages), "130 pages");
         assert_eq!(format_value(60, Unit::Seconds), "60 s");

@@ -244,7 +244,7 @@ fn fields_echo_what_they_read() {
 fn results_and_findings_explain_themselves() {
     let Some(page) = browser::open("/") else { return };
     page.type_into("#amps-memory-clients", "4242");
-    assert_eq!(page.text("#amps-memory-in-clients"), "Connected clients (C) = 4242");
+    assert_eq!(page.text("#amps-memory-in-clients"), "Connected clients (C) = 4,242");
     let formula = page.text("#amps-memory-result .formula");
     assert!(formula.starts_with("Formula: ") && formula.contains("4096·C"), "{formula}");
     page.type_into("#host-ram", "1 GB");
@@ -313,6 +313,10 @@ fn figures_read_the_same_in_every_panel() {
     // 0.5 and 1.667 of 2.167 cores.
     let shares = page.text_all("#amps-cpu-result .breakdown tbody td:last-child");
     assert_eq!(shares, ["23%", "76.9%"]);
+    // The inputs it came from, grouped as the results are.
+    let inputs = page.text("#amps-cpu-result .inputs");
+    assert!(inputs.contains("Messages published (R) = 5,000/s"), "{inputs}");
+    assert!(inputs.contains("Messages per query scan (M) = 20,000,000"), "{inputs}");
     until(&page, "the roll-up has the host's 3 cores", |p| {
         p.text("#rollup-cores").contains("the host has 3 cores")
     });

@@ -3,8 +3,9 @@
 //! inputs it was computed from by their labels (defaults marked) and the
 //! findings, each explained.
 
+use headroom_core::plan::calculator;
 use headroom_core::plan::Outcome;
-use headroom_core::present::{format_exact, format_share, format_value};
+use headroom_core::present::{format_exact, format_input, format_share, format_value};
 use headroom_core::report::Unit;
 use yew::prelude::*;
 
@@ -62,7 +63,12 @@ pub fn result_view(props: &ResultViewProps) -> Html {
         }
     });
     // The inputs behind the figures, defaults and assumptions marked.
+    let calc = calculator(&props.id);
     let inputs = r.inputs.iter().map(|i| {
+        let value = match calc.and_then(|c| c.field(i.key)) {
+            Some(f) => format_input(f.kind, &i.value),
+            None => i.value.clone(),
+        };
         let mark = match (i.default, i.assumption) {
             (true, true) => "default, assumption",
             (true, false) => "default",
@@ -73,7 +79,7 @@ pub fn result_view(props: &ResultViewProps) -> Html {
         // symbol); the plan key for those who edit the file.
         html! {
             <li id={format!("{base}-in-{}", i.key.replace('.', "-"))} title={i.key}>
-                { format!("{} = {}", i.label, i.value) }
+                { format!("{} = {value}", i.label) }
                 if !mark.is_empty() { <em>{ format!(" ({mark})") }</em> }
             </li>
         }
