@@ -406,4 +406,18 @@ fn the_open_thread_is_in_the_address_and_the_crashing_one_is_listed_once() {
         std::thread::sleep(Duration::from_millis(50));
     }
     page.screenshot("dumpview-thread-in-address");
+
+    // On a phone the summary wraps and its tables scroll in their own box:
+    // nothing else sticks out, and the page never scrolls sideways.
+    page.viewport(360, 740, true);
+    let overflow = page.eval("document.documentElement.scrollWidth > window.innerWidth + 1");
+    assert_eq!(overflow, false, "the crash dump view scrolls sideways at 360 px");
+    let outside = page.eval(
+        "(() => { const view = document.getElementById('dump-view').getBoundingClientRect(); \
+           return JSON.stringify([...document.querySelectorAll('#dump-view *')] \
+             .filter(e => !e.closest('.dv-scroll') && e.getBoundingClientRect().right > view.right + 1) \
+             .map(e => e.id || e.tagName)); })()",
+    );
+    assert_eq!(outside.as_str(), Some("[]"), "sticks out at 360 px");
+    page.screenshot("dumpview-thread-phone");
 }
