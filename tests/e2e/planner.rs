@@ -208,6 +208,19 @@ fn example_maglev_t1micro_default_page_cache_is_einval() {
     page.click("#example-maglev-t1micro");
     assert_eq!(figure(&page, "gemstone-page_cache", "segment").as_deref(), Some("346,030,080 B"));
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "", "307200 KB passes");
+    // Only like quantities share a total: the byte terms' shares make 100%
+    // between them, the count term's its own.
+    let cells = |n: usize| {
+        page.text_all(&format!("#gemstone-page_cache-result .breakdown tbody td:nth-of-type({n})"))
+    };
+    let rows: Vec<(String, String)> = cells(2).into_iter().zip(cells(3)).collect();
+    let total = |bytes: bool| -> f64 {
+        let shares = rows.iter().filter(|(value, _)| value.contains('B') == bytes);
+        shares.map(|(_, s)| s.trim_end_matches('%').parse::<f64>().unwrap_or(f64::NAN)).sum()
+    };
+    assert!(rows.iter().any(|(v, _)| !v.contains('B')), "a count term: {rows:?}");
+    assert!((99.0..=100.0).contains(&total(true)), "bytes: {rows:?}");
+    assert_eq!(total(false), 100.0, "counts: {rows:?}");
     page.type_into("#gemstone-page_cache-shr_page_cache_size_kb", "1000000");
     let segment = wait_for_value(&page, "#gemstone-page_cache-q-segment", "1,126,400,000 B");
     assert_eq!(segment.as_deref(), Some("1,126,400,000 B"));
