@@ -283,7 +283,10 @@ fn a_pinned_plan_is_compared_with_the_edited_one() {
     page.click("#compare-pin");
     assert!(page.wait_for("#compare-same"));
     page.type_into("#amps-memory-clients", "500000");
-    assert_eq!(page.text("#compare-in-0"), "amps.memory.clients: 200 → 500000 (changed)");
+    assert_eq!(
+        page.text("#compare-in-0"),
+        "AMPS memory: Connected clients (C): 200 → 500,000 (changed)"
+    );
     let figures = page.text_all("#compare li[id^='compare-fig-']");
     let estimate = figures
         .iter()
