@@ -305,6 +305,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "The struct layout follows the client release (`client_version`; default 7.4.1, the current layout), never the key: shm_key only names the segment. The 2014 document's `ipcs -m` shows 263,224 B for 16 nodes and 8 namespaces: the 3.0.84 layout.",
     capacity: Capacity::Ram,
+    occupies: Some("segment"),
     fields: &[
         Field::new("client_version", "Client release", Kind::Choice(CLIENTS), "The C client release: it decides the struct layout."),
         Field::new("shm_key", "shm_key", Kind::Key, "The segment's identifier, e.g. 0xA7000000; empty for the release's default key.").range(0, u32::MAX as u64, "int shm_key, as_config.h: a 32-bit System V key").optional(),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::registry::{Field, Kind};
-use crate::units::{Bytes, Count, Duration};
+use crate::units::{Bytes, Count, Duration, Percent};
 
 /// One value outside its field's bounds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,9 +42,8 @@ fn number(kind: Kind, v: &Value) -> Option<u64> {
         Value::String(s) => match kind {
             Kind::Bytes => Bytes::parse(s).ok().map(Bytes::get),
             Kind::Duration => Duration::parse(s).ok().map(Duration::seconds),
-            Kind::Count | Kind::Kib | Kind::Percent | Kind::Key => {
-                Count::parse(s).ok().map(Count::get)
-            }
+            Kind::Count | Kind::Kib | Kind::Key => Count::parse(s).ok().map(Count::get),
+            Kind::Percent => Percent::parse(s).ok().map(Percent::get),
             _ => None,
         },
         _ => None,

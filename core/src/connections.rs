@@ -359,6 +359,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Two assumptions, shown with the result and adjustable: idle sockets cost `idle_socket_bytes` of kernel memory each (4 KiB), and each process needs `reserve_fds` descriptors besides its sockets (64). Beside the assumed kernel cost, `measured_memory` scales the post's own measurement (128 MiB of server processes for 523k connections) as a labelled alternative. TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
     capacity: Capacity::Ram,
+    occupies: None,
     fields: &[
         Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
         Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections.").range(1, u64::MAX, "at least one process holds them"),

@@ -222,10 +222,10 @@ fn insert(props: &mut Map<String, Json>, key: &str, schema: Json) {
 
 fn field_schema(f: &Field) -> Json {
     let mut schema = match f.kind {
-        Kind::Count | Kind::Bytes | Kind::Rate | Kind::Duration | Kind::Ratio => {
+        Kind::Count | Kind::Bytes | Kind::Rate | Kind::Duration | Kind::Ratio | Kind::Percent => {
             json!({"type": ["string", "number"]})
         }
-        Kind::Kib | Kind::Percent | Kind::Key => json!({"type": "integer", "minimum": 0}),
+        Kind::Kib | Kind::Key => json!({"type": "integer", "minimum": 0}),
         Kind::Flag => json!({"type": "integer", "enum": [0, 1]}),
         Kind::IntList => json!({"type": "array", "items": {"type": "integer"}}),
         Kind::Choice(list) => {
@@ -462,6 +462,7 @@ mod tests {
         formula: "files·size",
         notes: "Declared in a test.",
         capacity: Capacity::None,
+        occupies: None,
         fields: &[
             Field::new("files", "Files kept", Kind::Count, "How many files.").symbol("n"),
             Field::new("size", "File size", Kind::Bytes, "Bytes each.").assumption(),

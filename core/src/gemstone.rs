@@ -251,6 +251,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "The segment must fit kernel.shmmax and kernel.shmall (in pages) and the RAM; shmget fails with EINVAL otherwise.",
     capacity: Capacity::Ram,
+    occupies: Some("segment"),
     fields: &[
         Field::new("shr_page_cache_size_kb", "SHR_PAGE_CACHE_SIZE_KB", Kind::Kib, "The cache in KiB (GemStone's KB are 1024 bytes); MagLev ships 1000000."),
     ],

@@ -687,6 +687,30 @@ disk = "1 TB"
         assert!(report.has_errors());
     }
 
+    /// The host roll-up adds each calculator's `occupies` figure: it must be
+    /// one of its figures, in the unit of the host part it takes up.
+    #[test]
+    fn each_occupied_figure_is_a_quantity_in_its_capacitys_unit() {
+        use crate::registry::Capacity;
+        use crate::report::Unit;
+        let mut occupying = Vec::new();
+        for c in CALCULATORS {
+            let Some(name) = c.occupies else { continue };
+            let q = c.quantities.iter().find(|q| q.name == name);
+            let unit = match c.capacity {
+                Capacity::Ram => Unit::Bytes,
+                Capacity::Cores => Unit::MilliCores,
+                Capacity::None => panic!("{} occupies {name} of no host capacity", c.id),
+            };
+            assert_eq!(q.map(|q| q.unit), Some(unit), "{}.{name}", c.id);
+            occupying.push(c.id);
+        }
+        assert_eq!(
+            occupying,
+            ["amps.memory", "amps.cpu", "gemstone.page_cache", "aerospike.shm", "vps.memory"]
+        );
+    }
+
     #[test]
     fn each_section_is_named_by_its_calculator_id() {
         let ids: Vec<&str> = CALCULATORS.iter().map(|c| c.id).collect();

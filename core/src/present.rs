@@ -6,19 +6,65 @@ use std::fmt::Write as _;
 
 use crate::finding::{Finding, Severity};
 use crate::plan::{Outcome, Report};
+use crate::registry::Kind;
 use crate::report::{CalcResult, InputUsed, Unit};
-use crate::units::{group_thousands, Bytes};
+use crate::units::{decimal, group_thousands, Bytes, Count, Percent, Rate, Ratio};
 
 /// A value with its unit; bytes in decimal and binary where they differ.
+/// Cores read to the hundredth (`2.17 cores`, `16 cores`), rounded up:
+/// a figure of cores is what must be provisioned, never shown short.
 pub fn format_value(value: u64, unit: Unit) -> String {
     match unit {
         Unit::Bytes => Bytes(value).both(),
         Unit::BytesPerSecond => format!("{}/s", Bytes(value).both()),
         Unit::BitsPerSecond => bits(value),
         Unit::Count => group_thousands(value),
-        Unit::MilliCores => format!("{}.{:03} cores", value / 1000, value % 1000),
+        Unit::MilliCores => cores(decimal(value.div_ceil(10), 2), value == 1000),
         Unit::Pages => format!("{} pages", group_thousands(value)),
         Unit::Seconds => format!("{} s", group_thousands(value)),
+    }
+}
+
+/// A value to the last unit it is counted in, for the "exact" column
+/// beside [`format_value`]: `54,156,819,200 B`, `2.167 cores`.
+pub fn format_exact(value: u64, unit: Unit) -> String {
+    let n = group_thousands(value);
+    match unit {
+        Unit::Bytes => format!("{n} B"),
+        Unit::BytesPerSecond => format!("{n} B/s"),
+        Unit::BitsPerSecond => format!("{n} b/s"),
+        Unit::Count => n,
+        Unit::MilliCores => cores(decimal(value, 3), value == 1000),
+        Unit::Pages => format!("{n} pages"),
+        Unit::Seconds => format!("{n} s"),
+    }
+}
+
+/// An input's value (as the plan writes it) for people, beside its label:
+/// a count, rate or percentage with its thousands grouped (`20,000,000`,
+/// `5,000/s`, `200%`); anything else, or what does not read, as written.
+pub fn format_input(kind: Kind, value: &str) -> String {
+    let read = match kind {
+        Kind::Count => Count::parse(value).map(|c| c.to_string()),
+        Kind::Rate => Rate::parse(value).map(|r| r.to_string()),
+        Kind::Percent => Percent::parse(value).map(|p| p.to_string()),
+        _ => return value.to_string(),
+    };
+    read.unwrap_or_else(|_| value.to_string())
+}
+
+/// `part` as a share of `whole`, to a tenth of a percent: `12.5%`.
+pub fn format_share(part: u64, whole: u64) -> String {
+    let permille = if whole == 0 { 0 } else { u128::from(part) * 1000 / u128::from(whole) };
+    let ppm = u64::try_from(permille).unwrap_or(u64::MAX / 1000).saturating_mul(1000);
+    Ratio::from_ppm(ppm).to_string()
+}
+
+fn cores(number: String, one: bool) -> String {
+    if one {
+        format!("{number} core")
+    } else {
+        format!("{number} cores")
     }
 }
 
@@ -144,7 +190,7 @@ fn result_markdown(out: &mut String, r: &CalcResult) {
     let _ = write!(out, "## {} (`{}`)\n\n", r.title, r.id);
     out.push_str("| quantity | value | exact |\n| --- | --- | ---: |\n");
     for q in &r.quantities {
-        let exact = group_thousands(q.value);
+        let exact = format_exact(q.value, q.unit);
         let _ = writeln!(out, "| {} | {} | {exact} |", q.label, format_value(q.value, q.unit));
     }
     if !r.terms.is_empty() {
@@ -217,7 +263,22 @@ mod tests {
 
     #[test]
     fn values_carry_their_unit() {
-        assert_eq!(format_value(2167, Unit::MilliCores), "2.167 cores");
+        assert_eq!(format_value(2167, Unit::MilliCores), "2.17 cores");
+        assert_eq!(format_value(2161, Unit::MilliCores), "2.17 cores", "never short");
+        assert_eq!(format_value(16_000, Unit::MilliCores), "16 cores");
+        assert_eq!(format_value(1000, Unit::MilliCores), "1 core");
+        assert_eq!(format_value(500, Unit::MilliCores), "0.5 cores");
+        assert_eq!(format_exact(2167, Unit::MilliCores), "2.167 cores");
+        assert_eq!(format_exact(54_156_819_200, Unit::Bytes), "54,156,819,200 B");
+        assert_eq!(format_exact(1_000_064, Unit::Count), "1,000,064");
+        assert_eq!(format_share(1, 8), "12.5%");
+        assert_eq!(format_share(2, 3), "66.6%");
+        assert_eq!(format_share(5, 0), "0%");
+        assert_eq!(format_input(Kind::Count, "20000000"), "20,000,000");
+        assert_eq!(format_input(Kind::Rate, "5000/s"), "5,000/s");
+        assert_eq!(format_input(Kind::Percent, "200"), "200%");
+        assert_eq!(format_input(Kind::Bytes, "10 GB"), "10 GB", "as the person wrote it");
+        assert_eq!(format_input(Kind::Count, "not set"), "not set");
         assert_eq!(format_value(1_000_064, Unit::Count), "1,000,064");
         assert_eq!(format_value(130, Unit::Pages), "130 pages");
         assert_eq!(format_value(60, Unit::Seconds), "60 s");
@@ -231,7 +292,7 @@ mod tests {
             assert!(out.contains("amps.memory"), "{format:?}: {out}");
             let figure = match format {
                 Format::Text => "54.2 GB (50.4 GiB)",
-                Format::Markdown => "| 54,156,819,200 |",
+                Format::Markdown => "| 54,156,819,200 B |",
                 Format::Json => "54156819200",
             };
             assert!(out.contains(figure), "{format:?}: {out}");

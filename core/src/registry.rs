@@ -227,6 +227,12 @@ pub struct Calculator {
     /// What the formula assumes and how it is read, for the docs.
     pub notes: &'static str,
     pub capacity: Capacity,
+    /// The figure (one of `quantities`, in the unit of `capacity`) that
+    /// takes up that part of the host and adds up with the other systems'
+    /// in the page's host roll-up. `None` when no figure does, or when the
+    /// figures are inside another calculator's (the AMPS slow-client limit
+    /// is part of the AMPS memory estimate) or are a recommendation.
+    pub occupies: Option<&'static str>,
     pub fields: &'static [Field],
     pub groups: &'static [Group],
     pub variants: &'static [Variant],

@@ -27,12 +27,16 @@ pub enum UnitError {
     UnknownUnit { input: String, unit: String },
     #[error("unknown time unit \"{unit}\" in \"{input}\": use s, min, h, d or w")]
     UnknownTimeUnit { input: String, unit: String },
+    #[error("\"{input}\": a comma only groups thousands (20,000,000); write a decimal with a point, such as 1.5")]
+    DecimalComma { input: String },
     #[error("\"{input}\" is negative: sizes and counts cannot be below zero")]
     Negative { input: String },
     #[error("\"{input}\" is too large (the limit is 2^64 - 1)")]
     Overflow { input: String },
     #[error("\"{input}\" is not a fraction: write a percentage such as \"2%\" or a decimal such as 0.02")]
     NotARatio { input: String },
+    #[error("\"{input}\" is not a percentage: write a whole number such as 200 or \"150%\"")]
+    NotAPercent { input: String },
 }
 
 /// A byte count.
@@ -121,6 +125,9 @@ fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
         .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '_' || c == ','))
         .map_or(s.len(), |(i, _)| i);
     let (num, rest) = s.split_at(end);
+    if !commas_group_thousands(num) {
+        return Err(UnitError::DecimalComma { input: shown(input) });
+    }
     let not_a_number = || UnitError::NotANumber { input: shown(input) };
     let mut mantissa: u128 = 0;
     let mut scale = 0u32;
@@ -147,6 +154,21 @@ fn split_number(input: &str) -> Result<(Decimal, String), UnitError> {
         return Err(not_a_number());
     }
     Ok((Decimal { mantissa, scale }, rest.trim().to_string()))
+}
+
+/// Whether the commas in a number, if any, group its whole part by three
+/// (`20,000,000`): `1,5` is a decimal comma, which would otherwise be read
+/// as 15. Without digits it is no number at all, which is said instead.
+fn commas_group_thousands(num: &str) -> bool {
+    if !num.bytes().any(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let (whole, fraction) = num.split_once('.').unwrap_or((num, ""));
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    !fraction.contains(',')
+        && (!whole.contains(',') || (1..=3).contains(&first.len()))
+        && groups.all(|g| g.len() == 3)
 }
 
 /// Multiplies a decimal by a unit, rounding half up to a whole number.
@@ -239,6 +261,51 @@ impl Bytes {
     }
 }
 
+/// A whole percentage, such as a headroom of 200 (twice the estimate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Percent(pub u64);
+
+impl Percent {
+    /// Reads `200`, `"150%"`, `"150 %"`, `"150 percent"`; a fraction of a
+    /// percent rounds half up.
+    pub fn parse(input: &str) -> Result<Self, UnitError> {
+        let (number, unit) = split_number(input)?;
+        match unit.to_ascii_lowercase().as_str() {
+            "" | "%" | "percent" => scale_exact(&number, 1, input).map(Percent),
+            _ => Err(UnitError::NotAPercent { input: shown(input) }),
+        }
+    }
+
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", group_thousands(self.0))
+    }
+}
+
+impl FromStr for Percent {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Percent::parse(s)
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Written::deserialize(d)?.whole(Percent::parse, Percent).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Count {
     /// Reads `"20M"`, `"20,000,000"`, `"1.5k"`, `"200"`.
     pub fn parse(input: &str) -> Result<Self, UnitError> {
@@ -297,6 +364,18 @@ impl fmt::Display for Bytes {
 impl fmt::Display for Count {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", group_thousands(self.0))
+    }
+}
+
+/// `value / 10^places` with its whole part grouped and without trailing
+/// zeros: `(50000, 6)` -> `0.05`, `(2167, 3)` -> `2.167`, `(16000, 3)` -> `16`.
+pub fn decimal(value: u64, places: u32) -> String {
+    let Some(pow) = 10u64.checked_pow(places) else { return group_thousands(value) };
+    let whole = group_thousands(value / pow);
+    let frac = format!("{:0width$}", value % pow, width = places as usize);
+    match frac.trim_end_matches('0') {
+        "" => whole,
+        frac => format!("{whole}.{frac}"),
     }
 }
 
@@ -606,6 +685,11 @@ impl Ratio {
         self.0
     }
 
+    /// As a decimal fraction, the way a plan writes it: `0.05`, `1.5`.
+    pub fn fraction(self) -> String {
+        decimal(self.0, 6)
+    }
+
     /// Reads `"0.02"`, `"2%"`, `"2 percent"`, `"150 ppm"`; rounds to the
     /// nearest millionth.
     pub fn parse(input: &str) -> Result<Self, UnitError> {
@@ -623,13 +707,7 @@ impl Ratio {
 impl fmt::Display for Ratio {
     /// As a percentage: `2%`, `0.5%`, `0.0001%`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (whole, frac) = (self.0 / 10_000, self.0 % 10_000);
-        if frac == 0 {
-            write!(f, "{}%", group_thousands(whole))
-        } else {
-            let frac = format!("{frac:04}");
-            write!(f, "{}.{}%", group_thousands(whole), frac.trim_end_matches('0'))
-        }
+        write!(f, "{}%", decimal(self.0, 4))
     }
 }
 
@@ -829,6 +907,37 @@ mod tests {
         assert_eq!(Count::parse("20,000,000"), Ok(Count(20_000_000)));
     }
 
+    /// "150%" was refused with a list of byte units.
+    #[test]
+    fn percentages_take_a_percent_sign() {
+        for (text, want) in [("200", 200), ("150%", 150), ("150 %", 150), ("350 percent", 350)] {
+            assert_eq!(Percent::parse(text), Ok(Percent(want)), "{text}");
+        }
+        assert_eq!(Percent(150).to_string(), "150%");
+        let e = Percent::parse("150 GB").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "\"150 GB\" is not a percentage: write a whole number such as 200 or \"150%\""
+        );
+        assert!(matches!(Percent::parse("-5%"), Err(UnitError::Negative { .. })));
+        let t: Percent =
+            toml::from_str::<toml::Table>("p = \"150%\"").unwrap()["p"].clone().try_into().unwrap();
+        assert_eq!(t, Percent(150));
+    }
+
+    /// "1,5 GB" was read as 15 GB: a comma that does not group thousands
+    /// is a decimal comma, refused with the fix.
+    #[test]
+    fn a_decimal_comma_is_refused() {
+        for bad in ["1,5 GB", "1,50", "20,00,000", "1.000,5", ",5", "1234,567"] {
+            let e = Bytes::parse(bad).unwrap_err();
+            assert!(matches!(e, UnitError::DecimalComma { .. }), "{bad}: {e}");
+            assert!(e.to_string().contains("write a decimal with a point"), "{e}");
+        }
+        assert_eq!(Bytes::parse("1,500 MB"), Ok(Bytes(1_500_000_000)));
+        assert_eq!(Count::parse("1,234,567.5"), Ok(Count(1_234_568)));
+    }
+
     #[test]
     fn bad_input_is_a_typed_error() {
         assert_eq!(Bytes::parse("  "), Err(UnitError::Empty));
@@ -905,8 +1014,14 @@ mod tests {
         assert_eq!(Ratio::parse("150 ppm"), Ok(Ratio::from_ppm(150)));
         assert_eq!(Ratio::from_ppm(5_000).to_string(), "0.5%");
         assert_eq!(Ratio::percent(2).to_string(), "2%");
+        assert_eq!(Ratio::from_ppm(50_000).fraction(), "0.05");
+        assert_eq!(Ratio::percent(150).fraction(), "1.5");
+        assert_eq!(decimal(2167, 3), "2.167");
+        assert_eq!(decimal(16_000, 3), "16");
+        assert_eq!(decimal(1_234_500, 3), "1,234.5");
         assert!(matches!(Ratio::parse("2 widgets"), Err(UnitError::NotARatio { .. })));
         assert!(matches!(Ratio::parse("-2%"), Err(UnitError::Negative { .. })));
+        assert!(matches!(Ratio::parse("0,5"), Err(UnitError::DecimalComma { .. })));
         #[derive(Debug, PartialEq, Serialize, Deserialize)]
         struct T {
             m: Ratio,
@@ -957,6 +1072,7 @@ mod tests {
         fn ratios_round_trip(ppm in 0u64..1 << 50) {
             let r = Ratio::from_ppm(ppm);
             prop_assert_eq!(Ratio::parse(&r.to_string().replace(',', "")), Ok(r));
+            prop_assert_eq!(Ratio::parse(&r.fraction().replace(',', "")), Ok(r));
             let json = serde_json::to_string(&r).unwrap();
             prop_assert_eq!(serde_json::from_str::<Ratio>(&json).unwrap(), r);
         }

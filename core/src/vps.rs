@@ -373,6 +373,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "MySQL's peak as the chosen tool computes it (`mysql_formula`): tuning-primer.sh 1.99 `total_memory_used` (the source's; binlog_cache_size only with log_bin = 1, no tmp-table term), MySQLTuner 2.9.1 `calculations` (min(tmp_table_size, max_heap_table_size) and binlog_cache_size per thread, Aria's page cache global) or MySQLTuner 2.1.6 (the tmp table once, max_allowed_packet per thread). performance_schema memory and MySQL 8's temptable_max_ram cap need a live server and are left out.",
     capacity: Capacity::Ram,
+    occupies: Some("peak"),
     fields: &[
         Field::new("mysql_formula", "MySQL memory formula", Kind::Choice(FORMULAS), "Whose formula the MySQL peak follows."),
         Field::new("mysql.key_buffer_size", "key_buffer_size", Kind::Bytes, "Bytes, global; default 2M (the source's)."),

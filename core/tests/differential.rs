@@ -9,7 +9,7 @@
 
 use headroom_core::host::Host;
 use headroom_core::report::{CalcError, CalcResult};
-use headroom_core::units::{Bytes, Count, Duration, Rate, Ratio};
+use headroom_core::units::{Bytes, Count, Duration, Percent, Rate, Ratio};
 use headroom_core::{aerospike, amps, connections, gemstone, vps};
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -433,7 +433,7 @@ proptest! {
         let i = amps::memory::Input {
             sow_message_size: Bytes(v[0]), sow_messages: Count(v[1]), clients: Count(v[2]),
             message_memory_limit: Bytes(v[3]), journal_size: Bytes(v[4]),
-            queue_messages: Count(v[5]), headroom_percent: Count(pct),
+            queue_messages: Count(v[5]), headroom_percent: Percent(pct),
         };
         agree(amps::memory::evaluate(&i, &Host::default()), memory(&i))?;
     }

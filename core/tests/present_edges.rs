@@ -51,7 +51,7 @@ fn markdown_report_line_by_line() {
     let want = "# Headroom plan report\n\n\
                 ## Demo (`demo.calc`)\n\n\
                 | quantity | value | exact |\n| --- | --- | ---: |\n\
-                | the x | 1.54 kB (1.5 KiB) | 1,536 |\n\
+                | the x | 1.54 kB (1.5 KiB) | 1,536 B |\n\
                 \n| term | what | value |\n| --- | --- | --- |\n\
                 | `a` | the a | 2,500 |\n\
                 \nFormula: `x = a + b`  \n\
@@ -104,7 +104,8 @@ fn bit_rates_change_prefix_at_each_thousand_and_stop_at_tera() {
 #[test]
 fn every_unit_is_named() {
     assert_eq!(format_value(1500, Unit::BytesPerSecond), "1.5 kB (1.46 KiB)/s");
-    assert_eq!(format_value(5, Unit::MilliCores), "0.005 cores");
+    // A trace of a core rounds up to a hundredth, never down to nothing.
+    assert_eq!(format_value(5, Unit::MilliCores), "0.01 cores");
     assert_eq!(format_value(1_000, Unit::Seconds), "1,000 s");
     assert_eq!(format_value(1_000, Unit::Pages), "1,000 pages");
     assert_eq!(

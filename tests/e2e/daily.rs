@@ -194,7 +194,9 @@ fn chart_bars_are_captioned_in_words() {
 }
 
 /// Each field says what it read: "20M" is 20 MiB in a size field and twenty
-/// million in a count field, and the echo says which convention applied.
+/// million in a count field, and the echo says which convention applied;
+/// a fraction keeps what was typed, a percentage its sign; a decimal comma
+/// is refused.
 #[test]
 fn fields_echo_what_they_read() {
     let Some(page) = browser::open("/") else { return };
@@ -208,7 +210,28 @@ fn fields_echo_what_they_read() {
         page.text("#amps-memory-sow_messages-echo"),
         "= 20,000,000 (M on a count is decimal: 1M = 1,000,000)"
     );
+    // A fraction typed a key at a time stays as typed (it once became
+    // "0.0.05") and reads as a fraction and a percentage.
+    page.type_into("#amps-network-match_ratio", "0.05");
+    assert_eq!(page.value("#amps-network-match_ratio"), "0.05");
+    assert_eq!(page.text("#amps-network-match_ratio-echo"), "= 0.05 (5%)");
     page.screenshot("daily-echo");
+    // A percentage may carry its sign: the recommendation is 150% of the
+    // estimate.
+    page.type_into("#amps-memory-headroom_percent", "150%");
+    assert_eq!(page.text("#amps-memory-headroom_percent-echo"), "= 150%");
+    let bytes = |id: &str| -> u64 {
+        let shown = page.exact(id);
+        shown.trim_end_matches(" B").replace(',', "").parse().expect("bytes")
+    };
+    let estimate = bytes("#amps-memory-q-estimate");
+    assert_eq!(bytes("#amps-memory-q-recommended"), (estimate * 3).div_ceil(2));
+    // A decimal comma is refused with the fix, never read as 15 GB.
+    page.type_into("#amps-memory-journal_size", "1,5 GB");
+    let error = page.text("#amps-memory-journal_size-error");
+    assert!(error.contains("a comma only groups thousands"), "{error}");
+    assert!(error.contains("write a decimal with a point"), "{error}");
+    assert!(!page.exists("#amps-memory-journal_size-echo"));
     // An unreadable value gets its error, not an echo.
     page.type_into("#amps-memory-sow_messages", "lots");
     assert!(page.wait_for("#amps-memory-sow_messages-error"));
@@ -221,7 +244,7 @@ fn fields_echo_what_they_read() {
 fn results_and_findings_explain_themselves() {
     let Some(page) = browser::open("/") else { return };
     page.type_into("#amps-memory-clients", "4242");
-    assert_eq!(page.text("#amps-memory-in-clients"), "Connected clients (C) = 4242");
+    assert_eq!(page.text("#amps-memory-in-clients"), "Connected clients (C) = 4,242");
     let formula = page.text("#amps-memory-result .formula");
     assert!(formula.starts_with("Formula: ") && formula.contains("4096·C"), "{formula}");
     // The source is cited by title and section and opens to its own words.
@@ -273,7 +296,10 @@ fn a_pinned_plan_is_compared_with_the_edited_one() {
     page.click("#compare-pin");
     assert!(page.wait_for("#compare-same"));
     page.type_into("#amps-memory-clients", "500000");
-    assert_eq!(page.text("#compare-in-0"), "amps.memory.clients: 200 → 500000 (changed)");
+    assert_eq!(
+        page.text("#compare-in-0"),
+        "AMPS memory: Connected clients (C): 200 → 500,000 (changed)"
+    );
     let figures = page.text_all("#compare li[id^='compare-fig-']");
     let estimate = figures
         .iter()
@@ -286,4 +312,69 @@ fn a_pinned_plan_is_compared_with_the_edited_one() {
     page.screenshot("daily-compare");
     page.click("#compare-unpin");
     assert!(!page.exists("#compare-in-0"));
+}
+
+/// Figures read as the core writes them everywhere on the page: cores to
+/// the hundredth ("2.17 cores", "16 cores", never "16.000 cores" or the
+/// thousandths "2,167"), the exact column in its unit, shares as
+/// percentages.
+#[test]
+fn figures_read_the_same_in_every_panel() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#host-cores", "3");
+    assert!(page.wait_for("#amps-cpu-q-cores"));
+    assert_eq!(page.text("#amps-cpu-q-cores"), "2.17 cores");
+    assert_eq!(page.exact("#amps-cpu-q-cores"), "2.167 cores");
+    assert_eq!(page.exact("#amps-memory-q-estimate"), "54,156,819,200 B");
+    // 0.5 and 1.667 of 2.167 cores.
+    let shares = page.text_all("#amps-cpu-result .breakdown tbody td:last-child");
+    assert_eq!(shares, ["23%", "76.9%"]);
+    // The inputs it came from, grouped as the results are.
+    let inputs = page.text("#amps-cpu-result .inputs");
+    assert!(inputs.contains("Messages published (R) = 5,000/s"), "{inputs}");
+    assert!(inputs.contains("Messages per query scan (M) = 20,000,000"), "{inputs}");
+    until(&page, "the roll-up has the host's 3 cores", |p| {
+        p.text("#rollup-cores").contains("the host has 3 cores")
+    });
+    let cores = page.text("#rollup-cores");
+    assert!(cores.contains("the plan needs 2.17 cores, the host has 3 cores: fits"), "{cores}");
+    assert!(cores.contains("AMPS CPU 2.17 cores"), "{cores}");
+
+    page.type_into("#host-cores", "2");
+    let finding = "#amps-cpu-result .finding[data-rule='amps.cpu.exceeds_cores']";
+    assert!(page.wait_for(finding));
+    let text = page.text(finding);
+    assert!(text.contains("content filtering needs 2.17 cores at"), "{text}");
+    assert!(page.text("#rollup-cores").contains("the host has 2 cores: does not fit"));
+    page.tab.wait_for_element("#amps-cpu-result").expect("cpu").scroll_into_view().expect("scroll");
+    page.screenshot("daily-figures");
+}
+
+/// Switching views is a step in the browser's history: Back from the crash
+/// dump view returns to the planner, its plan as it was; Forward and Back
+/// go on stepping between the two views.
+#[test]
+fn back_returns_to_the_view_before() {
+    let Some(page) = browser::open("/") else { return };
+    page.type_into("#amps-memory-clients", "4242");
+    assert!(page.wait_for("#amps-memory-q-estimate"));
+    page.click("#nav-dump");
+    assert_eq!(page.text("#dump-title"), "Crash dump");
+    assert!(page.tab.get_url().ends_with("#dump"), "{}", page.tab.get_url());
+
+    history(&page, -1);
+    until(&page, "Back returns to the planner", |p| p.exists("#amps-memory-clients"));
+    assert_eq!(clients(&page), "4242", "the plan is as it was");
+    assert!(!page.exists("#dump-title"));
+    assert_eq!(page.text("#undo"), "Undo (1)", "a view switch is no plan edit");
+    assert!(page.tab.get_url().contains("#plan="), "{}", page.tab.get_url());
+    page.screenshot("daily-view-back");
+
+    history(&page, 1);
+    until(&page, "Forward opens the crash dump view", |p| p.exists("#dump-title"));
+    page.click("#nav-planner");
+    assert!(page.wait_for("#amps-memory-clients"));
+    history(&page, -1);
+    until(&page, "Back returns to the crash dump view", |p| p.exists("#dump-title"));
+    assert_eq!(page.text("#dump-title"), "Crash dump");
 }

@@ -320,7 +320,8 @@ fn a_large_dump_keeps_the_page_responsive() {
     }
     assert_eq!(state(&page), "done", "{}", page.text("#dump-error"));
     let size = std::fs::metadata(&path).unwrap().len();
-    assert_eq!(page.text("#dump-size"), format!("{size} bytes"));
+    let shown = page.text("#dump-size");
+    assert!(shown.replace(',', "").starts_with(&format!("{size} B = ")), "{shown}");
     assert!(progress_seen, "progress was shown while working");
     assert!(answered > 1 && slowest < Duration::from_millis(1000), "page froze: {slowest:?}");
     eprintln!(
@@ -375,4 +376,48 @@ fn the_site_reopens_offline_after_one_visit() {
     assert!(page.wait_for("#dump-file"), "the viewer mounts offline");
     assert_eq!(choose(&page, &[&corpus().join("linux-mini.dmp")]), "done");
     assert!(!page.text("#dump-module-count").is_empty());
+}
+
+/// The thread opened in the view is in the address (`#dump/thread-N`), and
+/// an address naming a thread opens it once the dump is analyzed; the
+/// crashing thread's stack is listed once, not again among the threads.
+#[test]
+fn the_open_thread_is_in_the_address_and_the_crashing_one_is_listed_once() {
+    let Some(page) = browser::open("/#dump/thread-2") else { return };
+    assert!(page.wait_for("#dump-file"), "the address opens the crash dump view");
+    assert_eq!(choose(&page, &[&corpus().join("invalid-parameter.dmp")]), "done");
+    assert!(page.visible("#dump-thread-2"), "the thread in the address is open");
+    assert!(!page.visible("#dump-thread-3"));
+
+    // Thread 0 crashed: its stack once, under "Crashing thread".
+    assert!(page.visible("#dump-stack"));
+    assert!(!page.exists("#dump-thread-0"));
+    let crashed = page.text("#dump-thread-0-crashed");
+    assert!(crashed.starts_with("thread 0 (tid ") && crashed.contains("crashed"), "{crashed}");
+
+    page.click("#dump-thread-4-details summary");
+    assert!(page.visible("#dump-thread-4"));
+    // Module offsets without their sixteen digits of zeros.
+    let stack = page.text("#dump-thread-4");
+    assert!(stack.contains("ntdll.dll + 0x9d844"), "{stack}");
+    let start = Instant::now();
+    while !page.tab.get_url().ends_with("#dump/thread-4") {
+        assert!(start.elapsed() < Duration::from_secs(5), "{}", page.tab.get_url());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    page.screenshot("dumpview-thread-in-address");
+
+    // On a phone the summary wraps and its tables scroll in their own box:
+    // nothing else sticks out, and the page never scrolls sideways.
+    page.viewport(360, 740, true);
+    let overflow = page.eval("document.documentElement.scrollWidth > window.innerWidth + 1");
+    assert_eq!(overflow, false, "the crash dump view scrolls sideways at 360 px");
+    let outside = page.eval(
+        "(() => { const view = document.getElementById('dump-view').getBoundingClientRect(); \
+           return JSON.stringify([...document.querySelectorAll('#dump-view *')] \
+             .filter(e => !e.closest('.dv-scroll') && e.getBoundingClientRect().right > view.right + 1) \
+             .map(e => e.id || e.tagName)); })()",
+    );
+    assert_eq!(outside.as_str(), Some("[]"), "sticks out at 360 px");
+    page.screenshot("dumpview-thread-phone");
 }

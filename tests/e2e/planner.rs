@@ -4,7 +4,7 @@ use headless_chrome::protocol::cdp::Emulation::{MediaFeature, SetEmulatedMedia};
 
 use crate::browser::{self, Session};
 
-/// The estimate of the AMPS memory result, in bytes as shown, once it shows.
+/// The estimate of the AMPS memory result, to the byte as shown, once it shows.
 fn amps_estimate(page: &Session) -> Option<String> {
     page.wait_for("#amps-memory-q-estimate").then(|| page.exact("#amps-memory-q-estimate"))
 }
@@ -26,7 +26,7 @@ fn amps_memory_example_25_2() {
     }
     // The guide prints "roughly 53GB"; the formula gives 54,156,819,200 bytes
     // (docs/source-discrepancies.md).
-    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200"));
+    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200 B"));
     assert_eq!(page.text("#amps-memory-q-estimate"), "54.2 GB (50.4 GiB)");
     assert!(page.exists("#amps-memory-chart"), "the terms are charted");
     let live = page.text("#amps-memory-announce");
@@ -44,7 +44,7 @@ fn worked_example_loads_with_one_click() {
     page.click("#add-amps-memory");
     page.type_into("#amps-memory-clients", "1");
     page.click("#example-amps-25-2");
-    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200"));
+    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200 B"));
 }
 
 /// An impossible value shows an error next to its field and no stale result.
@@ -59,7 +59,7 @@ fn invalid_input_is_shown_next_to_its_field() {
     page.screenshot("amps-memory-invalid");
     page.type_into("#amps-memory-clients", "200");
     assert!(!page.exists("#amps-memory-clients-error"));
-    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200"));
+    assert_eq!(amps_estimate(&page).as_deref(), Some("54,156,819,200 B"));
     // A value that parses but overflows the formula is named at its field.
     page.type_into("#amps-memory-sow_messages", "18446744073709551615");
     let error = page.text("#amps-memory-sow_messages-error");
@@ -186,11 +186,11 @@ fn example_amps_25_2_loads_with_one_click() {
     assert!(page.wait_for("#vps-memory-q-peak"));
     assert!(!page.exists("#amps-memory"), "the VPS plan replaced the AMPS one");
     page.click("#example-amps-25-2");
-    assert_eq!(figure(&page, "amps-memory", "estimate").as_deref(), Some("54,156,819,200"));
-    assert_eq!(figure(&page, "amps-memory", "recommended").as_deref(), Some("108,313,638,400"));
+    assert_eq!(figure(&page, "amps-memory", "estimate").as_deref(), Some("54,156,819,200 B"));
+    assert_eq!(figure(&page, "amps-memory", "recommended").as_deref(), Some("108,313,638,400 B"));
     assert_eq!(
         figure(&page, "amps-slow_clients", "message_disk_limit").as_deref(),
-        Some("10,240,000,000")
+        Some("10,240,000,000 B")
     );
     assert_eq!(figure(&page, "amps-limits", "nofile").as_deref(), Some("32,768"));
     assert_eq!(page.value("#host-storage"), "nvme");
@@ -206,11 +206,24 @@ fn example_amps_25_2_loads_with_one_click() {
 fn example_maglev_t1micro_default_page_cache_is_einval() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-maglev-t1micro");
-    assert_eq!(figure(&page, "gemstone-page_cache", "segment").as_deref(), Some("346,030,080"));
+    assert_eq!(figure(&page, "gemstone-page_cache", "segment").as_deref(), Some("346,030,080 B"));
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "", "307200 KB passes");
+    // Only like quantities share a total: the byte terms' shares make 100%
+    // between them, the count term's its own.
+    let cells = |n: usize| {
+        page.text_all(&format!("#gemstone-page_cache-result .breakdown tbody td:nth-of-type({n})"))
+    };
+    let rows: Vec<(String, String)> = cells(2).into_iter().zip(cells(3)).collect();
+    let total = |bytes: bool| -> f64 {
+        let shares = rows.iter().filter(|(value, _)| value.contains('B') == bytes);
+        shares.map(|(_, s)| s.trim_end_matches('%').parse::<f64>().unwrap_or(f64::NAN)).sum()
+    };
+    assert!(rows.iter().any(|(v, _)| !v.contains('B')), "a count term: {rows:?}");
+    assert!((99.0..=100.0).contains(&total(true)), "bytes: {rows:?}");
+    assert_eq!(total(false), 100.0, "counts: {rows:?}");
     page.type_into("#gemstone-page_cache-shr_page_cache_size_kb", "1000000");
-    let segment = wait_for_value(&page, "#gemstone-page_cache-q-segment", "1,126,400,000");
-    assert_eq!(segment.as_deref(), Some("1,126,400,000"));
+    let segment = wait_for_value(&page, "#gemstone-page_cache-q-segment", "1,126,400,000 B");
+    assert_eq!(segment.as_deref(), Some("1,126,400,000 B"));
     let errors = error_findings(&page, "gemstone-page_cache");
     assert!(errors.starts_with("gemstone.page_cache.ram"), "{errors}");
     assert!(errors.contains("EINVAL"), "{errors}");
@@ -218,8 +231,8 @@ fn example_maglev_t1micro_default_page_cache_is_einval() {
     page.screenshot("example-maglev-t1micro-einval");
     page.type_into("#gemstone-page_cache-shr_page_cache_size_kb", "307200");
     assert_eq!(
-        wait_for_value(&page, "#gemstone-page_cache-q-segment", "346,030,080").as_deref(),
-        Some("346,030,080")
+        wait_for_value(&page, "#gemstone-page_cache-q-segment", "346,030,080 B").as_deref(),
+        Some("346,030,080 B")
     );
     assert_eq!(error_findings(&page, "gemstone-page_cache"), "");
 }
@@ -260,9 +273,10 @@ fn example_megacomet_nofile() {
 fn example_aerospike_segment_per_layout() {
     let Some(page) = browser::open("/") else { return };
     page.click("#example-aerospike");
-    assert_eq!(figure(&page, "aerospike-shm", "segment").as_deref(), Some("531,576"));
+    assert_eq!(figure(&page, "aerospike-shm", "segment").as_deref(), Some("531,576 B"));
     let segment = "#aerospike-shm-q-segment";
-    for (release, want) in [("3.0.84", "263,224"), ("4.2.0", "531,320"), ("7.4.1", "531,576")] {
+    for (release, want) in [("3.0.84", "263,224 B"), ("4.2.0", "531,320 B"), ("7.4.1", "531,576 B")]
+    {
         page.select("#aerospike-shm-client_version", release);
         assert_eq!(wait_for_value(&page, segment, want).as_deref(), Some(want), "{release}");
     }
@@ -304,7 +318,7 @@ fn byte_results_are_charted_against_the_host() {
     }
     // CPU beside the host's cores (16 in the example), in thousandths.
     let cores = page.svg_text("#amps-cpu-chart rect.capacity + text.chart-value");
-    assert_eq!(cores, "16.000 cores");
+    assert_eq!(cores, "16 cores");
     page.screenshot("example-charts");
 }
 

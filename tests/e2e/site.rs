@@ -227,7 +227,7 @@ pub fn still_plans(page: &Session) {
     page.type_into("#amps-memory-clients", "400");
     assert_eq!(
         page.exact("#amps-memory-q-estimate"),
-        "54,157,638,400",
+        "54,157,638,400 B",
         "200 more clients add 200 x 4096 bytes"
     );
 }

@@ -25,10 +25,14 @@ const table = (id, head, rows) =>
       h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", { text: c ?? "" })))))));
 
-// The same frame text as dumptool's frame_line, for the on-screen stack.
+// An offset without its leading zeros: 0x000000000009d844 -> 0x9d844.
+const shortHex = (hex) => hex.replace(/^0x0+(?=[0-9a-f])/i, "0x");
+
+// The frame text of dumptool's frame_line, for the on-screen stack, with
+// the module offset short.
 const frameText = (f) => {
   if (f.module && f.function) return `${f.module}!${f.function}`;
-  if (f.module) return `${f.module} + ${f.module_offset ?? "0x0"}`;
+  if (f.module) return `${f.module} + ${shortHex(f.module_offset ?? "0x0")}`;
   return f.function ?? "";
 };
 
@@ -37,6 +41,22 @@ const stackTable = (id, frames) =>
     frames.map((f, i) => [String(i), f.instruction, frameText(f), f.source, f.trust]));
 
 const pairs = (id, list) => table(id, ["Name", "Value"], list);
+
+const registers = (i, t) =>
+  t.registers && t.registers.length ? pairs(`dump-regs-${i}`, t.registers.map((g) => [g.name, g.value])) : null;
+
+// The thread open in the view is in the address (`#dump/thread-2`), so a
+// link or a reload of the same dump shows it again. The view's own history
+// entry is updated, not a new one made: Back still leaves the view.
+const THREAD = /^#dump\/thread-(\d+)$/;
+const openThread = () => {
+  const m = THREAD.exec(location.hash);
+  return m ? Number(m[1]) : null;
+};
+const showThread = (i) => {
+  if (!location.hash.startsWith("#dump")) return;
+  history.replaceState(history.state, "", i === null ? "#dump" : `#dump/thread-${i}`);
+};
 
 const isSym = (name, head) => name.toLowerCase().endsWith(".sym") || head.startsWith("MODULE ");
 
@@ -201,7 +221,7 @@ export function mount(root) {
       ["Modules", String(s.modules.length), "dump-module-count"],
       ["System", [s.system.os, s.system.os_version, s.system.cpu, s.system.cpu_count ? `${s.system.cpu_count} CPUs` : null, s.system.cpu_info].filter(Boolean).join(", "), "dump-system"],
       ["Captured at", r.captured_at ?? "unknown", "dump-captured-at"],
-      ["Size", `${r.size} bytes`, "dump-size"],
+      ["Size", opened.size, "dump-size"],
       ["SHA-256", r.sha256, "dump-sha256"],
       ["Redacted values", String(s.redacted), "dump-redacted"],
     ];
@@ -215,12 +235,21 @@ export function mount(root) {
         h("button", { type: "button", id: "dump-export-json", onclick: () => download(opened.json, "application/json", `${base}.report.json`) }, "Export report (JSON)")),
       h("h3", { text: "Crashing thread" }),
       crashing ? stackTable("dump-stack", crashing.frames) : h("p", { text: "No crashing thread." }),
+      crashing ? registers(s.crashing_thread, crashing) : null,
       h("h3", { text: `Threads (${s.threads.length})` }),
-      h("div", { id: "dump-threads" }, s.threads.map((t, i) =>
-        h("details", { class: "dv-thread", open: i === s.crashing_thread },
-          h("summary", { text: `thread ${i} (tid ${t.id}${t.name ? `, "${t.name}"` : ""}): ${t.frames.length} frames${i === s.crashing_thread ? ", crashed" : ""}` }),
+      h("div", { id: "dump-threads" }, s.threads.map((t, i) => {
+        const title = `thread ${i} (tid ${t.id}${t.name ? `, "${t.name}"` : ""}): ${t.frames.length} frames`;
+        // The crashing thread's stack is shown once, above.
+        if (i === s.crashing_thread) {
+          return h("p", { class: "dv-thread", id: `dump-thread-${i}-crashed`, text: `${title}, crashed: its stack is under "Crashing thread" above.` });
+        }
+        const details = h("details", { class: "dv-thread", id: `dump-thread-${i}-details`, open: i === openThread() },
+          h("summary", { text: title }),
           stackTable(`dump-thread-${i}`, t.frames),
-          t.registers && t.registers.length ? pairs(`dump-regs-${i}`, t.registers.map((g) => [g.name, g.value])) : null))),
+          registers(i, t));
+        details.addEventListener("toggle", () => showThread(details.open ? i : null));
+        return details;
+      })),
       h("h3", { text: `Modules (${s.modules.length})` }),
       table("dump-modules", ["Base", "Size", "Name", "Version", "Code id", "Debug file", "Debug id"],
         s.modules.map((m) => [m.base, String(m.size), m.name, m.version, m.code_id, m.debug_file, m.debug_id])),
@@ -242,6 +271,8 @@ export function mount(root) {
     }
     result.replaceChildren(...sections);
     result.hidden = false;
+    const open = document.getElementById(`dump-thread-${openThread()}-details`);
+    if (open) open.scrollIntoView();
     setStatus(`Analyzed ${r.file}.`, null);
     root.dataset.state = "done";
   };

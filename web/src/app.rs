@@ -16,6 +16,7 @@ use crate::examples::EXAMPLES;
 use crate::hooks::address::use_address;
 use crate::hooks::progressive::{in_next_task, use_progressive, ALL};
 use crate::hooks::section_focus::use_section_focus;
+use crate::hooks::view_history::{use_view_history, view_of};
 use crate::state::{Action, State, View};
 use crate::{dom, engine, share};
 
@@ -36,7 +37,7 @@ fn stored_plan() -> Option<toml::Table> {
 fn initial_state() -> State {
     let fragment = dom::fragment();
     let opening_link = share::fragment_payload(&fragment).is_some();
-    let view = if fragment == "#dump" { View::CrashDump } else { View::Planner };
+    let view = view_of(&fragment);
     // The link wins over the plan kept in this browser (open_link says so).
     match stored_plan().filter(|_| !opening_link) {
         Some(plan) => State {
@@ -78,6 +79,7 @@ fn open_link(dispatch: UseReducerDispatcher<State>) {
 pub fn app() -> Html {
     let state = use_reducer(initial_state);
     let link = use_address(&state, PLAN_KEY);
+    use_view_history(&state, &link);
 
     // The link the page was opened with, and any pasted into this tab's
     // address bar later, load their plan.

@@ -36,6 +36,29 @@ pub fn push_entry(plan: &str) {
     }
 }
 
+/// A new history entry holding `plan`, at the current address with
+/// `fragment` (with its `#`), or without a fragment when `None`.
+pub fn push_entry_to(plan: &str, fragment: Option<&str>) {
+    let Some(w) = window() else { return };
+    let here = w.location();
+    let url = match fragment {
+        Some(f) => f.to_string(),
+        None => {
+            format!("{}{}", here.pathname().unwrap_or_default(), here.search().unwrap_or_default())
+        }
+    };
+    if let Ok(h) = w.history() {
+        let _ = h.push_state_with_url(&JsValue::from_str(plan), "", Some(&url));
+    }
+}
+
+/// The page's address with `fragment` (without its `#`) in place of its own.
+pub fn href_with(fragment: &str) -> String {
+    let here = href();
+    let base = here.split_once('#').map_or(here.as_str(), |(b, _)| b);
+    format!("{base}#{fragment}")
+}
+
 /// Puts `plan` into the current history entry and, when given, the
 /// fragment into its address (no entry is added, nor a `hashchange` fired).
 pub fn replace_entry(plan: &str, fragment: Option<&str>) {

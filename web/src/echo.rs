@@ -4,7 +4,7 @@
 //! the plan is evaluated with (`headroom_core::units`).
 
 use headroom_core::registry::Kind;
-use headroom_core::units::{group_thousands, Bytes, Count, Duration, Rate, Ratio};
+use headroom_core::units::{group_thousands, Bytes, Count, Duration, Percent, Rate, Ratio};
 
 /// The echo of `text` in a field of `kind`, or `None` when there is nothing
 /// to say (an empty or unreadable field: its error speaks instead).
@@ -35,15 +35,15 @@ pub fn echo(kind: Kind, text: &str) -> Option<String> {
             }
             out
         }
-        Kind::Percent => format!("= {} %", group_thousands(Count::parse(t).ok()?.get())),
+        Kind::Percent => format!("= {}", Percent::parse(t).ok()?),
         Kind::Rate => format!("= {}", Rate::parse(t).ok()?),
         Kind::Duration => {
             let d = Duration::parse(t).ok()?;
             format!("= {} s ({d})", group_thousands(d.seconds()))
         }
         Kind::Ratio => {
-            let ppm = Ratio::parse(t).ok()?.ppm();
-            format!("= {} ({} %)", decimal(ppm, 6), decimal(ppm, 4))
+            let ratio = Ratio::parse(t).ok()?;
+            format!("= {} ({ratio})", ratio.fraction())
         }
         Kind::Kib | Kind::Key | Kind::Flag | Kind::IntList | Kind::Choice(_) | Kind::Variant => {
             return None
@@ -70,18 +70,6 @@ fn si(c: char) -> Option<&'static str> {
     })
 }
 
-/// `value / 10^places`, without trailing zeros: (50000, 6) -> `0.05`.
-fn decimal(value: u64, places: u32) -> String {
-    let pow = 10u64.pow(places);
-    let frac = format!("{:0width$}", value % pow, width = places as usize);
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        group_thousands(value / pow)
-    } else {
-        format!("{}.{frac}", group_thousands(value / pow))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,9 +87,10 @@ mod tests {
             (Kind::Bytes, "600 B", Some("= 600 B")),
             (Kind::Count, "20M", Some("= 20,000,000 (M on a count is decimal: 1M = 1,000,000)")),
             (Kind::Count, "20,000,000", Some("= 20,000,000")),
-            (Kind::Percent, "150", Some("= 150 %")),
-            (Kind::Ratio, "0.05", Some("= 0.05 (5 %)")),
-            (Kind::Ratio, "2.5%", Some("= 0.025 (2.5 %)")),
+            (Kind::Percent, "150", Some("= 150%")),
+            (Kind::Percent, "150%", Some("= 150%")),
+            (Kind::Ratio, "0.05", Some("= 0.05 (5%)")),
+            (Kind::Ratio, "2.5%", Some("= 0.025 (2.5%)")),
             (Kind::Rate, "5/min", Some("= 5/min")),
             (Kind::Duration, "8h", Some("= 28,800 s (8 h)")),
             // Unreadable or empty: the field's error speaks, not the echo.

@@ -491,6 +491,7 @@ mod tests {
             formula: "files·size",
             notes: "",
             capacity: Capacity::None,
+            occupies: None,
             fields: &[
                 Field::new("files", "Files kept", Kind::Count, "How many files."),
                 Field::new("level", "Level", Kind::Choice(&[("a", "A")]), "Pick one."),

@@ -67,10 +67,13 @@ impl FieldKind {
                     .collect();
                 items.map_or_else(|| Value::String(text.to_string()), Value::Array)
             }
+            // A number only when it reads back as typed: "0." stored as 0.0
+            // would show "0.0" under the cursor, and "0.05" typed on would
+            // become "0.0.05". Text is read by the same unit parser.
             FieldKind::Float => t
                 .parse::<f64>()
                 .ok()
-                .filter(|f| f.is_finite())
+                .filter(|f| f.is_finite() && Value::Float(*f).to_string() == t)
                 .map_or_else(|| Value::String(text.to_string()), Value::Float),
             FieldKind::Bool => match t {
                 "true" => Value::Boolean(true),
@@ -84,6 +87,20 @@ impl FieldKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Typed a key at a time, a fraction's field shows what was typed at
+    /// every step (the page once turned "0.05" into "0.0.05").
+    #[test]
+    fn a_fraction_shows_as_typed_at_every_keystroke() {
+        let typed = "0.05";
+        for end in 1..=typed.len() {
+            let text = &typed[..end];
+            let stored = FieldKind::Float.value(text);
+            assert_eq!(crate::state::text_of(stored.as_ref()), text);
+        }
+        assert_eq!(FieldKind::Float.value("0.05"), Some(Value::Float(0.05)));
+        assert_eq!(FieldKind::Float.value("1"), Some(Value::String("1".into())));
+    }
 
     #[test]
     fn ids_are_paths_with_dashes() {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
+use crate::present::format_value;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
 use crate::units::{group_thousands, Count, Rate};
@@ -99,9 +100,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             Finding::new(
 &rules::AMPS_CPU_EXCEEDS_CORES,
                 format!(
-                    "content filtering needs {}.{:03} cores at {f} per core; the host has {}",
-                    milli / 1000,
-                    milli % 1000,
+                    "content filtering needs {} at {f} per core; the host has {}",
+                    format_value(milli, Unit::MilliCores),
                     group_thousands(cores)
                 ),
             )
@@ -152,6 +152,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Assumes every published message is checked against each filtered subscription and every query scans the whole topic.",
     capacity: Capacity::Cores,
+    occupies: Some("cores"),
     fields: &[
         Field::new("publish_rate", "Messages published (R)", Kind::Rate, "Rate, e.g. \"5000/s\".").symbol("R"),
         Field::new("subscriptions", "Filtered subscriptions (N)", Kind::Count, "Content filters each published message is checked against.").symbol("N"),

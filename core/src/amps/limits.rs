@@ -198,6 +198,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Compared with `[host.kernel]` values when known; each shortfall is an error whose fix is the exact `ulimit`/`sysctl -w` line. At a process size of 1 GB or more, `ulimit -c 0` is advised.",
     capacity: Capacity::None,
+    occupies: None,
     fields: &[
         Field::new("clients", "Connected clients", Kind::Count, "Each client holds file descriptors."),
         Field::new("sow_topics", "SOW topics", Kind::Count, "Each holds descriptors and asynchronous I/O requests."),

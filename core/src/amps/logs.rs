@@ -172,6 +172,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "trace logs every message in and out; info logs 2 MB per 10,000,000 messages published.",
     capacity: Capacity::None,
+    occupies: None,
     fields: &[
         Field::new(
             "level",

@@ -6,7 +6,7 @@ use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
-use crate::units::{Bytes, Count};
+use crate::units::{Bytes, Count, Percent};
 use crate::validate::rules;
 
 pub const ID: &str = "amps.memory";
@@ -48,7 +48,7 @@ pub struct MemoryInput {
     pub queue_messages: Count,
     /// Headroom to provision, percent of the estimate: 200 for a critical
     /// system (the default), or the largest historical spike, e.g. 350.
-    pub headroom_percent: Count,
+    pub headroom_percent: Percent,
 }
 
 /// The plan file's `[amps.memory]` section.
@@ -68,7 +68,7 @@ impl Default for MemoryInput {
             message_memory_limit: Bytes(0),
             journal_size: Bytes(0),
             queue_messages: Count(0),
-            headroom_percent: Count(CRITICAL_HEADROOM_PERCENT),
+            headroom_percent: Percent(CRITICAL_HEADROOM_PERCENT),
         }
     }
 }
@@ -82,7 +82,7 @@ impl MemoryInput {
         message_memory_limit: Bytes(10_000_000_000),
         journal_size: Bytes(1_000_000_000),
         queue_messages: Count(1_000_000),
-        headroom_percent: Count(CRITICAL_HEADROOM_PERCENT),
+        headroom_percent: Percent(CRITICAL_HEADROOM_PERCENT),
     };
 }
 
@@ -211,6 +211,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Compared with `host.ram`: an error when the estimate does not fit, a warning when the recommended figure does not.",
     capacity: Capacity::Ram,
+    occupies: Some("estimate"),
     fields: &[
         Field::new("sow_message_size", "Average SOW message size (S)", Kind::Bytes, "Bytes per message, e.g. \"1 KiB\" or \"600 B\".").symbol("S"),
         Field::new("sow_messages", "Messages in all SOW topics (M)", Kind::Count, "A count, e.g. \"20M\" or \"20,000,000\".").symbol("M"),
@@ -268,7 +269,7 @@ mod tests {
             message_memory_limit: Bytes(11),
             journal_size: Bytes(13),
             queue_messages: Count(17),
-            headroom_percent: Count(350),
+            headroom_percent: Percent(350),
         };
         let r = evaluate(&input, &Host::default()).unwrap();
         let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
@@ -294,7 +295,7 @@ mod tests {
                 message_memory_limit: Bytes(t >> (t % 64)),
                 journal_size: Bytes(j >> (j % 64)),
                 queue_messages: Count(q >> (q % 64)),
-                headroom_percent: Count(CRITICAL_HEADROOM_PERCENT),
+                headroom_percent: Percent(CRITICAL_HEADROOM_PERCENT),
             })
     }
 

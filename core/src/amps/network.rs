@@ -171,6 +171,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Example 25.7's formula as its arithmetic uses it (see docs/source-discrepancies.md).",
     capacity: Capacity::None,
+    occupies: None,
     fields: &[
         Field::new("publish_rate", "Messages published (R)", Kind::Rate, "Rate, e.g. \"5000/s\".").symbol("R"),
         Field::new("message_size", "Average message size (S)", Kind::Bytes, "Bytes, e.g. \"1 KiB\".").symbol("S"),

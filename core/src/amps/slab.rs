@@ -296,6 +296,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "The guide's 512 B and 1.2 MB give 2.5 MB. An empty SOW takes `Cores·SlabSize·T`.",
     capacity: Capacity::Ram,
+    occupies: None,
     fields: &[
         Field::new(
             "average_message_size",

@@ -262,6 +262,7 @@ pub const CALCULATOR: Calculator = Calculator {
     notes:
         "The guide suggests MessageMemoryLimit at 10% of RAM as a start, with caution above 20%.",
     capacity: Capacity::Ram,
+    occupies: None,
     fields: &[
         Field::new(
             "average_record_size",

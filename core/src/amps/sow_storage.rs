@@ -194,6 +194,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Cores is `host.cores`. Memory maps assume one map per slab, compared with `host.kernel.max_map_count` (the kernel default 65530 when unknown).",
     capacity: Capacity::None,
+    occupies: None,
     fields: &[
         Field::new("message_size", "Average message size (MsgSize)", Kind::Bytes, "Bytes, e.g. \"1 KiB\".").symbol("MsgSize"),
         Field::new("messages", "Messages in the SOW (MsgCount)", Kind::Count, "All topics together, e.g. \"20M\".").symbol("MsgCount"),

@@ -159,6 +159,7 @@ pub const CALCULATOR: Calculator = Calculator {
 `[amps.sow_storage]` min and max, `[amps.txlog]` capacity, `[amps.logs]` retained, \
 `[amps.slow_clients]` message_disk_limit (planned, else recommended).",
     capacity: Capacity::None,
+    occupies: None,
     fields: &[
         Field::new(
             "sow_min",

@@ -205,6 +205,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Above 50 MB/s on `storage = \"hdd\"` the guide asks for flash.",
     capacity: Capacity::None,
+    occupies: None,
     fields: &[
         Field::new(
             "message_size",

@@ -6,6 +6,8 @@
 
 use dumptool::analyze::{self, Options};
 use dumptool::report::Report;
+use headroom_core::present::{format_exact, format_value};
+use headroom_core::report::Unit;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -19,6 +21,9 @@ pub struct Opened {
     pub markdown: String,
     /// `dumptool report --format json` output, byte for byte.
     pub json: String,
+    /// The dump's size as the page writes every figure (the core's
+    /// formatter): `41,943,040 B = 41.9 MB (40 MiB)`.
+    pub size: String,
 }
 
 /// Analyzes one dump with dumptool's default redaction policy. `file` is the
@@ -29,7 +34,12 @@ pub fn open_dump(file: &str, bytes: &[u8], symbols: &[String]) -> Result<Opened,
     let summary = analyze::analyze_with_symbols(bytes, &Options::default(), symbols)
         .map_err(|e| format!("{file}: {e}"))?;
     let report = Report::new(file, bytes, summary);
-    Ok(Opened { markdown: report.to_markdown(), json: report.to_json(), report })
+    let size = format!(
+        "{} = {}",
+        format_exact(report.size, Unit::Bytes),
+        format_value(report.size, Unit::Bytes)
+    );
+    Ok(Opened { markdown: report.to_markdown(), json: report.to_json(), size, report })
 }
 
 /// The worker's entry point: `openDump(name, bytes, [symText...])` returns the
@@ -57,6 +67,8 @@ mod tests {
         let report = Report::new("linux-mini.dmp", &bytes, summary);
         assert_eq!(opened.markdown, report.to_markdown());
         assert_eq!(opened.json, report.to_json());
+        assert_eq!(bytes.len(), 27_549);
+        assert_eq!(opened.size, "27,549 B = 27.5 kB (26.9 KiB)");
     }
 
     #[test]

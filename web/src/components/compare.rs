@@ -2,8 +2,10 @@
 //! every figure side by side and the differences marked, with the inputs
 //! that changed, so a change's effect reads at a glance.
 
+use headroom_core::host::FIELDS;
 use headroom_core::plan::Outcome;
-use headroom_core::present::format_value;
+use headroom_core::present::{format_input, format_value};
+use headroom_core::registry::Kind;
 use toml::Table;
 use yew::prelude::*;
 
@@ -53,7 +55,25 @@ pub fn figures(before: &Evaluation, after: &Evaluation) -> Vec<Row> {
     rows.into_iter().map(|(what, before, after)| Row { what, before, after }).collect()
 }
 
-/// The plan values that differ, by their dotted path.
+/// A plan value's path as the form names it, with its field's kind: the
+/// section's title and the field's label ("AMPS memory: Connected clients
+/// (C)"); the path itself where no field has it (a key the form lacks).
+fn named(path: &str) -> (String, Option<Kind>) {
+    let host = path.strip_prefix("host.").and_then(|k| FIELDS.iter().find(|f| f.key == k));
+    if let Some(f) = host {
+        return (format!("Host: {}", f.label), Some(f.kind));
+    }
+    for s in engine::sections() {
+        let key = path.strip_prefix(s.id).and_then(|rest| rest.strip_prefix('.'));
+        if let Some(f) = key.and_then(|k| s.field(k)) {
+            return (format!("{}: {}", s.title, f.label), Some(f.kind));
+        }
+    }
+    (path.to_string(), None)
+}
+
+/// The plan values that differ, named by their fields' labels, each value
+/// as the result's inputs show it.
 pub fn inputs(before: &Table, after: &Table) -> Vec<Row> {
     let mut paths = engine::leaves(before, "");
     for p in engine::leaves(after, "") {
@@ -61,11 +81,17 @@ pub fn inputs(before: &Table, after: &Table) -> Vec<Row> {
             paths.push(p);
         }
     }
-    let text = |plan: &Table, p: &str| engine::lookup(plan, p).map(|v| text_of(Some(v)));
     paths
         .into_iter()
-        .map(|p| Row { before: text(before, &p), after: text(after, &p), what: p })
-        .filter(Row::changed)
+        .filter_map(|p| {
+            let (what, kind) = named(&p);
+            let text = |plan: &Table| {
+                let value = text_of(Some(engine::lookup(plan, &p)?));
+                Some(kind.map_or_else(|| value.clone(), |k| format_input(k, &value)))
+            };
+            let row = Row { before: text(before), after: text(after), what };
+            row.changed().then_some(row)
+        })
         .collect()
 }
 
@@ -162,9 +188,9 @@ mod tests {
         assert_eq!(
             changed,
             [Row {
-                what: "amps.memory.clients".into(),
+                what: "AMPS memory: Connected clients (C)".into(),
                 before: Some("200".into()),
-                after: Some("5000".into())
+                after: Some("5,000".into())
             }]
         );
         let rows = figures(&a, &b);
@@ -182,7 +208,8 @@ mod tests {
         let (b_plan, b) =
             evaluated(&format!("{}\n[gemstone.page_cache]\n", crate::examples::EXAMPLE_25_2));
         assert!(figures(&a, &b).iter().any(|r| r.before.is_none() && r.after.is_some()));
-        assert!(inputs(&a_plan, &b_plan).iter().all(|r| r.what.starts_with("gemstone.")));
+        let title = engine::section("gemstone.page_cache").unwrap().title;
+        assert!(inputs(&a_plan, &b_plan).iter().all(|r| r.what.starts_with(title)));
         assert!(inputs(&a_plan, &a_plan).is_empty());
     }
 }

@@ -3,15 +3,15 @@
 //! inputs it was computed from by their labels (defaults marked) and the
 //! findings, each explained.
 
+use headroom_core::plan::calculator;
 use headroom_core::plan::Outcome;
+use headroom_core::present::{format_exact, format_input, format_share, format_value};
 use headroom_core::report::Unit;
-use headroom_core::units::group_thousands;
 use yew::prelude::*;
 
 use crate::components::chart::{chart_data, Chart};
 use crate::components::findings::Findings;
 use crate::fields::dom_id;
-use headroom_core::present::format_value;
 
 #[derive(Properties, PartialEq)]
 pub struct ResultViewProps {
@@ -42,7 +42,7 @@ pub fn result_view(props: &ResultViewProps) -> Html {
                 <td id={format!("{base}-q-{}", q.name)} class="num" data-value={q.value.to_string()}>
                     { format_value(q.value, q.unit) }
                 </td>
-                <td class="num exact">{ group_thousands(q.value) }</td>
+                <td class="num exact">{ format_exact(q.value, q.unit) }</td>
             </tr>
         }
     });
@@ -53,18 +53,22 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             .iter()
             .filter(|o| o.unit == t.unit)
             .fold(0u64, |a, o| a.saturating_add(o.value));
-        let share = if total == 0 { 0 } else { u128::from(t.value) * 1000 / u128::from(total) };
         html! {
             <tr>
                 <th scope="row"><code>{ t.symbol }</code></th>
                 <td>{ t.label }</td>
                 <td class="num">{ format_value(t.value, t.unit) }</td>
-                <td class="num">{ format!("{}.{}%", share / 10, share % 10) }</td>
+                <td class="num">{ format_share(t.value, total) }</td>
             </tr>
         }
     });
     // The inputs behind the figures, defaults and assumptions marked.
+    let calc = calculator(&props.id);
     let inputs = r.inputs.iter().map(|i| {
+        let value = match calc.and_then(|c| c.field(i.key)) {
+            Some(f) => format_input(f.kind, &i.value),
+            None => i.value.clone(),
+        };
         let mark = match (i.default, i.assumption) {
             (true, true) => "default, assumption",
             (true, false) => "default",
@@ -75,7 +79,7 @@ pub fn result_view(props: &ResultViewProps) -> Html {
         // symbol); the plan key for those who edit the file.
         html! {
             <li id={format!("{base}-in-{}", i.key.replace('.', "-"))} title={i.key}>
-                { format!("{} = {}", i.label, i.value) }
+                { format!("{} = {value}", i.label) }
                 if !mark.is_empty() { <em>{ format!(" ({mark})") }</em> }
             </li>
         }

@@ -5,8 +5,9 @@
 //! the same lines `dumptool fixes` writes, so the two never disagree.
 
 use headroom_core::fixes::{self, Origin, Service};
-use headroom_core::plan::Outcome;
+use headroom_core::plan::{Outcome, CALCULATORS};
 use headroom_core::present::format_value;
+use headroom_core::registry::Capacity;
 use headroom_core::report::Unit;
 use headroom_core::validate::Needs;
 use yew::prelude::*;
@@ -14,17 +15,15 @@ use yew::prelude::*;
 use crate::engine::Evaluation;
 use crate::state::State;
 
-/// The figure of each calculator that occupies the host's RAM: the memory
-/// its system needs (not a recommendation nor a part of another figure,
-/// e.g. the AMPS slow-client limit is inside the AMPS estimate).
-const RAM: &[(&str, &str)] = &[
-    ("amps.memory", "estimate"),
-    ("gemstone.page_cache", "segment"),
-    ("aerospike.shm", "segment"),
-    ("vps.memory", "peak"),
-];
-/// The figure of each calculator that occupies the host's cores.
-const CORES: &[(&str, &str)] = &[("amps.cpu", "cores")];
+/// The figure of each calculator that takes up `capacity` of the host, as
+/// its registry entry declares it (`Calculator::occupies`).
+fn occupying(capacity: Capacity) -> Vec<(&'static str, &'static str)> {
+    CALCULATORS
+        .iter()
+        .filter(|c| c.capacity == capacity)
+        .filter_map(|c| Some((c.id, c.occupies?)))
+        .collect()
+}
 
 /// One line of the roll-up.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,10 +72,10 @@ pub fn lines(eval: &Evaluation) -> Vec<Line> {
             note,
         });
     };
-    if let Some((need, parts)) = total(eval, RAM, Unit::Bytes) {
+    if let Some((need, parts)) = total(eval, &occupying(Capacity::Ram), Unit::Bytes) {
         add("ram", "Memory (RAM)", need, host.ram.get(), Unit::Bytes, parts);
     }
-    if let Some((need, parts)) = total(eval, CORES, Unit::MilliCores) {
+    if let Some((need, parts)) = total(eval, &occupying(Capacity::Cores), Unit::MilliCores) {
         let have = host.cores.get().saturating_mul(1000);
         add("cores", "CPU cores", need, have, Unit::MilliCores, parts);
     }

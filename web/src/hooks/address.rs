@@ -5,7 +5,8 @@
 
 use yew::prelude::*;
 
-use crate::state::{Action, Entry, State};
+use crate::hooks::view_history::view_of;
+use crate::state::{Action, Entry, State, View};
 use crate::{dom, share};
 
 /// Mirrors the plan into the address, storage and history, and follows
@@ -38,12 +39,16 @@ pub fn use_address(
                 Entry::Replace => dom::replace_entry(&text, None),
                 Entry::Keep => {}
             }
-            // Packing is asynchronous: only the latest plan's link is written.
+            // Packing is asynchronous: only the latest plan's link is written,
+            // and not over the crash dump view's address (its entry's own).
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(packed) = dom::pack(text.clone()).await {
                     if *generation.borrow() == mine {
-                        dom::replace_entry(&text, Some(&format!("{}{packed}", share::PREFIX)));
-                        link.set(dom::href());
+                        let fragment = format!("{}{packed}", share::PREFIX);
+                        if view_of(&dom::fragment()) == View::Planner {
+                            dom::replace_entry(&text, Some(&fragment));
+                        }
+                        link.set(dom::href_with(&fragment));
                     }
                 }
             });

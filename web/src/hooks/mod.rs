@@ -3,3 +3,4 @@
 pub mod address;
 pub mod progressive;
 pub mod section_focus;
+pub mod view_history;
