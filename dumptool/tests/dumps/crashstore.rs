@@ -110,14 +110,7 @@ fn list_shows_systemd_coredumps_store_with_the_process() {
     // A compressed file that holds no dump is not one: prune never takes it.
     let log = Command::new("sh").args(["-c", "echo a log line | gzip -c"]).output().unwrap();
     std::fs::write(dir.path().join("app.log.gz"), &log.stdout).unwrap();
-    let run = dumptool(&["list", dir.path().to_str().unwrap(), "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let v: Value = serde_json::from_str(&run.stdout).unwrap();
-    let entries = v["dumps"].as_array().unwrap();
-    assert_eq!(entries.len(), 1, "{v}");
-    assert_eq!(entries[0]["format"], "ELF core file (zstd)");
-    assert_eq!(entries[0]["process"], "dumptool-testee");
-    assert!(entries[0]["crash"].as_str().unwrap().starts_with("SIGSEGV"), "{v}");
+    let v = lists_the_fixture_core_alone(dir.path());
     let others: Vec<(&str, &str)> = v["others"]
         .as_array()
         .unwrap()
@@ -153,7 +146,13 @@ fn a_core_stored_by_systemd_coredump_reads_as_the_bare_core() {
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&stored, dir.path().join(stored.file_name().unwrap())).unwrap();
-    let run = dumptool(&["list", dir.path().to_str().unwrap(), "--format", "json"]);
+    lists_the_fixture_core_alone(dir.path());
+}
+
+/// `dumptool list DIR --format json`, checked to find the fixture's zstd
+/// core and no other dump.
+fn lists_the_fixture_core_alone(dir: &std::path::Path) -> Value {
+    let run = dumptool(&["list", dir.to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     let entries = v["dumps"].as_array().unwrap();
@@ -161,4 +160,5 @@ fn a_core_stored_by_systemd_coredump_reads_as_the_bare_core() {
     assert_eq!(entries[0]["format"], "ELF core file (zstd)");
     assert_eq!(entries[0]["process"], "dumptool-testee");
     assert!(entries[0]["crash"].as_str().unwrap().starts_with("SIGSEGV"), "{v}");
+    v
 }
