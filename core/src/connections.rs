@@ -304,12 +304,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let q = |name, label, value, unit| Quantity { name, label, value, unit };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             q("nofile", "nofile per process (soft and hard)", nofile, Unit::Count),
             q("file_max", "fs.file-max", file_max, Unit::Count),
@@ -346,6 +340,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings: f,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

@@ -186,12 +186,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .fix(format!("SHR_PAGE_CACHE_SIZE_KB = {recommended};")),
     );
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "segment",
@@ -222,6 +216,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::finding::{Finding, Severity};
 use crate::plan::{Outcome, Report};
 use crate::registry::Kind;
-use crate::report::{CalcResult, InputUsed, Unit};
+use crate::report::{cores, exact, CalcResult, InputUsed, Step, Unit};
 use crate::units::{decimal, group_thousands, Bytes, Count, Percent, Rate, Ratio};
 
 /// A value with its unit; bytes in decimal and binary where they differ.
@@ -28,16 +28,7 @@ pub fn format_value(value: u64, unit: Unit) -> String {
 /// A value to the last unit it is counted in, for the "exact" column
 /// beside [`format_value`]: `54,156,819,200 B`, `2.167 cores`.
 pub fn format_exact(value: u64, unit: Unit) -> String {
-    let n = group_thousands(value);
-    match unit {
-        Unit::Bytes => format!("{n} B"),
-        Unit::BytesPerSecond => format!("{n} B/s"),
-        Unit::BitsPerSecond => format!("{n} b/s"),
-        Unit::Count => n,
-        Unit::MilliCores => cores(decimal(value, 3), value == 1000),
-        Unit::Pages => format!("{n} pages"),
-        Unit::Seconds => format!("{n} s"),
-    }
+    exact(value, unit)
 }
 
 /// An input's value (as the plan writes it) for people, beside its label:
@@ -58,14 +49,6 @@ pub fn format_share(part: u64, whole: u64) -> String {
     let permille = if whole == 0 { 0 } else { u128::from(part) * 1000 / u128::from(whole) };
     let ppm = u64::try_from(permille).unwrap_or(u64::MAX / 1000).saturating_mul(1000);
     Ratio::from_ppm(ppm).to_string()
-}
-
-fn cores(number: String, one: bool) -> String {
-    if one {
-        format!("{number} core")
-    } else {
-        format!("{number} cores")
-    }
 }
 
 /// Bits per second with a decimal prefix and one decimal below 100.
@@ -133,6 +116,12 @@ fn text_result(s: &mut String, r: &CalcResult) {
         let v = format_value(t.value, t.unit);
         let _ = writeln!(s, "    {:<12} {:<45} {v}", t.symbol, t.label);
     }
+    if !r.steps.is_empty() {
+        s.push_str("  worked out:\n");
+    }
+    for st in &r.steps {
+        let _ = writeln!(s, "    {} = {} = {}", st.symbol, st.working, step_value(st));
+    }
     let _ = writeln!(s, "  source: {}, {}", r.source.document, r.source.section);
     let _ = writeln!(s, "  the source says: \"{}\"", r.source.excerpt);
     if !r.inputs.is_empty() {
@@ -145,6 +134,18 @@ fn text_result(s: &mut String, r: &CalcResult) {
         finding_text(s, f);
     }
     s.push('\n');
+}
+
+/// A step's result exactly, then for people where that reads differently:
+/// `40,960,000,000 B = 40.96 GB (38.1 GiB)`.
+pub fn step_value(st: &Step) -> String {
+    let exact = format_exact(st.value, st.unit);
+    let human = format_value(st.value, st.unit);
+    if exact == human {
+        exact
+    } else {
+        format!("{exact} = {human}")
+    }
 }
 
 /// ` (default)`, ` (assumption)`, both or nothing.
@@ -207,6 +208,13 @@ fn result_markdown(out: &mut String, r: &CalcResult) {
         }
     }
     let _ = writeln!(out, "\nFormula: `{}`  ", r.formula);
+    if !r.steps.is_empty() {
+        out.push_str("\nWorked out:\n\n");
+        for st in &r.steps {
+            let _ = writeln!(out, "1. `{}` = {} = {}", st.symbol, st.working, step_value(st));
+        }
+        out.push('\n');
+    }
     let _ = write!(out, "Source: {}, {}.\n\n", r.source.document, r.source.section);
     let _ = write!(out, "> {}\n\n", r.source.excerpt);
     for f in &r.findings {

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::finding::Finding;
+use crate::units::{decimal, group_thousands};
 
 /// The unit of a [`Quantity`] or [`Term`]; values are always in base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,6 +65,70 @@ pub struct CalcResult {
     pub findings: Vec<Finding>,
     /// The inputs the figures were computed from, as the plan writes them.
     pub inputs: Vec<InputUsed>,
+    /// The arithmetic with the plan's own figures, one step per
+    /// intermediate or final figure, in the order it is worked out.
+    pub steps: Vec<Step>,
+}
+
+/// One step of a result's arithmetic: `2·S·M = 2 × 1,024 × 20,000,000 =
+/// 40,960,000,000 B`.
+///
+/// `working` is written so that a reader (and the test that evaluates
+/// every step, `core/tests/steps.rs`) can redo it: whole numbers with
+/// their thousands grouped by `,` and decimals with `.`, each number
+/// optionally followed by its unit (`1,024 B`, `5,000/s`, which the
+/// arithmetic ignores) or by `%` (divided by 100); the operators
+/// `+ − × ÷`; brackets `( )`; `⌈x⌉` and `⌊x⌋` where the calculator rounds
+/// up or down; `min(a, b)` and `max(a, b)`. It evaluates to `value` in
+/// the unit people read (cores for [`Unit::MilliCores`]), to within the
+/// last unit counted where the calculator rounds without saying so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What the step computes, as the formula or the source writes it.
+    pub symbol: &'static str,
+    pub working: String,
+    pub value: u64,
+    pub unit: Unit,
+}
+
+impl Step {
+    pub fn new(symbol: &'static str, working: String, value: u64, unit: Unit) -> Step {
+        Step { symbol, working, value, unit }
+    }
+}
+
+/// A whole number as a step's working writes it: `20,000,000`.
+pub fn n(value: u64) -> String {
+    group_thousands(value)
+}
+
+/// A value to the last unit it is counted in, as a step's working and the
+/// "exact" column write it: `54,156,819,200 B`, `2.167 cores`.
+pub fn exact(value: u64, unit: Unit) -> String {
+    let n = group_thousands(value);
+    match unit {
+        Unit::Bytes => format!("{n} B"),
+        Unit::BytesPerSecond => format!("{n} B/s"),
+        Unit::BitsPerSecond => format!("{n} b/s"),
+        Unit::Count => n,
+        Unit::MilliCores => cores(decimal(value, 3), value == 1000),
+        Unit::Pages => format!("{n} pages"),
+        Unit::Seconds => format!("{n} s"),
+    }
+}
+
+/// The terms of a sum, each to its last unit: `1,000 B + 24 B`.
+pub fn sum_of(terms: &[Term]) -> String {
+    let parts: Vec<String> = terms.iter().map(|t| exact(t.value, t.unit)).collect();
+    parts.join(" + ")
+}
+
+pub(crate) fn cores(number: String, one: bool) -> String {
+    if one {
+        format!("{number} core")
+    } else {
+        format!("{number} cores")
+    }
 }
 
 /// One input a result used.
@@ -81,6 +146,22 @@ pub struct InputUsed {
 }
 
 impl CalcResult {
+    /// An empty result of `calc`: its id, title, formula and source, no
+    /// figures yet.
+    pub fn new(calc: &crate::registry::Calculator) -> CalcResult {
+        CalcResult {
+            id: calc.id,
+            title: calc.title,
+            formula: calc.formula,
+            source: calc.source,
+            quantities: Vec::new(),
+            terms: Vec::new(),
+            findings: Vec::new(),
+            inputs: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
     /// The value of a named quantity, if the calculator produced it.
     pub fn quantity(&self, name: &str) -> Option<u64> {
         self.quantities.iter().find(|q| q.name == name).map(|q| q.value)

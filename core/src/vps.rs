@@ -331,12 +331,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         );
     }
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities,
         terms: vec![
             Term {
@@ -360,6 +354,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

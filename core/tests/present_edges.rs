@@ -5,7 +5,7 @@
 use headroom_core::finding::{Finding, Severity};
 use headroom_core::plan::{Outcome, Report, SectionError};
 use headroom_core::present::{format_value, plan_report, Format};
-use headroom_core::report::{CalcResult, Quantity, Source, Term, Unit};
+use headroom_core::report::{CalcResult, Quantity, Source, Step, Term, Unit};
 use headroom_core::validate::rules::{MYCNF_INCLUDE, MYCNF_PEAK_HIGH};
 
 fn report() -> Report {
@@ -17,6 +17,7 @@ fn report() -> Report {
         quantities: vec![Quantity { name: "x", label: "the x", value: 1536, unit: Unit::Bytes }],
         terms: vec![Term { symbol: "a", label: "the a", value: 2500, unit: Unit::Count }],
         inputs: vec![],
+        steps: vec![Step::new("x", "1,024 + 512".into(), 1536, Unit::Bytes)],
         findings: vec![
             Finding::new(&MYCNF_PEAK_HIGH, "it is small").why("W").fix("F"),
             Finding::new(&MYCNF_INCLUDE, "just so"),
@@ -35,6 +36,8 @@ fn text_report_line_by_line() {
                 the x (x): 1.54 kB (1.5 KiB)\n  \
                 formula: x = a + b\n    \
                 a            the a                                         2,500\n  \
+                worked out:\n    \
+                x = 1,024 + 512 = 1,536 B = 1.54 kB (1.5 KiB)\n  \
                 source: Doc, Sec\n  \
                 the source says: \"Quote.\"\n  \
                 warning mycnf.peak_memory.high: it is small\n    \
@@ -55,6 +58,8 @@ fn markdown_report_line_by_line() {
                 \n| term | what | value |\n| --- | --- | --- |\n\
                 | `a` | the a | 2,500 |\n\
                 \nFormula: `x = a + b`  \n\
+                \nWorked out:\n\n\
+                1. `x` = 1,024 + 512 = 1,536 B = 1.54 kB (1.5 KiB)\n\n\
                 Source: Doc, Sec.\n\n\
                 > Quote.\n\n\
                 - **warning** `mycnf.peak_memory.high`: it is small Fix: `F`\n\
@@ -67,10 +72,11 @@ fn markdown_report_line_by_line() {
     if let Outcome::Result(r) = &mut bare.outcomes[0] {
         r.terms.clear();
         r.findings.clear();
+        r.steps.clear();
     }
     bare.outcomes.truncate(1);
     let md = plan_report(&bare, &[], Format::Markdown);
-    assert!(!md.contains("| term |"), "{md}");
+    assert!(!md.contains("| term |") && !md.contains("Worked out"), "{md}");
     assert!(md.ends_with("Source: Doc, Sec.\n\n> Quote.\n\n"), "{md:?}");
 }
 
@@ -80,6 +86,7 @@ fn json_report_is_the_serialized_report() {
     assert!(json.ends_with("}\n"));
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["outcomes"][0]["result"]["quantities"][0]["value"], 1536);
+    assert_eq!(value["outcomes"][0]["result"]["steps"][0]["working"], "1,024 + 512");
     assert_eq!(value["outcomes"][1]["error"]["field"], "y");
 }
 

@@ -114,12 +114,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let cores_term = |symbol, label, value| Term { symbol, label, value, unit: Unit::MilliCores };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "cores",
@@ -139,6 +133,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             cores_term("Qs·M / F", "SOW query scans", query_milli),
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

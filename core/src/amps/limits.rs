@@ -152,12 +152,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let q = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             q("nofile", "ulimit -n (recommended)", nofile),
             q("aio_max_nr", "fs.aio-max-nr (recommended)", aio_max_nr),
@@ -185,6 +179,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

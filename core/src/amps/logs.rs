@@ -133,12 +133,6 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         );
     }
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "retained",
@@ -155,6 +149,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         ],
         terms,
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{n, sum_of, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count, Percent};
 use crate::validate::rules;
 
@@ -127,13 +127,21 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         .iter()
         .try_fold(0u64, |acc, t| acc.checked_add(t.value))
         .ok_or_else(|| overflow("message_memory_limit"))?;
+    let (s, m, c) = (input.sow_message_size.get(), input.sow_messages.get(), input.clients.get());
+    let steps = vec![
+        Step::new("2·S·M", format!("2 × {} B × {}", n(s), n(m)), sow, Unit::Bytes),
+        Step::new("4096·C", format!("4,096 B × {}", n(c)), clients, Unit::Bytes),
+        Step::new("2·J", format!("2 × {} B", n(input.journal_size.get())), journal, Unit::Bytes),
+        Step::new(
+            "196·Q",
+            format!("196 B × {}", n(input.queue_messages.get())),
+            queues,
+            Unit::Bytes,
+        ),
+        Step::new("estimate", sum_of(&terms), total, Unit::Bytes),
+    ];
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
+        steps,
         quantities: vec![Quantity {
             name: "estimate",
             label: "Estimated memory for AMPS",
@@ -142,6 +150,7 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         }],
         terms,
         findings: Vec::new(),
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 
@@ -162,6 +171,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let recommended = (u128::from(total) * u128::from(input.headroom_percent.get())).div_ceil(100);
     let recommended = u64::try_from(recommended)
         .map_err(|_| CalcError::Overflow { field: "headroom_percent".into() })?;
+    r.steps.push(Step::new(
+        "recommended",
+        format!("⌈{} B × {}⌉", n(total), input.headroom_percent),
+        recommended,
+        Unit::Bytes,
+    ));
     r.quantities.push(Quantity {
         name: "recommended",
         label: "Recommended provisioned memory",
@@ -250,6 +265,25 @@ mod tests {
             [1_000_000_000, 40_960_000_000, 819_200, 10_000_000_000, 2_000_000_000, 196_000_000]
         );
         assert_eq!(Bytes(54_156_819_200).both(), "54.2 GB (50.4 GiB)");
+    }
+
+    #[test]
+    fn example_25_2_worked_out_with_its_figures() {
+        let r = evaluate(&MemoryInput::EXAMPLE_25_2, &Host::default()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "2·S·M = 2 × 1,024 B × 20,000,000 = 40960000000",
+                "4096·C = 4,096 B × 200 = 819200",
+                "2·J = 2 × 1,000,000,000 B = 2000000000",
+                "196·Q = 196 B × 1,000,000 = 196000000",
+                "estimate = 1,000,000,000 B + 40,960,000,000 B + 819,200 B + 10,000,000,000 B \
+                 + 2,000,000,000 B + 196,000,000 B = 54156819200",
+                "recommended = ⌈54,156,819,200 B × 200%⌉ = 108313638400",
+            ]
+        );
     }
 
     #[test]

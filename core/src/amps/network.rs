@@ -126,12 +126,6 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     };
     let bytes = |symbol, label, value| Term { symbol, label, value, unit: Unit::BytesPerSecond };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "bandwidth",
@@ -158,6 +152,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
             bytes("Mq·S·Qs", "query results out (query load)", queries),
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

@@ -230,12 +230,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         }
     }
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "suggested_slab_size",
@@ -283,6 +277,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

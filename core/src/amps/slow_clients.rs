@@ -209,12 +209,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         );
     }
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "message_memory_limit",
@@ -248,6 +242,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             unit: Unit::Bytes,
         }],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

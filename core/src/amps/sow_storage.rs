@@ -149,12 +149,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     }
     let bytes = |name, label, value| Quantity { name, label, value, unit: Unit::Bytes };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             bytes("min", "Minimum SOW size (Example 25.3)", min),
             bytes("max", "Maximum SOW size (Example 25.4)", max),
@@ -181,6 +175,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

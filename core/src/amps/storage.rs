@@ -116,12 +116,6 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     }
     let term = |symbol, label, value| Term { symbol, label, value, unit: Unit::Bytes };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             Quantity {
                 name: "total_min",
@@ -144,6 +138,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
             term("other", "binaries, configuration and the rest", input.other.get()),
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

@@ -162,12 +162,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let bytes = |name, label, value| Quantity { name, label, value, unit: Unit::Bytes };
     let count = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
-        // Filled by the plan, which knows the registry and the defaults.
-        inputs: Vec::new(),
-        id: ID,
-        title: CALCULATOR.title,
-        formula: FORMULA,
-        source: SOURCE,
         quantities: vec![
             bytes("capacity", "Transaction log capacity (Example 25.6)", capacity),
             count("messages", "Messages retained (N)", n),
@@ -192,6 +186,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        ..CalcResult::new(&CALCULATOR)
     })
 }
 

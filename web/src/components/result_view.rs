@@ -1,11 +1,12 @@
 //! One calculator's result: its figures (both unit notations), the breakdown
-//! of its terms with a chart against the host, the formula, source, the
+//! of its terms with a chart against the host, the formula, its arithmetic
+//! with the plan's own figures, source, the
 //! inputs it was computed from by their labels (defaults marked) and the
 //! findings, each explained.
 
 use headroom_core::plan::calculator;
 use headroom_core::plan::Outcome;
-use headroom_core::present::{format_exact, format_input, format_share, format_value};
+use headroom_core::present::{format_exact, format_input, format_share, format_value, step_value};
 use headroom_core::report::Unit;
 use yew::prelude::*;
 
@@ -84,6 +85,15 @@ pub fn result_view(props: &ResultViewProps) -> Html {
             </li>
         }
     });
+    // The arithmetic with the plan's own figures, as the report prints it.
+    let steps = r.steps.iter().map(|st| {
+        html! {
+            <li>
+                <code>{ st.symbol }</code>{ format!(" = {} = ", st.working) }
+                <strong>{ step_value(st) }</strong>
+            </li>
+        }
+    });
     let chart = chart_data(r, props.capacity.as_ref().map(|(l, v, u)| (l.as_str(), *v, *u)));
     html! {
         <div id={format!("{base}-result")} class="result">
@@ -102,6 +112,12 @@ pub fn result_view(props: &ResultViewProps) -> Html {
                 <Chart id={format!("{base}-chart")} {data} />
             }
             <p class="formula">{ "Formula: " }<code>{ r.formula }</code></p>
+            if !r.steps.is_empty() {
+                <details id={format!("{base}-steps")} class="steps">
+                    <summary>{ "Worked out with these figures" }</summary>
+                    <ol>{ for steps }</ol>
+                </details>
+            }
             <details class="source">
                 <summary>{ format!("Source: {}, {}.", r.source.document, r.source.section) }</summary>
                 <blockquote>{ r.source.excerpt }</blockquote>
