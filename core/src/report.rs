@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::units::{decimal, group_thousands};
+use crate::units::{decimal, group_thousands, Rate};
 
 /// The unit of a [`Quantity`] or [`Term`]; values are always in base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,6 +114,34 @@ pub fn exact(value: u64, unit: Unit) -> String {
         Unit::MilliCores => cores(decimal(value, 3), value == 1000),
         Unit::Pages => format!("{n} pages"),
         Unit::Seconds => format!("{n} s"),
+    }
+}
+
+/// A rate as a step's working writes it: `5,000/s`, or `(5 ÷ 60 s)` when
+/// it is not a whole number of events a second, so it stays exact.
+pub fn rate(r: Rate) -> String {
+    match r.per_seconds() {
+        1 => format!("{}/s", n(r.events())),
+        s => format!("({} ÷ {} s)", n(r.events()), n(s)),
+    }
+}
+
+/// `⌈working⌉`, or `working` alone when its value is `whole` already, so
+/// the brackets show only where the calculator rounds.
+pub fn up(working: String, whole: bool) -> String {
+    if whole {
+        working
+    } else {
+        format!("⌈{working}⌉")
+    }
+}
+
+/// `⌊working⌋`, or `working` alone when its value is `whole` already.
+pub fn down(working: String, whole: bool) -> String {
+    if whole {
+        working
+    } else {
+        format!("⌊{working}⌋")
     }
 }
 

@@ -8,7 +8,7 @@ use crate::finding::Finding;
 use crate::host::Host;
 use crate::present::format_value;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{n, rate, up, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{group_thousands, Count, Rate};
 use crate::validate::rules;
 
@@ -90,9 +90,24 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         |q: &exact::Q, field: &str| exact::ceil(&(q * exact::int(1000) / &per_core), field);
     let sub_milli = milli_of(&subs, "subscriptions")?;
     let query_milli = milli_of(&scans, "sow_messages")?;
-    let total = subs + scans;
+    let total = &subs + &scans;
     let evals = exact::ceil(&total, "sow_messages")?;
     let milli = milli_of(&total, "sow_messages")?;
+    // Cores are shown to the thousandth they are rounded up to.
+    let (r, qs, f_per) = (rate(input.publish_rate), rate(input.query_rate), rate(f));
+    let rn = format!("{r} × {}", n(input.subscriptions.get()));
+    let qm = format!("{qs} × {}", n(input.sow_messages.get()));
+    let steps = vec![
+        Step::new("R·N / F", format!("{rn} ÷ {f_per}"), sub_milli, Unit::MilliCores),
+        Step::new("Qs·M / F", format!("{qm} ÷ {f_per}"), query_milli, Unit::MilliCores),
+        Step::new(
+            "evaluations",
+            up(format!("{rn} + {qm}"), total.is_integer()),
+            evals,
+            Unit::Count,
+        ),
+        Step::new("cores", format!("({rn} + {qm}) ÷ {f_per}"), milli, Unit::MilliCores),
+    ];
     let mut findings = Vec::new();
     let cores = host.cores.get();
     if cores > 0 && u128::from(milli) > u128::from(cores) * 1000 {
@@ -133,6 +148,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             cores_term("Qs·M / F", "SOW query scans", query_milli),
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -212,6 +228,33 @@ mod tests {
         // A heavier filter at half the guide's rate needs twice the cores.
         let heavy = Input { filter_rate_per_core: Rate::per_second(500_000), ..i };
         assert_eq!(evaluate(&heavy, &Host::with_cores(8)).unwrap().quantity("cores"), Some(4334));
+    }
+
+    #[test]
+    fn example_25_7_worked_out_with_its_figures() {
+        let i = Input {
+            publish_rate: Rate::per_second(5000),
+            subscriptions: Count(100),
+            query_rate: Rate::per_minute(5),
+            sow_messages: Count(20_000_000),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::with_cores(2)).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "R·N / F = 5,000/s × 100 ÷ 1,000,000/s = 500",
+                "Qs·M / F = (1 ÷ 12 s) × 20,000,000 ÷ 1,000,000/s = 1667",
+                "evaluations = ⌈5,000/s × 100 + (1 ÷ 12 s) × 20,000,000⌉ = 2166667",
+                "cores = (5,000/s × 100 + (1 ÷ 12 s) × 20,000,000) ÷ 1,000,000/s = 2167",
+            ]
+        );
+        // A whole number of evaluations is shown without rounding brackets.
+        let whole = Input { query_rate: Rate::per_second(0), ..i };
+        let r = evaluate(&whole, &Host::with_cores(2)).unwrap();
+        assert_eq!(r.steps[2].working, "5,000/s × 100 + 0/s × 20,000,000");
     }
 
     #[test]
