@@ -7,7 +7,9 @@ use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{
+    exact as shown, n, rate, up, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
+};
 use crate::units::{group_thousands, Bytes, Count, Rate, Ratio};
 use crate::validate::rules;
 
@@ -101,11 +103,46 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     let outbound = exact::ceil(&outbound_q, "subscriptions")?;
     let queries = exact::ceil(&queries_q, "messages_per_query")?;
     let total = exact::ceil(&total_q, "message_size")?;
-    let bits = exact::ceil(&(total_q * exact::int(8)), "message_size")?;
+    let bits_q = &total_q * exact::int(8);
+    let bits = exact::ceil(&bits_q, "message_size")?;
+    let (r, s) = (rate(input.publish_rate), shown(input.message_size.get(), Unit::Bytes));
+    let (m, nn) = (input.match_ratio, n(input.subscriptions.get()));
+    let mq_s_qs =
+        format!("{} × {s} × {}", n(input.messages_per_query.get()), rate(input.query_rate));
+    let sum = format!("{r} × {s} × (1 + {m} × {nn}) + {mq_s_qs}");
+    let per_second = |symbol, working, q: &exact::Q, value| {
+        Step::new(symbol, up(working, q.is_integer()), value, Unit::BytesPerSecond)
+    };
+    let mut steps = vec![
+        per_second("R·S", format!("{r} × {s}"), &inbound_q, inbound),
+        per_second("R·S·M·N", format!("{r} × {s} × {m} × {nn}"), &outbound_q, outbound),
+        per_second("Mq·S·Qs", mq_s_qs.clone(), &queries_q, queries),
+        per_second("bandwidth", sum.clone(), &total_q, total),
+        // From the exact bytes: 8 × the rounded figure only when it is exact.
+        Step::new(
+            "bandwidth_bits",
+            if total_q.is_integer() {
+                format!("{} × 8", shown(total, Unit::BytesPerSecond))
+            } else {
+                up(format!("8 × ({sum})"), bits_q.is_integer())
+            },
+            bits,
+            Unit::BitsPerSecond,
+        ),
+    ];
     let (largest, largest_name) = CLASSES[CLASSES.len() - 1];
     let mut findings = Vec::new();
     let class = match CLASSES.iter().find(|(c, _)| *c >= bits) {
-        Some(&(c, _)) => c,
+        Some(&(c, _)) => {
+            // The smallest class that carries it.
+            steps.push(Step::new(
+                "network_class",
+                shown(c, Unit::BitsPerSecond),
+                c,
+                Unit::BitsPerSecond,
+            ));
+            c
+        }
         None => {
             let links = bits.div_ceil(largest);
             findings.push(
@@ -121,7 +158,19 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
                     "plan {links} × {largest_name}, or split the topics across instances"
                 )),
             );
-            links.saturating_mul(largest)
+            // Near 2^64 b/s the links' total is past a u64: an error, not a
+            // class below the need.
+            let class = links
+                .checked_mul(largest)
+                .ok_or_else(|| CalcError::Overflow { field: "message_size".into() })?;
+            let link = shown(largest, Unit::BitsPerSecond);
+            steps.push(Step::new(
+                "network_class",
+                format!("⌈{} ÷ {link}⌉ × {link}", shown(bits, Unit::BitsPerSecond)),
+                class,
+                Unit::BitsPerSecond,
+            ));
+            class
         }
     };
     let bytes = |symbol, label, value| Term { symbol, label, value, unit: Unit::BytesPerSecond };
@@ -152,6 +201,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
             bytes("Mq·S·Qs", "query results out (query load)", queries),
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -207,6 +257,58 @@ mod tests {
         // "this deployment would fall into a 100Mb/s class network".
         assert_eq!(r.quantity("network_class"), Some(100_000_000));
         assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn example_25_7_worked_out_with_its_figures() {
+        let r = evaluate(&Input::EXAMPLE_25_7, &Host::default()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "R·S = 5,000/s × 600 B = 3000000",
+                "R·S·M·N = 5,000/s × 600 B × 2% × 100 = 6000000",
+                "Mq·S·Qs = 1,000 × 600 B × (1 ÷ 12 s) = 50000",
+                "bandwidth = 5,000/s × 600 B × (1 + 2% × 100) + 1,000 × 600 B × (1 ÷ 12 s) = 9050000",
+                "bandwidth_bits = 9,050,000 B/s × 8 = 72400000",
+                "network_class = 100,000,000 b/s = 100000000",
+            ]
+        );
+    }
+
+    /// Where the bytes are not whole, the bits come from the exact sum and
+    /// each rounding shows.
+    #[test]
+    fn fractional_bytes_show_their_rounding() {
+        let i = Input {
+            publish_rate: Rate::per_minute(7),
+            message_size: Bytes(1),
+            messages_per_query: Count(1),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        let steps: Vec<(&str, &str)> =
+            r.steps.iter().map(|s| (s.symbol, s.working.as_str())).collect();
+        assert_eq!(steps[3], ("bandwidth", "⌈(7 ÷ 60 s) × 1 B × (1 + 0% × 0) + 1 × 1 B × 0/s⌉"));
+        assert_eq!(
+            steps[4],
+            ("bandwidth_bits", "⌈8 × ((7 ÷ 60 s) × 1 B × (1 + 0% × 0) + 1 × 1 B × 0/s)⌉")
+        );
+    }
+
+    #[test]
+    fn links_past_2_to_the_64_bits_are_an_overflow() {
+        // 8 × S is just under 2^64 b/s, but 184,467,441 links of 100 Gb/s are over it.
+        let i = Input {
+            publish_rate: Rate::per_second(1),
+            message_size: Bytes(u64::MAX / 8),
+            ..Input::default()
+        };
+        assert_eq!(
+            evaluate(&i, &Host::default()),
+            Err(CalcError::Overflow { field: "message_size".into() })
+        );
     }
 
     #[test]
