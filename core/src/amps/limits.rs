@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count};
 use crate::validate::rules::{self, Rule};
 
@@ -150,6 +150,27 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             .fix("ulimit -c 0"),
         );
     }
+    let core_limit = if large { 0 } else { input.process_size.get() };
+    let count = |symbol, working, value| Step::new(symbol, working, value, Unit::Count);
+    let steps = vec![
+        count(
+            "2·(C + T + J)",
+            format!(
+                "2 × ({} + {} + {})",
+                n(input.clients.get()),
+                n(input.sow_topics.get()),
+                n(input.journal_files.get())
+            ),
+            twice,
+        ),
+        count("16384 + 8192·T", format!("16,384 + 8,192 × {}", n(input.sow_topics.get())), aio),
+        count("nofile", format!("max({}, {})", n(twice), n(NOFILE_RECOMMENDED)), nofile),
+        count("aio_max_nr", format!("max({}, {})", n(aio), n(AIO_MAX_NR_RECOMMENDED)), aio_max_nr),
+        count("file_max", format!("max({}, {})", n(twice), n(FILE_MAX_RECOMMENDED)), file_max),
+        count("max_map_count", n(MAX_MAP_COUNT_RECOMMENDED), MAX_MAP_COUNT_RECOMMENDED),
+        // 0 (no core file) at LARGE_PROCESS and above: a choice, not arithmetic.
+        Step::new("core_limit", exact(core_limit, Unit::Bytes), core_limit, Unit::Bytes),
+    ];
     let q = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
         quantities: vec![
@@ -160,7 +181,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             Quantity {
                 name: "core_limit",
                 label: "ulimit -c (0: minidumps instead of cores)",
-                value: if large { 0 } else { input.process_size.get() },
+                value: core_limit,
                 unit: Unit::Bytes,
             },
         ],
@@ -179,6 +200,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -239,6 +261,36 @@ mod tests {
         assert_eq!(r.quantity("file_max"), Some(6_815_744));
         assert_eq!(r.quantity("core_limit"), Some(0));
         assert_eq!(r.terms[1].value, 16_384 + 81_920);
+    }
+
+    #[test]
+    fn worked_out_with_the_plans_figures() {
+        let i = Input {
+            clients: Count(20_000),
+            sow_topics: Count(10),
+            journal_files: Count(4),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "2·(C + T + J) = 2 × (20,000 + 10 + 4) = 40028",
+                "16384 + 8192·T = 16,384 + 8,192 × 10 = 98304",
+                "nofile = max(40,028, 32,768) = 40028",
+                "aio_max_nr = max(98,304, 1,048,576) = 1048576",
+                "file_max = max(40,028, 6,815,744) = 6815744",
+                "max_map_count = 500,000 = 500000",
+                "core_limit = 0 B = 0",
+            ]
+        );
+        // Below 1 GB the core limit is the process's size.
+        let small = Input { process_size: Bytes(512 * Bytes::MIB), ..i };
+        let r = evaluate(&small, &Host::default()).unwrap();
+        assert_eq!(r.steps[6].working, "536,870,912 B");
+        assert_eq!(r.quantity("core_limit"), Some(536_870_912));
     }
 
     #[test]
