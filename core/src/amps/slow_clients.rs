@@ -7,8 +7,10 @@ use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
-use crate::units::{Bytes, Count, Ratio};
+use crate::report::{
+    down, exact as shown, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
+};
+use crate::units::{Bytes, Count, Percent, Ratio};
 use crate::validate::rules;
 
 pub const ID: &str = "amps.slow_clients";
@@ -147,6 +149,49 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         "simultaneous_clients",
     )?;
     let disk = backlog.max(configured);
+    let bytes = |symbol, working, value| Step::new(symbol, working, value, Unit::Bytes);
+    let of_ram = |share: &dyn std::fmt::Display| format!("{} × {share}", shown(ram, Unit::Bytes));
+    let start = of_ram(&Percent(MEMORY_START_PERCENT));
+    let mut steps = vec![bytes(
+        "message_memory_limit",
+        down(start.clone(), share(MEMORY_START_PERCENT).is_integer()),
+        memory,
+    )];
+    // The steps start from the limit now: a share of RAM is worked out first.
+    let now_working = match input.message_memory_limit {
+        Some(MemoryLimit::Share(r)) => {
+            let working = of_ram(&r);
+            steps.push(bytes(
+                "MessageMemoryLimit now",
+                down(working.clone(), now.is_integer()),
+                configured,
+            ));
+            working
+        }
+        Some(MemoryLimit::Size(b)) => shown(b.get(), Unit::Bytes),
+        None => start,
+    };
+    for (symbol, percent, value) in
+        [("memory_step_1_percent", small, step_small), ("memory_step_2_percent", large, step_large)]
+    {
+        let working = format!("{now_working} + {}", of_ram(&Percent(percent)));
+        steps.push(bytes(symbol, down(working, (&now + share(percent)).is_integer()), value));
+    }
+    steps.push(bytes(
+        "size·records·clients",
+        format!(
+            "{} × {} × {}",
+            shown(input.average_record_size.get(), Unit::Bytes),
+            n(input.expected_records.get()),
+            n(input.simultaneous_clients.get())
+        ),
+        backlog,
+    ));
+    steps.push(bytes(
+        "message_disk_limit",
+        format!("max({}, {})", shown(backlog, Unit::Bytes), shown(configured, Unit::Bytes)),
+        disk,
+    ));
     let mut findings = Vec::new();
     let caution = u128::from(ram) * u128::from(MEMORY_CAUTION_PERCENT) / 100;
     if let Some(set) = set {
@@ -242,6 +287,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             unit: Unit::Bytes,
         }],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -372,6 +418,46 @@ mod tests {
         let small = Input { expected_records: Count(10), ..i };
         let r = evaluate(&small, &host(64 * Bytes::GIB)).unwrap();
         assert_eq!(r.quantity("message_disk_limit"), Some(6_871_947_673));
+    }
+
+    #[test]
+    fn worked_out_with_the_plans_figures() {
+        let i = Input {
+            average_record_size: Bytes(1024),
+            expected_records: Count(1_000_000),
+            simultaneous_clients: Count(10),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &host(64 * Bytes::GIB)).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "message_memory_limit = ⌊68,719,476,736 B × 10%⌋ = 6871947673",
+                "memory_step_1_percent = ⌊68,719,476,736 B × 10% + 68,719,476,736 B × 1%⌋ \
+                 = 7559142440",
+                "memory_step_2_percent = ⌊68,719,476,736 B × 10% + 68,719,476,736 B × 2%⌋ \
+                 = 8246337208",
+                "size·records·clients = 1,024 B × 1,000,000 × 10 = 10240000000",
+                "message_disk_limit = max(10,240,000,000 B, 6,871,947,673 B) = 10240000000",
+            ]
+        );
+        // A share of RAM set now is worked out before its steps; a size is
+        // taken as it is; whole figures need no rounding brackets.
+        let share =
+            Input { message_memory_limit: Some(MemoryLimit::Share(Ratio::from_ppm(195_000))), ..i };
+        let r = evaluate(&share, &host(64 * Bytes::GIB)).unwrap();
+        let working: Vec<&str> = r.steps.iter().map(|s| s.working.as_str()).collect();
+        assert_eq!(working[1], "⌊68,719,476,736 B × 19.5%⌋");
+        assert_eq!(r.steps[1].value, 13_400_297_963);
+        assert_eq!(working[2], "⌊68,719,476,736 B × 19.5% + 68,719,476,736 B × 1%⌋");
+        let size =
+            Input { message_memory_limit: Some(MemoryLimit::Size(Bytes(10 * Bytes::GB))), ..i };
+        let r = evaluate(&size, &host(100 * Bytes::GB)).unwrap();
+        let working: Vec<&str> = r.steps.iter().map(|s| s.working.as_str()).collect();
+        assert_eq!(working[1], "10,000,000,000 B + 100,000,000,000 B × 1%");
+        assert_eq!(r.steps[1].value, 11_000_000_000);
     }
 
     #[test]
