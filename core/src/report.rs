@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::units::{decimal, group_thousands, Rate};
+use crate::units::{decimal, group_thousands};
 
 /// The unit of a [`Quantity`] or [`Term`]; values are always in base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,24 +102,9 @@ pub fn n(value: u64) -> String {
     group_thousands(value)
 }
 
-/// A value to the last unit it is counted in, as a step's working and the
-/// "exact" column write it: `54,156,819,200 B`, `2.167 cores`.
-pub fn exact(value: u64, unit: Unit) -> String {
-    let n = group_thousands(value);
-    match unit {
-        Unit::Bytes => format!("{n} B"),
-        Unit::BytesPerSecond => format!("{n} B/s"),
-        Unit::BitsPerSecond => format!("{n} b/s"),
-        Unit::Count => n,
-        Unit::MilliCores => cores(decimal(value, 3), value == 1000),
-        Unit::Pages => format!("{n} pages"),
-        Unit::Seconds => format!("{n} s"),
-    }
-}
-
-/// A rate as a step's working writes it: `5,000/s`, or `(5 ÷ 60 s)` when
-/// it is not a whole number of events a second, so it stays exact.
-pub fn rate(r: Rate) -> String {
+/// A rate as a step's working writes it: `5,000/s`, or `(1 ÷ 12 s)` for 5/min:
+/// events over seconds when they are not whole a second, so it stays exact.
+pub fn rate(r: crate::units::Rate) -> String {
     match r.per_seconds() {
         1 => format!("{}/s", n(r.events())),
         s => format!("({} ÷ {} s)", n(r.events()), n(s)),
@@ -142,6 +127,21 @@ pub fn down(working: String, whole: bool) -> String {
         working
     } else {
         format!("⌊{working}⌋")
+    }
+}
+
+/// A value to the last unit it is counted in, as a step's working and the
+/// "exact" column write it: `54,156,819,200 B`, `2.167 cores`.
+pub fn exact(value: u64, unit: Unit) -> String {
+    let n = group_thousands(value);
+    match unit {
+        Unit::Bytes => format!("{n} B"),
+        Unit::BytesPerSecond => format!("{n} B/s"),
+        Unit::BitsPerSecond => format!("{n} b/s"),
+        Unit::Count => n,
+        Unit::MilliCores => cores(decimal(value, 3), value == 1000),
+        Unit::Pages => format!("{n} pages"),
+        Unit::Seconds => format!("{n} s"),
     }
 }
 
