@@ -224,3 +224,23 @@ pub enum CalcError {
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_written_exactly_in_their_own_unit() {
+        let hour = Duration(Duration::HOUR);
+        assert_eq!(per_second(Rate::per_second(5000)), "5,000/s");
+        assert_eq!(per_second(Rate::per_day(100_000_000)), "(100,000,000/d ÷ 86,400 s/d)");
+        assert_eq!(per_second(Rate::new(7, 13).unwrap()), "(7 ÷ 13 s)");
+        assert_eq!(events_over(Rate::per_minute(5), &[hour]), "5/min × 60 min");
+        assert_eq!(events_over(Rate::per_minute(5), &[Duration(90)]), "(5/min ÷ 60 s/min) × 90 s");
+        assert_eq!(
+            events_over(Rate::per_second(1000), &[Duration(7200), Duration(28_800)]),
+            "1,000/s × max(7,200 s, 28,800 s)"
+        );
+        assert_eq!(events_over(Rate::per_hour(3), &[]), "3/h × 0 h");
+    }
+}
