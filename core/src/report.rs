@@ -102,15 +102,6 @@ pub fn n(value: u64) -> String {
     group_thousands(value)
 }
 
-/// A rate as a step's working writes it: `5,000/s`, or `(1 ÷ 12 s)` for 5/min:
-/// events over seconds when they are not whole a second, so it stays exact.
-pub fn rate(r: crate::units::Rate) -> String {
-    match r.per_seconds() {
-        1 => format!("{}/s", n(r.events())),
-        s => format!("({} ÷ {} s)", n(r.events()), n(s)),
-    }
-}
-
 /// `⌈working⌉`, or `working` alone when its value is `whole` already, so
 /// the brackets show only where the calculator rounds.
 pub fn up(working: String, whole: bool) -> String {

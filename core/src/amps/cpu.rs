@@ -8,7 +8,7 @@ use crate::finding::Finding;
 use crate::host::Host;
 use crate::present::format_value;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{n, rate, up, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
+use crate::report::{n, per_second, up, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{group_thousands, Count, Rate};
 use crate::validate::rules;
 
@@ -94,7 +94,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let evals = exact::ceil(&total, "sow_messages")?;
     let milli = milli_of(&total, "sow_messages")?;
     // Cores are shown to the thousandth they are rounded up to.
-    let (r, qs, f_per) = (rate(input.publish_rate), rate(input.query_rate), rate(f));
+    let (r, qs, f_per) =
+        (per_second(input.publish_rate), per_second(input.query_rate), per_second(f));
     let rn = format!("{r} × {}", n(input.subscriptions.get()));
     let qm = format!("{qs} × {}", n(input.sow_messages.get()));
     let steps = vec![
@@ -246,9 +247,9 @@ mod tests {
             lines,
             [
                 "R·N / F = 5,000/s × 100 ÷ 1,000,000/s = 500",
-                "Qs·M / F = (1 ÷ 12 s) × 20,000,000 ÷ 1,000,000/s = 1667",
-                "evaluations = ⌈5,000/s × 100 + (1 ÷ 12 s) × 20,000,000⌉ = 2166667",
-                "cores = (5,000/s × 100 + (1 ÷ 12 s) × 20,000,000) ÷ 1,000,000/s = 2167",
+                "Qs·M / F = (5/min ÷ 60 s/min) × 20,000,000 ÷ 1,000,000/s = 1667",
+                "evaluations = ⌈5,000/s × 100 + (5/min ÷ 60 s/min) × 20,000,000⌉ = 2166667",
+                "cores = (5,000/s × 100 + (5/min ÷ 60 s/min) × 20,000,000) ÷ 1,000,000/s = 2167",
             ]
         );
         // A whole number of evaluations is shown without rounding brackets.

@@ -8,7 +8,7 @@ use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
 use crate::report::{
-    exact as shown, n, rate, up, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
+    exact as shown, n, per_second, up, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
 };
 use crate::units::{group_thousands, Bytes, Count, Rate, Ratio};
 use crate::validate::rules;
@@ -105,19 +105,19 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     let total = exact::ceil(&total_q, "message_size")?;
     let bits_q = &total_q * exact::int(8);
     let bits = exact::ceil(&bits_q, "message_size")?;
-    let (r, s) = (rate(input.publish_rate), shown(input.message_size.get(), Unit::Bytes));
+    let (r, s) = (per_second(input.publish_rate), shown(input.message_size.get(), Unit::Bytes));
     let (m, nn) = (input.match_ratio, n(input.subscriptions.get()));
     let mq_s_qs =
-        format!("{} × {s} × {}", n(input.messages_per_query.get()), rate(input.query_rate));
+        format!("{} × {s} × {}", n(input.messages_per_query.get()), per_second(input.query_rate));
     let sum = format!("{r} × {s} × (1 + {m} × {nn}) + {mq_s_qs}");
-    let per_second = |symbol, working, q: &exact::Q, value| {
+    let step = |symbol, working, q: &exact::Q, value| {
         Step::new(symbol, up(working, q.is_integer()), value, Unit::BytesPerSecond)
     };
     let mut steps = vec![
-        per_second("R·S", format!("{r} × {s}"), &inbound_q, inbound),
-        per_second("R·S·M·N", format!("{r} × {s} × {m} × {nn}"), &outbound_q, outbound),
-        per_second("Mq·S·Qs", mq_s_qs.clone(), &queries_q, queries),
-        per_second("bandwidth", sum.clone(), &total_q, total),
+        step("R·S", format!("{r} × {s}"), &inbound_q, inbound),
+        step("R·S·M·N", format!("{r} × {s} × {m} × {nn}"), &outbound_q, outbound),
+        step("Mq·S·Qs", mq_s_qs.clone(), &queries_q, queries),
+        step("bandwidth", sum.clone(), &total_q, total),
         // From the exact bytes: 8 × the rounded figure only when it is exact.
         Step::new(
             "bandwidth_bits",
@@ -269,8 +269,8 @@ mod tests {
             [
                 "R·S = 5,000/s × 600 B = 3000000",
                 "R·S·M·N = 5,000/s × 600 B × 2% × 100 = 6000000",
-                "Mq·S·Qs = 1,000 × 600 B × (1 ÷ 12 s) = 50000",
-                "bandwidth = 5,000/s × 600 B × (1 + 2% × 100) + 1,000 × 600 B × (1 ÷ 12 s) = 9050000",
+                "Mq·S·Qs = 1,000 × 600 B × (5/min ÷ 60 s/min) = 50000",
+                "bandwidth = 5,000/s × 600 B × (1 + 2% × 100) + 1,000 × 600 B × (5/min ÷ 60 s/min) = 9050000",
                 "bandwidth_bits = 9,050,000 B/s × 8 = 72400000",
                 "network_class = 100,000,000 b/s = 100000000",
             ]
@@ -290,10 +290,13 @@ mod tests {
         let r = evaluate(&i, &Host::default()).unwrap();
         let steps: Vec<(&str, &str)> =
             r.steps.iter().map(|s| (s.symbol, s.working.as_str())).collect();
-        assert_eq!(steps[3], ("bandwidth", "⌈(7 ÷ 60 s) × 1 B × (1 + 0% × 0) + 1 × 1 B × 0/s⌉"));
+        assert_eq!(
+            steps[3],
+            ("bandwidth", "⌈(7/min ÷ 60 s/min) × 1 B × (1 + 0% × 0) + 1 × 1 B × 0/s⌉")
+        );
         assert_eq!(
             steps[4],
-            ("bandwidth_bits", "⌈8 × ((7 ÷ 60 s) × 1 B × (1 + 0% × 0) + 1 × 1 B × 0/s)⌉")
+            ("bandwidth_bits", "⌈8 × ((7/min ÷ 60 s/min) × 1 B × (1 + 0% × 0) + 1 × 1 B × 0/s)⌉")
         );
     }
 
