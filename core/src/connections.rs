@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
+use crate::report::{
+    events_over, exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
+};
 use crate::units::{Bytes, Count, Duration, Rate};
 use crate::validate::rules;
 
@@ -178,12 +180,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let buf_pages = buf.div_ceil(page);
     let tw = time_wait_sockets(input.churn).ok_or_else(|| overflow("churn"))?;
     let bytes = |v| exact(v, Unit::Bytes);
-    let (events, per) = (input.churn.events(), input.churn.per_seconds());
-    let tw_working = if per == 1 {
-        format!("{}/s × {TIME_WAIT_SECS} s", n(events))
-    } else {
-        format!("⌈{} × {TIME_WAIT_SECS} s ÷ {} s⌉", n(events), n(per))
-    };
+    let over = events_over(input.churn, &[Duration(TIME_WAIT_SECS)]);
+    // Rounded up where the rate leaves a fraction of a socket.
+    let whole = u128::from(input.churn.events()) * u128::from(TIME_WAIT_SECS)
+        % u128::from(input.churn.per_seconds())
+        == 0;
+    let tw_working = if whole { over } else { format!("⌈{over}⌉") };
     let (ips, sports) = (input.client_ips.get(), input.server_ports.get());
     let steps = vec![
         Step::new(
@@ -561,11 +563,15 @@ mod tests {
                 "time_wait = 4,000/s × 60 s = 240000",
             ]
         );
-        // A rate that is not whole per second shows its exact fraction.
-        let slow = Input { churn: Rate::per_minute(90), ..tuned };
-        let r = evaluate(&slow, &megacomet()).unwrap();
-        let tw = r.steps.iter().find(|s| s.symbol == "time_wait").unwrap();
-        assert_eq!((tw.working.as_str(), tw.value), ("⌈3 × 60 s ÷ 2 s⌉", 90));
+        // A rate in its own unit, and one that leaves a fraction of a
+        // socket, rounded up.
+        let tw = |churn| {
+            let r = evaluate(&Input { churn, ..tuned }, &megacomet()).unwrap();
+            let s = r.steps.into_iter().find(|s| s.symbol == "time_wait").unwrap();
+            (s.working, s.value)
+        };
+        assert_eq!(tw(Rate::per_minute(90)), ("90/min × 1 min".to_string(), 90));
+        assert_eq!(tw(Rate::per_hour(3)), ("⌈(3/h ÷ 3,600 s/h) × 60 s⌉".to_string(), 1));
     }
 
     /// A Host built in code with a reversed port range is a typed error
