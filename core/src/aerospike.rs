@@ -6,7 +6,7 @@ use crate::finding::Finding;
 use crate::gemstone::{segment_vs_host, SegmentRules};
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{n, sum_of, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count};
 use crate::validate::rules;
 
@@ -258,6 +258,42 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .why(why)
         .fix(format!("ipcrm -M {key:#X}")),
     );
+    let terms = vec![
+        Term {
+            symbol: "cluster",
+            label: "cluster header",
+            value: layout.cluster,
+            unit: Unit::Bytes,
+        },
+        Term { symbol: "nodes·node", label: "node slots", value: node_bytes, unit: Unit::Bytes },
+        Term {
+            symbol: "namespaces·(header + 4096·partition)",
+            label: "partition tables",
+            value: ns_bytes,
+            unit: Unit::Bytes,
+        },
+    ];
+    let steps = vec![
+        Step::new(
+            "nodes·node",
+            format!("{} × {} B", n(nodes), n(layout.node)),
+            node_bytes,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "header + 4096·partition",
+            format!("{} B + {} × {} B", n(layout.table_header), n(PARTITIONS), n(layout.partition)),
+            per_ns,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "namespaces·(header + 4096·partition)",
+            format!("{} × {} B", n(ns), n(per_ns)),
+            ns_bytes,
+            Unit::Bytes,
+        ),
+        Step::new("segment", sum_of(&terms), segment, Unit::Bytes),
+    ];
     Ok(CalcResult {
         quantities: vec![Quantity {
             name: "segment",
@@ -265,26 +301,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             value: segment,
             unit: Unit::Bytes,
         }],
-        terms: vec![
-            Term {
-                symbol: "cluster",
-                label: "cluster header",
-                value: layout.cluster,
-                unit: Unit::Bytes,
-            },
-            Term {
-                symbol: "nodes·node",
-                label: "node slots",
-                value: node_bytes,
-                unit: Unit::Bytes,
-            },
-            Term {
-                symbol: "namespaces·(header + 4096·partition)",
-                label: "partition tables",
-                value: ns_bytes,
-                unit: Unit::Bytes,
-            },
-        ],
+        terms,
+        steps,
         findings,
         ..CalcResult::new(&CALCULATOR)
     })
@@ -364,6 +382,25 @@ mod tests {
         assert_eq!((page.shm_key, page.client_version), (Some(0xA700_0000), Client::V7_4_1));
         assert_eq!(evaluate(&page, &Host::default()).unwrap().quantity("segment"), Some(531_576));
         assert!(toml::from_str::<Input>("shm_key = \"A7\"").is_err());
+    }
+
+    /// The document's 263,224 B worked out with the 2014 layout's struct
+    /// sizes, 16 node slots and 8 namespace slots.
+    #[test]
+    fn the_documents_segment_worked_out_with_its_figures() {
+        let input = Input { client_version: Client::V3_0_84, ..Input::default() };
+        let r = evaluate(&input, &Host::default()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "nodes·node = 16 × 48 B = 768",
+                "header + 4096·partition = 32 B + 4,096 × 8 B = 32800",
+                "namespaces·(header + 4096·partition) = 8 × 32,800 B = 262400",
+                "segment = 56 B + 768 B + 262,400 B = 263224",
+            ]
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{
+    events_over, exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
+};
 use crate::units::{Bytes, Count, Duration, Rate};
 use crate::validate::rules;
 
@@ -147,11 +149,19 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .ok_or_else(|| overflow("processes"))?;
     let range = host.kernel.ip_local_port_range.unwrap_or(PORT_RANGE_DEFAULT);
     let ports = ports_in_range(range);
+    // The plan's bounds reject a reversed range; a Host built in code is
+    // named here rather than dividing by zero ports.
+    if ports == 0 {
+        return Err(invalid(
+            "host.kernel.ip_local_port_range",
+            "the low port is above the high port: no local port is left to connect from",
+        ));
+    }
     let tuples = ports
         .checked_mul(input.client_ips.get())
         .and_then(|v| v.checked_mul(input.server_ports.get()))
         .ok_or_else(|| overflow("client_ips"))?;
-    let spaces = if ports == 0 { u64::MAX } else { c.div_ceil(ports) };
+    let spaces = c.div_ceil(ports);
     let ports_needed = spaces.div_ceil(input.client_ips.get());
     let ips_needed = spaces.div_ceil(input.server_ports.get());
     let idle = c
@@ -169,6 +179,82 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let page = host.page_size.get().max(1);
     let buf_pages = buf.div_ceil(page);
     let tw = time_wait_sockets(input.churn).ok_or_else(|| overflow("churn"))?;
+    let bytes = |v| exact(v, Unit::Bytes);
+    let over = events_over(input.churn, &[Duration(TIME_WAIT_SECS)]);
+    // Rounded up where the rate leaves a fraction of a socket.
+    let whole = u128::from(input.churn.events()) * u128::from(TIME_WAIT_SECS)
+        % u128::from(input.churn.per_seconds())
+        == 0;
+    let tw_working = if whole { over } else { format!("⌈{over}⌉") };
+    let (ips, sports) = (input.client_ips.get(), input.server_ports.get());
+    let steps = vec![
+        Step::new(
+            "nofile",
+            format!("⌈{} ÷ {}⌉ + {}", n(c), n(procs), n(reserve)),
+            nofile,
+            Unit::Count,
+        ),
+        Step::new(
+            "file_max",
+            format!("{} + {} × {}", n(c), n(reserve), n(procs)),
+            file_max,
+            Unit::Count,
+        ),
+        Step::new(
+            "ports",
+            format!("{} − {} + 1", n(u64::from(range[1])), n(u64::from(range[0]))),
+            ports,
+            Unit::Count,
+        ),
+        Step::new(
+            "4-tuples",
+            format!("{} × {} × {}", n(ports), n(ips), n(sports)),
+            tuples,
+            Unit::Count,
+        ),
+        Step::new("pairs", format!("⌈{} ÷ {}⌉", n(c), n(ports)), spaces, Unit::Count),
+        Step::new(
+            "server_ports",
+            format!("⌈{} ÷ {}⌉", n(spaces), n(ips)),
+            ports_needed,
+            Unit::Count,
+        ),
+        Step::new(
+            "client_ips",
+            format!("⌈{} ÷ {}⌉", n(spaces), n(sports)),
+            ips_needed,
+            Unit::Count,
+        ),
+        Step::new(
+            "idle_memory",
+            format!("{} × {}", n(c), bytes(input.idle_socket_bytes.get())),
+            idle,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "measured_memory",
+            format!("⌈{} × {} ÷ {}⌉", n(c), bytes(MEASURED_BYTES), n(MEASURED_CONNECTIONS)),
+            measured,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "buffers",
+            format!(
+                "{} × {}",
+                n(input.active_connections.get()),
+                bytes(input.buffer_per_active.get())
+            ),
+            buf,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "buffer_pages",
+            format!("⌈{} ÷ {}⌉", bytes(buf), bytes(page)),
+            buf_pages,
+            Unit::Pages,
+        ),
+        Step::new("time_wait", tw_working, tw, Unit::Count),
+    ];
 
     let mut f = Vec::new();
     let nr_open = host.kernel.nr_open.map_or(NR_OPEN_DEFAULT, Count::get);
@@ -340,6 +426,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings: f,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -451,6 +538,54 @@ mod tests {
         assert!(evaluate(&ok, &megacomet()).unwrap().findings.is_empty());
     }
 
+    /// The post's million connections on its tuned host, worked out with
+    /// its figures.
+    #[test]
+    fn megacomet_worked_out_with_its_figures() {
+        let tuned = Input { tcp_fin_timeout: Some(Duration(12)), ..Input::default() };
+        let r = evaluate(&tuned, &megacomet()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "nofile = ⌈1,000,000 ÷ 1⌉ + 64 = 1000064",
+                "file_max = 1,000,000 + 64 × 1 = 1000064",
+                "ports = 65,535 − 1,024 + 1 = 64512",
+                "4-tuples = 64,512 × 4 × 1 = 258048",
+                "pairs = ⌈1,000,000 ÷ 64,512⌉ = 16",
+                "server_ports = ⌈16 ÷ 4⌉ = 4",
+                "client_ips = ⌈16 ÷ 1⌉ = 16",
+                "idle_memory = 1,000,000 × 4,096 B = 4096000000",
+                "measured_memory = ⌈1,000,000 × 134,217,728 B ÷ 523,000⌉ = 256630456",
+                "buffers = 0 × 32,768 B = 0",
+                "buffer_pages = ⌈0 B ÷ 4,096 B⌉ = 0",
+                "time_wait = 4,000/s × 60 s = 240000",
+            ]
+        );
+        // A rate in its own unit, and one that leaves a fraction of a
+        // socket, rounded up.
+        let tw = |churn| {
+            let r = evaluate(&Input { churn, ..tuned }, &megacomet()).unwrap();
+            let s = r.steps.into_iter().find(|s| s.symbol == "time_wait").unwrap();
+            (s.working, s.value)
+        };
+        assert_eq!(tw(Rate::per_minute(90)), ("90/min × 1 min".to_string(), 90));
+        assert_eq!(tw(Rate::per_hour(3)), ("⌈(3/h ÷ 3,600 s/h) × 60 s⌉".to_string(), 1));
+    }
+
+    /// A Host built in code with a reversed port range is a typed error
+    /// naming the host field, not a division by zero ports.
+    #[test]
+    fn a_reversed_port_range_is_named() {
+        let mut h = megacomet();
+        h.kernel.ip_local_port_range = Some([1025, 1024]);
+        let e = evaluate(&Input::default(), &h);
+        assert!(
+            matches!(e, Err(CalcError::Invalid { field, .. }) if field == "host.kernel.ip_local_port_range")
+        );
+    }
+
     #[test]
     fn each_limit_triggers() {
         let mut h = megacomet();
@@ -543,7 +678,7 @@ mod tests {
                     // Enough 4-tuples: ports in range · client IPs · server ports needed.
                     let ports = u128::from(hi.saturating_sub(lo)) + u128::from(hi >= lo);
                     let sp_needed = u128::from(r.quantity("server_ports").unwrap());
-                    prop_assert!(ports == 0 || ports * u128::from(ips) * sp_needed >= c);
+                    prop_assert!(ports * u128::from(ips) * sp_needed >= c);
                 }
                 Err(CalcError::Overflow { .. } | CalcError::Invalid { .. }) => {}
                 Err(e) => prop_assert!(false, "unexpected error {e}"),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::Bytes;
 use crate::validate::rules::{self, Rule};
 
@@ -54,11 +54,26 @@ impl Default for Input {
 /// The segment a stone asks shmget(2) for: the cache rounded up to whole
 /// 16 KiB pages, plus [`OVERHEAD_PERCENT`].
 pub fn segment_size(cache_kb: u64) -> Option<u64> {
+    let p = segment_parts(cache_kb)?;
+    p.cache.checked_add(p.overhead)
+}
+
+/// The parts of the segment, as [`evaluate`] shows them.
+struct SegmentParts {
+    /// 16 KiB page frames, the cache rounded up to whole pages.
+    frames: u64,
+    /// The frames' bytes.
+    cache: u64,
+    /// [`OVERHEAD_PERCENT`] of the frames' bytes, rounded up once.
+    overhead: u64,
+}
+
+fn segment_parts(cache_kb: u64) -> Option<SegmentParts> {
     let frames = cache_kb.checked_add(15)? / 16;
     let cache = frames.checked_mul(PAGE)?;
-    // The overhead rounded up once, its product in u128 (it may pass 2^64).
+    // Its product in u128: it may pass 2^64.
     let overhead = (u128::from(cache) * u128::from(OVERHEAD_PERCENT)).div_ceil(100);
-    cache.checked_add(u64::try_from(overhead).ok()?)
+    Some(SegmentParts { frames, cache, overhead: u64::try_from(overhead).ok()? })
 }
 
 /// The rules a System V segment is judged by: the same four checks for any
@@ -166,11 +181,63 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         });
     }
     let overflow = || CalcError::Overflow { field: field.into() };
-    let frames = input.shr_page_cache_size_kb.checked_add(15).ok_or_else(overflow)? / 16;
-    let cache = frames.checked_mul(PAGE).ok_or_else(overflow)?;
-    let segment = segment_size(input.shr_page_cache_size_kb).ok_or_else(overflow)?;
+    let kb = input.shr_page_cache_size_kb;
+    let SegmentParts { frames, cache, overhead } = segment_parts(kb).ok_or_else(overflow)?;
+    let segment = cache.checked_add(overhead).ok_or_else(overflow)?;
     let mut findings = segment_vs_host(&SEGMENT_RULES, Bytes(segment), host);
-    let recommended = recommended_kb(host);
+    let fit = recommendation(host);
+    let recommended = fit.kb;
+    let mut steps = vec![
+        Step::new("frames", format!("⌈{} KiB ÷ 16 KiB⌉", n(kb)), frames, Unit::Count),
+        Step::new(
+            "cache",
+            format!("{} × {}", n(frames), exact(PAGE, Unit::Bytes)),
+            cache,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "overhead",
+            format!("⌈{} × {OVERHEAD_PERCENT}%⌉", exact(cache, Unit::Bytes)),
+            overhead,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "segment",
+            format!("{} + {}", exact(cache, Unit::Bytes), exact(overhead, Unit::Bytes)),
+            segment,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "RAM × 50%",
+            format!("⌊{} × {RECOMMENDED_RAM_PERCENT}%⌋", exact(host.ram.get(), Unit::Bytes)),
+            fit.half_ram,
+            Unit::Bytes,
+        ),
+    ];
+    // The kernel's limits, where the host gives them, bound the segment too.
+    if fit.limit_known {
+        let mut limit = exact(fit.half_ram, Unit::Bytes);
+        if let Some(m) = host.kernel.shmmax {
+            limit = format!("min({limit}, {})", exact(m.get(), Unit::Bytes));
+        }
+        if let Some(pages) = host.kernel.shmall {
+            let page = exact(host.page_size.get(), Unit::Bytes);
+            limit = format!("min({limit}, {} × {page})", n(pages.get()));
+        }
+        steps.push(Step::new("limit", limit, fit.limit, Unit::Bytes));
+    }
+    steps.push(Step::new(
+        "largest cache",
+        format!("⌊{} ÷ {}%⌋", exact(fit.limit, Unit::Bytes), 100 + OVERHEAD_PERCENT),
+        fit.cache,
+        Unit::Bytes,
+    ));
+    steps.push(Step::new(
+        "recommended_kb",
+        format!("⌊{} ÷ 1,048,576 B⌋ × 1,024", exact(fit.cache, Unit::Bytes)),
+        recommended,
+        Unit::Count,
+    ));
     // Too big for RAM: the fix is a smaller cache, not a kernel setting.
     for f in findings.iter_mut().filter(|f| f.id == SEGMENT_RULES.ram.id) {
         f.fix = Some(format!("SHR_PAGE_CACHE_SIZE_KB = {recommended};"));
@@ -211,11 +278,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             Term {
                 symbol: "overhead",
                 label: "assumed 10% overhead",
-                value: segment - cache,
+                value: overhead,
                 unit: Unit::Bytes,
             },
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -223,8 +291,26 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
 /// Largest cache (whole MiB, in KiB) whose segment fits shmmax, shmall and
 /// [`RECOMMENDED_RAM_PERCENT`] of RAM.
 pub fn recommended_kb(host: &Host) -> u64 {
+    recommendation(host).kb
+}
+
+/// How [`recommended_kb`] is worked out, as [`evaluate`] shows it.
+struct Recommendation {
+    /// [`RECOMMENDED_RAM_PERCENT`] of RAM, rounded down.
+    half_ram: u64,
+    /// The smallest of that, kernel.shmmax and kernel.shmall's bytes.
+    limit: u64,
+    /// The host gives kernel.shmmax or kernel.shmall.
+    limit_known: bool,
+    /// The largest cache whose segment fits `limit`, bytes.
+    cache: u64,
+    kb: u64,
+}
+
+fn recommendation(host: &Host) -> Recommendation {
     // Each step rounds down once from the exact value (u64 × 50 fits u128).
-    let mut limit = (u128::from(host.ram.get()) * u128::from(RECOMMENDED_RAM_PERCENT) / 100) as u64;
+    let half_ram = (u128::from(host.ram.get()) * u128::from(RECOMMENDED_RAM_PERCENT) / 100) as u64;
+    let mut limit = half_ram;
     if let Some(m) = host.kernel.shmmax {
         limit = limit.min(m.get());
     }
@@ -232,8 +318,14 @@ pub fn recommended_kb(host: &Host) -> u64 {
         limit = limit.min(a.get());
     }
     // segment = cache · 1.1, so cache = segment / 1.1.
-    let cache = u128::from(limit) * 100 / u128::from(100 + OVERHEAD_PERCENT);
-    (cache / (1024 * 1024)) as u64 * 1024
+    let cache = (u128::from(limit) * 100 / u128::from(100 + OVERHEAD_PERCENT)) as u64;
+    Recommendation {
+        half_ram,
+        limit,
+        limit_known: host.kernel.shmmax.is_some() || host.kernel.shmall.is_some(),
+        cache,
+        kb: cache / (1024 * 1024) * 1024,
+    }
 }
 
 /// The registry entry: what the plan, the page and the docs show of this
@@ -294,6 +386,39 @@ mod tests {
         let f = &r.findings[0];
         assert!(f.message.contains("EINVAL"), "{}", f.message);
         assert_eq!(f.fix.as_deref(), Some("SHR_PAGE_CACHE_SIZE_KB = 284672;"));
+    }
+
+    /// The post's t1.micro with MagLev's default cache, worked out with
+    /// its figures.
+    #[test]
+    fn maglev_default_worked_out_with_its_figures() {
+        let r = evaluate(&Input::default(), &t1_micro()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "frames = ⌈1,000,000 KiB ÷ 16 KiB⌉ = 62500",
+                "cache = 62,500 × 16,384 B = 1024000000",
+                "overhead = ⌈1,024,000,000 B × 10%⌉ = 102400000",
+                "segment = 1,024,000,000 B + 102,400,000 B = 1126400000",
+                "RAM × 50% = ⌊642,777,088 B × 50%⌋ = 321388544",
+                "largest cache = ⌊321,388,544 B ÷ 110%⌋ = 292171403",
+                "recommended_kb = ⌊292,171,403 B ÷ 1,048,576 B⌋ × 1,024 = 284672",
+            ]
+        );
+    }
+
+    /// With shmmax and shmall known, the limit is the smallest of the three.
+    #[test]
+    fn the_kernels_limits_are_worked_out_too() {
+        let mut host = t1_micro();
+        host.kernel.shmmax = Some(Bytes(300_000_000));
+        host.kernel.shmall = Some(Count(50_000));
+        let r = evaluate(&Input { shr_page_cache_size_kb: 307_200 }, &host).unwrap();
+        let limit = r.steps.iter().find(|s| s.symbol == "limit").unwrap();
+        assert_eq!(limit.working, "min(min(321,388,544 B, 300,000,000 B), 50,000 × 4,096 B)");
+        assert_eq!(limit.value, 204_800_000);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::host::Host;
 use crate::registry::{
     defaults_of, table_of, Calculator, Capacity, Field, Group, Kind, QuantityDoc, System, Variant,
 };
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count};
 use crate::validate::rules;
 
@@ -135,38 +135,83 @@ impl Default for MyCnf {
     }
 }
 
-/// Global and per-thread MySQL memory, bytes, as `formula` counts them.
-pub fn mysql_buffers(c: &MyCnf, formula: MysqlFormula) -> Option<(u64, u64)> {
-    let sum = |v: &[u64]| v.iter().try_fold(0u64, |a, &b| a.checked_add(b));
-    let tmp = c.tmp_table_size.min(c.max_heap_table_size).get();
-    let innodb = [
-        c.innodb_buffer_pool_size.get(),
-        c.innodb_additional_mem_pool_size.get(),
-        c.innodb_log_buffer_size.get(),
-    ];
-    let buffers = [
-        c.read_buffer_size.get(),
-        c.read_rnd_buffer_size.get(),
-        c.sort_buffer_size.get(),
-        c.thread_stack.get(),
-        c.join_buffer_size.get(),
-    ];
-    let (key, qc, aria) =
-        (c.key_buffer_size.get(), c.query_cache_size.get(), c.aria_pagecache_buffer_size.get());
-    let base = sum(&[sum(&innodb)?, key, qc])?;
-    let threads = sum(&buffers)?;
-    Some(match formula {
+/// One addend of a MySQL buffer sum: a variable, or the smaller of two.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Var(u64),
+    Min(u64, u64),
+}
+
+impl Part {
+    fn value(self) -> u64 {
+        match self {
+            Part::Var(v) => v,
+            Part::Min(a, b) => a.min(b),
+        }
+    }
+
+    fn working(self) -> String {
+        match self {
+            Part::Var(v) => exact(v, Unit::Bytes),
+            Part::Min(a, b) => format!("min({}, {})", exact(a, Unit::Bytes), exact(b, Unit::Bytes)),
+        }
+    }
+}
+
+/// The global and per-thread addends `formula` counts, in [`FORMULA`]'s
+/// order.
+fn mysql_parts(c: &MyCnf, formula: MysqlFormula) -> (Vec<Part>, Vec<Part>) {
+    let tmp = Part::Min(c.tmp_table_size.get(), c.max_heap_table_size.get());
+    let (aria, binlog) =
+        (Part::Var(c.aria_pagecache_buffer_size.get()), Part::Var(c.binlog_cache_size.get()));
+    let mut global = [
+        c.key_buffer_size,
+        c.innodb_buffer_pool_size,
+        c.innodb_additional_mem_pool_size,
+        c.innodb_log_buffer_size,
+        c.query_cache_size,
+    ]
+    .map(|b| Part::Var(b.get()))
+    .to_vec();
+    let mut per_thread = [
+        c.read_buffer_size,
+        c.read_rnd_buffer_size,
+        c.sort_buffer_size,
+        c.thread_stack,
+        c.join_buffer_size,
+    ]
+    .map(|b| Part::Var(b.get()))
+    .to_vec();
+    match formula {
         MysqlFormula::TuningPrimer => {
-            let binlog = if c.log_bin == 1 { c.binlog_cache_size.get() } else { 0 };
-            (base, threads.checked_add(binlog)?)
+            if c.log_bin == 1 {
+                per_thread.push(binlog);
+            }
         }
         MysqlFormula::Mysqltuner29 => {
-            (base.checked_add(aria)?, sum(&[threads, c.binlog_cache_size.get(), tmp])?)
+            global.push(aria);
+            per_thread.extend([binlog, tmp]);
         }
         MysqlFormula::Mysqltuner21 => {
-            (sum(&[base, aria, tmp])?, threads.checked_add(c.max_allowed_packet.get())?)
+            global.extend([aria, tmp]);
+            per_thread.push(Part::Var(c.max_allowed_packet.get()));
         }
-    })
+    }
+    (global, per_thread)
+}
+
+fn sum(parts: &[Part]) -> Option<u64> {
+    parts.iter().try_fold(0u64, |a, p| a.checked_add(p.value()))
+}
+
+fn sum_working(parts: &[Part]) -> String {
+    parts.iter().map(|p| p.working()).collect::<Vec<_>>().join(" + ")
+}
+
+/// Global and per-thread MySQL memory, bytes, as `formula` counts them.
+pub fn mysql_buffers(c: &MyCnf, formula: MysqlFormula) -> Option<(u64, u64)> {
+    let (global, per_thread) = mysql_parts(c, formula);
+    Some((sum(&global)?, sum(&per_thread)?))
 }
 
 /// MySQL's peak: `global + max_connections · per_thread`.
@@ -262,46 +307,97 @@ impl Default for Input {
 pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let overflow = |f: &str| CalcError::Overflow { field: f.into() };
     let f = input.mysql_formula;
-    let (global, per_thread) = mysql_buffers(&input.mysql, f).ok_or_else(|| overflow("mysql"))?;
+    let (global_parts, per_thread_parts) = mysql_parts(&input.mysql, f);
+    let global = sum(&global_parts).ok_or_else(|| overflow("mysql"))?;
+    let per_thread = sum(&per_thread_parts).ok_or_else(|| overflow("mysql"))?;
+    let connections = input.mysql.max_connections.get();
     let mysql = mysql_peak(&input.mysql, f).ok_or_else(|| overflow("mysql.max_connections"))?;
+    let bytes = |v| exact(v, Unit::Bytes);
+    let mut steps = vec![
+        Step::new("global", sum_working(&global_parts), global, Unit::Bytes),
+        Step::new("per_thread", sum_working(&per_thread_parts), per_thread, Unit::Bytes),
+        Step::new(
+            "mysql_peak",
+            format!("{} + {} × {}", bytes(global), n(connections), bytes(per_thread)),
+            mysql,
+            Unit::Bytes,
+        ),
+    ];
     let web = match input.web {
-        Web::Prefork { max_request_workers, child_rss } => child_rss
-            .get()
-            .checked_mul(max_request_workers.get())
-            .ok_or_else(|| overflow("web.max_request_workers"))?,
+        Web::Prefork { max_request_workers, child_rss } => {
+            let web = child_rss
+                .get()
+                .checked_mul(max_request_workers.get())
+                .ok_or_else(|| overflow("web.max_request_workers"))?;
+            steps.push(Step::new(
+                "web",
+                format!("{} × {}", n(max_request_workers.get()), bytes(child_rss.get())),
+                web,
+                Unit::Bytes,
+            ));
+            web
+        }
         Web::Event { rss } => rss.get(),
     };
+    let other = input.other.get();
     let peak = mysql
         .checked_add(web)
-        .and_then(|v| v.checked_add(input.other.get()))
+        .and_then(|v| v.checked_add(other))
         .ok_or_else(|| overflow("other"))?;
+    steps.push(Step::new(
+        "peak",
+        format!("{} + {} + {}", bytes(mysql), bytes(web), bytes(other)),
+        peak,
+        Unit::Bytes,
+    ));
     let mem = host.memory_total().get();
     // 85% of RAM rounded down once (u64 × 85 / 100 always fits in u128).
     let safe = (u128::from(mem) * u128::from(SAFE_PERCENT) / 100) as u64;
-    let room = |used: u64| safe.saturating_sub(used);
-    let max_conn = room(global.saturating_add(web).saturating_add(input.other.get()))
-        .checked_div(per_thread)
-        .unwrap_or(u64::MAX);
+    let memory = match host.ram.get().checked_add(host.swap.get()) {
+        Some(_) if host.swap.get() > 0 => {
+            format!("({} + {})", bytes(host.ram.get()), bytes(host.swap.get()))
+        }
+        _ => bytes(mem),
+    };
+    steps.push(Step::new("safe", format!("⌊{memory} × {SAFE_PERCENT}%⌋"), safe, Unit::Bytes));
+    // The largest count of `each` that fits beside `used`, None when
+    // `each` is 0 (any count fits): ⌊(safe − used) ÷ each⌋, 0 when `used`
+    // already passes the budget.
+    let fit = |used: &[u64], each: u64| {
+        // The peak's own sum bounds `used`, so it never saturates.
+        let total = used.iter().fold(0u64, |a, &b| a.saturating_add(b));
+        let count = safe.saturating_sub(total).checked_div(each)?;
+        let terms: Vec<String> = used.iter().map(|&u| bytes(u)).collect();
+        let room = format!("{} − {}", bytes(safe), terms.join(" − "));
+        let room = if total <= safe { format!("({room})") } else { format!("max({room}, 0)") };
+        Some((count, format!("⌊{room} ÷ {}⌋", bytes(each))))
+    };
     let mut quantities = vec![
         Quantity { name: "peak", label: "Peak memory", value: peak, unit: Unit::Bytes },
         Quantity { name: "mysql_peak", label: "MySQL peak", value: mysql, unit: Unit::Bytes },
-        Quantity {
+    ];
+    // With no per-thread buffers the connection count does not change the
+    // peak, so there is no largest one to advise.
+    let max_conn = fit(&[global, web, other], per_thread).map(|(max_conn, working)| {
+        steps.push(Step::new("max_connections", working, max_conn, Unit::Count));
+        quantities.push(Quantity {
             name: "max_connections",
             label: "Largest safe max_connections",
             value: max_conn,
             unit: Unit::Count,
-        },
-    ];
-    if let Web::Prefork { child_rss, .. } = input.web {
-        let workers = room(mysql.saturating_add(input.other.get()))
-            .checked_div(child_rss.get())
-            .unwrap_or(u64::MAX);
-        quantities.push(Quantity {
-            name: "max_request_workers",
-            label: "Largest safe MaxRequestWorkers",
-            value: workers,
-            unit: Unit::Count,
         });
+        max_conn
+    });
+    if let Web::Prefork { child_rss, .. } = input.web {
+        if let Some((workers, working)) = fit(&[mysql, other], child_rss.get()) {
+            steps.push(Step::new("max_request_workers", working, workers, Unit::Count));
+            quantities.push(Quantity {
+                name: "max_request_workers",
+                label: "Largest safe MaxRequestWorkers",
+                value: workers,
+                unit: Unit::Count,
+            });
+        }
     }
     let mut findings = Vec::new();
     if peak > safe {
@@ -316,17 +412,20 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 ),
             )
             .why("source 004: tune my.cnf down; tuning-primer.sh check_memory_usage")
-            .fix(if max_conn > 0 {
-                format!("max_connections = {max_conn}")
-            } else {
-                // No connection count fits: the global buffers, the web
-                // server and the rest already fill the budget.
-                format!(
-                    "no max_connections fits: the global buffers ({}) with the web server and \
-                     other processes fill the budget; lower key_buffer_size or \
-                     innodb_buffer_pool_size first",
+            .fix(match max_conn {
+                Some(m) if m > 0 => format!("max_connections = {m}"),
+                // No connection count fits, or none changes the peak: the
+                // global buffers, the web server and the rest fill the budget.
+                _ => format!(
+                    "{}: the global buffers ({}) with the web server and other processes fill \
+                     the budget; lower key_buffer_size or innodb_buffer_pool_size first",
+                    if max_conn.is_some() {
+                        "no max_connections fits"
+                    } else {
+                        "max_connections does not change the peak (no per-thread buffers)"
+                    },
                     Bytes(global).both()
-                )
+                ),
             }),
         );
     }
@@ -354,6 +453,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -441,6 +541,94 @@ mod tests {
             ..Input::default()
         };
         assert!(evaluate(&ok, &vps()).unwrap().findings.is_empty());
+    }
+
+    fn lines(r: &CalcResult) -> Vec<String> {
+        r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect()
+    }
+
+    /// The post's my.cnf with MySQL's default max_connections on its 256
+    /// MiB VPS, worked out with its figures (tuning-primer's formula).
+    #[test]
+    fn the_posts_my_cnf_worked_out_with_its_figures() {
+        let r = evaluate(&Input::default(), &vps()).unwrap();
+        assert_eq!(
+            lines(&r),
+            [
+                "global = 2,097,152 B + 0 B + 0 B + 0 B + 2,097,152 B = 4194304",
+                "per_thread = 131,072 B + 262,144 B + 2,097,152 B + 65,536 B + 131,072 B = 2686976",
+                "mysql_peak = 4,194,304 B + 151 × 2,686,976 B = 409927680",
+                "peak = 409,927,680 B + 2,191,360 B + 33,554,432 B = 445673472",
+                "safe = ⌊268,435,456 B × 85%⌋ = 228170137",
+                "max_connections = ⌊(228,170,137 B − 4,194,304 B − 2,191,360 B − 33,554,432 B) \
+                 ÷ 2,686,976 B⌋ = 70",
+            ]
+        );
+    }
+
+    /// MySQLTuner's smaller of the two tmp-table sizes shows as a `min`,
+    /// a prefork web server as workers × child, swap beside RAM, and a
+    /// budget already spent as `max(…, 0)`.
+    #[test]
+    fn mysqltuner_prefork_and_swap_worked_out() {
+        let input = Input {
+            mysql_formula: MysqlFormula::Mysqltuner29,
+            mysql: MyCnf { max_connections: Count(10), ..MyCnf::default() },
+            web: Web::Prefork { max_request_workers: Count(10), child_rss: Bytes(20 * M) },
+            ..Input::default()
+        };
+        let host = Host { swap: Bytes(64 * M), ..vps() };
+        let r = evaluate(&input, &host).unwrap();
+        assert_eq!(
+            lines(&r),
+            [
+                "global = 2,097,152 B + 0 B + 0 B + 0 B + 2,097,152 B + 0 B = 4194304",
+                "per_thread = 131,072 B + 262,144 B + 2,097,152 B + 65,536 B + 131,072 B \
+                 + 32,768 B + min(16,777,216 B, 16,777,216 B) = 19496960",
+                "mysql_peak = 4,194,304 B + 10 × 19,496,960 B = 199163904",
+                "web = 10 × 20,971,520 B = 209715200",
+                "peak = 199,163,904 B + 209,715,200 B + 33,554,432 B = 442433536",
+                "safe = ⌊(268,435,456 B + 67,108,864 B) × 85%⌋ = 285212672",
+                "max_connections = ⌊(285,212,672 B − 4,194,304 B − 209,715,200 B \
+                 − 33,554,432 B) ÷ 19,496,960 B⌋ = 1",
+                "max_request_workers = ⌊(285,212,672 B − 199,163,904 B − 33,554,432 B) \
+                 ÷ 20,971,520 B⌋ = 2",
+            ]
+        );
+        let full = Host { swap: Bytes(0), ram: Bytes(128 * M), ..vps() };
+        let r = evaluate(&input, &full).unwrap();
+        let max = r.steps.iter().find(|s| s.symbol == "max_connections").unwrap();
+        assert!(max.working.starts_with("⌊max(114,085,068 B − "), "{}", max.working);
+        assert_eq!(max.value, 0);
+    }
+
+    /// With every per-thread buffer at 0 the connection count does not
+    /// change the peak: no "largest max_connections" (it was 2^64 − 1),
+    /// and the fix points at the global buffers.
+    #[test]
+    fn no_per_thread_buffers_advises_no_connection_count() {
+        let zero = Bytes(0);
+        let mysql = MyCnf {
+            innodb_buffer_pool_size: Bytes(400 * M),
+            sort_buffer_size: zero,
+            read_buffer_size: zero,
+            read_rnd_buffer_size: zero,
+            join_buffer_size: zero,
+            thread_stack: zero,
+            ..MyCnf::default()
+        };
+        let r = evaluate(&Input { mysql, ..Input::default() }, &vps()).unwrap();
+        assert_eq!(r.quantity("max_connections"), None);
+        let fix = r.findings[0].fix.as_deref().unwrap();
+        assert!(fix.starts_with("max_connections does not change the peak"), "{fix}");
+        // A prefork child of 0 B likewise gives no largest MaxRequestWorkers.
+        let input = Input {
+            web: Web::Prefork { max_request_workers: Count(10), child_rss: zero },
+            ..Input::default()
+        };
+        let r = evaluate(&input, &vps()).unwrap();
+        assert_eq!(r.quantity("max_request_workers"), None);
+        assert_eq!(r.quantity("max_connections"), Some(70));
     }
 
     /// A MySQL whose global buffers alone fill the budget is never told
