@@ -39,7 +39,10 @@ or `MaxRequestWorkers`, messages per slab). A figure above 2^64 - 1 is an
 error naming a field; its intermediates may be larger. Each field's value
 must lie within the bounds its source declares (shown as \"Allowed\"), or the
 plan is refused naming the field. Every result lists the inputs it used,
-marking the defaults and the assumptions.
+marking the defaults and the assumptions, and its `steps`: the arithmetic
+with the plan's own figures, one figure a step (`2·S·M = 2 × 1,024 B ×
+20,000,000`, its value and unit), as the page and `dumptool plan` show it.
+In a step, `⌈x⌉` and `⌊x⌋` round up and down, and `%` divides by 100.
 
 Examples, one per system: `examples/amps.toml`, `examples/maglev-t1micro.toml`,
 `examples/aerospike.toml`, `examples/megacomet.toml`, `examples/vps-256mb.toml`.

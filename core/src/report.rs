@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::units::{decimal, group_thousands};
+use crate::units::{decimal, group_thousands, Duration, Rate};
 
 /// The unit of a [`Quantity`] or [`Term`]; values are always in base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,6 +123,48 @@ pub fn sum_of(terms: &[Term]) -> String {
     parts.join(" + ")
 }
 
+/// A rate as a step's working writes it, per second: `5,000/s`, or the
+/// events of its own unit over that unit's seconds, `(100,000,000/d ÷
+/// 86,400 s/d)`, so the working stays exact.
+pub fn per_second(rate: Rate) -> String {
+    match whole_per(rate) {
+        Some((events, 1, name)) => format!("{}/{name}", n(events)),
+        Some((events, seconds, name)) => {
+            format!("({}/{name} ÷ {} s/{name})", n(events), n(seconds))
+        }
+        None => format!("({} ÷ {} s)", n(rate.events()), n(rate.per_seconds())),
+    }
+}
+
+/// The events of `rate` over the longest of `spans`, as a step's working
+/// writes it: `5,000/s × 3,600 s`, `100,000,000/d × 3 d`, `1,000/s ×
+/// max(7,200 s, 28,800 s)`; in seconds when a span is not a whole number
+/// of the rate's unit.
+pub fn events_over(rate: Rate, spans: &[Duration]) -> String {
+    let (rate_text, unit, name) = match whole_per(rate) {
+        Some((events, unit, name)) if spans.iter().all(|d| d.seconds() % unit == 0) => {
+            (format!("{}/{name}", n(events)), unit, name)
+        }
+        _ => (per_second(rate), 1, "s"),
+    };
+    let longest = spans
+        .iter()
+        .map(|d| format!("{} {name}", n(d.seconds() / unit)))
+        .reduce(|a, b| format!("max({a}, {b})"))
+        .unwrap_or_else(|| format!("0 {name}"));
+    format!("{rate_text} × {longest}")
+}
+
+/// `rate` as whole events per second, minute, hour or day, the first that
+/// is whole: (events, the unit's seconds, the unit's name).
+fn whole_per(rate: Rate) -> Option<(u64, u64, &'static str)> {
+    let seconds = rate.per_seconds();
+    [("s", 1), ("min", 60), ("h", 3600), ("d", 86_400)].into_iter().find_map(|(name, unit)| {
+        let times = (unit % seconds == 0).then(|| unit / seconds)?;
+        Some((rate.events().checked_mul(times)?, unit, name))
+    })
+}
+
 pub(crate) fn cores(number: String, one: bool) -> String {
     if one {
         format!("{number} core")
@@ -181,4 +223,24 @@ pub enum CalcError {
     Overflow { field: String },
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_written_exactly_in_their_own_unit() {
+        let hour = Duration(Duration::HOUR);
+        assert_eq!(per_second(Rate::per_second(5000)), "5,000/s");
+        assert_eq!(per_second(Rate::per_day(100_000_000)), "(100,000,000/d ÷ 86,400 s/d)");
+        assert_eq!(per_second(Rate::new(7, 13).unwrap()), "(7 ÷ 13 s)");
+        assert_eq!(events_over(Rate::per_minute(5), &[hour]), "5/min × 60 min");
+        assert_eq!(events_over(Rate::per_minute(5), &[Duration(90)]), "(5/min ÷ 60 s/min) × 90 s");
+        assert_eq!(
+            events_over(Rate::per_second(1000), &[Duration(7200), Duration(28_800)]),
+            "1,000/s × max(7,200 s, 28,800 s)"
+        );
+        assert_eq!(events_over(Rate::per_hour(3), &[]), "3/h × 0 h");
+    }
 }

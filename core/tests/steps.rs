@@ -283,19 +283,31 @@ fn every_calculator_shows_right_arithmetic_on_its_defaults() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Random sizes and counts in every numeric field of one calculator.
+    /// Random sizes, counts, rates, durations and percentages in the fields
+    /// of one calculator.
     #[test]
     fn random_figures_show_right_arithmetic(
         which in 0..CALCULATORS.len(),
-        values in proptest::collection::vec(0u64..5_000_000_000, 16),
+        values in proptest::collection::vec((0u64..5_000_000_000, 0usize..4), 16),
     ) {
         let calc = CALCULATORS[which];
+        let per = ["s", "min", "h", "d"];
         let set: Vec<(&str, toml::Value)> = calc
             .fields
             .iter()
-            .filter(|f| matches!(f.kind, Kind::Bytes | Kind::Count | Kind::Kib))
             .zip(&values)
-            .map(|(f, v)| (f.key, toml::Value::Integer(i64::try_from(*v).expect("small"))))
+            .filter_map(|(f, &(v, form))| {
+                let value = match f.kind {
+                    Kind::Bytes | Kind::Count | Kind::Kib => {
+                        toml::Value::Integer(i64::try_from(v).expect("small"))
+                    }
+                    Kind::Rate => toml::Value::String(format!("{}/{}", v % 1_000_000, per[form])),
+                    Kind::Duration => toml::Value::String(format!("{}{}", v % 10_000, per[form])),
+                    Kind::Percent => toml::Value::Integer(i64::try_from(100 + v % 400).expect("small")),
+                    _ => return None,
+                };
+                Some((f.key, value))
+            })
             .collect();
         if let Ok(plan) = Plan::parse(&plan_of(calc, &set)) {
             check_report(&evaluate(&plan), &format!("random {set:?}"));

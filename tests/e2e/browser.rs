@@ -166,6 +166,10 @@ pub fn launch(
         .sandbox(false)
         .user_data_dir(Some(profile.clone()))
         .window_size(Some((1280, 1000)))
+        // headless_chrome drops its connection after 30 s without an event
+        // from Chromium (its default), which a test waiting on a busy
+        // machine can reach; each wait has its own limit instead.
+        .idle_browser_timeout(std::time::Duration::from_secs(600))
         .args(args)
         .build()
         .expect("launch options");

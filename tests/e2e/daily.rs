@@ -238,8 +238,9 @@ fn fields_echo_what_they_read() {
     assert!(!page.exists("#amps-memory-sow_messages-echo"));
 }
 
-/// A result names the formula and the inputs it came from, by their labels;
-/// a finding says what its severity means, why it matters and what to do.
+/// A result names the formula and the inputs it came from, by their labels,
+/// and works its figures out step by step with the figures typed; a finding
+/// says what its severity means, why it matters and what to do.
 #[test]
 fn results_and_findings_explain_themselves() {
     let Some(page) = browser::open("/") else { return };
@@ -260,6 +261,19 @@ fn results_and_findings_explain_themselves() {
     assert!(page.visible(&quote));
     let words = page.text(&quote);
     assert!(words.contains("1GB + ( 2S * M ) + ( C * 4096)"), "{words}");
+    // The arithmetic with the figures just typed, one step a line.
+    let steps = "#amps-memory-steps";
+    assert!(!page.visible(&format!("{steps} li")), "the working shows only when asked for");
+    page.click(&format!("{steps} summary"));
+    let lines = page.text_all(&format!("{steps} li"));
+    assert!(
+        lines.iter().any(|l| l.starts_with("4096·C = 4,096 B × 4,242 = 17,375,232 B")),
+        "{lines:?}"
+    );
+    let estimate =
+        lines.iter().find(|l| l.starts_with("estimate = ")).expect("the estimate's step");
+    assert!(estimate.contains(" + 17,375,232 B + "), "{estimate}");
+    assert!(lines.last().is_some_and(|l| l.starts_with("recommended = ⌈")), "{lines:?}");
     page.type_into("#host-ram", "1 GB");
     let finding = page.text("#amps-memory-result .finding[data-rule='amps.memory.exceeds_ram']");
     assert!(finding.contains("(it will fail or lose data)"), "{finding}");

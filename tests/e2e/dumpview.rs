@@ -384,16 +384,23 @@ fn the_site_reopens_offline_after_one_visit() {
     assert!(!page.text("#dump-module-count").is_empty());
 }
 
-/// The thread opened in the view is in the address (`#dump/thread-N`), and
-/// an address naming a thread opens it once the dump is analyzed; the
-/// crashing thread's stack is listed once, not again among the threads.
+/// The thread opened in the view and the frame selected in it are in the
+/// address (`#dump/thread-N/frame-M`), and an address naming them opens
+/// and marks them once the dump is analyzed; the crashing thread's stack is
+/// listed once, not again among the threads.
 #[test]
 fn the_open_thread_is_in_the_address_and_the_crashing_one_is_listed_once() {
-    let Some(page) = browser::open("/#dump/thread-2") else { return };
+    let Some(page) = browser::open("/#dump/thread-2/frame-1") else { return };
     assert!(page.wait_for("#dump-file"), "the address opens the crash dump view");
     assert_eq!(choose(&page, &[&corpus().join("invalid-parameter.dmp")]), "done");
     assert!(page.visible("#dump-thread-2"), "the thread in the address is open");
     assert!(!page.visible("#dump-thread-3"));
+    let selected = |page: &Session| {
+        page.eval(
+            "JSON.stringify([...document.querySelectorAll('[aria-current=true]')].map(e => e.id))",
+        )
+    };
+    assert_eq!(selected(&page).as_str(), Some(r#"["dump-thread-2-frame-1"]"#));
 
     // Thread 0 crashed: its stack once, under "Crashing thread".
     assert!(page.visible("#dump-stack"));
@@ -406,11 +413,18 @@ fn the_open_thread_is_in_the_address_and_the_crashing_one_is_listed_once() {
     // Module offsets without their sixteen digits of zeros.
     let stack = page.text("#dump-thread-4");
     assert!(stack.contains("ntdll.dll + 0x9d844"), "{stack}");
-    let start = Instant::now();
-    while !page.tab.get_url().ends_with("#dump/thread-4") {
-        assert!(start.elapsed() < Duration::from_secs(5), "{}", page.tab.get_url());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let in_address = |page: &Session, place: &str| {
+        let start = Instant::now();
+        while !page.tab.get_url().ends_with(place) {
+            assert!(start.elapsed() < Duration::from_secs(5), "{place}: {}", page.tab.get_url());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    in_address(&page, "#dump/thread-4");
+    // Selecting a frame moves the mark and the address to it.
+    page.click("#dump-thread-4-frame-1 a");
+    in_address(&page, "#dump/thread-4/frame-1");
+    assert_eq!(selected(&page).as_str(), Some(r#"["dump-thread-4-frame-1"]"#));
     page.screenshot("dumpview-thread-in-address");
 
     // On a phone the summary wraps and its tables scroll in their own box:

@@ -38,9 +38,14 @@ window.headroomUnpack = async (data) => {
 
 // Offline after the first visit (sw.js). Browsers allow service workers on
 // https and localhost only; elsewhere the page works as before, online.
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).catch(() => {});
-}
+// Registered once the planner runs: the worker's install fetches the
+// planner's files, and on a first visit that must not compete with the
+// page's own fetch of the module (nor take over that fetch half-way).
+const keepOffline = () => {
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).catch(() => {});
+  }
+};
 
 // index.html shows the page's frame at once; until the planner replaces it,
 // #boot-status says what is happening, and says so when the load is slow
@@ -55,6 +60,7 @@ const slow = setTimeout(() => {
 
 import('./headroom-web.js')
   .then((glue) => glue.default({ module_or_path: new URL('./headroom-web_bg.wasm', import.meta.url) }))
+  .then(keepOffline)
   .catch((err) => {
     if (status && status.isConnected) {
       status.className = 'error';

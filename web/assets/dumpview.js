@@ -36,26 +36,54 @@ const frameText = (f) => {
   return f.function ?? "";
 };
 
-const stackTable = (id, frames) =>
-  table(id, ["#", "Instruction", "Where", "Source", "Found by"],
-    frames.map((f, i) => [String(i), f.instruction, frameText(f), f.source, f.trust]));
+// A stack whose frames can be selected: the frame's number links to its
+// place in the address (`#dump/thread-2/frame-5`), and the selected row is
+// marked for the eye (class) and for screen readers (aria-current).
+const stackTable = (id, frames, thread) => {
+  const at = openPlace();
+  const rows = frames.map((f, i) => {
+    const selected = at.thread === thread && at.frame === i;
+    const link = h("a", { href: `#dump/thread-${thread}/frame-${i}`, "aria-label": `frame ${i}`, text: String(i) });
+    const row = h("tr", { id: `${id}-frame-${i}`, class: selected ? "dv-selected" : null, "aria-current": selected ? "true" : null },
+      h("td", {}, link),
+      [f.instruction, frameText(f), f.source, f.trust].map((c) => h("td", { text: c ?? "" })));
+    link.addEventListener("click", (e) => {
+      e.preventDefault();
+      for (const old of document.querySelectorAll("#dump-summary .dv-selected")) {
+        old.classList.remove("dv-selected");
+        old.removeAttribute("aria-current");
+      }
+      row.classList.add("dv-selected");
+      row.setAttribute("aria-current", "true");
+      showPlace(thread, i);
+    });
+    return row;
+  });
+  return h("div", { class: "dv-scroll" },
+    h("table", { id },
+      h("thead", {}, h("tr", {}, ["#", "Instruction", "Where", "Source", "Found by"].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, rows)));
+};
 
 const pairs = (id, list) => table(id, ["Name", "Value"], list);
 
 const registers = (i, t) =>
   t.registers && t.registers.length ? pairs(`dump-regs-${i}`, t.registers.map((g) => [g.name, g.value])) : null;
 
-// The thread open in the view is in the address (`#dump/thread-2`), so a
-// link or a reload of the same dump shows it again. The view's own history
-// entry is updated, not a new one made: Back still leaves the view.
-const THREAD = /^#dump\/thread-(\d+)$/;
-const openThread = () => {
-  const m = THREAD.exec(location.hash);
-  return m ? Number(m[1]) : null;
+// The thread open in the view, and the frame selected in it, are in the
+// address (`#dump/thread-2`, `#dump/thread-2/frame-5`), so a link or a
+// reload of the same dump shows them again. The view's own history entry
+// is updated, not a new one made: Back still leaves the view.
+const PLACE = /^#dump\/thread-(\d+)(?:\/frame-(\d+))?$/;
+const openPlace = () => {
+  const m = PLACE.exec(location.hash);
+  return m ? { thread: Number(m[1]), frame: m[2] === undefined ? null : Number(m[2]) } : { thread: null, frame: null };
 };
-const showThread = (i) => {
+const openThread = () => openPlace().thread;
+const showPlace = (thread, frame) => {
   if (!location.hash.startsWith("#dump")) return;
-  history.replaceState(history.state, "", i === null ? "#dump" : `#dump/thread-${i}`);
+  const place = thread === null ? "#dump" : frame === null ? `#dump/thread-${thread}` : `#dump/thread-${thread}/frame-${frame}`;
+  history.replaceState(history.state, "", place);
 };
 
 const isSym = (name, head) => name.toLowerCase().endsWith(".sym") || head.startsWith("MODULE ");
@@ -234,7 +262,7 @@ export function mount(root) {
         " ",
         h("button", { type: "button", id: "dump-export-json", onclick: () => download(opened.json, "application/json", `${base}.report.json`) }, "Export report (JSON)")),
       h("h3", { text: "Crashing thread" }),
-      crashing ? stackTable("dump-stack", crashing.frames) : h("p", { text: "No crashing thread." }),
+      crashing ? stackTable("dump-stack", crashing.frames, s.crashing_thread) : h("p", { text: "No crashing thread." }),
       crashing ? registers(s.crashing_thread, crashing) : null,
       h("h3", { text: `Threads (${s.threads.length})` }),
       h("div", { id: "dump-threads" }, s.threads.map((t, i) => {
@@ -245,9 +273,14 @@ export function mount(root) {
         }
         const details = h("details", { class: "dv-thread", id: `dump-thread-${i}-details`, open: i === openThread() },
           h("summary", { text: title }),
-          stackTable(`dump-thread-${i}`, t.frames),
+          stackTable(`dump-thread-${i}`, t.frames, i),
           registers(i, t));
-        details.addEventListener("toggle", () => showThread(details.open ? i : null));
+        details.addEventListener("toggle", () => {
+          // Opening keeps a frame selected in this thread; closing forgets it.
+          const at = openPlace();
+          if (details.open && at.thread !== i) showPlace(i, null);
+          else if (!details.open && at.thread === i) showPlace(null, null);
+        });
         return details;
       })),
       h("h3", { text: `Modules (${s.modules.length})` }),
@@ -271,8 +304,8 @@ export function mount(root) {
     }
     result.replaceChildren(...sections);
     result.hidden = false;
-    const open = document.getElementById(`dump-thread-${openThread()}-details`);
-    if (open) open.scrollIntoView();
+    const open = result.querySelector(".dv-selected") ?? document.getElementById(`dump-thread-${openThread()}-details`);
+    if (open) open.scrollIntoView({ block: "center" });
     setStatus(`Analyzed ${r.file}.`, null);
     root.dataset.state = "done";
   };

@@ -43,6 +43,12 @@ enum Task {
     /// Everything: fmt, clippy, unit/integration/doc tests, the wasm build and
     /// the browser tests.
     Test,
+    /// Only the browser tests (after building dist/ and their copy of the
+    /// site), e.g. `cargo xtask e2e daily::` for one module.
+    E2e {
+        /// Run only the tests whose names contain this.
+        filter: Option<String>,
+    },
     /// Write the deployable static site to dist/ and print each file's size.
     Dist,
     /// Lighthouse (mobile, desktop) and axe-core on the built page, served as
@@ -102,6 +108,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Serve { port } => serve(port),
         Task::Test => test(),
+        Task::E2e { filter } => e2e(filter.as_deref()),
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
         Task::Audit { runs } => audit::run_audit(runs),
         Task::Setup => setup(),
@@ -137,6 +144,20 @@ fn serve(port: u16) -> Result<()> {
     println!("serving {} at {} (Ctrl-C to stop)", dist.display(), server.url());
     server.wait();
     Ok(())
+}
+
+fn e2e(filter: Option<&str>) -> Result<()> {
+    let chromium = toolchain::chromium()?;
+    let dist = web::build_dist()?;
+    let test_site = web::build_test_site(&dist)?;
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "headroom-tests", "--test", "e2e", "--"]).args(filter);
+    step(
+        "browser tests",
+        cmd.env("HEADROOM_DIST", &dist)
+            .env("HEADROOM_TEST_SITE", &test_site)
+            .env("HEADROOM_CHROMIUM", &chromium),
+    )
 }
 
 fn test() -> Result<()> {

@@ -7,7 +7,10 @@ use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{
+    self, events_over, n, per_second, sum_of, CalcError, CalcResult, Quantity, Source, Step, Term,
+    Unit,
+};
 use crate::units::{Bytes, Duration, Rate};
 use crate::validate::rules;
 
@@ -80,7 +83,11 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
     let size = exact::int(input.message_size.get());
     let r_in = exact::rate(input.publish_rate);
     let inbound = (&r_in * &span).ceil();
-    let (terms, write_rate) = match input.level {
+    let b = |v: u64| report::exact(v, Unit::Bytes);
+    let size_b = b(input.message_size.get());
+    let logged = |r: Rate| format!("⌈{}⌉", events_over(r, &[input.retention]));
+    // The terms, each with its working, and the write rate with its own.
+    let (terms, mut steps, write_rate, rate_working) = match input.level {
         Level::Trace => {
             let r_out = exact::rate(input.delivery_rate);
             let outbound = (&r_out * &span).ceil();
@@ -89,33 +96,68 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
             let overhead = (&in_q + &out_q) * exact::int(TRACE_OVERHEAD_PERCENT) / exact::int(100);
             let rate =
                 (r_in + r_out) * &size * exact::int(100 + TRACE_OVERHEAD_PERCENT) / exact::int(100);
+            let s_in = exact::ceil(&in_q, "publish_rate")?;
+            let s_out = exact::ceil(&out_q, "delivery_rate")?;
+            let plus = exact::ceil(&overhead, "message_size")?;
             let terms = vec![
-                term(
-                    "S·in",
-                    "every message published into AMPS",
-                    exact::ceil(&in_q, "publish_rate")?,
-                ),
-                term(
-                    "S·out",
-                    "every message sent out of AMPS",
-                    exact::ceil(&out_q, "delivery_rate")?,
-                ),
-                term("20%", "trace log overhead", exact::ceil(&overhead, "message_size")?),
+                term("S·in", "every message published into AMPS", s_in),
+                term("S·out", "every message sent out of AMPS", s_out),
+                term("20%", "trace log overhead", plus),
             ];
-            (terms, exact::ceil(&rate, "message_size")?)
+            let steps = vec![
+                Step::new(
+                    "S·in",
+                    format!("{size_b} × {}", logged(input.publish_rate)),
+                    s_in,
+                    Unit::Bytes,
+                ),
+                Step::new(
+                    "S·out",
+                    format!("{size_b} × {}", logged(input.delivery_rate)),
+                    s_out,
+                    Unit::Bytes,
+                ),
+                Step::new(
+                    "20%",
+                    format!("⌈({} + {}) × {TRACE_OVERHEAD_PERCENT}%⌉", b(s_in), b(s_out)),
+                    plus,
+                    Unit::Bytes,
+                ),
+            ];
+            let rate_working = format!(
+                "⌈({} + {}) × {size_b} × {}%⌉",
+                per_second(input.publish_rate),
+                per_second(input.delivery_rate),
+                100 + TRACE_OVERHEAD_PERCENT
+            );
+            (terms, steps, exact::ceil(&rate, "message_size")?, rate_working)
         }
         Level::Info => {
             let per_message = exact::int(INFO_BYTES) / exact::int(INFO_PER_MESSAGES);
             let bytes = exact::ceil(&(inbound * &per_message), "publish_rate")?;
             let terms =
                 vec![term("2 MB / 10M published", "info-level log per published message", bytes)];
-            (terms, exact::ceil(&(r_in * per_message), "publish_rate")?)
+            let per_message_text = format!("{} ÷ {}", b(INFO_BYTES), n(INFO_PER_MESSAGES));
+            // The one term is the total: its working is the total's.
+            let steps = vec![Step::new(
+                "retained",
+                format!("⌈{} × {per_message_text}⌉", logged(input.publish_rate)),
+                bytes,
+                Unit::Bytes,
+            )];
+            let rate_working = format!("⌈{} × {per_message_text}⌉", per_second(input.publish_rate));
+            (terms, steps, exact::ceil(&(r_in * per_message), "publish_rate")?, rate_working)
         }
     };
     let retained = terms
         .iter()
         .try_fold(0u64, |a, t| a.checked_add(t.value))
         .ok_or_else(|| super::overflow("message_size"))?;
+    // Trace's terms add up to the total; info's one term is the total.
+    if input.level == Level::Trace {
+        steps.push(Step::new("retained", sum_of(&terms), retained, Unit::Bytes));
+    }
+    steps.push(Step::new("write_rate", rate_working, write_rate, Unit::BytesPerSecond));
     let mut findings = Vec::new();
     if input.level == Level::Trace {
         findings.push(
@@ -149,6 +191,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         ],
         terms,
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -262,6 +305,43 @@ mod tests {
         assert_eq!(r.quantity("write_rate"), Some(2_880_000));
         let f = &r.findings[0];
         assert_eq!((f.id, f.severity), ("amps.logs.trace", Severity::Info));
+    }
+
+    #[test]
+    fn both_levels_worked_out_with_their_figures() {
+        let lines = |i: &Input| -> Vec<String> {
+            let r = evaluate(i, &Host::default()).unwrap();
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect()
+        };
+        let info = Input {
+            publish_rate: Rate::per_day(10_000_000),
+            retention: Duration(Duration::DAY),
+            ..Input::default()
+        };
+        assert_eq!(
+            lines(&info),
+            [
+                "retained = ⌈⌈10,000,000/d × 1 d⌉ × 2,000,000 B ÷ 10,000,000⌉ = 2000000",
+                "write_rate = ⌈(10,000,000/d ÷ 86,400 s/d) × 2,000,000 B ÷ 10,000,000⌉ = 24",
+            ]
+        );
+        let trace = Input {
+            level: Level::Trace,
+            publish_rate: Rate::per_second(1000),
+            delivery_rate: Rate::per_second(3000),
+            message_size: Bytes(600),
+            retention: Duration(Duration::HOUR),
+        };
+        assert_eq!(
+            lines(&trace),
+            [
+                "S·in = 600 B × ⌈1,000/s × 3,600 s⌉ = 2160000000",
+                "S·out = 600 B × ⌈3,000/s × 3,600 s⌉ = 6480000000",
+                "20% = ⌈(2,160,000,000 B + 6,480,000,000 B) × 20%⌉ = 1728000000",
+                "retained = 2,160,000,000 B + 6,480,000,000 B + 1,728,000,000 B = 10368000000",
+                "write_rate = ⌈(1,000/s + 3,000/s) × 600 B × 120%⌉ = 2880000",
+            ]
+        );
     }
 
     #[test]

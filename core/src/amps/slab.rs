@@ -7,7 +7,7 @@ use super::{fit, overflow, storable, RECORD_HEADER, STORABLE_FLOOR};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count};
 use crate::validate::rules;
 
@@ -82,11 +82,18 @@ impl Input {
 
 /// `n` rounded up to two significant decimal digits: 2,403,008 -> 2,500,000.
 fn round_up_two_digits(n: u64) -> Option<u64> {
+    let step = two_digits_step(n);
+    n.div_ceil(step).checked_mul(step)
+}
+
+/// The power of ten [`round_up_two_digits`] rounds `n` up to a multiple of:
+/// 100,000 for 2,403,008.
+fn two_digits_step(n: u64) -> u64 {
     let mut step = 1u64;
     while n / step >= 100 {
         step *= 10;
     }
-    n.div_ceil(step).checked_mul(step)
+    step
 }
 
 /// "A good starting point for the SlabSize is to set it to several times
@@ -122,6 +129,11 @@ pub fn below_several_times(slab: Bytes, max: Bytes) -> bool {
 /// default SlabSize", and AMPS stores messages of up to about 1 MB whatever
 /// the SlabSize (Example 25.5).
 pub fn suggest(average: Bytes, max: Bytes, a: u64, m: u64) -> Result<u64, CalcError> {
+    suggestion(average, max, a, m).map(|(_, suggested)| suggested)
+}
+
+/// [`suggest`], with the slab's bytes before rounding.
+fn suggestion(average: Bytes, max: Bytes, a: u64, m: u64) -> Result<(u64, u64), CalcError> {
     let avg = u128::from(average.get()) + u128::from(RECORD_HEADER);
     let big = u128::from(max.get()) + u128::from(RECORD_HEADER);
     let raw = avg
@@ -130,7 +142,7 @@ pub fn suggest(average: Bytes, max: Bytes, a: u64, m: u64) -> Result<u64, CalcEr
         .ok_or_else(|| overflow("max_message_size"))?;
     let raw = fit(Some(raw.max(big)), "max_message_size")?;
     let rounded = round_up_two_digits(raw).ok_or_else(|| overflow("max_message_size"))?;
-    Ok(rounded.max(STORABLE_FLOOR))
+    Ok((raw, rounded.max(STORABLE_FLOOR)))
 }
 
 /// [`suggest`], and the cost of the slab in use (the configured one, or the
@@ -164,7 +176,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         });
     }
     let (a, m) = (input.average_per_slab.get(), input.max_per_slab.get());
-    let suggested = suggest(average, max, a, m)?;
+    let (raw, suggested) = suggestion(average, max, a, m)?;
     let slab = input.slab_size.map_or(suggested, Bytes::get);
     let cores = u128::from(host.cores.get());
     let topics = u128::from(input.topics.get());
@@ -183,6 +195,71 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     )?;
     let largest = u128::from(max.get()) + u128::from(RECORD_HEADER);
     let max_per_slab = fit(Some(u128::from(slab) / largest), "max_message_size")?;
+    let b = |v: u64| exact(v, Unit::Bytes);
+    let (avg_b, max_b) = (b(average.get()), b(max.get()));
+    let header = b(RECORD_HEADER);
+    let (cores_n, topics_n) = (n(host.cores.get()), n(input.topics.get()));
+    // Without a largest message in the slab, the slab still holds one.
+    let slab_bytes = if m == 0 {
+        Step::new(
+            "max(a·(avg + 64 B), max + 64 B)",
+            format!("max({}, {max_b} + {header})", b(avg_term)),
+            raw,
+            Unit::Bytes,
+        )
+    } else {
+        Step::new(
+            "a·(avg + 64 B) + m·(max + 64 B)",
+            format!("{} + {}", b(avg_term), b(max_term)),
+            raw,
+            Unit::Bytes,
+        )
+    };
+    let rounded = match two_digits_step(raw) {
+        1 => b(raw),
+        step => format!("⌈{} ÷ {}⌉ × {}", b(raw), n(step), n(step)),
+    };
+    let slab_b = b(slab);
+    let steps = vec![
+        Step::new(
+            "a·(avg + 64 B)",
+            format!("{} × ({avg_b} + {header})", n(a)),
+            avg_term,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "m·(max + 64 B)",
+            format!("{} × ({max_b} + {header})", n(m)),
+            max_term,
+            Unit::Bytes,
+        ),
+        slab_bytes,
+        Step::new(
+            "suggested_slab_size",
+            format!("max({rounded}, {})", b(STORABLE_FLOOR)),
+            suggested,
+            Unit::Bytes,
+        ),
+        Step::new("empty_sow", format!("{cores_n} × {slab_b} × {topics_n}"), empty, Unit::Bytes),
+        Step::new(
+            "messages_per_slab",
+            format!("⌊{slab_b} ÷ ({avg_b} + {header})⌋"),
+            per_slab,
+            Unit::Count,
+        ),
+        Step::new(
+            "max_messages_per_slab",
+            format!("⌊{slab_b} ÷ ({max_b} + {header})⌋"),
+            max_per_slab,
+            Unit::Count,
+        ),
+        Step::new(
+            "amortized_after",
+            format!("{cores_n} × {} × {topics_n}", n(per_slab)),
+            amortized,
+            Unit::Count,
+        ),
+    ];
     let mut findings = Vec::new();
     if let Some(set) = input.slab_size {
         let short = below_several_times(set, max);
@@ -277,6 +354,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -382,6 +460,33 @@ mod tests {
         assert_eq!(r.quantity("messages_per_slab"), Some(4_340));
         assert_eq!(r.quantity("amortized_after"), Some(34_720));
         assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn the_guides_example_worked_out_with_its_figures() {
+        let r = evaluate(&Input::GUIDE_EXAMPLE, &Host::with_cores(8)).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "a·(avg + 64 B) = 5 × (512 B + 64 B) = 2880",
+                "m·(max + 64 B) = 2 × (1,200,000 B + 64 B) = 2400128",
+                "a·(avg + 64 B) + m·(max + 64 B) = 2,880 B + 2,400,128 B = 2403008",
+                "suggested_slab_size = max(⌈2,403,008 B ÷ 100,000⌉ × 100,000, 1,048,576 B) \
+                 = 2500000",
+                "empty_sow = 8 × 2,500,000 B × 1 = 20000000",
+                "messages_per_slab = ⌊2,500,000 B ÷ (512 B + 64 B)⌋ = 4340",
+                "max_messages_per_slab = ⌊2,500,000 B ÷ (1,200,000 B + 64 B)⌋ = 2",
+                "amortized_after = 8 × 4,340 × 1 = 34720",
+            ]
+        );
+        // No largest message asked for: the slab still holds one.
+        let one = Input { max_per_slab: Count(0), ..Input::GUIDE_EXAMPLE };
+        let r = evaluate(&one, &Host::with_cores(8)).unwrap();
+        assert_eq!(r.steps[2].working, "max(2,880 B, 1,200,000 B + 64 B)");
+        assert_eq!(r.steps[3].working, "max(⌈1,200,064 B ÷ 100,000⌉ × 100,000, 1,048,576 B)");
+        assert_eq!(r.quantity("suggested_slab_size"), Some(1_300_000));
     }
 
     #[test]

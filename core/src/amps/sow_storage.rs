@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{fit, limits, slab, storable};
+use super::{fit, limits, slab, storable, RECORD_HEADER, STORABLE_FLOOR};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count};
 use crate::validate::rules;
 
@@ -147,6 +147,47 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             .fix(format!("sysctl -w vm.max_map_count={set}")),
         );
     }
+    let b = |v: u64| exact(v, Unit::Bytes);
+    let (slab_b, cores_n, topics_n) =
+        (b(input.slab_size.get()), n(host.cores.get()), n(input.topics.get()));
+    let steps = vec![
+        Step::new(
+            "MsgSize·MsgCount",
+            format!("{} × {}", b(input.message_size.get()), n(input.messages.get())),
+            messages,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "Cores·SlabSize·T",
+            format!("{cores_n} × {slab_b} × {topics_n}"),
+            per_core,
+            Unit::Bytes,
+        ),
+        Step::new("min", format!("{} + {}", b(messages), b(per_core)), min, Unit::Bytes),
+        Step::new(
+            "max",
+            format!(
+                "max(({} + {slab_b}) × {}, {})",
+                b(input.message_size.get()),
+                n(input.messages.get()),
+                b(min)
+            ),
+            max,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "max_message_size",
+            format!("max({slab_b} − {}, {})", b(RECORD_HEADER), b(STORABLE_FLOOR)),
+            storable,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "maps",
+            format!("⌈{} ÷ {slab_b}⌉ + {cores_n} × {topics_n}", b(messages)),
+            maps,
+            Unit::Count,
+        ),
+    ];
     let bytes = |name, label, value| Quantity { name, label, value, unit: Unit::Bytes };
     Ok(CalcResult {
         quantities: vec![
@@ -175,6 +216,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             },
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -241,6 +283,30 @@ mod tests {
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         let sum: u64 = r.terms.iter().map(|t| t.value).sum();
         assert_eq!(Some(sum), r.quantity("min"));
+    }
+
+    #[test]
+    fn examples_25_3_to_25_5_worked_out_with_their_figures() {
+        let i = Input {
+            message_size: Bytes(1024),
+            messages: Count(20_000_000),
+            slab_size: Bytes(Bytes::MIB),
+            ..Input::default()
+        };
+        let r = evaluate(&i, &Host::with_cores(16)).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "MsgSize·MsgCount = 1,024 B × 20,000,000 = 20480000000",
+                "Cores·SlabSize·T = 16 × 1,048,576 B × 1 = 16777216",
+                "min = 20,480,000,000 B + 16,777,216 B = 20496777216",
+                "max = max((1,024 B + 1,048,576 B) × 20,000,000, 20,496,777,216 B) = 20992000000000",
+                "max_message_size = max(1,048,576 B − 64 B, 1,048,576 B) = 1048576",
+                "maps = ⌈20,480,000,000 B ÷ 1,048,576 B⌉ + 16 × 1 = 19548",
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::exact;
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{self, sum_of, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::Bytes;
 use crate::validate::rules;
 
@@ -115,6 +115,19 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         }
     }
     let term = |symbol, label, value| Term { symbol, label, value, unit: Unit::Bytes };
+    let terms = vec![
+        term("SOW", "SOW persistence files (smallest)", sow_min),
+        term("journals", "transaction log journals", txlog),
+        term("logs", "log files", logs),
+        term("offline", "slow-client offline storage", offline),
+        term("other", "binaries, configuration and the rest", input.other.get()),
+    ];
+    // The largest total is the same sum with the largest SOW first.
+    let with_sow_max = format!("{} + {}", report::exact(sow_max, Unit::Bytes), sum_of(&terms[1..]));
+    let steps = vec![
+        Step::new("total_min", sum_of(&terms), total_min, Unit::Bytes),
+        Step::new("total_max", with_sow_max, total_max, Unit::Bytes),
+    ];
     Ok(CalcResult {
         quantities: vec![
             Quantity {
@@ -130,14 +143,9 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
                 unit: Unit::Bytes,
             },
         ],
-        terms: vec![
-            term("SOW", "SOW persistence files (smallest)", sow_min),
-            term("journals", "transaction log journals", txlog),
-            term("logs", "log files", logs),
-            term("offline", "slow-client offline storage", offline),
-            term("other", "binaries, configuration and the rest", input.other.get()),
-        ],
+        terms,
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -265,6 +273,31 @@ mod tests {
         assert!(evaluate(&big, &Host::default()).unwrap().findings.is_empty());
         let unknown = Input { disk: None, ..i };
         assert!(evaluate(&unknown, &Host::default()).unwrap().findings.is_empty());
+    }
+
+    #[test]
+    fn the_guides_components_worked_out_with_their_figures() {
+        let i = Input {
+            sow_min: b(20_496_777_216),
+            sow_max: b(20_992_000_000_000),
+            transaction_log: b(100 * Bytes::GB),
+            logs: b(604_800_000),
+            offline: b(10 * Bytes::GB),
+            other: Bytes(0),
+            disk: None,
+        };
+        let r = evaluate(&i, &Host::default()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "total_min = 20,496,777,216 B + 100,000,000,000 B + 604,800,000 B \
+                 + 10,000,000,000 B + 0 B = 131101577216",
+                "total_max = 20,992,000,000,000 B + 100,000,000,000 B + 604,800,000 B \
+                 + 10,000,000,000 B + 0 B = 21102604800000",
+            ]
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use crate::exact;
 use crate::finding::Finding;
 use crate::host::{Host, Storage};
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{CalcError, CalcResult, Quantity, Source, Term, Unit};
+use crate::report::{
+    self, events_over, n, per_second, CalcError, CalcResult, Quantity, Source, Step, Term, Unit,
+};
 use crate::units::{Bytes, Count, Duration, Rate};
 use crate::validate::rules;
 
@@ -121,7 +123,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             (bytes / &file_q).ceil()
         }
     };
-    let n = exact::ceil(&n_kept, "publish_rate")?;
+    let messages = exact::ceil(&n_kept, "publish_rate")?;
     let capacity = exact::ceil(&capacity_q, "message_size")?;
     let extra = exact::ceil(&(&capacity_q - normal_q), "recovery_window")?;
     let file_size = exact::ceil(&file_q, "retention_increment")?;
@@ -130,6 +132,75 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     let throughput = exact::ceil(&(&per * &r), "publish_rate")?;
     let message_bytes =
         exact::ceil(&(exact::int(input.message_size.get()) * &n_kept), "message_size")?;
+    let overhead = capacity - message_bytes;
+    let b = |v: u64| report::exact(v, Unit::Bytes);
+    let rate = input.publish_rate;
+    let record = format!("({} + {})", b(input.message_size.get()), b(PER_MESSAGE));
+    // The recovery window shows only where the plan has one.
+    let spans: &[Duration] = if input.recovery_window.seconds() > 0 {
+        &[input.retention, input.recovery_window]
+    } else {
+        &[input.retention]
+    };
+    let over = |d: Duration| format!("⌈{}⌉", events_over(rate, &[d]));
+    // No traffic, no files: there is nothing to divide by.
+    let files_of = |bytes: String| {
+        if file_size == 0 {
+            "0".to_string()
+        } else {
+            format!("⌈{bytes} ÷ {}⌉", b(file_size))
+        }
+    };
+    let steps = vec![
+        Step::new("N", format!("⌈{}⌉", events_over(rate, spans)), messages, Unit::Count),
+        Step::new(
+            "S·N",
+            format!("{} × {}", b(input.message_size.get()), n(messages)),
+            message_bytes,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "512 B·N",
+            format!("{} × {}", b(PER_MESSAGE), n(messages)),
+            overhead,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "capacity",
+            format!("{} + {}", b(message_bytes), b(overhead)),
+            capacity,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "recovery_extra",
+            format!("{} − {record} × {}", b(capacity), over(input.retention)),
+            extra,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "file_size",
+            format!(
+                "⌈{record} × {} ÷ {}⌉",
+                over(input.retention_increment),
+                n(input.files_per_increment.get())
+            ),
+            file_size,
+            Unit::Bytes,
+        ),
+        Step::new("files", files_of(b(capacity)), files, Unit::Count),
+        Step::new(
+            "preallocated_files",
+            files_of(format!("{record} × {}", over(input.working_day))),
+            preallocate,
+            Unit::Count,
+        ),
+        Step::new(
+            "write_throughput",
+            format!("⌈{record} × {}⌉", per_second(rate)),
+            throughput,
+            Unit::BytesPerSecond,
+        ),
+    ];
     let mut findings = Vec::new();
     if throughput > FLASH_ABOVE && host.storage == Storage::Hdd {
         findings.push(
@@ -164,7 +235,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
     Ok(CalcResult {
         quantities: vec![
             bytes("capacity", "Transaction log capacity (Example 25.6)", capacity),
-            count("messages", "Messages retained (N)", n),
+            count("messages", "Messages retained (N)", messages),
             bytes("recovery_extra", "Of which kept for a peer's recovery window", extra),
             bytes("file_size", "Journal file size for the retention increment", file_size),
             count("files", "Journal files at capacity", files),
@@ -181,11 +252,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             Term {
                 symbol: "512 B·N",
                 label: "journal overhead per message",
-                value: capacity - message_bytes,
+                value: overhead,
                 unit: Unit::Bytes,
             },
         ],
         findings,
+        steps,
         ..CalcResult::new(&CALCULATOR)
     })
 }
@@ -319,6 +391,43 @@ mod tests {
         let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
         assert_eq!(terms, [146_400_000_000, 153_600_000_000]);
         assert!(r.findings.is_empty());
+    }
+
+    #[test]
+    fn a_100_gb_day_worked_out_with_its_figures() {
+        let r = evaluate(&hundred_gb_a_day(), &Host::default()).unwrap();
+        let lines: Vec<String> =
+            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        assert_eq!(
+            lines,
+            [
+                "N = ⌈100,000,000/d × 3 d⌉ = 300000000",
+                "S·N = 488 B × 300,000,000 = 146400000000",
+                "512 B·N = 512 B × 300,000,000 = 153600000000",
+                "capacity = 146,400,000,000 B + 153,600,000,000 B = 300000000000",
+                "recovery_extra = 300,000,000,000 B − (488 B + 512 B) × ⌈100,000,000/d × 3 d⌉ = 0",
+                "file_size = ⌈(488 B + 512 B) × ⌈100,000,000/d × 1 d⌉ ÷ 10⌉ = 10000000000",
+                "files = ⌈300,000,000,000 B ÷ 10,000,000,000 B⌉ = 30",
+                "preallocated_files = ⌈(488 B + 512 B) × ⌈(100,000,000/d ÷ 86,400 s/d) \
+                 × 28,800 s⌉ ÷ 10,000,000,000 B⌉ = 4",
+                "write_throughput = ⌈(488 B + 512 B) × (100,000,000/d ÷ 86,400 s/d)⌉ = 1157408",
+            ]
+        );
+        // A peer's recovery window shows beside the retention it outlasts.
+        let replicated = Input {
+            publish_rate: Rate::per_second(1000),
+            retention: Duration(2 * Duration::HOUR),
+            recovery_window: Duration(8 * Duration::HOUR),
+            ..hundred_gb_a_day()
+        };
+        let r = evaluate(&replicated, &Host::default()).unwrap();
+        assert_eq!(r.steps[0].working, "⌈1,000/s × max(7,200 s, 28,800 s)⌉");
+        assert_eq!(r.steps[4].working, "28,800,000,000 B − (488 B + 512 B) × ⌈1,000/s × 7,200 s⌉");
+        assert_eq!(r.quantity("recovery_extra"), Some(21_600_000_000));
+        // No traffic: no file to divide by.
+        let idle = evaluate(&Input::default(), &Host::default()).unwrap();
+        let files: Vec<&str> = idle.steps[6..8].iter().map(|s| s.working.as_str()).collect();
+        assert_eq!(files, ["0", "0"]);
     }
 
     /// Issue 22: a day of 1 TiB journal records at 1024/s is above 2^64
