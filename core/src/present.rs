@@ -120,7 +120,7 @@ fn text_result(s: &mut String, r: &CalcResult) {
         s.push_str("  worked out:\n");
     }
     for st in &r.steps {
-        let _ = writeln!(s, "    {} = {} = {}", st.symbol, st.working, step_value(st));
+        let _ = writeln!(s, "    {} = {}{}", st.symbol, step_working(st), step_value(st));
     }
     let _ = writeln!(s, "  source: {}, {}", r.source.document, r.source.section);
     let _ = writeln!(s, "  the source says: \"{}\"", r.source.excerpt);
@@ -134,6 +134,16 @@ fn text_result(s: &mut String, r: &CalcResult) {
         finding_text(s, f);
     }
     s.push('\n');
+}
+
+/// A step's working followed by ` = `, or nothing when the working is the
+/// value itself (a constant of the source: `max_map_count = 500,000`).
+pub fn step_working(st: &Step) -> String {
+    if st.working == exact(st.value, st.unit) {
+        String::new()
+    } else {
+        format!("{} = ", st.working)
+    }
 }
 
 /// A step's result exactly, then for people where that reads differently:
@@ -211,7 +221,7 @@ fn result_markdown(out: &mut String, r: &CalcResult) {
     if !r.steps.is_empty() {
         out.push_str("\nWorked out:\n\n");
         for st in &r.steps {
-            let _ = writeln!(out, "1. `{}` = {} = {}", st.symbol, st.working, step_value(st));
+            let _ = writeln!(out, "1. `{}` = {}{}", st.symbol, step_working(st), step_value(st));
         }
         out.push('\n');
     }

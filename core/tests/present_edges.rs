@@ -17,7 +17,10 @@ fn report() -> Report {
         quantities: vec![Quantity { name: "x", label: "the x", value: 1536, unit: Unit::Bytes }],
         terms: vec![Term { symbol: "a", label: "the a", value: 2500, unit: Unit::Count }],
         inputs: vec![],
-        steps: vec![Step::new("x", "1,024 + 512".into(), 1536, Unit::Bytes)],
+        steps: vec![
+            Step::new("x", "1,024 + 512".into(), 1536, Unit::Bytes),
+            Step::new("k", "500,000".into(), 500_000, Unit::Count),
+        ],
         findings: vec![
             Finding::new(&MYCNF_PEAK_HIGH, "it is small").why("W").fix("F"),
             Finding::new(&MYCNF_INCLUDE, "just so"),
@@ -37,7 +40,8 @@ fn text_report_line_by_line() {
                 formula: x = a + b\n    \
                 a            the a                                         2,500\n  \
                 worked out:\n    \
-                x = 1,024 + 512 = 1,536 B = 1.54 kB (1.5 KiB)\n  \
+                x = 1,024 + 512 = 1,536 B = 1.54 kB (1.5 KiB)\n    \
+                k = 500,000\n  \
                 source: Doc, Sec\n  \
                 the source says: \"Quote.\"\n  \
                 warning mycnf.peak_memory.high: it is small\n    \
@@ -59,7 +63,8 @@ fn markdown_report_line_by_line() {
                 | `a` | the a | 2,500 |\n\
                 \nFormula: `x = a + b`  \n\
                 \nWorked out:\n\n\
-                1. `x` = 1,024 + 512 = 1,536 B = 1.54 kB (1.5 KiB)\n\n\
+                1. `x` = 1,024 + 512 = 1,536 B = 1.54 kB (1.5 KiB)\n\
+                1. `k` = 500,000\n\n\
                 Source: Doc, Sec.\n\n\
                 > Quote.\n\n\
                 - **warning** `mycnf.peak_memory.high`: it is small Fix: `F`\n\

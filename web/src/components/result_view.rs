@@ -6,7 +6,9 @@
 
 use headroom_core::plan::calculator;
 use headroom_core::plan::Outcome;
-use headroom_core::present::{format_exact, format_input, format_share, format_value, step_value};
+use headroom_core::present::{
+    format_exact, format_input, format_share, format_value, step_value, step_working,
+};
 use headroom_core::report::Unit;
 use yew::prelude::*;
 
@@ -89,7 +91,7 @@ pub fn result_view(props: &ResultViewProps) -> Html {
     let steps = r.steps.iter().map(|st| {
         html! {
             <li>
-                <code>{ st.symbol }</code>{ format!(" = {} = ", st.working) }
+                <code>{ st.symbol }</code>{ format!(" = {}", step_working(st)) }
                 <strong>{ step_value(st) }</strong>
             </li>
         }
