@@ -390,8 +390,7 @@ mod tests {
     fn the_documents_segment_worked_out_with_its_figures() {
         let input = Input { client_version: Client::V3_0_84, ..Input::default() };
         let r = evaluate(&input, &Host::default()).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

@@ -544,8 +544,7 @@ mod tests {
     fn megacomet_worked_out_with_its_figures() {
         let tuned = Input { tcp_fin_timeout: Some(Duration(12)), ..Input::default() };
         let r = evaluate(&tuned, &megacomet()).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

@@ -393,8 +393,7 @@ mod tests {
     #[test]
     fn maglev_default_worked_out_with_its_figures() {
         let r = evaluate(&Input::default(), &t1_micro()).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

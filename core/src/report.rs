@@ -207,6 +207,13 @@ pub struct InputUsed {
 }
 
 impl CalcResult {
+    /// Each step as `symbol = working = value`, for tests that pin a
+    /// worked example line by line.
+    #[cfg(test)]
+    pub(crate) fn step_lines(&self) -> Vec<String> {
+        self.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect()
+    }
+
     /// An empty result of `calc`: its id, title, formula and source, no
     /// figures yet.
     pub fn new(calc: &crate::registry::Calculator) -> CalcResult {

@@ -544,7 +544,7 @@ mod tests {
     }
 
     fn lines(r: &CalcResult) -> Vec<String> {
-        r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect()
+        r.step_lines()
     }
 
     /// The post's my.cnf with MySQL's default max_connections on its 256

@@ -241,8 +241,7 @@ mod tests {
             ..Input::default()
         };
         let r = evaluate(&i, &Host::with_cores(2)).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

@@ -311,7 +311,7 @@ mod tests {
     fn both_levels_worked_out_with_their_figures() {
         let lines = |i: &Input| -> Vec<String> {
             let r = evaluate(i, &Host::default()).unwrap();
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect()
+            r.step_lines()
         };
         let info = Input {
             publish_rate: Rate::per_day(10_000_000),

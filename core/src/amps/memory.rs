@@ -270,8 +270,7 @@ mod tests {
     #[test]
     fn example_25_2_worked_out_with_its_figures() {
         let r = evaluate(&MemoryInput::EXAMPLE_25_2, &Host::default()).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

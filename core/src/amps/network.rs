@@ -262,8 +262,7 @@ mod tests {
     #[test]
     fn example_25_7_worked_out_with_its_figures() {
         let r = evaluate(&Input::EXAMPLE_25_7, &Host::default()).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

@@ -465,8 +465,7 @@ mod tests {
     #[test]
     fn the_guides_example_worked_out_with_its_figures() {
         let r = evaluate(&Input::GUIDE_EXAMPLE, &Host::with_cores(8)).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

@@ -429,8 +429,7 @@ mod tests {
             ..Input::default()
         };
         let r = evaluate(&i, &host(64 * Bytes::GIB)).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [

@@ -396,8 +396,7 @@ mod tests {
     #[test]
     fn a_100_gb_day_worked_out_with_its_figures() {
         let r = evaluate(&hundred_gb_a_day(), &Host::default()).unwrap();
-        let lines: Vec<String> =
-            r.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect();
+        let lines = r.step_lines();
         assert_eq!(
             lines,
             [
