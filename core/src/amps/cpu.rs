@@ -203,17 +203,22 @@ mod tests {
         assert!(r.findings.is_empty());
     }
 
-    #[test]
-    fn example_25_7_traffic_with_20_million_sow_messages() {
-        // Example 25.7's 5000/s to 100 subscriptions and 5 queries a minute,
-        // each scanning Example 25.2's 20 million SOW messages.
-        let i = Input {
+    /// The inputs of the worked example below.
+    fn example() -> Input {
+        Input {
             publish_rate: Rate::per_second(5000),
             subscriptions: Count(100),
             query_rate: Rate::per_minute(5),
             sow_messages: Count(20_000_000),
             ..Input::default()
-        };
+        }
+    }
+
+    #[test]
+    fn example_25_7_traffic_with_20_million_sow_messages() {
+        // Example 25.7's 5000/s to 100 subscriptions and 5 queries a minute,
+        // each scanning Example 25.2's 20 million SOW messages.
+        let i = example();
         let r = evaluate(&i, &Host::with_cores(2)).unwrap();
         let terms: Vec<u64> = r.terms.iter().map(|t| t.value).collect();
         // 500,000/s is half a core; 20,000,000/12 s is 1.667 cores.
@@ -233,13 +238,7 @@ mod tests {
 
     #[test]
     fn example_25_7_worked_out_with_its_figures() {
-        let i = Input {
-            publish_rate: Rate::per_second(5000),
-            subscriptions: Count(100),
-            query_rate: Rate::per_minute(5),
-            sow_messages: Count(20_000_000),
-            ..Input::default()
-        };
+        let i = example();
         let r = evaluate(&i, &Host::with_cores(2)).unwrap();
         let lines = r.step_lines();
         assert_eq!(

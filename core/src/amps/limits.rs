@@ -247,14 +247,19 @@ mod tests {
     use crate::finding::Severity;
     use proptest::prelude::*;
 
-    #[test]
-    fn recommended_values_and_per_instance_needs() {
-        let i = Input {
+    /// The inputs of the worked example below.
+    fn example() -> Input {
+        Input {
             clients: Count(20_000),
             sow_topics: Count(10),
             journal_files: Count(4),
             ..Input::default()
-        };
+        }
+    }
+
+    #[test]
+    fn recommended_values_and_per_instance_needs() {
+        let i = example();
         let r = evaluate(&i, &Host::default()).unwrap();
         assert_eq!(r.quantity("nofile"), Some(40_028));
         assert_eq!(r.quantity("aio_max_nr"), Some(1_048_576));
@@ -265,12 +270,7 @@ mod tests {
 
     #[test]
     fn worked_out_with_the_plans_figures() {
-        let i = Input {
-            clients: Count(20_000),
-            sow_topics: Count(10),
-            journal_files: Count(4),
-            ..Input::default()
-        };
+        let i = example();
         let r = evaluate(&i, &Host::default()).unwrap();
         let lines = r.step_lines();
         assert_eq!(

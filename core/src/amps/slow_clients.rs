@@ -404,14 +404,19 @@ mod tests {
         assert!(toml::to_string(&ten).unwrap().contains("message_memory_limit = \"10%\""));
     }
 
-    #[test]
-    fn ten_percent_and_the_larger_disk_limit() {
-        let i = Input {
+    /// The inputs of the worked example below.
+    fn example() -> Input {
+        Input {
             average_record_size: Bytes(1024),
             expected_records: Count(1_000_000),
             simultaneous_clients: Count(10),
             ..Input::default()
-        };
+        }
+    }
+
+    #[test]
+    fn ten_percent_and_the_larger_disk_limit() {
+        let i = example();
         let r = evaluate(&i, &host(64 * Bytes::GIB)).unwrap();
         assert_eq!(r.quantity("message_memory_limit"), Some(6_871_947_673));
         assert_eq!(r.quantity("message_disk_limit"), Some(10_240_000_000));
@@ -422,12 +427,7 @@ mod tests {
 
     #[test]
     fn worked_out_with_the_plans_figures() {
-        let i = Input {
-            average_record_size: Bytes(1024),
-            expected_records: Count(1_000_000),
-            simultaneous_clients: Count(10),
-            ..Input::default()
-        };
+        let i = example();
         let r = evaluate(&i, &host(64 * Bytes::GIB)).unwrap();
         let lines = r.step_lines();
         assert_eq!(

@@ -262,15 +262,20 @@ mod tests {
     use crate::finding::Severity;
     use proptest::prelude::*;
 
-    #[test]
-    fn examples_25_3_to_25_5() {
-        // 20 million 1 KiB messages (Example 25.2's SOW) in 1 MiB slabs on 16 cores.
-        let i = Input {
+    /// The inputs of the worked example below.
+    fn example() -> Input {
+        Input {
             message_size: Bytes(1024),
             messages: Count(20_000_000),
             slab_size: Bytes(Bytes::MIB),
             ..Input::default()
-        };
+        }
+    }
+
+    #[test]
+    fn examples_25_3_to_25_5() {
+        // 20 million 1 KiB messages (Example 25.2's SOW) in 1 MiB slabs on 16 cores.
+        let i = example();
         let r = evaluate(&i, &Host::with_cores(16)).unwrap();
         // 20,480,000,000 + 16 · 1,048,576
         assert_eq!(r.quantity("min"), Some(20_496_777_216));
@@ -287,12 +292,7 @@ mod tests {
 
     #[test]
     fn examples_25_3_to_25_5_worked_out_with_their_figures() {
-        let i = Input {
-            message_size: Bytes(1024),
-            messages: Count(20_000_000),
-            slab_size: Bytes(Bytes::MIB),
-            ..Input::default()
-        };
+        let i = example();
         let r = evaluate(&i, &Host::with_cores(16)).unwrap();
         let lines = r.step_lines();
         assert_eq!(

@@ -241,13 +241,9 @@ mod tests {
         Some(Bytes(n))
     }
 
-    /// The guide's own figures: Example 25.2's SOW (20 million 1 KiB
-    /// messages in 1 MiB slabs, Examples 25.3 and 25.4 on 16 cores), a
-    /// transaction log of "100GB a day", info logs of 2 MB per 10 million
-    /// messages for 3,024,000,000 messages, and a 10 GB MessageDiskLimit.
-    #[test]
-    fn the_guides_components_add_up() {
-        let i = Input {
+    /// The inputs of the worked example below.
+    fn example() -> Input {
+        Input {
             sow_min: b(20_496_777_216),
             sow_max: b(20_992_000_000_000),
             transaction_log: b(100 * Bytes::GB),
@@ -255,7 +251,16 @@ mod tests {
             offline: b(10 * Bytes::GB),
             other: Bytes(0),
             disk: b(4_000 * Bytes::GB),
-        };
+        }
+    }
+
+    /// The guide's own figures: Example 25.2's SOW (20 million 1 KiB
+    /// messages in 1 MiB slabs, Examples 25.3 and 25.4 on 16 cores), a
+    /// transaction log of "100GB a day", info logs of 2 MB per 10 million
+    /// messages for 3,024,000,000 messages, and a 10 GB MessageDiskLimit.
+    #[test]
+    fn the_guides_components_add_up() {
+        let i = example();
         let r = evaluate(&i, &Host::default()).unwrap();
         assert_eq!(r.quantity("total_min"), Some(131_101_577_216));
         assert_eq!(r.quantity("total_max"), Some(21_102_604_800_000));
@@ -277,15 +282,7 @@ mod tests {
 
     #[test]
     fn the_guides_components_worked_out_with_their_figures() {
-        let i = Input {
-            sow_min: b(20_496_777_216),
-            sow_max: b(20_992_000_000_000),
-            transaction_log: b(100 * Bytes::GB),
-            logs: b(604_800_000),
-            offline: b(10 * Bytes::GB),
-            other: Bytes(0),
-            disk: None,
-        };
+        let i = Input { disk: None, ..example() };
         let r = evaluate(&i, &Host::default()).unwrap();
         let lines = r.step_lines();
         assert_eq!(
