@@ -304,7 +304,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         terms,
         steps,
         findings,
-        ..CalcResult::new(&CALCULATOR)
+        ..CALCULATOR.result()
     })
 }
 

@@ -427,7 +427,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         ],
         findings: f,
         steps,
-        ..CalcResult::new(&CALCULATOR)
+        ..CALCULATOR.result()
     })
 }
 

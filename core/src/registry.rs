@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::report::{Source, Unit};
+use crate::report::{CalcResult, Source, Unit};
 use crate::validate::rules::Rule;
 
 /// The system a calculator sizes, for grouping in the page and the docs.
@@ -244,6 +244,22 @@ pub struct Calculator {
 }
 
 impl Calculator {
+    /// An empty result of this calculator: its id, title, formula and
+    /// source, no figures yet.
+    pub fn result(&self) -> CalcResult {
+        CalcResult {
+            id: self.id,
+            title: self.title,
+            formula: self.formula,
+            source: self.source,
+            quantities: Vec::new(),
+            terms: Vec::new(),
+            findings: Vec::new(),
+            inputs: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
     /// The field at `key` (a path inside the section).
     pub fn field(&self, key: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.key == key)

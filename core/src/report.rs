@@ -214,22 +214,6 @@ impl CalcResult {
         self.steps.iter().map(|s| format!("{} = {} = {}", s.symbol, s.working, s.value)).collect()
     }
 
-    /// An empty result of `calc`: its id, title, formula and source, no
-    /// figures yet.
-    pub fn new(calc: &crate::registry::Calculator) -> CalcResult {
-        CalcResult {
-            id: calc.id,
-            title: calc.title,
-            formula: calc.formula,
-            source: calc.source,
-            quantities: Vec::new(),
-            terms: Vec::new(),
-            findings: Vec::new(),
-            inputs: Vec::new(),
-            steps: Vec::new(),
-        }
-    }
-
     /// The value of a named quantity, if the calculator produced it.
     pub fn quantity(&self, name: &str) -> Option<u64> {
         self.quantities.iter().find(|q| q.name == name).map(|q| q.value)

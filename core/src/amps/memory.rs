@@ -150,7 +150,7 @@ pub fn estimate(input: &MemoryInput) -> Result<CalcResult, CalcError> {
         }],
         terms,
         findings: Vec::new(),
-        ..CalcResult::new(&CALCULATOR)
+        ..CALCULATOR.result()
     })
 }
 

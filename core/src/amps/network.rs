@@ -202,7 +202,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         ],
         findings,
         steps,
-        ..CalcResult::new(&CALCULATOR)
+        ..CALCULATOR.result()
     })
 }
 

@@ -355,7 +355,7 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         ],
         findings,
         steps,
-        ..CalcResult::new(&CALCULATOR)
+        ..CALCULATOR.result()
     })
 }
 

@@ -146,7 +146,7 @@ pub fn evaluate(input: &Input, _host: &Host) -> Result<CalcResult, CalcError> {
         terms,
         findings,
         steps,
-        ..CalcResult::new(&CALCULATOR)
+        ..CALCULATOR.result()
     })
 }
 
