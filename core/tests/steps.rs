@@ -283,12 +283,14 @@ fn every_calculator_shows_right_arithmetic_on_its_defaults() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Random sizes, counts, rates, durations and percentages in the fields
-    /// of one calculator.
+    /// Random sizes, counts, rates, durations, percentages and ratios in the
+    /// fields of one calculator, on a host of random RAM and cores.
     #[test]
     fn random_figures_show_right_arithmetic(
         which in 0..CALCULATORS.len(),
         values in proptest::collection::vec((0u64..5_000_000_000, 0usize..4), 16),
+        host_ram in 0u64..1_000_000_000_000,
+        host_cores in 0u64..256,
     ) {
         let calc = CALCULATORS[which];
         let per = ["s", "min", "h", "d"];
@@ -304,12 +306,15 @@ proptest! {
                     Kind::Rate => toml::Value::String(format!("{}/{}", v % 1_000_000, per[form])),
                     Kind::Duration => toml::Value::String(format!("{}{}", v % 10_000, per[form])),
                     Kind::Percent => toml::Value::Integer(i64::try_from(100 + v % 400).expect("small")),
+                    Kind::Ratio => toml::Value::String(format!("{}%", v % 101)),
                     _ => return None,
                 };
                 Some((f.key, value))
             })
             .collect();
-        if let Ok(plan) = Plan::parse(&plan_of(calc, &set)) {
+        // A host of random RAM and cores, so the comparisons with it run too.
+        let host = format!("[host]\nram = {}\ncores = {}\n", host_ram, host_cores);
+        if let Ok(plan) = Plan::parse(&(host + &plan_of(calc, &set))) {
             check_report(&evaluate(&plan), &format!("random {set:?}"));
         }
     }
