@@ -543,17 +543,13 @@ mod tests {
         assert!(evaluate(&ok, &vps()).unwrap().findings.is_empty());
     }
 
-    fn lines(r: &CalcResult) -> Vec<String> {
-        r.step_lines()
-    }
-
     /// The post's my.cnf with MySQL's default max_connections on its 256
     /// MiB VPS, worked out with its figures (tuning-primer's formula).
     #[test]
     fn the_posts_my_cnf_worked_out_with_its_figures() {
         let r = evaluate(&Input::default(), &vps()).unwrap();
         assert_eq!(
-            lines(&r),
+            r.step_lines(),
             [
                 "global = 2,097,152 B + 0 B + 0 B + 0 B + 2,097,152 B = 4194304",
                 "per_thread = 131,072 B + 262,144 B + 2,097,152 B + 65,536 B + 131,072 B = 2686976",
@@ -580,7 +576,7 @@ mod tests {
         let host = Host { swap: Bytes(64 * M), ..vps() };
         let r = evaluate(&input, &host).unwrap();
         assert_eq!(
-            lines(&r),
+            r.step_lines(),
             [
                 "global = 2,097,152 B + 0 B + 0 B + 0 B + 2,097,152 B + 0 B = 4194304",
                 "per_thread = 131,072 B + 262,144 B + 2,097,152 B + 65,536 B + 131,072 B \
