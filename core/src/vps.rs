@@ -502,9 +502,9 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc {
             name: "max_request_workers",
             unit: Unit::Count,
-            meaning: "the largest MaxRequestWorkers that fits RAM without swap (prefork)",
+            meaning: "the largest MaxRequestWorkers that fits RAM without swap (prefork); absent when a child takes 0 B",
         },
-        QuantityDoc { name: "max_connections", unit: Unit::Count, meaning: "the largest max_connections that fits RAM without swap" },
+        QuantityDoc { name: "max_connections", unit: Unit::Count, meaning: "the largest max_connections that fits RAM without swap; absent when the per-thread buffers are 0 B (connections do not change the peak)" },
     ],
     findings: &[
         rules::VPS_OVER_RAM,
