@@ -16,7 +16,7 @@ use crate::units::{decimal, group_thousands, Bytes, Count, Percent, Rate, Ratio}
 pub fn format_value(value: u64, unit: Unit) -> String {
     match unit {
         Unit::Bytes => Bytes(value).both(),
-        Unit::BytesPerSecond => format!("{}/s", Bytes(value).both()),
+        Unit::BytesPerSecond => Bytes(value).both_per("/s"),
         Unit::BitsPerSecond => bits(value),
         Unit::Count => group_thousands(value),
         Unit::MilliCores => cores(decimal(value.div_ceil(10), 2), value == 1000),

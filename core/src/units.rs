@@ -230,11 +230,17 @@ impl Bytes {
     /// Both notations where they differ by more than rounding, e.g.
     /// `54.2 GB (50.4 GiB)`; a single figure where they agree (`512 B`).
     pub fn both(self) -> String {
+        self.both_per("")
+    }
+
+    /// [`Bytes::both`] with a unit after each figure, so a rate reads
+    /// `1.5 kB/s (1.46 KiB/s)`, not `1.5 kB (1.46 KiB)/s`.
+    pub fn both_per(self, per: &str) -> String {
         let (d, b) = (self.decimal(), self.binary());
         if self.0 < 1000 {
-            d
+            format!("{d}{per}")
         } else {
-            format!("{d} ({b})")
+            format!("{d}{per} ({b}{per})")
         }
     }
 
@@ -329,7 +335,7 @@ fn human(value: u64, base: u64, names: &[&str]) -> String {
         unit += 1;
     }
     if unit == 0 {
-        return format!("{value} {}", names[0]);
+        return format!("{} {}", group_thousands(value), names[0]);
     }
     // Integer arithmetic so that 32- and 64-bit targets agree.
     let v = u128::from(value);

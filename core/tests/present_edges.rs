@@ -115,7 +115,9 @@ fn bit_rates_change_prefix_at_each_thousand_and_stop_at_tera() {
 
 #[test]
 fn every_unit_is_named() {
-    assert_eq!(format_value(1500, Unit::BytesPerSecond), "1.5 kB (1.46 KiB)/s");
+    assert_eq!(format_value(1500, Unit::BytesPerSecond), "1.5 kB/s (1.46 KiB/s)");
+    assert_eq!(format_value(1000, Unit::BytesPerSecond), "1 kB/s (1,000 B/s)");
+    assert_eq!(format_value(999, Unit::BytesPerSecond), "999 B/s");
     // A trace of a core rounds up to a hundredth, never down to nothing.
     assert_eq!(format_value(5, Unit::MilliCores), "0.01 cores");
     assert_eq!(format_value(1_000, Unit::Seconds), "1,000 s");

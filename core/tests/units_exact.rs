@@ -101,11 +101,11 @@ fn human_figures_keep_three_significant_digits_rounded_half_up() {
     }
     // (1536 · 100 + 512) / 1024 = 150: 1.50 KiB.
     assert_eq!(Bytes(1536).binary(), "1.5 KiB");
-    assert_eq!(Bytes(1023).binary(), "1023 B");
+    assert_eq!(Bytes(1023).binary(), "1,023 B");
     assert_eq!(Bytes(u64::MAX).binary(), "16 EiB");
     // Both notations from 1000 bytes on, even where binary is still bytes.
     assert_eq!(Bytes(999).both(), "999 B");
-    assert_eq!(Bytes(1000).both(), "1 kB (1000 B)");
+    assert_eq!(Bytes(1000).both(), "1 kB (1,000 B)");
     assert_eq!(Bytes(1536).to_string(), "1.54 kB (1.5 KiB)");
 }
 
