@@ -132,9 +132,10 @@ const SHM_STOCK: u64 = u64::MAX - (1 << 24);
 const AIO_STOCK: Stock = Stock::fixed(65_536, "kernel default, fs/aio.c");
 /// include/linux/mm.h: DEFAULT_MAX_MAP_COUNT.
 const MAP_COUNT_STOCK: Stock = Stock::fixed(65_530, "kernel default, DEFAULT_MAX_MAP_COUNT");
-/// systemd's DefaultLimitNOFILE=1024:524288 (v240 on), which services and,
-/// through sshd and the user manager, login sessions start with.
-const NOFILE_STOCK: ([u64; 2], &str) = ([1024, 524_288], "Debian default: systemd's 1024:524288");
+/// systemd's DefaultLimitNOFILE, which services and, through sshd and the
+/// user manager, login sessions start with.
+const NOFILE_STOCK: ([u64; 2], &str) =
+    (crate::validate::systemd::DEFAULT_LIMIT_NOFILE, "Debian default: systemd's 1024:524288");
 
 /// fs/file_table.c `files_maxfiles_init`: a tenth of RAM in KiB (at least
 /// NR_FILE, 8192); systemd raises it to LONG_MAX at boot.

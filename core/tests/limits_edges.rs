@@ -131,7 +131,8 @@ fn a_running_process_against_the_plan() {
     assert_eq!(f[0].location.as_ref().unwrap().line, 4);
     assert_eq!(
         fix_of(&f, LIMITS_NOFILE_NEED.id),
-        Some("LimitNOFILE=1025 in the service's unit, then restart it")
+        // The process's hard limit, 4096, is kept.
+        Some("LimitNOFILE=1025:4096 in the service's unit, then restart it")
     );
     let cores =
         PROC.replace("Max core file size        0 ", "Max core file size        unlimited ");

@@ -3,6 +3,8 @@
 //! LimitNOFILE matters only above systemd's own 1024.
 
 use headroom_core::finding::Finding;
+use headroom_core::host::Host;
+use headroom_core::units::Count;
 use headroom_core::validate::rules::*;
 use headroom_core::validate::{check_text, Context, Format, Needs};
 
@@ -68,12 +70,17 @@ fn nofile_against_the_need() {
     assert_eq!(ids(&check("[Service]\nLimitNOFILE=4096\n", &need(4096))), Vec::<&str>::new());
     let f = check("[Service]\nLimitNOFILE=4095:65536\n", &need(4096));
     assert_eq!(ids(&f), [SYSTEMD_NOFILE_NEED.id]);
-    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_NEED.id), Some("LimitNOFILE=4096"));
+    // Only the soft limit is short: the hard 65536 is kept, not lowered.
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_NEED.id), Some("LimitNOFILE=4096:65536"));
     // Without the line, systemd gives 1024: enough for 1024, not for 1025.
     assert_eq!(ids(&check("[Service]\nUser=x\n", &need(1024))), Vec::<&str>::new());
     let missing = check("[Service]\nUser=x\n", &need(1025));
     assert_eq!(ids(&missing), [SYSTEMD_NOFILE_MISSING.id]);
-    assert_eq!(fix_of(&missing, SYSTEMD_NOFILE_MISSING.id), Some("[Service]\nLimitNOFILE=1025"));
+    // systemd's own hard limit, 524288, is kept.
+    assert_eq!(
+        fix_of(&missing, SYSTEMD_NOFILE_MISSING.id),
+        Some("[Service]\nLimitNOFILE=1025:524288")
+    );
     assert_eq!(missing[0].location.as_ref().unwrap().line, 2);
 }
 
@@ -85,4 +92,38 @@ fn amps_wants_no_core() {
     assert_eq!(ids(&check("[Service]\nLimitCORE=1\n", &Needs::default())), Vec::<&str>::new());
     // A nofile limit is not a core limit.
     assert_eq!(ids(&check("[Service]\nLimitNOFILE=5\n", &amps)), Vec::<&str>::new());
+}
+
+/// A fix raises LimitNOFILE= and never lowers the hard limit the service
+/// has: a single value would set both limits to the need.
+#[test]
+fn a_raised_limitnofile_never_lowers_the_hard_limit() {
+    let host = |hard: u64| {
+        let mut h = Host::default();
+        h.kernel.nofile_hard = Some(Count(hard));
+        h
+    };
+    let with_host = |text: &str, host: &Host, needs: &Needs| {
+        let ctx = Context { host: Some(host), needs: Some(needs) };
+        check_text("x.service", text, Some(Format::Systemd), &ctx).unwrap().findings
+    };
+    // systemd's default 1024:524288, and a need of 65536.
+    let f = check("[Service]\nLimitNOFILE=1024:524288\n", &need(65_536));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_NEED.id), Some("LimitNOFILE=65536:524288"));
+    // A hard infinity stays infinity.
+    let f = check("[Service]\nLimitNOFILE=1024:infinity\n", &need(65_536));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_NEED.id), Some("LimitNOFILE=65536:infinity"));
+    // Both below: both raised, one value.
+    let f = check("[Service]\nLimitNOFILE=1024:4096\n", &need(65_536));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_NEED.id), Some("LimitNOFILE=65536"));
+    // No line: the host's own hard limit (DefaultLimitNOFILE raised to 2^20) is kept.
+    let f = with_host("[Service]\nUser=x\n", &host(1 << 20), &need(65_536));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_MISSING.id), Some("[Service]\nLimitNOFILE=65536:1048576"));
+    // Infinity comes down only to the kernel's 1048576, never below the need.
+    let f = check("[Service]\nLimitNOFILE=infinity\n", &need(65_536));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_INFINITY.id), Some("LimitNOFILE=1048576"));
+    let f = check("[Service]\nLimitNOFILE=65536:infinity\n", &need(2_000_000));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_INFINITY.id), Some("LimitNOFILE=2000000"));
+    let f = check("[Service]\nLimitNOFILE=4096:infinity\n", &Needs::default());
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_INFINITY.id), Some("LimitNOFILE=4096:1048576"));
 }

@@ -212,7 +212,7 @@ pub(crate) fn parse_proc(name: &str, text: &str, needs: &Needs) -> Parsed {
             );
             continue;
         };
-        let (Some(sv), Some(_)) = (limit_value(soft), limit_value(hard)) else {
+        let (Some(sv), Some(hv)) = (limit_value(soft), limit_value(hard)) else {
             p.findings.push(
                 rules::LIMITS_SYNTAX
                     .finding(format!("`{}`: values are not numbers or unlimited", line.trim()))
@@ -234,7 +234,10 @@ pub(crate) fn parse_proc(name: &str, text: &str, needs: &Needs) -> Parsed {
                         .finding(format!(
                             "the process runs with {soft} open files (soft); the plan needs {need}"
                         ))
-                        .fix(format!("LimitNOFILE={need} in the service's unit, then restart it"))
+                        .fix(format!(
+                            "{} in the service's unit, then restart it",
+                            super::systemd::limit_nofile(sv, hv, need)
+                        ))
                         .at(at(name, n)),
                 );
             }

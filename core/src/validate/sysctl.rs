@@ -60,6 +60,8 @@ pub struct KernelView {
     pub file_max: Option<u64>,
     pub aio_max_nr: Option<u64>,
     pub max_map_count: Option<u64>,
+    /// The service's hard nofile limit, from the host profile.
+    pub nofile_hard: Option<u64>,
 }
 
 pub use crate::connections::{tcp_mem_is_bytes, NR_OPEN_DEFAULT};
@@ -78,6 +80,7 @@ impl KernelView {
             aio_max_nr: num("fs.aio-max-nr").or(k.and_then(|k| k.aio_max_nr.map(|c| c.get()))),
             max_map_count: num("vm.max_map_count")
                 .or(k.and_then(|k| k.max_map_count.map(|c| c.get()))),
+            nofile_hard: k.and_then(|k| k.nofile_hard.map(|c| c.get())),
         }
     }
 

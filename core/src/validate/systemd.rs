@@ -196,6 +196,23 @@ fn soft_hard(v: &str, size: bool) -> Option<(u64, u64)> {
     }
 }
 
+/// systemd's DefaultLimitNOFILE=1024:524288 (v240 on, systemd-system.conf(5)):
+/// the soft and hard open-files limits of a unit without LimitNOFILE=.
+pub const DEFAULT_LIMIT_NOFILE: [u64; 2] = [1024, 524_288];
+
+/// `LimitNOFILE=` raised to `need` from the service's `soft` and `hard`
+/// limits: each only rises, so a hard limit above the need is kept (a
+/// single value would set both to it and lower the hard one).
+pub(crate) fn limit_nofile(soft: u64, hard: u64, need: u64) -> String {
+    let show = |v: u64| if v == u64::MAX { "infinity".to_string() } else { v.to_string() };
+    let (soft, hard) = (soft.max(need), hard.max(need));
+    if soft == hard {
+        format!("LimitNOFILE={}", show(soft))
+    } else {
+        format!("LimitNOFILE={}:{}", show(soft), show(hard))
+    }
+}
+
 /// The limits of one unit with its drop-ins (one of [`groups`]).
 pub(crate) fn check(all: &[Setting], kernel: &KernelView, needs: &Needs) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -231,23 +248,27 @@ pub(crate) fn check(all: &[Setting], kernel: &KernelView, needs: &Needs) -> Vec<
         }
         if !size {
             // systemd cannot give more than fs.nr_open: infinity becomes it.
-            let (soft, hard) = (soft.min(nr_open), hard.min(nr_open));
+            let given = soft.min(nr_open);
             if s.value.to_ascii_lowercase().contains("infinity") {
+                // Only what is infinite comes down, to the kernel's own
+                // ceiling (fs.nr_open's default) or the need if larger.
+                let cap = |v: u64| if v == u64::MAX { nr_open.min(NR_OPEN_DEFAULT) } else { v };
+                let need = needs.nofile.unwrap_or(0).max(1024);
                 out.push(
                     rules::SYSTEMD_NOFILE_INFINITY
                         .finding(format!(
                             "LimitNOFILE={}: systemd sets the limit to fs.nr_open ({nr_open} here; about 2^30 on hosts that raise it): programs that close or poll every possible descriptor at start-up then take seconds to minutes, and select() breaks above 1024",
                             s.value
                         ))
-                        .fix(format!("LimitNOFILE={}", needs.nofile.unwrap_or(hard.min(1 << 20)).max(1024)))
+                        .fix(limit_nofile(cap(soft), cap(hard), need))
                         .at(s.location.clone()),
                 );
             }
-            if let Some(need) = needs.nofile.filter(|&n| soft < n) {
+            if let Some(need) = needs.nofile.filter(|&n| given < n) {
                 out.push(
                     rules::SYSTEMD_NOFILE_NEED
-                        .finding(format!("LimitNOFILE={} gives the service {soft} open files; the plan needs {need}", s.value))
-                        .fix(format!("LimitNOFILE={need}"))
+                        .finding(format!("LimitNOFILE={} gives the service {given} open files; the plan needs {need}", s.value))
+                        .fix(limit_nofile(soft, hard, need))
                         .at(s.location.clone()),
                 );
             }
@@ -261,10 +282,13 @@ pub(crate) fn check(all: &[Setting], kernel: &KernelView, needs: &Needs) -> Vec<
         }
     }
     if nofile.is_none() {
-        if let Some(need) = needs.nofile.filter(|&n| n > 1024) {
+        let [soft, hard] = DEFAULT_LIMIT_NOFILE;
+        if let Some(need) = needs.nofile.filter(|&n| n > soft) {
+            // The hard limit the service has now: the host's, else systemd's.
+            let hard = kernel.nofile_hard.unwrap_or(hard);
             let mut f = rules::SYSTEMD_NOFILE_MISSING
-                .finding(format!("no LimitNOFILE=: the service starts with 1024 open files (soft); the plan needs {need}"))
-                .fix(format!("[Service]\nLimitNOFILE={need}"));
+                .finding(format!("no LimitNOFILE=: the service starts with {soft} open files (soft); the plan needs {need}"))
+                .fix(format!("[Service]\n{}", limit_nofile(soft, hard, need)));
             if let Some(s) = all.first() {
                 f = f.at(s.location.clone());
             }
