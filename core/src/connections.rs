@@ -340,7 +340,8 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                     ),
                 )
                 .why("tcp(7): tcp_mem is in pages")
-                .fix(format!("sysctl -w net.ipv4.tcp_mem=\"{} {} {buf_pages}\"", mem[0], mem[1])),
+                // Pressure up to the need too, so the buffers are not squeezed.
+                .fix(format!("sysctl -w net.ipv4.tcp_mem=\"{} {buf_pages} {buf_pages}\"", mem[0])),
             );
         } else if buf_pages > mem[1] {
             f.push(

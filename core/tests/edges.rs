@@ -94,7 +94,14 @@ fn connections_limits_missed_by_one_each_raise_their_finding() {
     .unwrap();
     assert_eq!(ids(&r), ["connections.kernel.tcp_mem"]);
     assert_eq!(r.findings[0].severity, headroom_core::finding::Severity::Error);
-    assert_eq!(r.findings[0].fix.as_deref(), Some("sysctl -w net.ipv4.tcp_mem=\"1 19 20\""));
+    // Pressure is raised with max: "1 19 20" would leave the pressure warning.
+    assert_eq!(r.findings[0].fix.as_deref(), Some("sysctl -w net.ipv4.tcp_mem=\"1 20 20\""));
+    let fixed = connections::evaluate(
+        &connections_input(),
+        &host(Kernel { tcp_mem: Some([1, 20, 20]), ..base.clone() }),
+    )
+    .unwrap();
+    assert_eq!(ids(&fixed), Vec::<&str>::new());
 }
 
 /// tcp_mem is pages (ip-sysctl.rst); only a value that, read as pages, is

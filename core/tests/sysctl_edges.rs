@@ -93,8 +93,11 @@ fn tcp_mem_is_pages_and_is_checked_against_ram_and_need() {
     assert_eq!(ids(&at), Vec::<&str>::new());
     let over = check_with("net.ipv4.tcp_mem = 1 50 101\n", Some(&host), &none);
     assert_eq!(ids(&over), [SYSCTL_TCP_MEM_RAM.id]);
-    // A quarter, a third and a half of the 100 pages.
-    assert_eq!(fix_of(&over, SYSCTL_TCP_MEM_RAM.id), Some("net.ipv4.tcp_mem = 25 33 50"));
+    // min and pressure are within RAM and kept; max comes to half the 100 pages.
+    assert_eq!(fix_of(&over, SYSCTL_TCP_MEM_RAM.id), Some("net.ipv4.tcp_mem = 1 50 50"));
+    // Pressure above RAM too: a third and a half of the 100 pages.
+    let both = check_with("net.ipv4.tcp_mem = 1 101 102\n", Some(&host), &none);
+    assert_eq!(fix_of(&both, SYSCTL_TCP_MEM_RAM.id), Some("net.ipv4.tcp_mem = 1 33 50"));
     let unknown_ram = Host { ram: Bytes(0), ..Host::default() };
     assert_eq!(
         ids(&check_with("net.ipv4.tcp_mem = 1 50 101\n", Some(&unknown_ram), &none)),
@@ -108,6 +111,35 @@ fn tcp_mem_is_pages_and_is_checked_against_ram_and_need() {
     );
     let short = check_with("net.ipv4.tcp_mem = 1 100 100\n", None, &need(409_601));
     assert!(ids(&short).contains(&SYSCTL_CONN_TCP_MEM.id), "{short:?}");
+    // 101 pages for pressure and max: the fix leaves no pressure finding behind.
+    let fix = fix_of(&short, SYSCTL_CONN_TCP_MEM.id).unwrap();
+    assert_eq!(fix, "net.ipv4.tcp_mem = 1 101 101");
+    assert_eq!(ids(&check_with(&format!("{fix}\n"), None, &need(409_601))), Vec::<&str>::new());
+}
+
+/// MegaComet's own tcp_mem (source 003, Tuning) on its 7,652,552 kB EC2
+/// Large host: max 26,777,216 pages (102 GiB) is above RAM, but min 786,432
+/// and pressure 1,048,576 pages are within it and in force. The fix brings
+/// only max down and keeps both, rather than lowering them to a quarter and
+/// a third of RAM (478,284 and 637,712 pages).
+#[test]
+fn tcp_mem_above_ram_keeps_the_min_and_pressure_the_host_has() {
+    let host = Host { ram: Bytes(7_652_552 * 1024), ..Host::default() };
+    let line = "net.ipv4.tcp_mem = 786432 1048576 26777216\n";
+    let f = check_with(line, Some(&host), &Needs::default());
+    assert_eq!(ids(&f), [SYSCTL_TCP_MEM_RAM.id]);
+    // 1,913,138 pages of RAM: half is 956,569, below the pressure kept.
+    assert_eq!(
+        fix_of(&f, SYSCTL_TCP_MEM_RAM.id),
+        Some("net.ipv4.tcp_mem = 786432 1048576 1048576")
+    );
+    // With buffers that need 1.5 M pages, pressure and max rise to them.
+    let needs = Needs { tcp_memory: Some(Bytes(1_500_000 * 4096)), ..Needs::default() };
+    let f = check_with(line, Some(&host), &needs);
+    assert_eq!(
+        fix_of(&f, SYSCTL_TCP_MEM_RAM.id),
+        Some("net.ipv4.tcp_mem = 786432 1500000 1500000")
+    );
 }
 
 #[test]

@@ -377,6 +377,13 @@ fn check_tcp_mem(
         );
     } else if let Some(h) = host.filter(|h| max_bytes > h.ram.get() && h.ram.get() > 0) {
         let ram_pages = h.ram.get() / kernel.page_size;
+        // Only what is above RAM comes down (it never applies): min (within
+        // RAM here, else it reads as bytes above) and a pressure within RAM
+        // are kept, and max comes to half of RAM, never below pressure or
+        // what the connections' buffers need.
+        let need = needs.tcp_memory.map_or(0, |b| b.get().div_ceil(kernel.page_size));
+        let pressure = if pressure > ram_pages { ram_pages / 3 } else { pressure }.max(need);
+        let fix = [min.min(pressure), pressure, (ram_pages / 2).max(pressure)];
         out.push(
             rules::SYSCTL_TCP_MEM_RAM
                 .finding(format!(
@@ -384,7 +391,7 @@ fn check_tcp_mem(
                     max_bytes,
                     h.ram.get()
                 ))
-                .fix(format!("net.ipv4.tcp_mem = {} {} {}", ram_pages / 4, ram_pages / 3, ram_pages / 2))
+                .fix(format!("net.ipv4.tcp_mem = {} {} {}", fix[0], fix[1], fix[2]))
                 .at(s.location.clone()),
         );
     }
@@ -397,7 +404,8 @@ fn check_tcp_mem(
                         "net.ipv4.tcp_mem max = {max} pages = {max_bytes} B, below the {} B the connections' buffers need",
                         need.get()
                     ))
-                    .fix(format!("net.ipv4.tcp_mem = {min} {} {pages}", pressure.min(pages)))
+                    // Pressure up to the need too, so no pressure finding follows.
+                    .fix(format!("net.ipv4.tcp_mem = {min} {pages} {pages}"))
                     .at(s.location.clone()),
             );
         } else if pressure.saturating_mul(kernel.page_size) < need.get() {
