@@ -68,7 +68,12 @@ fn shmall_equal_to_shmmax_is_bytes_for_pages_only_between_1_mib_and_256_tib() {
     let same = |v: u64| check(&format!("kernel.shmmax = {v}\nkernel.shmall = {v}\n"));
     let f = same(1 << 20);
     assert_eq!(ids(&f), [SYSCTL_PAGES_UNIT.id]);
-    assert_eq!(fix_of(&f, SYSCTL_PAGES_UNIT.id), Some("kernel.shmall = 256"));
+    // Advice only: lowering shmall to 256 pages would cap all segments at 1 MiB.
+    assert_eq!(
+        fix_of(&f, SYSCTL_PAGES_UNIT.id),
+        Some("keep kernel.shmall = 1048576: a smaller value would limit every segment together")
+    );
+    assert_eq!(f[0].severity, headroom_core::finding::Severity::Info);
     assert_eq!(ids(&same((1 << 20) - 1)), Vec::<&str>::new());
     assert_eq!(ids(&same((1 << 48) - 1)), [SYSCTL_PAGES_UNIT.id]);
     assert_eq!(ids(&same(1 << 48)), Vec::<&str>::new());

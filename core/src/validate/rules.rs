@@ -50,9 +50,9 @@ rules! {
     SYSCTL_SHMALL_BELOW_SHMMAX = "sysctl.shmall.below_shmmax", Warning,
         "proc(5): kernel.shmall is in pages; shmall x page size below shmmax caps segments silently (shmget ENOSPC)",
         "kernel.shmall = ceil(shmmax / page size) or more";
-    SYSCTL_PAGES_UNIT = "sysctl.pages_unit", Warning,
-        "proc(5), tcp(7): kernel.shmall and net.ipv4.tcp_mem are in pages, not bytes",
-        "divide the byte figure by the page size (4096 on x86-64)";
+    SYSCTL_PAGES_UNIT = "sysctl.pages_unit", Info,
+        "proc(5): kernel.shmall is in pages, not bytes; a byte figure there allows page-size times more",
+        "keep the value: lowering it would cap every shared memory segment together";
     SYSCTL_TCP_MEM_ORDER = "sysctl.tcp_mem.order", Error,
         "tcp(7): tcp_mem is three values, min <= pressure <= max, in pages",
         "net.ipv4.tcp_mem = MIN PRESSURE MAX, ascending";

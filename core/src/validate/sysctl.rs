@@ -174,12 +174,16 @@ pub(crate) fn check(
             out.push(f);
         }
         // The kernel default sets both near 2^64 (no limit): not a mistake.
+        // Read as pages the value allows page-size times shmmax in all, more
+        // than meant but harmless; shmmax in pages would cap every segment
+        // together at one shmmax, so the fix keeps the host's value.
         if kernel.shmall == Some(shmmax) && (1 << 20..1 << 48).contains(&shmmax) {
             let mut f = rules::SYSCTL_PAGES_UNIT
                 .finding(format!(
-                    "kernel.shmall equals kernel.shmmax ({shmmax}): shmall counts pages, not bytes"
+                    "kernel.shmall equals kernel.shmmax ({shmmax}): shmall counts pages, not bytes, so it allows {} B of shared memory in all, {} times shmmax; it caps nothing",
+                    shmall_b, kernel.page_size
                 ))
-                .fix(fix_line("kernel.shmall", shmmax.div_ceil(kernel.page_size)));
+                .fix(format!("keep kernel.shmall = {shmmax}: a smaller value would limit every segment together"));
             if let Some(l) = loc {
                 f = f.at(l);
             }
