@@ -198,6 +198,30 @@ fn connection_needs_against_tw_buckets_file_max_and_ports() {
         "{}",
         ports[0].message
     );
+    // The range already starts at 1001: only its top moves.
+    assert_eq!(
+        fix_of(&ports, SYSCTL_CONN_PORTS.id),
+        Some("net.ipv4.ip_local_port_range = 1001 65535")
+    );
+    let many = Needs { connections: Some(100_000), ..Needs::default() };
+    let stock = check_with("net.ipv4.ip_local_port_range = 32768 60999\n", None, &many);
+    assert_eq!(
+        fix_of(&stock, SYSCTL_CONN_PORTS.id),
+        Some("net.ipv4.ip_local_port_range = 1024 65535")
+    );
+}
+
+/// A port range that starts below 1024 is widened at the top only: the
+/// generic "1024 65535" would take ports 500..1023 away from it.
+#[test]
+fn a_port_range_fix_never_narrows_the_range() {
+    let needs = Needs { connections: Some(100_000), ..Needs::default() };
+    let f = check_with("net.ipv4.ip_local_port_range = 500 60999\n", None, &needs);
+    assert_eq!(fix_of(&f, SYSCTL_CONN_PORTS.id), Some("net.ipv4.ip_local_port_range = 500 65535"));
+    let pairs = Needs { port_pairs: Some(1), ..needs };
+    let f = check_with("net.ipv4.ip_local_port_range = 500 60999\n", None, &pairs);
+    let fix = fix_of(&f, CONN_PORTS.id).unwrap();
+    assert!(fix.starts_with("net.ipv4.ip_local_port_range = 500 65535,"), "{fix}");
 }
 
 /// The masked-file findings for these sysctl files, given in this order.

@@ -281,6 +281,8 @@ pub(crate) fn check(
             let v: Vec<u16> = s.value.split_whitespace().filter_map(|x| x.parse().ok()).collect();
             if let [lo, hi] = v[..] {
                 let ports = connections::ports_in_range([lo, hi]);
+                // Widen only: a range that already starts below 1024 keeps its start.
+                let widest = lo.min(1024);
                 // With the plan's client addresses and server ports known, the
                 // verdict is the plan's own (connections.kernel.ports).
                 let spaces = conns.div_ceil(ports.max(1));
@@ -291,7 +293,7 @@ pub(crate) fn check(
                             .finding(format!(
                                 "{ports} local ports, below the {need} each (client address, server port) pair needs for the plan's {conns} connections"
                             ))
-                            .fix(format!("net.ipv4.ip_local_port_range = 1024 65535, and {spaces} client addresses or server ports"))
+                            .fix(format!("net.ipv4.ip_local_port_range = {widest} 65535, and {spaces} client addresses or server ports"))
                             .at(s.location.clone()),
                     );
                 } else if local_ports.is_none() && ports < conns {
@@ -301,7 +303,7 @@ pub(crate) fn check(
                                 "{ports} local ports: one client address reaches one server address and port at most {ports} times; {conns} connections need {} client addresses (or server ports)",
                                 conns.div_ceil(ports.max(1))
                             ))
-                            .fix("net.ipv4.ip_local_port_range = 1024 65535")
+                            .fix(format!("net.ipv4.ip_local_port_range = {widest} 65535"))
                             .at(s.location.clone()),
                     );
                 }
