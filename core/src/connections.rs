@@ -69,6 +69,15 @@ pub fn tcp_mem_is_bytes(min: u64, page_size: u64, ram: Option<u64>) -> bool {
     min.saturating_mul(page_size) > ram.filter(|&r| r > 0).unwrap_or(MAX_RAM)
 }
 
+/// The largest `net.ipv4.tcp_mem` the kernel sets by itself on a host with
+/// `ram` bytes of pages of `page` bytes: net/ipv4/tcp.c `tcp_init_mem`,
+/// limit = free buffer pages / 16 (at least 128) and tcp_mem = (3/4, 1, 3/2)
+/// x limit. RAM's pages bound the free ones.
+pub fn tcp_mem_default(ram: u64, page: u64) -> [u64; 3] {
+    let limit = (ram / page.max(1) / 16).max(128);
+    [limit / 4 * 3, limit, limit / 4 * 3 * 2]
+}
+
 /// Local ports per (client IP, server IP, server port) 4-tuple space.
 pub fn ports_in_range(range: [u16; 2]) -> u64 {
     u64::from(range[1].saturating_sub(range[0])) + u64::from(range[1] >= range[0])

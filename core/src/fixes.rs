@@ -190,14 +190,6 @@ fn scalar(
     }
 }
 
-/// net/ipv4/tcp.c `tcp_init_mem`: limit = free buffer pages / 16, and
-/// tcp_mem = (3/4, 1, 3/2) x limit. RAM's pages bound the free ones, so this
-/// is the largest default the host can have.
-fn tcp_mem_stock(host: &Host) -> [u64; 3] {
-    let limit = (host.ram.get() / host.page_size.get().max(1) / 16).max(128);
-    [limit / 4 * 3, limit, limit / 4 * 3 * 2]
-}
-
 /// Sysctl values the plan needs, each against the host's.
 fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
     let k = &host.kernel;
@@ -279,7 +271,8 @@ fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
         let (cur, origin) = match k.tcp_mem {
             Some(c) => (c, Origin::Host),
             None => {
-                (tcp_mem_stock(host), Origin::Default("at most the kernel default for this RAM"))
+                let stock = crate::connections::tcp_mem_default(host.ram.get(), page);
+                (stock, Origin::Default("at most the kernel default for this RAM"))
             }
         };
         // Each of min, pressure and max raised on its own keeps them ordered.

@@ -1273,8 +1273,20 @@ fn tcp_mem_in_bytes_is_named() {
     let r =
         check_text("s.conf", "net.ipv4.tcp_mem = 8388608 12582912 16777216\n", None, &ctx).unwrap();
     assert_eq!(ids(&r.findings), ["sysctl.tcp_mem.bytes"]);
-    // Each value divided by the 4096 B page.
-    assert_eq!(r.findings[0].fix.as_deref(), Some("net.ipv4.tcp_mem = 2048 3072 4096"));
+    // Each value divided by the 4096 B page is 2048 3072 4096: 16 MiB of TCP
+    // memory for the whole host, far below what the kernel sets by itself
+    // for its 1,913,138 pages (limit 119,571: 3/4, 1 and 3/2 of it). The
+    // fix never goes below that default.
+    assert_eq!(r.findings[0].fix.as_deref(), Some("net.ipv4.tcp_mem = 89676 119571 179352"));
+    // Bytes that, as pages, are above the default stay as converted.
+    let big = "net.ipv4.tcp_mem = 2147483648 3221225472 4294967296\n";
+    let r = check_text("s.conf", big, None, &ctx).unwrap();
+    assert_eq!(r.findings[0].fix.as_deref(), Some("net.ipv4.tcp_mem = 524288 786432 1048576"));
+    // And pressure and max at least what the connections' buffers need.
+    let needs = Needs { tcp_memory: Some(Bytes(2_000_000 * 4096)), ..Needs::default() };
+    let ctx = Context { host: Some(&host), needs: Some(&needs) };
+    let r = check_text("s.conf", big, None, &ctx).unwrap();
+    assert_eq!(r.findings[0].fix.as_deref(), Some("net.ipv4.tcp_mem = 524288 2000000 2000000"));
 }
 
 #[test]

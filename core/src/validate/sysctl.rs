@@ -370,15 +370,22 @@ fn check_tcp_mem(
     }
     let max_bytes = max.saturating_mul(kernel.page_size);
     let ram = host.map(|h| h.ram.get()).filter(|&r| r > 0);
+    let need = needs.tcp_memory.map_or(0, |b| b.get().div_ceil(kernel.page_size));
     if tcp_mem_is_bytes(min, kernel.page_size, ram) {
-        let p = |v: u64| (v / kernel.page_size).max(1);
+        // Bytes turned into pages, but never below what the kernel sets by
+        // itself for this RAM (the host's value without the line) nor below
+        // the connections' need: 6000000 read as bytes is 1464 pages, a
+        // hundredth of a 16 GiB host's default.
+        let floor = ram.map_or([0; 3], |r| connections::tcp_mem_default(r, kernel.page_size));
+        let p = |v: u64, i: usize| (v / kernel.page_size).max(1).max(floor[i]);
+        let (min, pressure, max) = (p(min, 0), p(pressure, 1).max(need), p(max, 2).max(need));
         out.push(
             rules::SYSCTL_TCP_MEM_BYTES
                 .finding(format!(
                     "net.ipv4.tcp_mem = {}: these look like bytes, but tcp_mem counts pages of {} B: as written the maximum is {max_bytes} B and the limit never applies",
                     s.value, kernel.page_size
                 ))
-                .fix(format!("net.ipv4.tcp_mem = {} {} {}", p(min), p(pressure), p(max)))
+                .fix(format!("net.ipv4.tcp_mem = {min} {pressure} {max}"))
                 .at(s.location.clone()),
         );
     } else if let Some(h) = host.filter(|h| max_bytes > h.ram.get() && h.ram.get() > 0) {
@@ -387,7 +394,6 @@ fn check_tcp_mem(
         // RAM here, else it reads as bytes above) and a pressure within RAM
         // are kept, and max comes to half of RAM, never below pressure or
         // what the connections' buffers need.
-        let need = needs.tcp_memory.map_or(0, |b| b.get().div_ceil(kernel.page_size));
         let pressure = if pressure > ram_pages { ram_pages / 3 } else { pressure }.max(need);
         let fix = [min.min(pressure), pressure, (ram_pages / 2).max(pressure)];
         out.push(
