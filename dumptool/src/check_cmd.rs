@@ -162,14 +162,15 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 fn read_plan(path: &PathBuf) -> Result<(Host, Needs)> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| bad(format!("{}: cannot read the plan: {e}", path.display())))?;
-    let value: toml::Table = if text.trim_start().starts_with('{') {
+    // Read as JSON values, which hold a u64 above i64::MAX (Debian's
+    // kernel.shmmax, 18446744073692774399) where a TOML table cannot.
+    let value: serde_json::Map<String, serde_json::Value> = if text.trim_start().starts_with('{') {
         serde_json::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?
     } else {
         toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?
     };
-    if !value.contains_key("host") && !value.values().all(toml::Value::is_table) {
-        let host = toml::Value::Table(value)
-            .try_into()
+    if !value.contains_key("host") && !value.values().all(serde_json::Value::is_object) {
+        let host = serde_json::from_value(serde_json::Value::Object(value))
             .map_err(|e| bad(format!("{}: host profile: {e}", path.display())))?;
         return Ok((host, Needs::default()));
     }

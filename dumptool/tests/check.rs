@@ -70,6 +70,25 @@ fn plan_host_is_checked_against() {
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
 }
 
+/// Debian's stock kernel.shmmax, 18446744073692774399, is above i64::MAX:
+/// `plan` and `fixes` read it, and so must `check --plan`, as a plan or as a
+/// bare host profile.
+#[test]
+fn plan_with_debians_shmmax_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let shm = "shmmax = 18446744073692774399\nshmall = 18446744073692774399\n";
+    let plan = write_plan(
+        dir.path(),
+        &format!("[host]\nram = \"613 MB\"\ncores = 1\n[host.kernel]\n{shm}"),
+    );
+    let run = check(&["--plan", plan.to_str().unwrap(), "t1micro-system.conf"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let profile = dir.path().join("host.toml");
+    std::fs::write(&profile, format!("ram = \"613 MB\"\n[kernel]\n{shm}")).unwrap();
+    let run = check(&["--plan", profile.to_str().unwrap(), "t1micro-system.conf"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
 #[test]
 fn plan_calculators_give_what_the_host_needs() {
     let dir = tempfile::tempdir().unwrap();
