@@ -246,3 +246,43 @@ fn a_name_is_masked_only_by_a_directory_read_first() {
     // A file outside every sysctl.d neither masks nor is masked.
     assert_eq!(masked(&["/tmp/50-x.conf", etc]), Vec::<String>::new());
 }
+
+/// A value the kernel refuses for a key Headroom judges is an error naming
+/// the key and line, not a line silently skipped (which let `check` pass a
+/// file `sysctl -p` rejects).
+#[test]
+fn a_value_the_kernel_refuses_is_an_error() {
+    let amps = Needs { amps: true, connections: Some(1000), ..Needs::default() };
+    for line in [
+        "fs.file-max = abc",
+        "fs.file-max = 18446744073709551616",
+        "kernel.shmmax = -1",
+        "fs.nr_open = 1e9",
+        "vm.max_map_count = -5",
+        "net.ipv4.tcp_max_tw_buckets = x",
+        "net.core.somaxconn = 99999999999999999999",
+        "net.ipv4.ip_local_port_range = 70000 80000",
+        "net.ipv4.ip_local_port_range = 40000 30000",
+        "net.ipv4.ip_local_port_range = 1024",
+    ] {
+        let f = check_with(&format!("# c\n{line}\n"), None, &amps);
+        let syntax: Vec<_> = f.iter().filter(|f| f.id == SYSCTL_SYNTAX.id).collect();
+        assert_eq!(syntax.len(), 1, "{line}: {f:#?}");
+        let key = line.split(" = ").next().unwrap();
+        assert!(syntax[0].message.starts_with(&format!("{key} = ")), "{}", syntax[0].message);
+        assert_eq!(syntax[0].location.as_ref().unwrap().line, 2, "{line}");
+        // No other rule reads a value from the refused line.
+        let on_line = |g: &&Finding| g.location.as_ref().is_some_and(|l| l.line == 2);
+        assert_eq!(f.iter().filter(on_line).count(), 1, "{line}: {f:#?}");
+    }
+    // What the kernel takes passes: decimal, hex, a port range of one port.
+    for line in [
+        "fs.file-max = 9223372036854775807",
+        "fs.file-max = 0x100000",
+        "kernel.shmmax = 18446744073692774399",
+        "net.ipv4.ip_local_port_range = 1024 65535",
+    ] {
+        let f = check_with(&format!("{line}\n"), None, &Needs::default());
+        assert_eq!(ids(&f), Vec::<&str>::new(), "{line}");
+    }
+}

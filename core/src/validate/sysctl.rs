@@ -129,22 +129,13 @@ pub(crate) fn check(
         }
     }
     let get = |key: &str| winning.iter().find(|s| s.key == key);
-    let num = |s: &Setting, out: &mut Vec<Finding>| -> Option<u64> {
-        match s.value.parse::<u64>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                out.push(
-                    rules::SYSCTL_SYNTAX
-                        .finding(format!("{} = {}: not a whole number", s.key, s.value))
-                        .fix(format!("{} = <whole number>", s.key))
-                        .at(s.location.clone()),
-                );
-                None
-            }
+    for s in all {
+        if let Some(f) = malformed(s) {
+            out.push(f);
         }
-    };
+    }
     if let Some(s) = get("net.ipv4.tcp_fin_timeout") {
-        if num(s, &mut out).is_some_and(|v| v < 60) {
+        if s.value.parse::<u64>().is_ok_and(|v| v < 60) {
             out.push(
                 rules::SYSCTL_FIN_TIMEOUT
                     .finding(format!(
@@ -279,7 +270,8 @@ pub(crate) fn check(
         }
         if let Some(s) = get("net.ipv4.ip_local_port_range") {
             let v: Vec<u16> = s.value.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-            if let [lo, hi] = v[..] {
+            // A range the kernel refuses is a syntax error, not a count of ports.
+            if let (&[lo, hi], None) = (&v[..], malformed(s)) {
                 let ports = connections::ports_in_range([lo, hi]);
                 // Widen only: a range that already starts below 1024 keeps its start.
                 let widest = lo.min(1024);
@@ -311,6 +303,59 @@ pub(crate) fn check(
         }
     }
     out
+}
+
+/// The keys Headroom judges that hold one whole number. The kernel refuses
+/// anything else (`sysctl -p`: "Invalid argument"), so the line sets nothing.
+const WHOLE_NUMBERS: &[&str] = &[
+    "kernel.shmmax",
+    "kernel.shmall",
+    "kernel.shmmni",
+    "fs.file-max",
+    "fs.nr_open",
+    "fs.aio-max-nr",
+    "vm.max_map_count",
+    "net.core.somaxconn",
+    "net.ipv4.tcp_max_syn_backlog",
+    "net.ipv4.tcp_max_tw_buckets",
+    "net.ipv4.tcp_fin_timeout",
+];
+
+/// A judged key whose value the kernel would refuse: not a whole number
+/// (decimal, or hex as the kernel's parser also reads it), or a port range
+/// that is not two ports, low to high (net/ipv4/sysctl_net_ipv4.c,
+/// `ipv4_local_port_range`).
+fn malformed(s: &Setting) -> Option<Finding> {
+    let whole = |v: &str| match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).is_ok(),
+        None => v.parse::<u64>().is_ok(),
+    };
+    let (what, fix) = if WHOLE_NUMBERS.contains(&s.key.as_str()) {
+        if whole(&s.value) {
+            return None;
+        }
+        ("not a whole number", format!("{} = <whole number>", s.key))
+    } else if s.key == "net.ipv4.ip_local_port_range" {
+        let ports: Vec<Option<u16>> = s.value.split_whitespace().map(|p| p.parse().ok()).collect();
+        if let [Some(lo), Some(hi)] = ports[..] {
+            if lo >= 1 && lo <= hi {
+                return None;
+            }
+        }
+        ("not two ports from 1 to 65535, low to high", format!("{} = 32768 60999", s.key))
+    } else {
+        return None;
+    };
+    Some(
+        rules::SYSCTL_SYNTAX
+            .finding(format!(
+                "{} = {}: {what}; the kernel refuses it and keeps its value",
+                s.key,
+                s.value.chars().take(40).collect::<String>()
+            ))
+            .fix(fix)
+            .at(s.location.clone()),
+    )
 }
 
 /// listen(2): net.core.somaxconn's default since Linux 5.4.
@@ -445,6 +490,10 @@ fn amps_rule(
     (key, error, advice): (&str, rules::Rule, rules::Rule),
     out: &mut Vec<Finding>,
 ) {
+    // A value the kernel refuses is a syntax error already.
+    if setting.is_some_and(|s| s.value.parse::<u64>().is_err()) {
+        return;
+    }
     let value = setting.and_then(|s| s.value.parse::<u64>().ok()).or(known).or(default);
     let Some(value) = value else { return };
     let shown = if setting.is_some() || known.is_some() {
