@@ -95,11 +95,16 @@ pub struct Service<'a> {
     pub user: &'a str,
     /// The systemd unit, e.g. `amps.service`.
     pub unit: &'a str,
+    /// The nofile soft and hard limits the user's login sessions have now
+    /// from limits.conf and limits.d ([`crate::validate::limits::session_nofile`]),
+    /// where known. A limits.d line overrides them, so it is written only
+    /// above them; unknown, the service's limits stand in.
+    pub sessions: [Option<u64>; 2],
 }
 
 impl Default for Service<'_> {
     fn default() -> Self {
-        Service { user: "*", unit: "headroom.service" }
+        Service { user: "*", unit: "headroom.service", sessions: [None; 2] }
     }
 }
 
@@ -383,18 +388,28 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
         if d.written.is_some() {
             let user = service.user;
             let mut limits = header.to_string();
-            // Only the limit that rises: the other keeps whatever the host has.
-            for ((kind, v), c) in [("soft", new[0]), ("hard", new[1])].into_iter().zip(cur) {
-                if v != c {
-                    limits.push_str(&comment(&d));
-                    limits.push_str(&format!("{user} {kind} nofile {v}\n"));
+            // Only the limit that rises above what login sessions have: a
+            // limits.d line overrides limits.conf, so one below it lowers.
+            let sessions = [0, 1].map(|i| service.sessions[i].unwrap_or(cur[i]));
+            let mut lines = 0;
+            for (i, kind) in ["soft", "hard"].into_iter().enumerate() {
+                let c = sessions[i];
+                if n > c {
+                    let origin =
+                        if service.sessions[i].is_some() { Origin::Host } else { d.origin };
+                    let was = Decision { current: c.to_string(), origin, ..d.clone() };
+                    limits.push_str(&comment(&was));
+                    limits.push_str(&format!("{user} {kind} nofile {n}\n"));
+                    lines += 1;
                 }
             }
-            files.push(GeneratedFile {
-                path: "/etc/security/limits.d/99-zz-headroom.conf".into(),
-                format: Format::Limits,
-                text: limits,
-            });
+            if lines > 0 {
+                files.push(GeneratedFile {
+                    path: "/etc/security/limits.d/99-zz-headroom.conf".into(),
+                    format: Format::Limits,
+                    text: limits,
+                });
+            }
             let unit = comment(&Decision { rule: rules::SYSTEMD_NOFILE_NEED.id, ..d.clone() });
             files.push(GeneratedFile {
                 path: format!("/etc/systemd/system/{}.d/99-zz-headroom.conf", service.unit),
@@ -463,6 +478,55 @@ mod tests {
         let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
         assert!(unit.text.contains("LimitNOFILE=32768:524288\n"), "{}", unit.text);
         assert!(f.files.iter().all(|f| !f.text.contains("core")), "cores are never lowered");
+    }
+
+    /// MegaComet's limits.conf (source 003, Tuning) gives every login
+    /// 1048576 open files; a service started by systemd has 1024:524288. An
+    /// AMPS plan raises the service, and its limits.d line, read after
+    /// limits.conf, must not bring the sessions down to 32768.
+    #[test]
+    fn a_limits_d_line_never_lowers_what_limits_conf_gives_sessions() {
+        let limits_conf = "* soft nofile 1048576\n* hard nofile 1048576\n";
+        let mut host = Host::default();
+        (host.kernel.nofile_soft, host.kernel.nofile_hard) =
+            (Some(Count(1024)), Some(Count(524_288)));
+        let needs = Needs { amps: true, ..Needs::default() };
+        let sessions =
+            crate::validate::limits::session_nofile(&[("limits.conf", limits_conf)], "*");
+        assert_eq!(sessions, [Some(1_048_576), Some(1_048_576)]);
+        let f = generate(&host, &needs, &Service { sessions, ..Service::default() });
+        assert!(f.files.iter().all(|f| f.format != Format::Limits), "{:#?}", f.files);
+        // The service still rises, through its unit.
+        let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
+        assert!(unit.text.contains("LimitNOFILE=32768:524288\n"), "{}", unit.text);
+        // Sessions at 4096 soft: only the soft line, said to be the host's.
+        let sessions = session_of("* soft nofile 4096\n* hard nofile 1048576\n", "*");
+        let f = generate(&host, &needs, &Service { sessions, ..Service::default() });
+        let limits = f.files.iter().find(|f| f.format == Format::Limits).unwrap();
+        assert!(
+            limits.text.contains("was 4096, the plan needs 32768\n* soft nofile 32768\n"),
+            "{}",
+            limits.text
+        );
+        assert!(!limits.text.contains("hard"), "{}", limits.text);
+    }
+
+    fn session_of(text: &str, user: &str) -> [Option<u64>; 2] {
+        crate::validate::limits::session_nofile(&[("limits.conf", text)], user)
+    }
+
+    /// Which lines count for a user: per domain the last; over domains the
+    /// largest that may apply.
+    #[test]
+    fn session_limits_are_read_as_pam_limits_reads_them() {
+        let text = "* soft nofile 4096\n* soft nofile 2048\n@staff hard nofile 8192\n\
+                    bob - nofile 1000000\namps soft nofile 16384\n";
+        // `*`: only `*` lines, the last of them.
+        assert_eq!(session_of(text, "*"), [Some(2048), None]);
+        // amps: its own, `*` and the group (membership unknown); not bob's.
+        assert_eq!(session_of(text, "amps"), [Some(16_384), Some(8192)]);
+        assert_eq!(session_of("* - nofile unlimited\n", "*"), [Some(u64::MAX); 2]);
+        assert_eq!(session_of("# none\n", "*"), [None, None]);
     }
 
     /// fs.file-max: Debian's is LONG_MAX (systemd), the kernel's a tenth of
@@ -690,7 +754,7 @@ mod tests {
         let fixes = generate(
             &Host::default(),
             &amps_needs(),
-            &Service { user: "amps", unit: "amps.service" },
+            &Service { user: "amps", unit: "amps.service", ..Service::default() },
         );
         assert_eq!(fixes.files.len(), 3);
         for f in &fixes.files {

@@ -25,7 +25,8 @@ Examples:
 
 Raise only: a value is written only when the plan needs more than the host
 has, and then it is the plan's need. The host's values come from --live (this
-machine's /proc/sys, and --pid's limits), else from the plan's [host.kernel],
+machine's /proc/sys, --pid's limits, and the login sessions' nofile from
+/etc/security/limits.conf and limits.d), else from the plan's [host.kernel],
 else the stock value of a Debian host is assumed and shown; where that can be
 higher (systemd raises fs.file-max and fs.nr_open at boot, tcp_mem follows
 RAM), the value written is at least the highest, so no host is lowered.
@@ -71,12 +72,11 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     let text = std::fs::read_to_string(&args.plan)
         .map_err(|e| Failure::bad_input(format!("{name}: cannot read the plan: {e}")))?;
     let mut plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
-    if args.live {
-        live(&mut plan, args.pid)?;
-    }
+    // What login sessions have now, so that a limits.d line never lowers it.
+    let sessions = if args.live { live(&mut plan, args.pid, &args.user)? } else { [None; 2] };
     let needs = Needs::from_plan(&plan);
-    let fixes =
-        fixes::generate(&plan.host, &needs, &Service { user: &args.user, unit: &args.unit });
+    let service = Service { user: &args.user, unit: &args.unit, sessions };
+    let fixes = fixes::generate(&plan.host, &needs, &service);
     match &args.dir {
         Some(dir) => install(dir, &fixes)?,
         None if args.format == Format::Json => {
@@ -87,8 +87,10 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// Reads this machine into the plan's host; returns the nofile limits of
+/// `user`'s login sessions (limits.conf and limits.d).
 #[cfg(target_os = "linux")]
-fn live(plan: &mut Plan, pid: Option<u32>) -> Result<()> {
+fn live(plan: &mut Plan, pid: Option<u32>, user: &str) -> Result<[Option<u64>; 2]> {
     if !Path::new("/proc/sys").is_dir() {
         return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
     }
@@ -96,11 +98,11 @@ fn live(plan: &mut Plan, pid: Option<u32>) -> Result<()> {
         return Err(Failure::refused(format!("no process {pid}")).into());
     }
     crate::livehost::read_into(&mut plan.host, pid);
-    Ok(())
+    Ok(crate::livehost::session_nofile(user))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn live(_: &mut Plan, _: Option<u32>) -> Result<()> {
+fn live(_: &mut Plan, _: Option<u32>, _: &str) -> Result<[Option<u64>; 2]> {
     Err(Failure::refused("--live reads /proc: Linux only").into())
 }
 

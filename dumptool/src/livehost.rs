@@ -32,6 +32,32 @@ fn nofile_of(pid: u32) -> Option<(u64, u64)> {
     Some((limit()?, limit()?))
 }
 
+/// The nofile limits `user`'s login sessions get from this machine's
+/// /etc/security/limits.conf and limits.d/*.conf, in pam_limits' order.
+pub fn session_nofile(user: &str) -> [Option<u64>; 2] {
+    session_nofile_in(std::path::Path::new("/etc/security"), user)
+}
+
+fn session_nofile_in(dir: &std::path::Path, user: &str) -> [Option<u64>; 2] {
+    let mut paths = vec![dir.join("limits.conf")];
+    let mut dropins: Vec<_> = fs::read_dir(dir.join("limits.d"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    // C locale order: bytes.
+    dropins.sort_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+    paths.extend(dropins);
+    let texts: Vec<(String, String)> = paths
+        .iter()
+        .filter_map(|p| Some((p.display().to_string(), fs::read_to_string(p).ok()?)))
+        .collect();
+    let files: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    headroom_core::validate::limits::session_nofile(&files, user)
+}
+
 /// Overwrites what `host` says with what this machine reports.
 pub fn read_into(host: &mut Host, pid: Option<u32>) {
     let meminfo = fs::read_to_string("/proc/meminfo").ok();
@@ -64,6 +90,20 @@ pub fn read_into(host: &mut Host, pid: Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// limits.d is read after limits.conf, in name order, the last line of
+    /// a domain winning.
+    #[test]
+    fn session_limits_come_from_limits_conf_then_limits_d() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("limits.conf"), "* soft nofile 1048576\n").unwrap();
+        assert_eq!(session_nofile_in(dir.path(), "*"), [Some(1_048_576), None]);
+        fs::create_dir(dir.path().join("limits.d")).unwrap();
+        fs::write(dir.path().join("limits.d/20-b.conf"), "* soft nofile 4096\n").unwrap();
+        fs::write(dir.path().join("limits.d/10-a.conf"), "* soft nofile 8192\n").unwrap();
+        fs::write(dir.path().join("limits.d/30-c.txt"), "* soft nofile 1\n").unwrap();
+        assert_eq!(session_nofile_in(dir.path(), "*"), [Some(4096), None]);
+    }
 
     /// This machine's own values come through: the test reads /proc/sys
     /// itself and compares.

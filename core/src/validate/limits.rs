@@ -109,6 +109,37 @@ pub(crate) fn parse(name: &str, text: &str) -> Parsed {
     p
 }
 
+/// The nofile soft and hard limits that `user`'s login sessions get from
+/// these limits.conf and limits.d files, given in the order pam_limits reads
+/// them (pam_limits(8): limits.conf, then limits.d/*.conf in C order, "as if
+/// all the files were concatenated"): per domain the last line wins, and
+/// the result is the largest over the domains that may apply, so that a
+/// line written from it never lowers a session. For a named user those are
+/// its own lines, `*`, and the groups and uid ranges (whose membership is
+/// not known here); for `*`, only `*` lines, since any other outranks it.
+/// `unlimited` reads as `u64::MAX`; `None` where no line sets the limit.
+pub fn session_nofile(files: &[(&str, &str)], user: &str) -> [Option<u64>; 2] {
+    let mut last: HashMap<(String, &str), u64> = HashMap::new();
+    for (name, text) in files {
+        for s in parse(name, text).settings {
+            let mut parts = s.key.splitn(3, ':');
+            let (Some(domain), Some(kind), Some("nofile")) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let applies = domain == user
+                || domain == "*"
+                || (user != "*" && (domain.starts_with('@') || domain.contains(':')));
+            let kind = if kind == "soft" { "soft" } else { "hard" };
+            if let (true, Some(v)) = (applies, limit_value(&s.value)) {
+                last.insert((domain.to_string(), kind), v);
+            }
+        }
+    }
+    ["soft", "hard"].map(|kind| last.iter().filter(|((_, k), _)| *k == kind).map(|(_, &v)| v).max())
+}
+
 /// Value rules over every limits line of every file, in order.
 pub(crate) fn check(
     all: &[Setting],
