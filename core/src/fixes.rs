@@ -414,7 +414,11 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
             files.push(GeneratedFile {
                 path: format!("/etc/systemd/system/{}.d/99-zz-headroom.conf", service.unit),
                 format: Format::Systemd,
-                text: format!("{header}[Service]\n{unit}LimitNOFILE={}:{}\n", new[0], new[1]),
+                // A hard limit of infinity stays written as infinity.
+                text: format!(
+                    "{header}[Service]\n{unit}{}\n",
+                    crate::validate::systemd::limit_nofile(cur[0], cur[1], n)
+                ),
             });
         }
         decisions.push(d);
@@ -509,6 +513,18 @@ mod tests {
             limits.text
         );
         assert!(!limits.text.contains("hard"), "{}", limits.text);
+    }
+
+    /// A unit whose hard limit is infinity (`systemctl show` prints it as
+    /// such) keeps it: the drop-in raises the soft limit only.
+    #[test]
+    fn a_unit_drop_in_keeps_an_infinite_hard_limit() {
+        let mut host = Host::default();
+        (host.kernel.nofile_soft, host.kernel.nofile_hard) =
+            (Some(Count(1024)), Some(Count(u64::MAX)));
+        let f = generate(&host, &Needs { amps: true, ..Needs::default() }, &Service::default());
+        let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
+        assert!(unit.text.ends_with("\nLimitNOFILE=32768:infinity\n"), "{}", unit.text);
     }
 
     fn session_of(text: &str, user: &str) -> [Option<u64>; 2] {

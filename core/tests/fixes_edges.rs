@@ -207,7 +207,7 @@ fn the_unit_drop_in_names_the_systemd_rule_and_limits_d_its_own() {
         lines[i - 1].strip_prefix("# ")?.split(':').next().map(String::from)
     };
     assert_eq!(
-        rule_above(".service.d/99-zz-headroom.conf", "LimitNOFILE=2000000:2000000").as_deref(),
+        rule_above(".service.d/99-zz-headroom.conf", "LimitNOFILE=2000000").as_deref(),
         Some("systemd.nofile.below_need")
     );
     assert_eq!(

@@ -10,6 +10,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use headroom_core::fixes::{self, Fixes, Service};
 use headroom_core::plan::Plan;
+#[cfg(target_os = "linux")]
+use headroom_core::units::Count;
 use headroom_core::validate::Needs;
 
 use crate::exit::{self, Failure};
@@ -73,7 +75,7 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
         .map_err(|e| Failure::bad_input(format!("{name}: cannot read the plan: {e}")))?;
     let mut plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     // What login sessions have now, so that a limits.d line never lowers it.
-    let sessions = if args.live { live(&mut plan, args.pid, &args.user)? } else { [None; 2] };
+    let sessions = if args.live { live(&mut plan, args)? } else { [None; 2] };
     let needs = Needs::from_plan(&plan);
     let service = Service { user: &args.user, unit: &args.unit, sessions };
     let fixes = fixes::generate(&plan.host, &needs, &service);
@@ -88,9 +90,10 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
 }
 
 /// Reads this machine into the plan's host; returns the nofile limits of
-/// `user`'s login sessions (limits.conf and limits.d).
+/// the user's login sessions (limits.conf and limits.d).
 #[cfg(target_os = "linux")]
-fn live(plan: &mut Plan, pid: Option<u32>, user: &str) -> Result<[Option<u64>; 2]> {
+fn live(plan: &mut Plan, args: &FixesArgs) -> Result<[Option<u64>; 2]> {
+    let pid = args.pid;
     if !Path::new("/proc/sys").is_dir() {
         return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
     }
@@ -98,11 +101,19 @@ fn live(plan: &mut Plan, pid: Option<u32>, user: &str) -> Result<[Option<u64>; 2
         return Err(Failure::refused(format!("no process {pid}")).into());
     }
     crate::livehost::read_into(&mut plan.host, pid);
-    Ok(crate::livehost::session_nofile(user))
+    // Without a process, the unit's limits as systemd has them: a drop-in
+    // of its own may already give more than the stock 1024:524288.
+    if let Some((soft, hard)) =
+        pid.is_none().then(|| crate::livehost::unit_nofile(&args.unit)).flatten()
+    {
+        let k = &mut plan.host.kernel;
+        (k.nofile_soft, k.nofile_hard) = (Some(Count(soft)), Some(Count(hard)));
+    }
+    Ok(crate::livehost::session_nofile(&args.user))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn live(_: &mut Plan, _: Option<u32>, _: &str) -> Result<[Option<u64>; 2]> {
+fn live(_: &mut Plan, _: &FixesArgs) -> Result<[Option<u64>; 2]> {
     Err(Failure::refused("--live reads /proc: Linux only").into())
 }
 

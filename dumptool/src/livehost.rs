@@ -58,6 +58,29 @@ fn session_nofile_in(dir: &std::path::Path, user: &str) -> [Option<u64>; 2] {
     headroom_core::validate::limits::session_nofile(&files, user)
 }
 
+/// The unit's soft and hard open-files limits as systemd holds them (its
+/// drop-ins and DefaultLimitNOFILE= included), when systemd answers.
+pub fn unit_nofile(unit: &str) -> Option<(u64, u64)> {
+    let out = std::process::Command::new("systemctl")
+        .args(["show", "-p", "LimitNOFILESoft", "-p", "LimitNOFILE", "--", unit])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    parse_unit_nofile(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `LimitNOFILESoft=` and `LimitNOFILE=` (the hard limit) of `systemctl show`.
+fn parse_unit_nofile(show: &str) -> Option<(u64, u64)> {
+    let get = |key: &str| {
+        let v = show.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('='))?.trim();
+        match v {
+            "infinity" => Some(u64::MAX),
+            n => n.parse().ok(),
+        }
+    };
+    Some((get("LimitNOFILESoft")?, get("LimitNOFILE")?))
+}
+
 /// Overwrites what `host` says with what this machine reports.
 pub fn read_into(host: &mut Host, pid: Option<u32>) {
     let meminfo = fs::read_to_string("/proc/meminfo").ok();
@@ -90,6 +113,15 @@ pub fn read_into(host: &mut Host, pid: Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_units_limits_as_systemctl_shows_them() {
+        let show = "LimitNOFILE=524288\nLimitNOFILESoft=1024\n";
+        assert_eq!(parse_unit_nofile(show), Some((1024, 524_288)));
+        let show = "LimitNOFILESoft=2000000\nLimitNOFILE=infinity\n";
+        assert_eq!(parse_unit_nofile(show), Some((2_000_000, u64::MAX)));
+        assert_eq!(parse_unit_nofile("LimitNOFILE=4096\n"), None);
+    }
 
     /// limits.d is read after limits.conf, in name order, the last line of
     /// a domain winning.
