@@ -111,13 +111,14 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             }
         }
     };
-    check(
-        &rules::AMPS_LIMITS_NOFILE,
-        k.nofile_soft.map(Count::get),
-        twice,
-        NOFILE_MIN,
-        format!("ulimit -n {nofile}"),
-    );
+    // bash's `ulimit -n N` sets the soft and the hard limit: a hard limit
+    // above N (systemd's 524288) would come down. Raise the soft one alone,
+    // and the hard one first only where it is known to be short.
+    let ulimit = match k.nofile_hard.map(Count::get) {
+        Some(hard) if hard < nofile => format!("ulimit -Hn {nofile} && ulimit -Sn {nofile}"),
+        _ => format!("ulimit -Sn {nofile}"),
+    };
+    check(&rules::AMPS_LIMITS_NOFILE, k.nofile_soft.map(Count::get), twice, NOFILE_MIN, ulimit);
     check(
         &rules::AMPS_LIMITS_AIO,
         k.aio_max_nr.map(Count::get),
@@ -300,8 +301,17 @@ mod tests {
         let i = Input { sow_topics: Count(10), ..Input::default() };
         let r = evaluate(&i, &host).unwrap();
         let fixes: Vec<_> = r.findings.iter().filter_map(|f| f.fix.as_deref()).collect();
-        assert!(fixes.contains(&"ulimit -n 32768"), "{fixes:?}");
+        // The soft limit only: `ulimit -n` would bring a hard 524288 down too.
+        assert!(fixes.contains(&"ulimit -Sn 32768"), "{fixes:?}");
         assert!(fixes.contains(&"sysctl -w fs.aio-max-nr=1048576"), "{fixes:?}");
+        host.kernel.nofile_hard = Some(Count(524_288));
+        let r = evaluate(&i, &host).unwrap();
+        assert!(r.findings.iter().any(|f| f.fix.as_deref() == Some("ulimit -Sn 32768")));
+        // A hard limit below the need rises first.
+        host.kernel.nofile_hard = Some(Count(4096));
+        let r = evaluate(&i, &host).unwrap();
+        let fix = "ulimit -Hn 32768 && ulimit -Sn 32768";
+        assert!(r.findings.iter().any(|f| f.fix.as_deref() == Some(fix)), "{:?}", r.findings);
         assert!(r
             .findings
             .iter()
