@@ -158,3 +158,25 @@ fn the_takeover_threshold_wraps_past_4294967_seconds() {
     let f = at(1 << 32);
     assert!(f[0].message.contains("uint32_t"), "{}", f[0].message);
 }
+
+/// The file gets the plan's verdicts on the same settings: a value wider
+/// than the uint32_t it is declared as is an error naming it, and maxima
+/// whose segment passes 4 GiB - 1 wrap in the client (aerospike.shm.size_wraps).
+#[test]
+fn maxima_that_wrap_in_the_client_are_errors_as_in_the_plan() {
+    let none = Needs::default();
+    let wide = conf("use_shm = true\nshm_max_nodes = 4294967296\n", None, &none);
+    assert_eq!(ids(&wide), [AEROSPIKE_SYNTAX.id]);
+    assert!(
+        wide[0].message.starts_with("shm_max_nodes = 4294967296 is above"),
+        "{}",
+        wide[0].message
+    );
+    assert_eq!(wide[0].location.as_ref().unwrap().line, 2);
+    let at = conf("use_shm = true\nshm_max_nodes = 4294967295\n", None, &none);
+    assert_eq!(ids(&at), [AEROSPIKE_SIZE_WRAPS.id]);
+    // The largest maxima whose segment still fits 4 GiB - 1 pass.
+    let fits =
+        conf("use_shm = true\nshm_max_nodes = 16\nshm_max_namespaces = 65000\n", None, &none);
+    assert_eq!(ids(&fits), Vec::<&str>::new());
+}

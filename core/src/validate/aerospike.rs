@@ -139,6 +139,16 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
                 );
                 continue;
             };
+            // as_config.h declares these 32 bits wide: a larger value wraps.
+            let is_u32 = matches!(key.as_str(), "shm_key" | "shm_max_nodes" | "shm_max_namespaces");
+            if is_u32 && v > u64::from(u32::MAX) {
+                p.findings.push(
+                    rules::AEROSPIKE_SYNTAX
+                        .finding(format!("{key} = {value} is above the 32 bits as_config.h declares it with (at most {})", u32::MAX))
+                        .at(at(name, n)),
+                );
+                continue;
+            }
             match key.as_str() {
                 "shm_key" => c.shm_key = v,
                 "shm_max_nodes" => c.max_nodes = v,
@@ -209,6 +219,15 @@ pub(crate) fn parse_conf(name: &str, text: &str, host: Option<&Host>, needs: &Ne
             "namespaces",
             "shm_max_namespaces",
         ));
+        // The plan's verdict on the same settings (crate::aerospike::evaluate).
+        if let Some(seg) = c.segments(needs).into_iter().find(|&s| s > aerospike::MAX_SEGMENT) {
+            p.findings.push(
+                rules::AEROSPIKE_SIZE_WRAPS
+                    .finding(format!("the client's segment is {seg} B, above 4 GiB - 1: the client computes its size in a uint32_t, which wraps, and creates a segment too small"))
+                    .fix("lower shm_max_nodes or shm_max_namespaces")
+                    .at(c.location.clone()),
+            );
+        }
         let shmmax = host.and_then(|h| h.kernel.shmmax).map(|b| b.get());
         // The largest size any release may make must fit.
         if let (Some(seg), Some(max)) = (c.segments(needs).into_iter().max(), shmmax) {
