@@ -126,4 +126,7 @@ fn a_raised_limitnofile_never_lowers_the_hard_limit() {
     assert_eq!(fix_of(&f, SYSTEMD_NOFILE_INFINITY.id), Some("LimitNOFILE=2000000"));
     let f = check("[Service]\nLimitNOFILE=4096:infinity\n", &Needs::default());
     assert_eq!(fix_of(&f, SYSTEMD_NOFILE_INFINITY.id), Some("LimitNOFILE=4096:1048576"));
+    // A soft limit above the hard one: the fix is never soft above hard.
+    let f = check("[Service]\nLimitNOFILE=infinity:5\n", &need(65_536));
+    assert_eq!(fix_of(&f, SYSTEMD_NOFILE_INFINITY.id), Some("LimitNOFILE=1048576"));
 }

@@ -202,10 +202,12 @@ pub const DEFAULT_LIMIT_NOFILE: [u64; 2] = [1024, 524_288];
 
 /// `LimitNOFILE=` raised to `need` from the service's `soft` and `hard`
 /// limits: each only rises, so a hard limit above the need is kept (a
-/// single value would set both to it and lower the hard one).
+/// single value would set both to it and lower the hard one), and the hard
+/// one at least to the soft one, which systemd requires.
 pub(crate) fn limit_nofile(soft: u64, hard: u64, need: u64) -> String {
     let show = |v: u64| if v == u64::MAX { "infinity".to_string() } else { v.to_string() };
-    let (soft, hard) = (soft.max(need), hard.max(need));
+    let soft = soft.max(need);
+    let hard = hard.max(soft);
     if soft == hard {
         format!("LimitNOFILE={}", show(soft))
     } else {
