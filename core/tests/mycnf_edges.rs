@@ -173,7 +173,8 @@ fn sizes_are_binary_multiples() {
     assert_eq!(parse_size("M"), None);
     assert_eq!(parse_size("99999999999T"), None);
     let bad = check("[mysqld]\n   key_buffer_size = 5X\nmax_connections = abc\n", None, None);
-    assert_eq!(ids(&bad), [MYCNF_BAD_SIZE.id]);
+    // max_connections takes the same parser: `abc` stops mysqld there too.
+    assert_eq!(ids(&bad), [MYCNF_BAD_SIZE.id, MYCNF_BAD_SIZE.id]);
     // Line 2, column 4: after the three spaces.
     let loc = bad[0].location.as_ref().unwrap();
     assert_eq!((loc.line, loc.column), (2, Some(4)));
@@ -224,4 +225,24 @@ fn an_unknown_name_is_matched_only_to_a_close_option() {
     // One letter dropped from a real name.
     let near = unknown("[mysqld]\ninnodb_bufer_pool_size = 1G\n");
     assert!(near.message.ends_with("did you mean innodb_buffer_pool_size?"), "{}", near.message);
+}
+
+/// Global buffers above RAM leave no connection count that fits: the fix
+/// says so and names the buffers, instead of `max_connections = 0` (which
+/// mysqld raises to 1 and which fixes nothing). A max_connections mysqld
+/// cannot read is an error, not the default read silently.
+#[test]
+fn no_max_connections_of_0_and_no_unreadable_max_connections() {
+    let f = check("[mysqld]\nkey_buffer_size = 1T\n", Some(256 << 20), None);
+    assert_eq!(ids(&f), [MYCNF_PEAK_RAM.id]);
+    let fix = f[0].fix.as_deref().unwrap();
+    assert!(fix.starts_with("no max_connections fits: the global buffers ("), "{fix}");
+    assert!(!fix.contains("max_connections = 0"), "{fix}");
+    for bad in ["abc", "-5", "18446744073709551616"] {
+        let f = check(&format!("[mysqld]\nmax_connections = {bad}\n"), None, None);
+        assert_eq!(ids(&f), [MYCNF_BAD_SIZE.id], "{bad}");
+        assert_eq!(f[0].message, format!("max_connections = {bad}: not a number"));
+        assert_eq!(f[0].fix.as_deref(), Some("max_connections = 151"));
+    }
+    assert_eq!(ids(&check("[mysqld]\nmax_connections = 1K\n", None, None)), Vec::<&str>::new());
 }

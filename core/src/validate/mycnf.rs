@@ -295,13 +295,19 @@ pub(crate) fn check(name: &str, text: &str, needs: &Needs) -> Parsed {
             );
         }
         if let Some(v) = &value {
-            if SIZES.contains(&key.as_str()) && parse_size(v).is_none() {
+            // max_connections is a count, read by the same parser: mysqld
+            // refuses `abc` there as in a size.
+            let (what, example) = if key == "max_connections" {
+                ("not a number", "151")
+            } else {
+                ("not a size (digits with an optional K, M or G)", "2M")
+            };
+            let numeric = SIZES.contains(&key.as_str()) || key == "max_connections";
+            if numeric && parse_size(v).is_none() {
                 p.findings.push(
                     rules::MYCNF_BAD_SIZE
-                        .finding(format!(
-                            "{key} = {v}: not a size (digits with an optional K, M or G)"
-                        ))
-                        .fix(format!("{key} = 2M"))
+                        .finding(format!("{key} = {v}: {what}"))
+                        .fix(format!("{key} = {example}"))
                         .at(loc.clone()),
                 );
             }
@@ -397,7 +403,12 @@ fn peak_memory(settings: &[Setting], host: &Host, needs: &Needs) -> Vec<Finding>
             "MySQL's peak is {peak} B ({global} B global + {conns} connections x {per_thread} B per thread, tuning-primer's formula), {}% of the host's {ram} B of RAM; with no swap the OOM killer stops mysqld",
             u128::from(peak) * 100 / u128::from(ram.max(1))
         ))
-        .fix(format!("max_connections = {safe_conns}"));
+        .fix(if safe_conns > 0 {
+            format!("max_connections = {safe_conns}")
+        } else {
+            // No connection count fits: the global buffers fill the budget.
+            format!("no max_connections fits: the global buffers ({global} B) fill the budget; lower key_buffer_size or innodb_buffer_pool_size first")
+        });
     vec![match loc {
         Some(l) => f.at(l),
         None => f,
