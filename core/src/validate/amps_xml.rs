@@ -184,9 +184,16 @@ pub(crate) fn check(name: &str, text: &str, host: Option<&Host>, needs: &Needs) 
             None
         };
         if let Some(rule) = rule {
+            // Between 10% and 20% the limit is on the guide's own path
+            // (raised 1-2% at a time): keep it, never advise it back down.
+            let fix = if rule == rules::AMPS_XML_MEMORY_START {
+                "keep it; raise MessageDiskLimit first, then MessageMemoryLimit by 1-2% of RAM at a time, up to 20%".to_string()
+            } else {
+                format!("<MessageMemoryLimit>{ten}</MessageMemoryLimit>")
+            };
             p.findings.push(
                 rule.finding(format!("MessageMemoryLimit totals {pct}% of the host's RAM: the AMPS guide starts at 10%, raises it 1-2% at a time and advises caution over 20% (memory for client messages may cause swapping)"))
-                    .fix(format!("<MessageMemoryLimit>{ten}</MessageMemoryLimit>"))
+                    .fix(fix)
                     .at(loc(name, &doc, node)),
             );
         }

@@ -400,7 +400,7 @@ rules! {
         "MessageMemoryLimit at about 10% of RAM";
     AMPS_XML_MEMORY_START = "amps_xml.message_memory_limit.start", Info,
         AMPS,
-        "MessageMemoryLimit at about 10% of RAM";
+        "keep it; MessageDiskLimit first, then 1-2% of RAM at a time up to 20%";
     AMPS_XML_DISK_LIMIT = "amps_xml.message_disk_limit", Warning,
         AMPS,
         "MessageDiskLimit at least MessageMemoryLimit";
