@@ -527,6 +527,31 @@ mod tests {
         assert!(unit.text.ends_with("\nLimitNOFILE=32768:infinity\n"), "{}", unit.text);
     }
 
+    proptest::proptest! {
+        /// Whatever login sessions have, a limits.d line is above it, and
+        /// a kind with a line is raised to the need.
+        #[test]
+        fn a_limits_d_line_is_above_the_sessions(
+            soft in proptest::option::of(1u64..1 << 31),
+            hard in proptest::option::of(1u64..1 << 31),
+            need in 1u64..1 << 31,
+        ) {
+            let needs = Needs { nofile: Some(need), ..Needs::default() };
+            let f = generate(&Host::default(), &needs, &Service { sessions: [soft, hard], ..Service::default() });
+            let text = f.files.iter().find(|f| f.format == Format::Limits).map_or("", |f| f.text.as_str());
+            for (kind, have) in [("soft", soft), ("hard", hard)] {
+                let line = text.lines().find(|l| l.starts_with(&format!("* {kind} nofile ")));
+                if let (Some(line), Some(have)) = (line, have) {
+                    let v: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+                    proptest::prop_assert!(v > have && v == need, "{line} over {have}");
+                }
+                if have.is_some_and(|h| h >= need) {
+                    proptest::prop_assert!(line.is_none(), "{text}");
+                }
+            }
+        }
+    }
+
     fn session_of(text: &str, user: &str) -> [Option<u64>; 2] {
         crate::validate::limits::session_nofile(&[("limits.conf", text)], user)
     }
