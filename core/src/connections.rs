@@ -33,6 +33,11 @@ pub const RESERVE_FDS: u64 = 64;
 /// Linux default fs.nr_open (fs/file.c: `sysctl_nr_open = 1024*1024`); the
 /// hard nofile limit cannot exceed it.
 pub const NR_OPEN_DEFAULT: u64 = 1_048_576;
+/// The most fs.nr_open can be on a 64-bit kernel (fs/file.c:
+/// `sysctl_nr_open_max = min(INT_MAX, ~0 / sizeof(void *)) & -BITS_PER_LONG`,
+/// 2^31 - 1 rounded down to 64): no process can have more descriptors, and
+/// a larger fs.nr_open is refused with EINVAL.
+pub const NR_OPEN_MAX: u64 = 2_147_483_584;
 /// Linux default net.ipv4.ip_local_port_range.
 pub const PORT_RANGE_DEFAULT: [u16; 2] = [32768, 60999];
 /// TIME_WAIT lasts TCP_TIMEWAIT_LEN, fixed at 60 s in include/net/tcp.h;
@@ -267,7 +272,21 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
 
     let mut f = Vec::new();
     let nr_open = host.kernel.nr_open.map_or(NR_OPEN_DEFAULT, Count::get);
-    if nofile > nr_open {
+    if nofile > NR_OPEN_MAX {
+        // No fs.nr_open reaches it: more processes, each with fewer sockets.
+        let each = NR_OPEN_MAX.saturating_sub(reserve).max(1);
+        f.push(
+            Finding::new(
+                &rules::CONN_NR_OPEN,
+                format!(
+                    "each process needs {nofile} descriptors, above the {NR_OPEN_MAX} any Linux \
+                     process can have (fs.nr_open's ceiling)"
+                ),
+            )
+            .why("fs/file.c: sysctl_nr_open_max; a larger fs.nr_open fails with EINVAL")
+            .fix(format!("processes = {}", c.div_ceil(each))),
+        );
+    } else if nofile > nr_open {
         f.push(
             Finding::new(
                 &rules::CONN_NR_OPEN,

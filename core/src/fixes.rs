@@ -328,10 +328,12 @@ fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
 }
 
 /// Open files per process: the plan's need, and for AMPS at least the
-/// guide's recommendation, which its result shows.
+/// guide's recommendation, which its result shows; at most what Linux
+/// allows (fs.nr_open's ceiling), since a larger fs.nr_open, nofile or
+/// LimitNOFILE= is refused. The plan's own error says to use more processes.
 fn nofile_need(needs: &Needs) -> Option<u64> {
     let amps = needs.amps.then_some(amps::NOFILE_RECOMMENDED);
-    needs.nofile.max(amps).filter(|&n| n > 0)
+    needs.nofile.max(amps).filter(|&n| n > 0).map(|n| n.min(crate::connections::NR_OPEN_MAX))
 }
 
 /// The drop-ins and commands that raise this host to the plan. Files with
@@ -482,6 +484,19 @@ mod tests {
         let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
         assert!(unit.text.contains("LimitNOFILE=32768:524288\n"), "{}", unit.text);
         assert!(f.files.iter().all(|f| !f.text.contains("core")), "cores are never lowered");
+    }
+
+    /// Five billion connections in one process need more descriptors than
+    /// Linux allows: nothing is written above fs.nr_open's ceiling, which
+    /// the kernel would refuse (the plan says to use more processes).
+    #[test]
+    fn nothing_is_written_above_what_linux_allows() {
+        let needs = Needs { nofile: Some(5_000_000_064), ..Needs::default() };
+        let f = generate(&Host::default(), &needs, &Service::default());
+        assert_eq!(written(&f, "fs.nr_open"), Some(crate::connections::NR_OPEN_MAX.to_string()));
+        for file in &f.files {
+            assert!(!file.text.contains("5000000064"), "{}", file.text);
+        }
     }
 
     /// MegaComet's limits.conf (source 003, Tuning) gives every login
@@ -686,7 +701,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_needs_read_back_without_errors(
-            nofile in proptest::option::of(1u64..1 << 40),
+            // Up to what Linux allows: above it the plan is an error of its own.
+            nofile in proptest::option::of(1u64..=crate::connections::NR_OPEN_MAX),
             conns in proptest::option::of(1u64..1 << 40),
             tw in proptest::option::of(0u64..1 << 40),
             shm in proptest::option::of(1u64..1 << 50),

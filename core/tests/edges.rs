@@ -116,3 +116,21 @@ fn tcp_mem_is_bytes_only_above_the_hosts_memory_in_pages() {
     assert!(!connections::tcp_mem_is_bytes(1 << 34, 4096, None));
     assert!(connections::tcp_mem_is_bytes((1 << 34) + 1, 4096, Some(0)));
 }
+
+/// A process cannot have more descriptors than fs.nr_open's ceiling
+/// (2,147,483,584 on 64-bit, fs/file.c): the fix spreads the connections
+/// over more processes instead of an fs.nr_open the kernel refuses.
+#[test]
+fn connections_beyond_what_one_process_can_hold_need_more_processes() {
+    let input = connections::Input {
+        connections: Count(5_000_000_000),
+        processes: Count(1),
+        client_ips: Count(100_000),
+        ..connections::Input::default()
+    };
+    let r = connections::evaluate(&input, &Host::default()).unwrap();
+    let f = r.findings.iter().find(|f| f.id == "connections.kernel.nr_open").unwrap();
+    assert!(f.message.contains("above the 2147483584 any Linux process can have"), "{}", f.message);
+    // ⌈5,000,000,000 ÷ (2,147,483,584 − 64)⌉ = 3.
+    assert_eq!(f.fix.as_deref(), Some("processes = 3"));
+}
