@@ -364,7 +364,20 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
     }
     let commands = written
         .iter()
-        .map(|d| format!("sysctl -w {}=\"{}\"", d.key, d.written.as_deref().unwrap_or_default()))
+        .map(|d| {
+            let w = d.written.as_deref().unwrap_or_default();
+            let set = format!("sysctl -w {}=\"{w}\"", d.key);
+            // An unknown current value was assumed: the command checks the
+            // live one first, so a host tuned above the stock value keeps it.
+            // A value the shell cannot compare (above 2^63) fails the test
+            // and writes nothing.
+            match (d.origin, w.parse::<u64>()) {
+                (Origin::Default(_), Ok(v)) => {
+                    format!("[ \"$(sysctl -n {})\" -lt {v} ] && {set}", d.key)
+                }
+                _ => set,
+            }
+        })
         .collect();
     if let Some(n) = nofile_need(needs) {
         let k = &host.kernel;
@@ -826,8 +839,19 @@ mod tests {
                 }
             }
         }
-        assert!(fixes.commands.contains(&"sysctl -w fs.aio-max-nr=\"1048576\"".to_string()));
-        assert!(fixes.commands.contains(&"sysctl -w fs.nr_open=\"1073741816\"".to_string()));
+        // Both values are unknown on this host: each command checks the live
+        // value first, so a host tuned above them keeps its own.
+        let aio =
+            "[ \"$(sysctl -n fs.aio-max-nr)\" -lt 1048576 ] && sysctl -w fs.aio-max-nr=\"1048576\"";
+        assert!(fixes.commands.contains(&aio.to_string()), "{:#?}", fixes.commands);
+        let nr_open =
+            "[ \"$(sysctl -n fs.nr_open)\" -lt 1073741816 ] && sysctl -w fs.nr_open=\"1073741816\"";
+        assert!(fixes.commands.contains(&nr_open.to_string()), "{:#?}", fixes.commands);
+        // A known value was compared already: the plain command.
+        let mut known = Host::default();
+        known.kernel.aio_max_nr = Some(Count(65_536));
+        let f = generate(&known, &amps_needs(), &Service::default());
+        assert!(f.commands.contains(&"sysctl -w fs.aio-max-nr=\"1048576\"".to_string()));
         assert!(fixes.files[1].text.contains("amps soft nofile 2000000\n"));
         assert!(fixes.files[2].path.ends_with("amps.service.d/99-zz-headroom.conf"));
     }

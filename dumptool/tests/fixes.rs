@@ -86,7 +86,37 @@ fn megacomet_workers_each_need_their_share_of_open_files() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|c| c.as_str().unwrap().starts_with("sysctl -w net.ipv4.tcp_max_tw_buckets=")));
+        .any(|c| c.as_str().unwrap().contains("sysctl -w net.ipv4.tcp_max_tw_buckets=")));
+}
+
+/// The commands for values the plan does not know read the live value first
+/// and write only above it: run through the real /bin/sh, with `sysctl`
+/// answering a host tuned above the plan (tcp_max_tw_buckets 2000000), one
+/// below it (5000), and one the shell cannot compare.
+#[test]
+fn commands_for_unknown_values_never_lower_the_live_one() {
+    let out = run(&["fixes", example("megacomet.toml").to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let command = v["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .find(|c| c.contains("net.ipv4.tcp_max_tw_buckets="))
+        .unwrap()
+        .to_string();
+    for (live, writes) in [("2000000", false), ("5000", true), ("18446744073709551615", false)] {
+        let script = format!(
+            "sysctl() {{ if [ \"$1\" = -n ]; then echo {live}; else echo \"WRITE $*\"; fi; }}\n{command}\n"
+        );
+        let out = Command::new("/bin/sh").args(["-c", &script]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            stdout.contains("WRITE -w net.ipv4.tcp_max_tw_buckets="),
+            writes,
+            "{live}: {stdout}"
+        );
+    }
 }
 
 #[test]
