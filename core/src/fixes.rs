@@ -595,6 +595,8 @@ mod tests {
         // amps: its own, `*` and the group (membership unknown); not bob's.
         assert_eq!(session_of(text, "amps"), [Some(16_384), Some(8192)]);
         assert_eq!(session_of("* - nofile unlimited\n", "*"), [Some(u64::MAX); 2]);
+        // A uid range (limits.conf(5): `<min_uid>:<max_uid>`) may hold the user.
+        assert_eq!(session_of("1000:2000 hard nofile 65536\n", "amps"), [None, Some(65_536)]);
         assert_eq!(session_of("# none\n", "*"), [None, None]);
     }
 

@@ -142,3 +142,16 @@ fn a_running_process_against_the_plan() {
     assert_eq!(ids(&proc(&at, "Max open files 1024\n")), [LIMITS_SYNTAX.id]);
     assert_eq!(ids(&proc(&at, "Max open files many more\n")), [LIMITS_SYNTAX.id]);
 }
+
+/// A uid range domain (limits.conf(5): `<min_uid>:<max_uid>`) has colons of
+/// its own; its lines are judged like any other, not skipped.
+#[test]
+fn uid_range_domains_are_judged() {
+    let needs = Needs { nofile: Some(4096), ..Needs::default() };
+    let f = run("1000:2000 soft nofile 1024\n", None, &needs, Format::Limits);
+    assert_eq!(ids(&f), [LIMITS_NOFILE_NEED.id]);
+    assert_eq!(fix_of(&f, LIMITS_NOFILE_NEED.id), Some("1000:2000 soft nofile 4096"));
+    let f =
+        run(":1000 - nofile 8 \n:1000 soft nofile 16\n", None, &Needs::default(), Format::Limits);
+    assert_eq!(ids(&f), [LIMITS_SOFT_ABOVE_HARD.id]);
+}

@@ -109,6 +109,14 @@ pub(crate) fn parse(name: &str, text: &str) -> Parsed {
     p
 }
 
+/// A setting's key, `domain:type:item`, split from the right: a uid range
+/// domain (`1000:2000`, `:1000`, `@1000:`) has colons of its own.
+fn split_key(key: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = key.rsplitn(3, ':');
+    let (item, kind, domain) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((domain, kind, item))
+}
+
 /// The nofile soft and hard limits that `user`'s login sessions get from
 /// these limits.conf and limits.d files, given in the order pam_limits reads
 /// them (pam_limits(8): limits.conf, then limits.d/*.conf in C order, "as if
@@ -122,12 +130,7 @@ pub fn session_nofile(files: &[(&str, &str)], user: &str) -> [Option<u64>; 2] {
     let mut last: HashMap<(String, &str), u64> = HashMap::new();
     for (name, text) in files {
         for s in parse(name, text).settings {
-            let mut parts = s.key.splitn(3, ':');
-            let (Some(domain), Some(kind), Some("nofile")) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
+            let Some((domain, kind, "nofile")) = split_key(&s.key) else { continue };
             let applies = domain == user
                 || domain == "*"
                 || (user != "*" && (domain.starts_with('@') || domain.contains(':')));
@@ -155,11 +158,7 @@ pub(crate) fn check(
         by_key.get(format!("{domain}:{kind}:{item}").as_str()).copied()
     };
     for s in &winning {
-        let mut parts = s.key.splitn(3, ':');
-        let (Some(domain), Some(kind), Some(item)) = (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
+        let Some((domain, kind, item)) = split_key(&s.key) else { continue };
         let Some(v) = limit_value(&s.value) else { continue };
         // limits.conf(5) (Linux-PAM 1.5): "If nofile is to be set to one of
         // these values [-1, unlimited, infinity], it will be set to the
