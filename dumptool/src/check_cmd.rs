@@ -48,8 +48,10 @@ pub struct CheckArgs {
     /// The host runs AMPS: apply its kernel minimums and `ulimit -c 0`.
     #[arg(long)]
     pub amps: bool,
-    /// Open files the service needs (nofile).
-    #[arg(long, value_name = "N")]
+    /// Open files the service needs (nofile): at most 2147483584, the most
+    /// a Linux process can have (fs.nr_open's ceiling).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=headroom_core::connections::NR_OPEN_MAX))]
     pub nofile: Option<u64>,
     /// Check the running host: /proc/sys, /etc/sysctl.conf and sysctl.d,
     /// limits.conf and limits.d (Linux).

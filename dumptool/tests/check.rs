@@ -89,6 +89,17 @@ fn plan_with_debians_shmmax_is_read() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
 
+/// --nofile above what any Linux process can have is refused, naming the
+/// flag, rather than judged into fixes the kernel would refuse.
+#[test]
+fn nofile_above_what_linux_allows_is_refused() {
+    let run = check(&["--nofile", "2147483585", "megacomet-limits.conf"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--nofile"), "{}", run.stderr);
+    let run = check(&["--nofile", "2147483584", "megacomet-limits.conf"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+}
+
 #[test]
 fn plan_calculators_give_what_the_host_needs() {
     let dir = tempfile::tempdir().unwrap();

@@ -35,7 +35,11 @@ impl Needs {
             needs.max_message_size = sow.and_then(|s| s.max_message_size);
         }
         if let Some(r) = report.get(crate::connections::ID) {
-            raise(&mut needs.nofile, q(r, "nofile"));
+            // No process can have more than fs.nr_open's ceiling: the plan's
+            // own error says to use more processes; the files are judged
+            // against the most they can give.
+            let most = crate::connections::NR_OPEN_MAX;
+            raise(&mut needs.nofile, q(r, "nofile").map(|n| n.min(most)));
             raise(&mut needs.file_max, q(r, "file_max"));
             raise(&mut needs.time_wait, q(r, "time_wait"));
             let conns = plan.connections.as_ref().and_then(|c| c.kernel.as_ref());
@@ -108,6 +112,12 @@ mod tests {
         );
         assert_eq!(n.max_map_count, Some(19_548));
         assert_eq!(n.max_message_size, Some(Bytes(2_000_000)));
+    }
+
+    #[test]
+    fn a_need_above_what_linux_allows_is_capped_at_it() {
+        let n = needs("[connections.kernel]\nconnections = 5000000000\nclient_ips = 100000\n");
+        assert_eq!(n.nofile, Some(crate::connections::NR_OPEN_MAX));
     }
 
     #[test]
