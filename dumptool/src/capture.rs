@@ -69,6 +69,10 @@ pub enum CaptureError {
     ExitedDuringCapture(u32),
     #[error("the output directory {0} does not exist: create it or choose another with --dir")]
     OutputDirMissing(PathBuf),
+    #[error("the output directory {0} is a file, not a directory: choose a directory with --dir")]
+    OutputNotDir(PathBuf),
+    #[error("{0}")]
+    Output(#[from] crate::outfile::OutputError),
     #[error(
         "cannot write to {0} (read-only or not permitted): choose a writable directory with --dir"
     )]
@@ -90,7 +94,9 @@ impl CaptureError {
             CaptureError::NoSuchThread(..)
             | CaptureError::Zombie(_)
             | CaptureError::KernelThread(_)
-            | CaptureError::OutputDirMissing(_) => exit::BAD_INPUT,
+            | CaptureError::OutputDirMissing(_)
+            | CaptureError::OutputNotDir(_) => exit::BAD_INPUT,
+            CaptureError::Output(e) => e.exit_code(),
             CaptureError::ExitedDuringCapture(_) | CaptureError::Interrupted(_) => exit::PROBLEM,
             _ => exit::REFUSED,
         }
@@ -223,13 +229,18 @@ fn capture_inner(
     let (dir, path) = match &options.output {
         Output::Dir(d) => (d.clone(), d.join(default_file_name(&comm, pid, SystemTime::now()))),
         Output::File(f) => {
+            // The file the rename replaces: never a directory or a device.
+            let f = crate::outfile::destination(f)?;
             let dir = match f.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            (dir, f.clone())
+            (dir, f)
         }
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(CaptureError::OutputNotDir(dir));
+    }
     if !dir.is_dir() {
         return Err(CaptureError::OutputDirMissing(dir));
     }

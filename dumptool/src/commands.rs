@@ -294,11 +294,14 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         ReportFormat::Json => report.to_json(),
     };
     match &args.output {
-        Some(path) => fs::write(path, text).map_err(|e| {
-            Failure::refused(format!(
-                "cannot write {}: {e}: choose another path with -o",
-                path.display()
-            ))
+        Some(path) => crate::outfile::write_whole(path, text.as_bytes()).map_err(|e| {
+            let message = match e {
+                crate::outfile::OutputError::Io { .. } => {
+                    format!("{e}: choose another path with -o")
+                }
+                _ => e.to_string(),
+            };
+            Failure { code: e.exit_code(), message }
         })?,
         None => out(&text)?,
     }

@@ -3,7 +3,6 @@
 //! The files are the core's ([`headroom_core::fixes`]), the same the page
 //! offers; they only ever raise a value, never lower one.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -137,8 +136,7 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
     }
     for f in &fixes.files {
         let path = root.join(f.path.trim_start_matches('/'));
-        write_whole(&path, &f.text)
-            .map_err(|e| Failure::refused(format!("{}: {e}", path.display())))?;
+        write_whole(&path, &f.text).map_err(Failure::refused)?;
         println!("wrote {}", path.display());
     }
     for c in &fixes.commands {
@@ -147,20 +145,9 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
     Ok(())
 }
 
-/// Writes beside the target, syncs, then renames over it; a failed write
-/// removes its temporary file.
-fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+/// Creates the directories a file goes in, then writes it whole or not at all.
+fn write_whole(path: &Path, text: &str) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::outfile::write_whole(path, text.as_bytes()).map_err(|e| e.to_string())
 }

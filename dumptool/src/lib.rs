@@ -30,6 +30,7 @@ pub mod known_issues;
 pub mod limits;
 #[cfg(all(feature = "cli", target_os = "linux"))]
 pub mod livehost;
+pub mod outfile;
 #[cfg(feature = "cli")]
 pub mod plan_cmd;
 pub mod redact;
