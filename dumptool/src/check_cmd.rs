@@ -74,6 +74,11 @@ limits.d/, .cnf), otherwise from the content; --as forces one. `-` reads
 standard input. Only regular files are read (a unit linked to /dev/null is
 reported as masked), at most 4 MiB each.
 
+Examples:
+  dumptool check /etc/sysctl.conf /etc/security/limits.conf
+  dumptool check --live --pid $(pidof mysqld) --plan examples/vps-256mb.toml
+  dumptool check /etc/mysql/my.cnf --db-version 8.0.36 --format json
+
 Exit codes: 0 no error findings (warnings and advice may be printed), 1 error
 findings, 2 bad input (a file that cannot be read, is not a regular file, is
 too large or is in no format Headroom recognises; a bad plan or option).";

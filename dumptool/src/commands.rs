@@ -62,7 +62,89 @@ pub enum ListFormat {
     Json,
 }
 
+// Each command's examples and exit codes (`dumptool CMD --help`); the
+// codes are those of `crate::exit`.
+const CAPTURE_HELP: &str = "\
+Examples:
+  dumptool capture $(pidof ampServer) --dir /var/tmp/minidumps
+  dumptool capture 1234 --thread 1250 -o hang.dmp
+  dumptool capture 1234 --redact-policy secrets --keep-env APP_MODE
+
+Exit codes: 0 written; 1 the target exited or dumptool was interrupted during
+the capture (the target is resumed, no file is written); 2 bad input (a
+zombie or kernel thread, no such thread, an output path that is a directory,
+a device or missing); 3 refused (no such process, not permitted to ptrace,
+an output directory that is read-only or full).";
+
+const LIMITS_HELP: &str = "\
+Examples:
+  dumptool limits $(pidof ampServer)
+  dumptool limits 1234 --format json
+
+Exit codes: 0 a crash now would leave a core; 1 it would not (the verdict
+says why, the advice how to fix it); 2 a zombie or kernel thread; 3 no such
+process (or its /proc files cannot be read).";
+
+const DOCTOR_HELP: &str = "\
+Examples:
+  dumptool doctor $(pidof redis-server)
+  dumptool doctor 1234 --format json
+
+Exit codes: 0 a crash or hang can be captured and kept; 1 a crash now would
+leave nothing (fix the FAIL items); 2 a zombie or kernel thread; 3 no such
+process (or its /proc files cannot be read).";
+
+const ANALYZE_HELP: &str = "\
+Examples:
+  dumptool analyze crash.dmp
+  dumptool analyze crash.dmp --symbols ./symbols --brief
+  dumptool analyze /var/lib/systemd/coredump/core.mysqld.*.zst --format json
+  dumptool analyze core.1234 --no-host-files
+
+Exit codes: 0 analyzed; 2 bad input (a missing file, a directory, not a dump,
+a malformed dump, a symbol store that is not a directory); 3 the file is not
+readable (permissions); 4 the dump is cut short (what could be read is
+printed, marked as truncated).";
+
+const REPORT_HELP: &str = "\
+Examples:
+  dumptool report crash.dmp -o ticket-1234.md
+  dumptool report crash.dmp --format json -o ticket-1234.json
+
+The file given to -o is written whole or not at all (beside it, then renamed).
+
+Exit codes: as for analyze (0, 2, 3, 4), and for -o: 2 a path that is a
+directory, a device or in a missing directory; 3 the write was refused
+(permissions, no space); the previous file is then left as it was.";
+
+const SUBMIT_HELP: &str = "\
+Examples:
+  dumptool submit crash.dmp --to https://sentry.example/api/42/minidump/?sentry_key=KEY --dry-run
+  dumptool submit crash.dmp --to https://crash-stats.example/submit --release 6.2.1
+
+Exit codes: 0 sent (or, with --dry-run, shown); 1 the dump is not redacted
+(see --allow-unredacted); 2 bad input (a core file, a malformed dump); 3 the
+server refused it, could not be reached or did not answer in time.";
+
+const LIST_HELP: &str = "\
+Examples:
+  dumptool list /var/tmp/minidumps
+  dumptool list /tmp --format json
+
+Exit codes: 0 listed (unreadable dumps are listed as such); 2 no such
+directory; 3 the directory is not readable.";
+
+const PRUNE_HELP: &str = "\
+Examples:
+  dumptool prune /var/tmp/minidumps --older-than 14d --dry-run
+  dumptool prune /var/tmp/minidumps --keep 20
+
+Exit codes: 0 pruned (or, with --dry-run, shown); 2 no such directory or a
+bad --older-than; 3 the directory is not readable or a dump cannot be
+removed.";
+
 #[derive(Debug, Args)]
+#[command(after_help = CAPTURE_HELP)]
 pub struct CaptureArgs {
     /// The process to capture.
     pub pid: u32,
@@ -84,6 +166,7 @@ pub struct CaptureArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = LIMITS_HELP)]
 pub struct LimitsArgs {
     /// The process whose crash you want to foresee.
     pub pid: u32,
@@ -93,6 +176,7 @@ pub struct LimitsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = DOCTOR_HELP)]
 pub struct DoctorArgs {
     /// The process to check before it crashes or hangs.
     pub pid: u32,
@@ -102,6 +186,7 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = ANALYZE_HELP)]
 pub struct AnalyzeArgs {
     /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
@@ -123,6 +208,7 @@ pub struct AnalyzeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = REPORT_HELP)]
 pub struct ReportArgs {
     /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
@@ -142,6 +228,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = SUBMIT_HELP)]
 pub struct SubmitArgs {
     /// The minidump to send, as `capture` wrote it (compressed is fine).
     pub file: PathBuf,
@@ -176,6 +263,7 @@ pub struct SubmitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = LIST_HELP)]
 pub struct ListArgs {
     /// The minidump directory (AMPS: MiniDumpDirectory, /tmp by default).
     pub dir: PathBuf,
@@ -185,6 +273,7 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = PRUNE_HELP)]
 #[command(group(clap::ArgGroup::new("rule").required(true).args(["older_than", "keep"])))]
 pub struct PruneArgs {
     /// The minidump directory.

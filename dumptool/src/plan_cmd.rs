@@ -7,6 +7,11 @@ use headroom_core::{docs, present};
 use crate::exit::{self, Failure};
 
 const AFTER_HELP: &str = "\
+Examples:
+  dumptool plan examples/amps.toml
+  dumptool plan examples/megacomet.toml --format json
+  dumptool plan --list
+
 Exit codes: 0 evaluated, no finding of severity error; 1 evaluated, with
 findings of severity error; 2 bad input: the file cannot be read, is empty,
 has an empty section or no calculator section, or a value is of the wrong

@@ -181,3 +181,24 @@ fn completions_and_man_page() {
     let help = dumptool(&["--help"]);
     assert!(help.stdout.contains("Exit codes:"));
 }
+
+/// Each command's --help teaches by example and says what its exit codes
+/// mean; its examples run that command.
+#[test]
+fn every_command_help_has_examples_and_exit_codes() {
+    for cmd in [
+        "plan", "check", "fixes", "capture", "limits", "doctor", "analyze", "report", "submit",
+        "list", "prune",
+    ] {
+        let run = crate::support::dumptool(&[cmd, "--help"]);
+        assert_eq!(run.code, 0, "{cmd}: {}", run.stderr);
+        let (_, examples) = run.stdout.split_once("Examples:").unwrap_or_else(|| panic!("{cmd}"));
+        assert!(run.stdout.contains("Exit codes"), "{cmd} --help: {}", run.stdout);
+        let lines: Vec<&str> =
+            examples.lines().map(str::trim).filter(|l| l.starts_with("dumptool ")).collect();
+        assert!(!lines.is_empty(), "{cmd}");
+        for l in lines {
+            assert!(l.starts_with(&format!("dumptool {cmd} ")), "{cmd} --help: {l}");
+        }
+    }
+}
