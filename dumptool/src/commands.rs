@@ -123,8 +123,9 @@ Examples:
   dumptool submit crash.dmp --to https://crash-stats.example/submit --release 6.2.1
 
 Exit codes: 0 sent (or, with --dry-run, shown); 1 the dump is not redacted
-(see --allow-unredacted); 2 bad input (a core file, a malformed dump); 3 the
-server refused it, could not be reached or did not answer in time.";
+(see --allow-unredacted); 2 bad input (a --to that is not an http(s) URL, a
+core file, a malformed dump); 3 the server refused it, could not be reached
+or did not answer in time.";
 
 const LIST_HELP: &str = "\
 Examples:
@@ -399,6 +400,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
 
 pub fn submit(args: &SubmitArgs) -> Result<u8> {
     use crate::submit::{self, Answer, Upload};
+    submit::check_url(&args.to).map_err(Failure::bad_input)?;
     let (raw, summary) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
     let dump = match crate::crashstore::unwrap(&raw) {
         Ok(Some(inner)) => inner.bytes,
