@@ -214,12 +214,11 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     for (i, input) in inputs.iter().enumerate().filter(|(_, i)| i.masked) {
         report.files.insert(i.min(report.files.len()), validate::systemd::masked(&input.name));
     }
-    let out = match args.format {
+    crate::commands::out(&match args.format {
         CheckFormat::Text => text(&report),
         CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         CheckFormat::Markdown => markdown(&report),
-    };
-    print!("{out}");
+    })?;
     Ok(if report.has_errors() { exit::PROBLEM } else { exit::OK })
 }
 

@@ -290,7 +290,9 @@ pub struct PruneArgs {
     pub dry_run: bool,
 }
 
-fn out(text: &str) -> Result<()> {
+/// Writes to standard output; a closed pipe (`| head`) comes back as an
+/// error that `main` ends on quietly, where `print!` would panic.
+pub fn out(text: &str) -> Result<()> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;

@@ -11,6 +11,7 @@ use headroom_core::fixes::{self, Fixes, Service};
 use headroom_core::plan::Plan;
 use headroom_core::validate::Needs;
 
+use crate::commands::out;
 use crate::exit::{self, Failure};
 
 #[derive(Debug, Args)]
@@ -79,9 +80,9 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     match &args.dir {
         Some(dir) => install(dir, &fixes)?,
         None if args.format == Format::Json => {
-            println!("{}", serde_json::to_string_pretty(&fixes)?)
+            out(&(serde_json::to_string_pretty(&fixes)? + "\n"))?
         }
-        None => print!("{}", render(&fixes)),
+        None => out(&render(&fixes))?,
     }
     Ok(exit::OK)
 }
@@ -131,18 +132,23 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
     }
     if fixes.files.is_empty() {
         // Nothing to write: say so, with the values kept.
-        print!("{}", render(fixes));
-        return Ok(());
+        return out(&render(fixes));
     }
+    // Every file is written even if standard output is gone; what was
+    // written is said before a failure.
+    let mut done = String::new();
     for f in &fixes.files {
         let path = root.join(f.path.trim_start_matches('/'));
-        write_whole(&path, &f.text).map_err(Failure::refused)?;
-        println!("wrote {}", path.display());
+        if let Err(e) = write_whole(&path, &f.text) {
+            let _ = out(&done);
+            return Err(Failure::refused(e).into());
+        }
+        done.push_str(&format!("wrote {}\n", path.display()));
     }
     for c in &fixes.commands {
-        println!("now: {c}");
+        done.push_str(&format!("now: {c}\n"));
     }
-    Ok(())
+    out(&done)
 }
 
 /// Creates the directories a file goes in, then writes it whole or not at all.

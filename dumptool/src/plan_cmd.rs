@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 use headroom_core::plan::{self, Plan};
 use headroom_core::{docs, present};
 
+use crate::commands::out;
 use crate::exit::{self, Failure};
 
 const AFTER_HELP: &str = "\
@@ -47,17 +48,22 @@ pub enum Format {
 pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     let calcs = plan::CALCULATORS;
     if args.schema || (args.list && args.format == Format::Json) {
-        println!("{}", serde_json::to_string_pretty(&docs::json_schema(calcs))?);
+        out(&(serde_json::to_string_pretty(&docs::json_schema(calcs))? + "\n"))?;
         return Ok(exit::OK);
     }
     if args.list {
-        print!("{}", docs::listing(calcs));
+        out(&docs::listing(calcs))?;
         return Ok(exit::OK);
     }
     let Some(file) = &args.file else { return Ok(exit::BAD_INPUT) };
     let name = file.display();
-    let text =
-        std::fs::read_to_string(file).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Failure::bad_input(if e.kind() == std::io::ErrorKind::InvalidData {
+            format!("{name}: not a text file (not UTF-8): a plan is a TOML or JSON file")
+        } else {
+            format!("{name}: {e}")
+        })
+    })?;
     let plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     let report = plan::evaluate(&plan);
     if report.outcomes.is_empty() {
@@ -67,13 +73,12 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         ))
         .into());
     }
-    let out = match args.format {
+    let format = match args.format {
         Format::Text => present::Format::Text,
         Format::Markdown => present::Format::Markdown,
         Format::Json => present::Format::Json,
     };
-    let out = present::plan_report(&report, &[], out);
-    print!("{out}");
+    out(&present::plan_report(&report, &[], format))?;
     // A section that cannot be computed is a value out of range: bad input.
     Ok(if report.errors().next().is_some() {
         exit::BAD_INPUT

@@ -105,6 +105,12 @@ fn bad_plans_exit_2_with_one_short_line_naming_the_field() {
             assert_eq!(run.stderr.lines().count(), 1, "{name}: {}", run.stderr);
         }
     }
+    // A dump given by mistake: said in words, not as a decoder's error.
+    let f = dir.join("crash.dmp");
+    std::fs::write(&f, b"MDMP\x93\xa7\x00\x00\xff\xfe").unwrap();
+    let run = plan(&[f.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("crash.dmp: not a text file"), "{}", run.stderr);
 }
 
 /// `plan --help` documents exactly the codes the command returns, and each

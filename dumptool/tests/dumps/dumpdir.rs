@@ -202,3 +202,37 @@ fn every_command_help_has_examples_and_exit_codes() {
         }
     }
 }
+
+/// `dumptool ... | head`: a reader that has gone is no error and no panic
+/// (plan, check and fixes printed with `print!`, which panics on EPIPE).
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let plan = root.join("examples/amps.toml").display().to_string();
+    let sysctl = root.join("testdata/configs/debian-sysctl.conf").display().to_string();
+    let dump = testdata().join("linux-mini.dmp").display().to_string();
+    let runs: [&[&str]; 10] = [
+        &["plan", "--list"],
+        &["plan", "--schema"],
+        &["plan", &plan],
+        &["check", &sysctl],
+        &["fixes", &plan],
+        &["fixes", &plan, "--format", "json"],
+        &["analyze", &dump],
+        &["report", &dump],
+        &["man"],
+        &["completions", "bash"],
+    ];
+    for args in runs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(crate::support::DUMPTOOL)
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
