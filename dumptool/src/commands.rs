@@ -101,10 +101,10 @@ Examples:
   dumptool analyze /var/lib/systemd/coredump/core.mysqld.*.zst --format json
   dumptool analyze core.1234 --no-host-files
 
-Exit codes: 0 analyzed; 2 bad input (a missing file, a directory, not a dump,
-a malformed dump, a symbol store that is not a directory); 3 the file is not
-readable (permissions); 4 the dump is cut short (what could be read is
-printed, marked as truncated).";
+Exit codes: 0 analyzed; 2 bad input (a missing file, a directory or a device,
+not a dump, a malformed dump, a symbol store that is not a directory); 3 the
+file is not readable (permissions); 4 the dump is cut short (what could be
+read is printed, marked as truncated).";
 
 const REPORT_HELP: &str = "\
 Examples:
@@ -307,6 +307,31 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
         io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes)
             .map_err(|e| Failure::bad_input(format!("cannot read standard input: {e}")))?;
         return Ok(bytes);
+    }
+    // A device would be read to its end: /dev/zero never ends, a disk is
+    // the size of the disk, and either takes the host's memory with it.
+    if let Ok(m) = fs::metadata(path) {
+        #[cfg(unix)]
+        let device = {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_char_device() || m.file_type().is_block_device()
+        };
+        #[cfg(not(unix))]
+        let device = false;
+        let what = if m.is_dir() {
+            Some("a directory")
+        } else if device {
+            Some("a device")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(Failure::bad_input(format!(
+                "{} is {what}, not a dump: give a minidump or core file (`-` reads standard input)",
+                path.display()
+            ))
+            .into());
+        }
     }
     fs::read(path).map_err(|e| {
         let code = if e.kind() == io::ErrorKind::PermissionDenied {

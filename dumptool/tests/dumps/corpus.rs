@@ -84,6 +84,30 @@ fn not_a_dump_is_bad_input() {
     assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
 }
 
+/// A device is refused before it is read: /dev/zero never ends and used to
+/// be read until memory ran out. (Under a 1 GB address-space limit, so a
+/// regression fails here rather than taking the machine's memory.)
+#[test]
+fn a_device_or_directory_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    for (cmd, path, what) in [
+        ("analyze", "/dev/zero", "/dev/zero is a device, not a dump"),
+        ("report", "/dev/zero", "/dev/zero is a device, not a dump"),
+        ("analyze", dir, "is a directory, not a dump"),
+    ] {
+        let run: crate::support::Run = std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
+            .args([cmd, path])
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(run.code, 2, "{cmd} {path}: {}", run.stderr);
+        assert!(run.stderr.contains(what), "{cmd} {path}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
 #[test]
 fn report_is_deterministic_and_holds_the_hash() {
     let a = dumptool(&["report", &dump("linux-mini.dmp")]);
