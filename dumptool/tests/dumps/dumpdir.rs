@@ -224,15 +224,42 @@ fn a_closed_pipe_ends_every_command_quietly() {
         &["completions", "bash"],
     ];
     for args in runs {
-        let (reader, writer) = std::io::pipe().unwrap();
+        // A socket whose peer is gone fails writes with EPIPE, as a pipe
+        // whose reader exited does.
+        let (writer, reader) = std::os::unix::net::UnixStream::pair().unwrap();
         drop(reader);
         let out = std::process::Command::new(crate::support::DUMPTOOL)
             .args(args)
-            .stdout(writer)
+            .stdout(std::os::fd::OwnedFd::from(writer))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
         assert_eq!(stderr, "", "{args:?}");
     }
+}
+
+/// `list` of a directory of big cores reads their notes, not their memory:
+/// it used to read each core whole, as much RAM as the core's size. A 4 GiB
+/// core (the fixture with a sparse tail) is listed under a 1 GB
+/// address-space limit.
+#[test]
+fn list_reads_a_core_without_its_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = dir.path().join("core.1234");
+    std::fs::copy(core_fixture(), &core).unwrap();
+    std::fs::File::options().write(true).open(&core).unwrap().set_len(4 << 30).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL, "list"])
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &v["dumps"][0];
+    assert_eq!(entry["size"], 4u64 << 30);
+    assert_eq!(entry["process"], "dumptool-testee", "{entry}");
+    assert_eq!(entry["crash"], "SIGSEGV", "{entry}");
+    assert_eq!(entry["error"], serde_json::Value::Null, "{entry}");
 }
