@@ -102,9 +102,9 @@ Examples:
   dumptool analyze core.1234 --no-host-files
 
 Exit codes: 0 analyzed; 2 bad input (a missing file, a directory or a device,
-not a dump, a malformed dump, a symbol store that is not a directory); 3 the
-file is not readable (permissions); 4 the dump is cut short (what could be
-read is printed, marked as truncated).";
+not a dump, a malformed dump, a --symbols or --debug-dir that is not a
+directory); 3 the file is not readable (permissions); 4 the dump is cut short
+(what could be read is printed, marked as truncated).";
 
 const REPORT_HELP: &str = "\
 Examples:
@@ -355,6 +355,14 @@ fn analyze_file(
         return Err(Failure::bad_input(format!(
             "the symbol store {} is not a directory: give the directory that holds \
              MODULE/DEBUGID/MODULE.sym",
+            missing.display()
+        ))
+        .into());
+    }
+    if let Some(missing) = host.debug_dir.iter().find(|d| !d.is_dir()) {
+        return Err(Failure::bad_input(format!(
+            "the debug directory {} is not a directory: give the directory that holds \
+             .build-id/xx/rest.debug",
             missing.display()
         ))
         .into());

@@ -187,6 +187,13 @@ fn a_missing_symbol_store_is_an_error() {
     assert!(run.stderr.contains("/nonexistent is not a directory"), "{}", run.stderr);
     let run = dumptool(&["report", &dump("test.dmp"), "--symbols", "/nonexistent"]);
     assert_eq!(run.code, 2);
+    // A --debug-dir that is not there was ignored without a word.
+    for cmd in ["analyze", "report"] {
+        let run = dumptool(&[cmd, &dump("linux-mini.dmp"), "--debug-dir", "/nonexistent"]);
+        assert_eq!(run.code, 2, "{cmd}: {}", run.stderr);
+        assert!(run.stderr.contains("/nonexistent is not a directory"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
 }
 
 #[test]
