@@ -87,6 +87,20 @@ impl KernelView {
     }
 }
 
+/// The keys whose value `check` reads as one whole number.
+const WHOLE_NUMBER_KEYS: &[&str] = &[
+    "kernel.shmmax",
+    "kernel.shmall",
+    "fs.nr_open",
+    "fs.file-max",
+    "fs.aio-max-nr",
+    "vm.max_map_count",
+    "net.core.somaxconn",
+    "net.ipv4.tcp_max_syn_backlog",
+    "net.ipv4.tcp_max_tw_buckets",
+    "net.ipv4.tcp_fin_timeout",
+];
+
 fn fix_line(key: &str, value: u64) -> String {
     format!("{key} = {value}")
 }
@@ -132,7 +146,10 @@ pub(crate) fn check(
             Err(_) => {
                 out.push(
                     rules::SYSCTL_SYNTAX
-                        .finding(format!("{} = {}: not a whole number", s.key, s.value))
+                        .finding(format!(
+                            "{} = {}: not a whole number, so the kernel refuses it and keeps its own value",
+                            s.key, s.value
+                        ))
                         .fix(format!("{} = <whole number>", s.key))
                         .at(s.location.clone()),
                 );
@@ -140,8 +157,16 @@ pub(crate) fn check(
             }
         }
     };
+    // The keys judged below as whole numbers: any other value is refused by
+    // the kernel (`sysctl -p` prints "Invalid argument") and the kernel's
+    // own value stays, so it cannot be judged and says so.
+    for key in WHOLE_NUMBER_KEYS {
+        if let Some(s) = get(key) {
+            num(s, &mut out);
+        }
+    }
     if let Some(s) = get("net.ipv4.tcp_fin_timeout") {
-        if num(s, &mut out).is_some_and(|v| v < 60) {
+        if s.value.parse::<u64>().is_ok_and(|v| v < 60) {
             out.push(
                 rules::SYSCTL_FIN_TIMEOUT
                     .finding(format!(
