@@ -348,7 +348,7 @@ fn analyze_file(
     symbols: &[PathBuf],
     redact: &RedactArgs,
     host: &crate::symbols::args::HostArgs,
-) -> Result<(Vec<u8>, crate::summary::Summary)> {
+) -> Result<(Vec<u8>, crate::summary::Summary, bool)> {
     // A store that is not there would leave every frame unsymbolized
     // without a word: say so before reading the dump.
     if let Some(missing) = symbols.iter().find(|d| !d.is_dir()) {
@@ -367,7 +367,11 @@ fn analyze_file(
         ))
         .into());
     }
-    let bytes = read_input(path)?;
+    let slim = slim_core(path);
+    let bytes = match &slim {
+        Some(b) => b.clone(),
+        None => read_input(path)?,
+    };
     let options = Options {
         symbol_paths: symbols.to_vec(),
         redactor: redact.redactor(),
@@ -382,7 +386,34 @@ fn analyze_file(
         };
         Failure { code, message: format!("{}: {e}", path.display()) }
     })?;
-    Ok((bytes, summary))
+    Ok((bytes, summary, slim.is_some()))
+}
+
+/// A core file given by path, with only the memory its analysis reads (see
+/// [`crate::corefile`]); `None` for anything else, read whole.
+fn slim_core(path: &Path) -> Option<Vec<u8>> {
+    let meta = fs::metadata(path).ok().filter(|m| m.is_file() && path != Path::new("-"))?;
+    let mut head = [0u8; 64];
+    io::Read::read_exact(&mut fs::File::open(path).ok()?, &mut head).ok()?;
+    if analyze::identify(&head) != Some(crate::summary::DumpFormat::ElfCore) {
+        return None;
+    }
+    crate::corefile::slim(path, meta.len()).ok().flatten()
+}
+
+/// The SHA-256 of a file, read in pieces.
+fn sha256_of(path: &Path) -> io::Result<String> {
+    use sha2::Digest;
+    let mut file = fs::File::open(path)?;
+    let mut hash = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match io::Read::read(&mut file, &mut buf)? {
+            0 => break,
+            n => hash.update(&buf[..n]),
+        }
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The exit code of a summary printed in full: incomplete input says so on
@@ -398,7 +429,7 @@ fn summary_code(path: &Path, summary: &crate::summary::Summary) -> u8 {
 }
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
-    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
+    let (_, summary, _) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let stacks = if args.brief { report::Stacks::Blamed } else { report::Stacks::All };
     let text = match args.format {
         AnalyzeFormat::Text => report::summary_text_with(&summary, stacks),
@@ -410,10 +441,15 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
 }
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
-    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
+    let (bytes, summary, slim) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let code = summary_code(&args.file, &summary);
-    let report = Report::new(&name, &bytes, summary);
+    let mut report = Report::new(&name, &bytes, summary);
+    if slim {
+        // The size and hash are the file's, not those of the part analyzed.
+        report.size = fs::metadata(&args.file).map(|m| m.len())?;
+        report.sha256 = sha256_of(&args.file)?;
+    }
     let text = match args.format {
         ReportFormat::Markdown => report.to_markdown(),
         ReportFormat::Json => report.to_json(),
@@ -436,7 +472,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
 pub fn submit(args: &SubmitArgs) -> Result<u8> {
     use crate::submit::{self, Answer, Upload};
     submit::check_url(&args.to).map_err(Failure::bad_input)?;
-    let (raw, summary) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
+    let (raw, summary, _) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
     let dump = match crate::crashstore::unwrap(&raw) {
         Ok(Some(inner)) => inner.bytes,
         _ => raw,

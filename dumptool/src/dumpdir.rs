@@ -115,7 +115,9 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
             error: None,
         };
         let core = analyze::identify(&head) == Some(crate::summary::DumpFormat::ElfCore);
-        let skeleton = if core { core_skeleton(&path, meta.len()) } else { Ok(None) };
+        // A core's notes tell its process and signal; its memory is not read.
+        let skeleton =
+            if core { crate::corefile::extract(&path, meta.len(), &[]) } else { Ok(None) };
         let opened = match skeleton.and_then(|s| s.map_or_else(|| fs::read(&path), Ok)) {
             Ok(bytes) => open(&bytes),
             Err(e) => Opened::Unreadable(e.to_string()),
@@ -146,111 +148,6 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
     out.dumps.sort_by(|a, b| a.modified.cmp(&b.modified).then_with(|| a.path.cmp(&b.path)));
     out.others.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
-}
-
-/// Notes larger than this are read with the rest of the core.
-const MAX_NOTES: u64 = 64 << 20;
-
-/// What `list` needs of a core file (ELF header, program headers, notes:
-/// process, signal, threads) laid out as a core file of its own whose
-/// memory segments are empty. A core holds the process's whole memory:
-/// reading all of it to list it took as much RAM as the core's size.
-/// `None` where this does not apply (not a little-endian ELF, a core cut
-/// short, notes over [`MAX_NOTES`]): the whole file is read then, and a cut
-/// is named as `analyze` names it. Layout: the System V ABI, "ELF Header"
-/// and "Program Header".
-fn core_skeleton(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
-    use io::{Seek, SeekFrom};
-    let mut f = fs::File::open(path)?;
-    let mut read_at = |at: u64, buf: &mut [u8]| -> io::Result<bool> {
-        f.seek(SeekFrom::Start(at))?;
-        match f.read_exact(buf) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
-            Err(e) => Err(e),
-        }
-    };
-    let mut ehdr = [0u8; 64];
-    if !read_at(0, &mut ehdr)? || !ehdr.starts_with(b"\x7fELF") || ehdr[5] != 1 {
-        return Ok(None);
-    }
-    let wide = match ehdr[4] {
-        1 => false,
-        2 => true,
-        _ => return Ok(None),
-    };
-    let word = |b: &[u8], at: usize| -> u64 {
-        if wide {
-            u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
-        } else {
-            u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default()))
-        }
-    };
-    let half = |b: &[u8], at: usize| u64::from(u16::from_le_bytes([b[at], b[at + 1]]));
-    // Where the ELF header keeps e_phoff, e_shoff, e_phentsize, e_phnum,
-    // e_shentsize, e_shnum and e_shstrndx; its own size and a program
-    // header's; where a program header keeps p_offset and p_filesz.
-    let (e_phoff, e_shoff, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx) = if wide {
-        (0x20, 0x28, 0x36, 0x38, 0x3a, 0x3c, 0x3e)
-    } else {
-        (0x1c, 0x20, 0x2a, 0x2c, 0x2e, 0x30, 0x32)
-    };
-    let (ehsize, phsize, p_offset, p_filesz) = if wide { (64, 56, 8, 32) } else { (52, 32, 4, 16) };
-    let (phoff, shoff, phnum) = (word(&ehdr, e_phoff), word(&ehdr, e_shoff), half(&ehdr, e_phnum));
-    // PN_XNUM (0xffff) keeps the real count in a section header: read whole.
-    if half(&ehdr, e_phentsize) != phsize || phnum == 0 || phnum == 0xffff {
-        return Ok(None);
-    }
-    let sh_size = half(&ehdr, e_shentsize) * half(&ehdr, e_shnum);
-    if shoff.checked_add(sh_size).is_none_or(|end| end > len) {
-        return Ok(None);
-    }
-    let mut phdrs = vec![0u8; (phsize * phnum) as usize];
-    if phoff.checked_add(phdrs.len() as u64).is_none_or(|end| end > len)
-        || !read_at(phoff, &mut phdrs)?
-    {
-        return Ok(None);
-    }
-    let set = |b: &mut [u8], at: usize, v: u64| {
-        if wide {
-            b[at..at + 8].copy_from_slice(&v.to_le_bytes());
-        } else {
-            b[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes());
-        }
-    };
-    let notes_at = ehsize as u64 + phdrs.len() as u64;
-    let mut notes = Vec::new();
-    for ph in phdrs.chunks_exact_mut(phsize as usize) {
-        let (offset, size) = (word(ph, p_offset), word(ph, p_filesz));
-        if offset.checked_add(size).is_none_or(|end| end > len) {
-            return Ok(None);
-        }
-        if u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]) == goblin::elf::program_header::PT_NOTE
-        {
-            if notes.len() as u64 + size > MAX_NOTES {
-                return Ok(None);
-            }
-            let mut data = vec![0u8; size as usize];
-            if !read_at(offset, &mut data)? {
-                return Ok(None);
-            }
-            set(ph, p_offset, notes_at + notes.len() as u64);
-            notes.extend_from_slice(&data);
-        } else {
-            set(ph, p_offset, 0);
-            set(ph, p_filesz, 0);
-        }
-    }
-    // Program headers right after the ELF header, no section headers.
-    let mut out = ehdr[..ehsize].to_vec();
-    set(&mut out, e_phoff, ehsize as u64);
-    set(&mut out, e_shoff, 0);
-    for at in [e_shnum, e_shstrndx] {
-        out[at..at + 2].copy_from_slice(&[0, 0]);
-    }
-    out.extend_from_slice(&phdrs);
-    out.extend_from_slice(&notes);
-    Ok(Some(out))
 }
 
 /// Whether `head` starts a compressed file or an apport report.
@@ -359,31 +256,6 @@ pub fn format_age(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The skeleton tells what the whole core tells: process, signal,
-    /// threads; a cut core gets no skeleton (the full read names the cut).
-    #[test]
-    fn a_core_skeleton_holds_the_notes() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cores/testee-segv.core");
-        let whole = fs::read(&path).unwrap();
-        let skeleton = core_skeleton(&path, whole.len() as u64).unwrap().expect("a skeleton");
-        assert!(skeleton.len() < whole.len(), "{} of {}", skeleton.len(), whole.len());
-        let options = Options::default();
-        let (a, b) = (
-            analyze::analyze(&whole, &options).unwrap(),
-            analyze::analyze(&skeleton, &options).unwrap(),
-        );
-        assert_eq!(b.process.name, a.process.name);
-        assert_eq!(b.process.pid, a.process.pid);
-        assert_eq!(b.crash.map(|c| c.reason), a.crash.map(|c| c.reason));
-        assert_eq!(b.threads.len(), a.threads.len());
-        assert!(b.incomplete.is_none());
-
-        let dir = tempfile::tempdir().unwrap();
-        let cut = dir.path().join("cut.core");
-        fs::write(&cut, &whole[..whole.len() - 100]).unwrap();
-        assert_eq!(core_skeleton(&cut, whole.len() as u64 - 100).unwrap(), None);
-    }
 
     fn entry(name: &str, modified: u64) -> DumpEntry {
         DumpEntry {

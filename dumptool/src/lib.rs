@@ -17,6 +17,7 @@ pub mod capture;
 pub mod check_cmd;
 #[cfg(feature = "cli")]
 pub mod commands;
+pub mod corefile;
 pub mod corelimit;
 #[cfg(feature = "crash-stores")]
 pub mod crashstore;
