@@ -343,6 +343,8 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+/// The bytes analyzed, their summary, and whether those bytes are only the
+/// part of a core file its analysis reads (see [`slim_core`]).
 fn analyze_file(
     path: &Path,
     symbols: &[PathBuf],
@@ -367,10 +369,9 @@ fn analyze_file(
         ))
         .into());
     }
-    let slim = slim_core(path);
-    let bytes = match &slim {
-        Some(b) => b.clone(),
-        None => read_input(path)?,
+    let (bytes, slim) = match slim_core(path) {
+        Some(b) => (b, true),
+        None => (read_input(path)?, false),
     };
     let options = Options {
         symbol_paths: symbols.to_vec(),
@@ -386,7 +387,7 @@ fn analyze_file(
         };
         Failure { code, message: format!("{}: {e}", path.display()) }
     })?;
-    Ok((bytes, summary, slim.is_some()))
+    Ok((bytes, summary, slim))
 }
 
 /// A core file given by path, with only the memory its analysis reads (see
