@@ -223,8 +223,8 @@ pub fn wanted(summary: &Summary) -> Vec<Range<u64>> {
 /// to read it whole (see [`extract`]).
 pub fn slim(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
     let Some(skeleton) = extract(path, len, &[])? else { return Ok(None) };
-    let options = Options { host: None, ..Options::default() };
-    let Ok(first) = analyze::analyze(&skeleton, &options) else { return Ok(None) };
+    // The first look needs no symbols: host files are left alone.
+    let Ok(first) = analyze::analyze(&skeleton, &Options::default()) else { return Ok(None) };
     extract(path, len, &wanted(&first))
 }
 
