@@ -65,6 +65,8 @@ pub enum CaptureError {
     KernelThread(u32),
     #[error("not permitted to ptrace process {pid}{detail}: run dumptool as the process's user (same uid) or as root, or grant CAP_SYS_PTRACE (`setcap cap_sys_ptrace+ep $(which dumptool)`); with kernel.yama.ptrace_scope of 1 or 2 only root/CAP_SYS_PTRACE can attach, and 3 forbids it until reboot")]
     NotPermitted { pid: u32, detail: String },
+    #[error("process {pid} is already traced by pid {tracer}{name}, and a process has one tracer: detach the debugger or tracer first (or capture from it: gdb's `gcore`)")]
+    AlreadyTraced { pid: u32, tracer: u32, name: String },
     #[error("process {0} exited during the capture: no dump was written")]
     ExitedDuringCapture(u32),
     #[error("the output directory {0} does not exist: create it or choose another with --dir")]
@@ -223,6 +225,13 @@ fn capture_inner(
             pid,
             detail: " (kernel.yama.ptrace_scope is 3)".into(),
         });
+    }
+
+    if let Some(tracer) = crate::limits::tracer_pid(pid) {
+        let name = read_proc(tracer, "comm")
+            .map(|c| format!(" ({})", String::from_utf8_lossy(&c).trim()))
+            .unwrap_or_default();
+        return Err(CaptureError::AlreadyTraced { pid, tracer, name });
     }
 
     let comm = String::from_utf8_lossy(&read_proc(pid, "comm")?).trim().to_string();

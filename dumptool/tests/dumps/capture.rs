@@ -360,3 +360,40 @@ fn one_letter_password_options_are_redacted() {
     let report = dumptool(&["report", raw.to_str().unwrap()]);
     assert_no_secret("report", report.stdout.as_bytes());
 }
+
+/// A process a debugger already traces cannot be attached to (one tracer a
+/// process): capture says so and names the tracer, where it used to blame
+/// permissions.
+#[test]
+fn a_process_already_traced_is_named_as_such() {
+    if Command::new("gdb").arg("--version").output().is_err() {
+        return skip("gdb (apt-get install gdb)");
+    }
+    let mut t = Testee::spawn(1);
+    let mut gdb = Command::new("gdb")
+        .args(["-p", &t.pid.to_string(), "-batch", "-ex", "shell sleep 30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", t.pid);
+    let traced = || {
+        std::fs::read_to_string(&status)
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with("TracerPid:") && l.split_whitespace().nth(1) != Some("0"))
+    };
+    for _ in 0..500 {
+        if traced() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(traced(), "gdb did not attach");
+    let dir = tempfile::tempdir().unwrap();
+    fails(dir.path(), t.pid, &[], 3, "is already traced by pid");
+    gdb.kill().unwrap();
+    gdb.wait().unwrap();
+    // Once the debugger is gone, the target runs on.
+    assert_eq!(t.ask("ping"), "pong");
+}
