@@ -113,9 +113,9 @@ Examples:
 
 The file given to -o is written whole or not at all (beside it, then renamed).
 
-Exit codes: as for analyze (0, 2, 3, 4), and for -o: 2 a path that is a
-directory, a device or in a missing directory; 3 the write was refused
-(permissions, no space); the previous file is then left as it was.";
+Exit codes: as for analyze (0, 2, 3, 4), and for -o: 2 a path that is the
+dump itself, a directory, a device or in a missing directory; 3 the write was
+refused (permissions, no space); the previous file is then left as it was.";
 
 const SUBMIT_HELP: &str = "\
 Examples:
@@ -442,6 +442,18 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
 }
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
+    // `report crash.dmp -o crash.dmp` would put the report in place of the dump.
+    if let Some(out) = &args.output {
+        let same = fs::canonicalize(out).ok().zip(fs::canonicalize(&args.file).ok());
+        if same.is_some_and(|(a, b)| a == b) {
+            return Err(Failure::bad_input(format!(
+                "-o {} is the dump itself: give the report another name, e.g. -o {}.md",
+                out.display(),
+                out.display()
+            ))
+            .into());
+        }
+    }
     let (bytes, summary, slim) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let code = summary_code(&args.file, &summary);

@@ -105,3 +105,21 @@ fn capture_into_a_file_given_as_the_directory() {
     assert!(run.stderr.contains("is a file, not a directory"), "{}", run.stderr);
     assert_eq!(files_in(dir.path()), ["notes.txt"]);
 }
+
+/// `report crash.dmp -o crash.dmp` (or through a link) would have replaced
+/// the dump with its report.
+#[test]
+fn report_never_replaces_its_own_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump_path = dir.path().join("crash.dmp");
+    std::fs::copy(testdata().join("linux-mini.dmp"), &dump_path).unwrap();
+    let link = dir.path().join("link.dmp");
+    std::os::unix::fs::symlink(&dump_path, &link).unwrap();
+    let before = std::fs::read(&dump_path).unwrap();
+    for out in [&dump_path, &link] {
+        let run = dumptool(&["report", dump_path.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("is the dump itself"), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read(&dump_path).unwrap(), before);
+}
