@@ -176,6 +176,9 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         .get()
         .checked_mul(input.buffer_per_active.get())
         .ok_or_else(|| overflow("active_connections"))?;
+    // What the sockets take from the host's RAM: every socket's own slab
+    // objects, and the active ones' buffers on top.
+    let kernel = idle.checked_add(buf).ok_or_else(|| overflow("active_connections"))?;
     let page = host.page_size.get().max(1);
     let buf_pages = buf.div_ceil(page);
     let tw = time_wait_sockets(input.churn).ok_or_else(|| overflow("churn"))?;
@@ -245,6 +248,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 bytes(input.buffer_per_active.get())
             ),
             buf,
+            Unit::Bytes,
+        ),
+        Step::new(
+            "kernel_memory",
+            format!("{} + {}", bytes(idle), bytes(buf)),
+            kernel,
             Unit::Bytes,
         ),
         Step::new(
@@ -402,6 +411,12 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
                 measured,
                 Unit::Bytes,
             ),
+            q(
+                "kernel_memory",
+                "kernel memory for the sockets and their buffers",
+                kernel,
+                Unit::Bytes,
+            ),
             q("buffer_pages", "buffer pages under load", buf_pages, Unit::Pages),
             q("time_wait", "TIME_WAIT sockets", tw, Unit::Count),
         ],
@@ -441,7 +456,7 @@ pub const CALCULATOR: Calculator = Calculator {
     formula: FORMULA,
     notes: "Two assumptions, shown with the result and adjustable: idle sockets cost `idle_socket_bytes` of kernel memory each (4 KiB), and each process needs `reserve_fds` descriptors besides its sockets (64). Beside the assumed kernel cost, `measured_memory` scales the post's own measurement (128 MiB of server processes for 523k connections) as a labelled alternative. TIME_WAIT lasts 60 s whatever tcp_fin_timeout says.",
     capacity: Capacity::Ram,
-    occupies: None,
+    occupies: Some("kernel_memory"),
     fields: &[
         Field::new("connections", "Concurrent connections", Kind::Count, "Connections the server holds at once, e.g. \"1M\"."),
         Field::new("processes", "Server processes", Kind::Count, "Processes sharing the connections.").range(1, u64::MAX, "at least one process holds them"),
@@ -464,6 +479,7 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "client_ips", unit: Unit::Count, meaning: "client addresses the ports need" },
         QuantityDoc { name: "idle_memory", unit: Unit::Bytes, meaning: "connections × idle_socket_bytes" },
         QuantityDoc { name: "measured_memory", unit: Unit::Bytes, meaning: "the alternative from measurement: connections × 128 MiB / 523,000 (the post's server processes)" },
+        QuantityDoc { name: "kernel_memory", unit: Unit::Bytes, meaning: "idle_memory + the active connections' buffers: the RAM the sockets take, added up with the other systems' in the host roll-up" },
         QuantityDoc { name: "buffer_pages", unit: Unit::Pages, meaning: "tcp_mem for the active connections' buffers" },
         QuantityDoc { name: "time_wait", unit: Unit::Count, meaning: "churn × 60 s of TIME_WAIT" },
     ],
@@ -533,6 +549,12 @@ mod tests {
         assert_eq!(r.quantity("idle_memory"), Some(4_096_000_000));
         // 10^6 · 134,217,728 / 523,000, rounded up: the post's measurement.
         assert_eq!(r.quantity("measured_memory"), Some(256_630_456));
+        assert_eq!(r.quantity("kernel_memory"), Some(4_096_000_000));
+        // The active connections' buffers come on top of every socket's own
+        // memory: 10,000 × 32 KiB more.
+        let busy = Input { active_connections: Count(10_000), ..tuned };
+        let b = evaluate(&busy, &megacomet()).unwrap();
+        assert_eq!(b.quantity("kernel_memory"), Some(4_096_000_000 + 327_680_000));
         assert_eq!(ids(&r), ["connections.kernel.ports", "connections.kernel.fin_timeout"]);
         let ok = Input { server_ports: Count(4), ..Input::default() };
         assert!(evaluate(&ok, &megacomet()).unwrap().findings.is_empty());
@@ -558,6 +580,7 @@ mod tests {
                 "idle_memory = 1,000,000 × 4,096 B = 4096000000",
                 "measured_memory = ⌈1,000,000 × 134,217,728 B ÷ 523,000⌉ = 256630456",
                 "buffers = 0 × 32,768 B = 0",
+                "kernel_memory = 4,096,000,000 B + 0 B = 4096000000",
                 "buffer_pages = ⌈0 B ÷ 4,096 B⌉ = 0",
                 "time_wait = 4,000/s × 60 s = 240000",
             ]

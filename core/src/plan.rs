@@ -707,7 +707,14 @@ disk = "1 TB"
         }
         assert_eq!(
             occupying,
-            ["amps.memory", "amps.cpu", "gemstone.page_cache", "aerospike.shm", "vps.memory"]
+            [
+                "amps.memory",
+                "amps.cpu",
+                "gemstone.page_cache",
+                "aerospike.shm",
+                "connections.kernel",
+                "vps.memory"
+            ]
         );
     }
 

@@ -361,13 +361,15 @@ fn connections(i: &connections::Input, h: &Host) -> Option<Vec<N>> {
     let buffers = n(i.active_connections.get()) * n(i.buffer_per_active.get());
     let (ce, cs) = rq(i.churn);
     let reserve = n(i.reserve_fds.get());
+    let idle = &c * n(i.idle_socket_bytes.get());
     Some(vec![
         up(&c, &p) + &reserve,
         &c + reserve * &p,
         up(&spaces, &ips),
         up(&spaces, &sp),
-        &c * n(i.idle_socket_bytes.get()),
+        idle.clone(),
         up(&(&c * n(128 << 20)), &n(523_000)),
+        idle + &buffers,
         up(&buffers, &n(h.page_size.get())),
         up(&(ce * n(60)), &cs),
         ports.clone(),

@@ -298,6 +298,14 @@ fn the_host_roll_up_gives_a_verdict_per_line() {
     assert!(ram.contains("the host has 16 GB (14.9 GiB): does not fit"), "{ram}");
     let aio = page.text("#rollup-fs-aio-max-nr");
     assert!(aio.contains("does not fit") && aio.contains("raise it to"), "{aio}");
+    // A million idle sockets take 4.1 GB of kernel memory on the same host.
+    page.type_into("#host-ram", "64 GiB");
+    page.click("#add-connections-kernel");
+    until(&page, "the roll-up counts the sockets", |p| {
+        p.text("#rollup-ram").contains("Many TCP connections 4.1 GB")
+    });
+    let ram = page.text("#rollup-ram");
+    assert!(ram.contains("the plan needs 58.3 GB (54.3 GiB)"), "{ram}");
     page.tab.wait_for_element("#rollup").expect("roll-up").scroll_into_view().expect("scroll");
     page.screenshot("daily-rollup");
 }
