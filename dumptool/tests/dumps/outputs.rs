@@ -86,12 +86,34 @@ fn capture_through_a_link_replaces_the_file_it_points_to() {
     let dir = tempfile::tempdir().unwrap();
     let real = dir.path().join("real.dmp");
     let link = dir.path().join("link.dmp");
-    std::fs::write(&real, "old").unwrap();
+    std::fs::copy(testdata().join("linux-mini.dmp"), &real).unwrap();
+    let old = std::fs::read(&real).unwrap();
     std::os::unix::fs::symlink(&real, &link).unwrap();
     let run = dumptool(&["capture", &t.pid.to_string(), "-o", link.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert_eq!(&std::fs::read(&real).unwrap()[..4], b"MDMP");
+    let new = std::fs::read(&real).unwrap();
+    assert!(new.starts_with(b"MDMP") && new != old);
+}
+
+/// A new dump replaces an old dump, never another file: `capture PID -o
+/// notes.txt` (a typo, a tab completion) used to replace the notes.
+#[test]
+fn capture_never_replaces_a_file_that_is_not_a_dump() {
+    let t = Testee::spawn(1);
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "the customer's notes\n").unwrap();
+    let run = dumptool(&["capture", &t.pid.to_string(), "-o", notes.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("notes.txt exists and is another file, not a dump"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "the customer's notes\n");
+    assert_eq!(files_in(dir.path()), ["notes.txt"]);
+    assert_ne!(t.state(), 'T');
 }
 
 #[test]
