@@ -73,8 +73,9 @@ Examples:
 Exit codes: 0 written; 1 the target exited or dumptool was interrupted during
 the capture (the target is resumed, no file is written); 2 bad input (a
 zombie or kernel thread, no such thread, an output path that is a directory,
-a device, a file that is not a dump, or missing); 3 refused (no such process, not permitted to ptrace,
-already traced by a debugger, an output directory that is read-only or full).";
+a device, a file that is not a dump, or missing); 3 refused (no such process,
+not permitted to ptrace, already traced by a debugger, an output directory
+that is read-only or full).";
 
 const LIMITS_HELP: &str = "\
 Examples:
