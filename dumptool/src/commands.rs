@@ -456,7 +456,11 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         }
     }
     let (bytes, summary, slim) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
-    let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let name = if args.file == Path::new("-") {
+        "(standard input)".to_string()
+    } else {
+        args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
     let code = summary_code(&args.file, &summary);
     let mut report = Report::new(&name, &bytes, summary);
     if slim {

@@ -178,6 +178,14 @@ fn analyze_reads_standard_input() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout), from_file.stdout);
+    // The report names where the dump came from; it said "File | `-`".
+    let output = std::process::Command::new(crate::support::DUMPTOOL)
+        .args(["report", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("| File | `(standard input)` |"), "{report}");
 }
 
 #[test]
