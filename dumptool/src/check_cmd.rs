@@ -164,9 +164,8 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 
 /// A plan gives the host and what its calculators need; a bare host profile
 /// (the `[host]` table's keys at the top level) gives the host alone.
-fn read_plan(path: &PathBuf) -> Result<(Host, Needs)> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| bad(format!("{}: cannot read the plan: {e}", path.display())))?;
+fn read_plan(path: &Path) -> Result<(Host, Needs)> {
+    let text = crate::plan_cmd::read_plan_text(path)?;
     let value: toml::Table = if text.trim_start().starts_with('{') {
         serde_json::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?
     } else {

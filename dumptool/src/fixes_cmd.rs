@@ -68,8 +68,7 @@ pub enum Format {
 /// Returns the exit code.
 pub fn run(args: &FixesArgs) -> Result<u8> {
     let name = args.plan.display();
-    let text = std::fs::read_to_string(&args.plan)
-        .map_err(|e| Failure::bad_input(format!("{name}: cannot read the plan: {e}")))?;
+    let text = crate::plan_cmd::read_plan_text(&args.plan)?;
     let mut plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     if args.live {
         live(&mut plan, args.pid)?;

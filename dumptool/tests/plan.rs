@@ -171,3 +171,35 @@ fn tempfile() -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// A plan is read from a regular file or standard input, and bounded: a
+/// device (`/dev/zero`) used to be read until memory ran out, in `plan`,
+/// `fixes` and `check --plan` alike.
+#[test]
+fn a_plan_is_a_file_or_standard_input() {
+    let run = |cmd: &mut std::process::Command| {
+        let o = cmd.output().unwrap();
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    };
+    for args in [
+        &["plan", "/dev/zero"][..],
+        &["fixes", "/dev/zero"],
+        &["check", "--plan", "/dev/zero", "examples/amps.toml"],
+    ] {
+        let run = run(std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", common::DUMPTOOL])
+            .args(args));
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("/dev/zero: not a regular file"), "{args:?}: {}", run.stderr);
+    }
+    let from_file = plan(&["examples/amps.toml"]);
+    let from_stdin = run(std::process::Command::new(common::DUMPTOOL)
+        .args(["plan", "-"])
+        .stdin(std::fs::File::open(root().join("examples/amps.toml")).unwrap()));
+    assert_eq!(from_stdin.code, from_file.code, "{}", from_stdin.stderr);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+}
