@@ -65,10 +65,20 @@ pub enum CaptureError {
     KernelThread(u32),
     #[error("not permitted to ptrace process {pid}{detail}: run dumptool as the process's user (same uid) or as root, or grant CAP_SYS_PTRACE (`setcap cap_sys_ptrace+ep $(which dumptool)`); with kernel.yama.ptrace_scope of 1 or 2 only root/CAP_SYS_PTRACE can attach, and 3 forbids it until reboot")]
     NotPermitted { pid: u32, detail: String },
+    #[error("process {pid} is already traced by pid {tracer}{name}, and a process has one tracer: detach the debugger or tracer first (or capture from it: gdb's `gcore`)")]
+    AlreadyTraced { pid: u32, tracer: u32, name: String },
+    #[error(
+        "{path} exists and is {what}, not a dump: it is not replaced; choose another name with -o"
+    )]
+    NotADump { path: PathBuf, what: &'static str },
     #[error("process {0} exited during the capture: no dump was written")]
     ExitedDuringCapture(u32),
     #[error("the output directory {0} does not exist: create it or choose another with --dir")]
     OutputDirMissing(PathBuf),
+    #[error("the output directory {0} is a file, not a directory: choose a directory with --dir")]
+    OutputNotDir(PathBuf),
+    #[error("{0}")]
+    Output(#[from] crate::outfile::OutputError),
     #[error(
         "cannot write to {0} (read-only or not permitted): choose a writable directory with --dir"
     )]
@@ -90,7 +100,10 @@ impl CaptureError {
             CaptureError::NoSuchThread(..)
             | CaptureError::Zombie(_)
             | CaptureError::KernelThread(_)
-            | CaptureError::OutputDirMissing(_) => exit::BAD_INPUT,
+            | CaptureError::OutputDirMissing(_)
+            | CaptureError::OutputNotDir(_)
+            | CaptureError::NotADump { .. } => exit::BAD_INPUT,
+            CaptureError::Output(e) => e.exit_code(),
             CaptureError::ExitedDuringCapture(_) | CaptureError::Interrupted(_) => exit::PROBLEM,
             _ => exit::REFUSED,
         }
@@ -112,6 +125,21 @@ impl From<LiveError> for CaptureError {
             LiveError::KernelThread(pid) => CaptureError::KernelThread(pid),
         }
     }
+}
+
+/// What an existing file at the output path is, when it is not a dump
+/// that a new capture may replace; `None` when there is no file or it is
+/// one (a minidump, a core, an empty file left by a failed copy).
+fn not_a_dump(path: &Path) -> Option<&'static str> {
+    let mut head = Vec::new();
+    let mut file = File::open(path).ok()?;
+    io::Read::read_to_end(&mut io::Read::take(&mut file, 64), &mut head).ok()?;
+    let dump = head.is_empty() || crate::analyze::identify(&head).is_some();
+    (!dump).then_some(if head.starts_with(b"\x7fELF") {
+        "a program or library"
+    } else {
+        "another file"
+    })
 }
 
 fn stat(pid: u32) -> Result<ProcStat, CaptureError> {
@@ -219,17 +247,34 @@ fn capture_inner(
         });
     }
 
+    if let Some(tracer) = crate::limits::tracer_pid(pid) {
+        let name = read_proc(tracer, "comm")
+            .map(|c| format!(" ({})", String::from_utf8_lossy(&c).trim()))
+            .unwrap_or_default();
+        return Err(CaptureError::AlreadyTraced { pid, tracer, name });
+    }
+
     let comm = String::from_utf8_lossy(&read_proc(pid, "comm")?).trim().to_string();
     let (dir, path) = match &options.output {
         Output::Dir(d) => (d.clone(), d.join(default_file_name(&comm, pid, SystemTime::now()))),
         Output::File(f) => {
+            // The file the rename replaces: never a directory or a device.
+            let f = crate::outfile::destination(f)?;
+            // A dump replaces an older dump, never another file (a typo
+            // or a tab completion onto a config file).
+            if let Some(what) = not_a_dump(&f) {
+                return Err(CaptureError::NotADump { path: f, what });
+            }
             let dir = match f.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            (dir, f.clone())
+            (dir, f)
         }
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(CaptureError::OutputNotDir(dir));
+    }
     if !dir.is_dir() {
         return Err(CaptureError::OutputDirMissing(dir));
     }

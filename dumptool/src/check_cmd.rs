@@ -76,6 +76,11 @@ limits.d/, .cnf), otherwise from the content; --as forces one. `-` reads
 standard input. Only regular files are read (a unit linked to /dev/null is
 reported as masked), at most 4 MiB each.
 
+Examples:
+  dumptool check /etc/sysctl.conf /etc/security/limits.conf
+  dumptool check --live --pid $(pidof mysqld) --plan examples/vps-256mb.toml
+  dumptool check /etc/mysql/my.cnf --db-version 8.0.36 --format json
+
 Exit codes: 0 no error findings (warnings and advice may be printed), 1 error
 findings, 2 bad input (a file that cannot be read, is not a regular file, is
 too large or is in no format Headroom recognises; a bad plan or option).";
@@ -161,9 +166,8 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 
 /// A plan gives the host and what its calculators need; a bare host profile
 /// (the `[host]` table's keys at the top level) gives the host alone.
-fn read_plan(path: &PathBuf) -> Result<(Host, Needs)> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| bad(format!("{}: cannot read the plan: {e}", path.display())))?;
+fn read_plan(path: &Path) -> Result<(Host, Needs)> {
+    let text = crate::plan_cmd::read_plan_text(path)?;
     // Read as JSON values, which hold a u64 above i64::MAX (Debian's
     // kernel.shmmax, 18446744073692774399) where a TOML table cannot.
     let value: serde_json::Map<String, serde_json::Value> = if text.trim_start().starts_with('{') {
@@ -212,12 +216,11 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     for (i, input) in inputs.iter().enumerate().filter(|(_, i)| i.masked) {
         report.files.insert(i.min(report.files.len()), validate::systemd::masked(&input.name));
     }
-    let out = match args.format {
+    crate::commands::out(&match args.format {
         CheckFormat::Text => text(&report),
         CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         CheckFormat::Markdown => markdown(&report),
-    };
-    print!("{out}");
+    })?;
     Ok(if report.has_errors() { exit::PROBLEM } else { exit::OK })
 }
 

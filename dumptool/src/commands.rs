@@ -62,7 +62,91 @@ pub enum ListFormat {
     Json,
 }
 
+// Each command's examples and exit codes (`dumptool CMD --help`); the
+// codes are those of `crate::exit`.
+const CAPTURE_HELP: &str = "\
+Examples:
+  dumptool capture $(pidof ampServer) --dir /var/tmp/minidumps
+  dumptool capture 1234 --thread 1250 -o hang.dmp
+  dumptool capture 1234 --redact-policy secrets --keep-env APP_MODE
+
+Exit codes: 0 written; 1 the target exited or dumptool was interrupted during
+the capture (the target is resumed, no file is written); 2 bad input (a
+zombie or kernel thread, no such thread, an output path that is a directory,
+a device, a file that is not a dump, or missing); 3 refused (no such process,
+not permitted to ptrace, already traced by a debugger, an output directory
+that is read-only or full).";
+
+const LIMITS_HELP: &str = "\
+Examples:
+  dumptool limits $(pidof ampServer)
+  dumptool limits 1234 --format json
+
+Exit codes: 0 a crash now would leave a core; 1 it would not (the verdict
+says why, the advice how to fix it); 2 a zombie or kernel thread; 3 no such
+process (or its /proc files cannot be read).";
+
+const DOCTOR_HELP: &str = "\
+Examples:
+  dumptool doctor $(pidof redis-server)
+  dumptool doctor 1234 --format json
+
+Exit codes: 0 a crash or hang can be captured and kept; 1 a crash now would
+leave nothing (fix the FAIL items); 2 a zombie or kernel thread; 3 no such
+process (or its /proc files cannot be read).";
+
+const ANALYZE_HELP: &str = "\
+Examples:
+  dumptool analyze crash.dmp
+  dumptool analyze crash.dmp --symbols ./symbols --brief
+  dumptool analyze /var/lib/systemd/coredump/core.mysqld.*.zst --format json
+  dumptool analyze core.1234 --no-host-files
+
+Exit codes: 0 analyzed; 2 bad input (a missing file, a directory or a device,
+not a dump, a malformed dump, a --symbols or --debug-dir that is not a
+directory); 3 the file is not readable (permissions); 4 the dump is cut short
+(what could be read is printed, marked as truncated).";
+
+const REPORT_HELP: &str = "\
+Examples:
+  dumptool report crash.dmp -o ticket-1234.md
+  dumptool report crash.dmp --format json -o ticket-1234.json
+
+The file given to -o is written whole or not at all (beside it, then renamed).
+
+Exit codes: as for analyze (0, 2, 3, 4), and for -o: 2 a path that is the
+dump itself, a directory, a device or in a missing directory; 3 the write was
+refused (permissions, no space); the previous file is then left as it was.";
+
+const SUBMIT_HELP: &str = "\
+Examples:
+  dumptool submit crash.dmp --to https://sentry.example/api/42/minidump/?sentry_key=KEY --dry-run
+  dumptool submit crash.dmp --to https://crash-stats.example/submit --release 6.2.1
+
+Exit codes: 0 sent (or, with --dry-run, shown); 1 the dump is not redacted
+(see --allow-unredacted); 2 bad input (a --to that is not an http(s) URL, a
+core file, a malformed dump); 3 the server refused it, could not be reached
+or did not answer in time.";
+
+const LIST_HELP: &str = "\
+Examples:
+  dumptool list /var/tmp/minidumps
+  dumptool list /tmp --format json
+
+Exit codes: 0 listed (unreadable dumps are listed as such); 2 no such
+directory; 3 the directory is not readable.";
+
+const PRUNE_HELP: &str = "\
+Examples:
+  dumptool prune /var/tmp/minidumps --older-than 14d --dry-run
+  dumptool prune /var/tmp/minidumps --keep 20
+
+Exit codes: 0 pruned (or, with --dry-run, shown); 2 no such directory or a
+bad --older-than; 3 the directory is not readable or a dump cannot be
+removed.";
+
 #[derive(Debug, Args)]
+#[command(after_help = CAPTURE_HELP)]
 pub struct CaptureArgs {
     /// The process to capture.
     pub pid: u32,
@@ -84,6 +168,7 @@ pub struct CaptureArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = LIMITS_HELP)]
 pub struct LimitsArgs {
     /// The process whose crash you want to foresee.
     pub pid: u32,
@@ -93,6 +178,7 @@ pub struct LimitsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = DOCTOR_HELP)]
 pub struct DoctorArgs {
     /// The process to check before it crashes or hangs.
     pub pid: u32,
@@ -102,6 +188,7 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = ANALYZE_HELP)]
 pub struct AnalyzeArgs {
     /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
@@ -123,6 +210,7 @@ pub struct AnalyzeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = REPORT_HELP)]
 pub struct ReportArgs {
     /// A minidump (.dmp) or an ELF core file; `-` reads standard input.
     pub file: PathBuf,
@@ -142,6 +230,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = SUBMIT_HELP)]
 pub struct SubmitArgs {
     /// The minidump to send, as `capture` wrote it (compressed is fine).
     pub file: PathBuf,
@@ -176,6 +265,7 @@ pub struct SubmitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = LIST_HELP)]
 pub struct ListArgs {
     /// The minidump directory (AMPS: MiniDumpDirectory, /tmp by default).
     pub dir: PathBuf,
@@ -185,6 +275,7 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = PRUNE_HELP)]
 #[command(group(clap::ArgGroup::new("rule").required(true).args(["older_than", "keep"])))]
 pub struct PruneArgs {
     /// The minidump directory.
@@ -200,7 +291,9 @@ pub struct PruneArgs {
     pub dry_run: bool,
 }
 
-fn out(text: &str) -> Result<()> {
+/// Writes to standard output; a closed pipe (`| head`) comes back as an
+/// error that `main` ends on quietly, where `print!` would panic.
+pub fn out(text: &str) -> Result<()> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
@@ -216,6 +309,31 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
             .map_err(|e| Failure::bad_input(format!("cannot read standard input: {e}")))?;
         return Ok(bytes);
     }
+    // A device would be read to its end: /dev/zero never ends, a disk is
+    // the size of the disk, and either takes the host's memory with it.
+    if let Ok(m) = fs::metadata(path) {
+        #[cfg(unix)]
+        let device = {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_char_device() || m.file_type().is_block_device()
+        };
+        #[cfg(not(unix))]
+        let device = false;
+        let what = if m.is_dir() {
+            Some("a directory")
+        } else if device {
+            Some("a device")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(Failure::bad_input(format!(
+                "{} is {what}, not a dump: give a minidump or core file (`-` reads standard input)",
+                path.display()
+            ))
+            .into());
+        }
+    }
     fs::read(path).map_err(|e| {
         let code = if e.kind() == io::ErrorKind::PermissionDenied {
             exit::REFUSED
@@ -226,12 +344,14 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+/// The bytes analyzed, their summary, and whether those bytes are only the
+/// part of a core file its analysis reads (see [`slim_core`]).
 fn analyze_file(
     path: &Path,
     symbols: &[PathBuf],
     redact: &RedactArgs,
     host: &crate::symbols::args::HostArgs,
-) -> Result<(Vec<u8>, crate::summary::Summary)> {
+) -> Result<(Vec<u8>, crate::summary::Summary, bool)> {
     // A store that is not there would leave every frame unsymbolized
     // without a word: say so before reading the dump.
     if let Some(missing) = symbols.iter().find(|d| !d.is_dir()) {
@@ -242,7 +362,18 @@ fn analyze_file(
         ))
         .into());
     }
-    let bytes = read_input(path)?;
+    if let Some(missing) = host.debug_dir.iter().find(|d| !d.is_dir()) {
+        return Err(Failure::bad_input(format!(
+            "the debug directory {} is not a directory: give the directory that holds \
+             .build-id/xx/rest.debug",
+            missing.display()
+        ))
+        .into());
+    }
+    let (bytes, slim) = match slim_core(path) {
+        Some(b) => (b, true),
+        None => (read_input(path)?, false),
+    };
     let options = Options {
         symbol_paths: symbols.to_vec(),
         redactor: redact.redactor(),
@@ -257,7 +388,34 @@ fn analyze_file(
         };
         Failure { code, message: format!("{}: {e}", path.display()) }
     })?;
-    Ok((bytes, summary))
+    Ok((bytes, summary, slim))
+}
+
+/// A core file given by path, with only the memory its analysis reads (see
+/// [`crate::corefile`]); `None` for anything else, read whole.
+fn slim_core(path: &Path) -> Option<Vec<u8>> {
+    let meta = fs::metadata(path).ok().filter(|m| m.is_file() && path != Path::new("-"))?;
+    let mut head = [0u8; 64];
+    io::Read::read_exact(&mut fs::File::open(path).ok()?, &mut head).ok()?;
+    if analyze::identify(&head) != Some(crate::summary::DumpFormat::ElfCore) {
+        return None;
+    }
+    crate::corefile::slim(path, meta.len()).ok().flatten()
+}
+
+/// The SHA-256 of a file, read in pieces.
+fn sha256_of(path: &Path) -> io::Result<String> {
+    use sha2::Digest;
+    let mut file = fs::File::open(path)?;
+    let mut hash = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match io::Read::read(&mut file, &mut buf)? {
+            0 => break,
+            n => hash.update(&buf[..n]),
+        }
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The exit code of a summary printed in full: incomplete input says so on
@@ -273,7 +431,7 @@ fn summary_code(path: &Path, summary: &crate::summary::Summary) -> u8 {
 }
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
-    let (_, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
+    let (_, summary, _) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
     let stacks = if args.brief { report::Stacks::Blamed } else { report::Stacks::All };
     let text = match args.format {
         AnalyzeFormat::Text => report::summary_text_with(&summary, stacks),
@@ -285,20 +443,44 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
 }
 
 pub fn report(args: &ReportArgs) -> Result<u8> {
-    let (bytes, summary) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
-    let name = args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    // `report crash.dmp -o crash.dmp` would put the report in place of the dump.
+    if let Some(out) = &args.output {
+        let same = fs::canonicalize(out).ok().zip(fs::canonicalize(&args.file).ok());
+        if same.is_some_and(|(a, b)| a == b) {
+            return Err(Failure::bad_input(format!(
+                "-o {} is the dump itself: give the report another name, e.g. -o {}.md",
+                out.display(),
+                out.display()
+            ))
+            .into());
+        }
+    }
+    let (bytes, summary, slim) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
+    let name = if args.file == Path::new("-") {
+        "(standard input)".to_string()
+    } else {
+        args.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
     let code = summary_code(&args.file, &summary);
-    let report = Report::new(&name, &bytes, summary);
+    let mut report = Report::new(&name, &bytes, summary);
+    if slim {
+        // The size and hash are the file's, not those of the part analyzed.
+        report.size = fs::metadata(&args.file).map(|m| m.len())?;
+        report.sha256 = sha256_of(&args.file)?;
+    }
     let text = match args.format {
         ReportFormat::Markdown => report.to_markdown(),
         ReportFormat::Json => report.to_json(),
     };
     match &args.output {
-        Some(path) => fs::write(path, text).map_err(|e| {
-            Failure::refused(format!(
-                "cannot write {}: {e}: choose another path with -o",
-                path.display()
-            ))
+        Some(path) => crate::outfile::write_whole(path, text.as_bytes()).map_err(|e| {
+            let message = match e {
+                crate::outfile::OutputError::Io { .. } => {
+                    format!("{e}: choose another path with -o")
+                }
+                _ => e.to_string(),
+            };
+            Failure { code: e.exit_code(), message }
         })?,
         None => out(&text)?,
     }
@@ -307,7 +489,8 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
 
 pub fn submit(args: &SubmitArgs) -> Result<u8> {
     use crate::submit::{self, Answer, Upload};
-    let (raw, summary) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
+    submit::check_url(&args.to).map_err(Failure::bad_input)?;
+    let (raw, summary, _) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
     let dump = match crate::crashstore::unwrap(&raw) {
         Ok(Some(inner)) => inner.bytes,
         _ => raw,

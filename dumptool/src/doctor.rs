@@ -182,6 +182,18 @@ fn lost(mut i: Item) -> Item {
     i
 }
 
+/// `uid 0`, or `uids 1000, 0, 0, 0 (real, effective, saved, fs)` when they
+/// differ, as /proc/PID/status lists them.
+fn ids(what: &str, ids: &[u32]) -> String {
+    match ids {
+        [first, rest @ ..] if rest.iter().all(|i| i == first) => format!("{what} {first}"),
+        _ => {
+            let list: Vec<String> = ids.iter().map(u32::to_string).collect();
+            format!("{what}s {} (real, effective, saved, fs)", list.join(", "))
+        }
+    }
+}
+
 /// Whether dumptool may attach to the target (what `capture` needs).
 fn ptrace_item(p: &PtraceFacts, pid: u32) -> Item {
     let id = "capture";
@@ -231,8 +243,8 @@ fn ptrace_item(p: &PtraceFacts, pid: u32) -> Item {
                 id,
                 Status::Fail,
                 format!(
-                    "the process runs as uid {:?} gid {:?}, dumptool as uid {} gid {}: ptrace needs the same ids or CAP_SYS_PTRACE",
-                    p.target_uids, p.target_gids, p.uid, p.gid
+                    "the process runs as {} {}, dumptool as uid {} gid {}: ptrace needs the same ids or CAP_SYS_PTRACE",
+                    ids("uid", &p.target_uids), ids("gid", &p.target_gids), p.uid, p.gid
                 ),
                 Some(format!("run as the process's user (`sudo -u#{} dumptool capture {pid}`) or as root", p.target_uids.first().copied().unwrap_or(0))),
             );
@@ -617,6 +629,12 @@ pub fn parse_limit_core_soft(show: &str) -> Option<Option<u64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_read_as_numbers() {
+        assert_eq!(ids("uid", &[0, 0, 0, 0]), "uid 0");
+        assert_eq!(ids("gid", &[1000, 0, 0, 0]), "gids 1000, 0, 0, 0 (real, effective, saved, fs)");
+    }
 
     fn facts(pattern: &str, soft: Option<u64>) -> Facts {
         Facts {

@@ -114,7 +114,11 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
             crash: None,
             error: None,
         };
-        let opened = match fs::read(&path) {
+        let core = analyze::identify(&head) == Some(crate::summary::DumpFormat::ElfCore);
+        // A core's notes tell its process and signal; its memory is not read.
+        let skeleton =
+            if core { crate::corefile::extract(&path, meta.len(), &[]) } else { Ok(None) };
+        let opened = match skeleton.and_then(|s| s.map_or_else(|| fs::read(&path), Ok)) {
             Ok(bytes) => open(&bytes),
             Err(e) => Opened::Unreadable(e.to_string()),
         };

@@ -3,7 +3,6 @@
 //! The files are the core's ([`headroom_core::fixes`]), the same the page
 //! offers; they only ever raise a value, never lower one.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -14,6 +13,7 @@ use headroom_core::plan::Plan;
 use headroom_core::units::Count;
 use headroom_core::validate::Needs;
 
+use crate::commands::out;
 use crate::exit::{self, Failure};
 
 #[derive(Debug, Args)]
@@ -71,8 +71,7 @@ pub enum Format {
 /// Returns the exit code.
 pub fn run(args: &FixesArgs) -> Result<u8> {
     let name = args.plan.display();
-    let text = std::fs::read_to_string(&args.plan)
-        .map_err(|e| Failure::bad_input(format!("{name}: cannot read the plan: {e}")))?;
+    let text = crate::plan_cmd::read_plan_text(&args.plan)?;
     let mut plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     // What login sessions have now, so that a limits.d line never lowers it.
     let sessions = if args.live { live(&mut plan, args)? } else { [None; 2] };
@@ -82,9 +81,9 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     match &args.dir {
         Some(dir) => install(dir, &fixes)?,
         None if args.format == Format::Json => {
-            println!("{}", serde_json::to_string_pretty(&fixes)?)
+            out(&(serde_json::to_string_pretty(&fixes)? + "\n"))?
         }
-        None => print!("{}", render(&fixes)),
+        None => out(&render(&fixes))?,
     }
     Ok(exit::OK)
 }
@@ -145,35 +144,28 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
     }
     if fixes.files.is_empty() {
         // Nothing to write: say so, with the values kept.
-        print!("{}", render(fixes));
-        return Ok(());
+        return out(&render(fixes));
     }
+    // Every file is written even if standard output is gone; what was
+    // written is said before a failure.
+    let mut done = String::new();
     for f in &fixes.files {
         let path = root.join(f.path.trim_start_matches('/'));
-        write_whole(&path, &f.text)
-            .map_err(|e| Failure::refused(format!("{}: {e}", path.display())))?;
-        println!("wrote {}", path.display());
+        if let Err(e) = write_whole(&path, &f.text) {
+            let _ = out(&done);
+            return Err(Failure::refused(e).into());
+        }
+        done.push_str(&format!("wrote {}\n", path.display()));
     }
     for c in &fixes.commands {
-        println!("now: {c}");
+        done.push_str(&format!("now: {c}\n"));
     }
-    Ok(())
+    out(&done)
 }
 
-/// Writes beside the target, syncs, then renames over it; a failed write
-/// removes its temporary file.
-fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+/// Creates the directories a file goes in, then writes it whole or not at all.
+fn write_whole(path: &Path, text: &str) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::outfile::write_whole(path, text.as_bytes()).map_err(|e| e.to_string())
 }

@@ -17,6 +17,7 @@ pub mod capture;
 pub mod check_cmd;
 #[cfg(feature = "cli")]
 pub mod commands;
+pub mod corefile;
 pub mod corelimit;
 #[cfg(feature = "crash-stores")]
 pub mod crashstore;
@@ -30,6 +31,7 @@ pub mod known_issues;
 pub mod limits;
 #[cfg(all(feature = "cli", target_os = "linux"))]
 pub mod livehost;
+pub mod outfile;
 #[cfg(feature = "cli")]
 pub mod plan_cmd;
 pub mod redact;

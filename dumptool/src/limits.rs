@@ -355,6 +355,14 @@ fn status_field<T: std::str::FromStr>(status: &[(String, String)], key: &str) ->
     status.iter().find(|(k, _)| k == key)?.1.parse().ok()
 }
 
+/// The pid already tracing `pid` (a debugger, strace), if any: a process
+/// has one tracer, so `capture` cannot attach while it is there.
+pub fn tracer_pid(pid: u32) -> Option<u32> {
+    let status = read_proc(pid, "status").ok()?;
+    let status = procfs::parse_status(&String::from_utf8_lossy(&status));
+    status_field(&status, "TracerPid").filter(|&t: &u32| t != 0)
+}
+
 /// Whether `ancestor` is `pid`'s parent, grandparent, ... (Yama scope 1).
 fn is_descendant(pid: u32, ancestor: u32) -> bool {
     let mut cur = pid;

@@ -4,9 +4,15 @@ use clap::{Args, ValueEnum};
 use headroom_core::plan::{self, Plan};
 use headroom_core::{docs, present};
 
+use crate::commands::out;
 use crate::exit::{self, Failure};
 
 const AFTER_HELP: &str = "\
+Examples:
+  dumptool plan examples/amps.toml
+  dumptool plan examples/megacomet.toml --format json
+  dumptool plan --list
+
 Exit codes: 0 evaluated, no finding of severity error; 1 evaluated, with
 findings of severity error; 2 bad input: the file cannot be read, is empty,
 has an empty section or no calculator section, or a value is of the wrong
@@ -17,7 +23,7 @@ written twice (one line naming the field and its line).";
 #[command(after_help = AFTER_HELP)]
 #[command(group = clap::ArgGroup::new("what").required(true).args(["file", "list", "schema"]))]
 pub struct PlanArgs {
-    /// The plan file (TOML or JSON).
+    /// The plan file (TOML or JSON); `-` reads standard input.
     pub file: Option<std::path::PathBuf>,
     /// List the calculators a plan can hold, with their fields and sources
     /// (`--format json` for the registry as data).
@@ -38,21 +44,53 @@ pub enum Format {
     Markdown,
 }
 
+/// A plan larger than this is no plan (the largest real ones are a few kB);
+/// the bound keeps a device such as /dev/zero from being read forever.
+const MAX_PLAN: u64 = 64 << 20;
+
+/// The text of a plan file (`plan`, `fixes`, `check --plan`): `-` is
+/// standard input; only a regular file is opened (a FIFO would block, a
+/// device never end), and at most [`MAX_PLAN`] bytes are read.
+pub fn read_plan_text(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let name = path.display();
+    let bad = |m: String| anyhow::Error::from(Failure::bad_input(format!("{name}: {m}")));
+    let mut bytes = Vec::new();
+    let read = if path == std::path::Path::new("-") {
+        std::io::stdin().lock().take(MAX_PLAN + 1).read_to_end(&mut bytes)
+    } else {
+        let meta =
+            std::fs::metadata(path).map_err(|e| bad(format!("cannot read the plan: {e}")))?;
+        if !meta.is_file() {
+            let what = if meta.is_dir() { "a directory" } else { "not a regular file" };
+            return Err(bad(format!(
+                "{what}: a plan is a TOML or JSON file, or `-` for standard input"
+            )));
+        }
+        std::fs::File::open(path).and_then(|f| f.take(MAX_PLAN + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| bad(format!("cannot read the plan: {e}")))?;
+    if bytes.len() as u64 > MAX_PLAN {
+        return Err(bad(format!("larger than {MAX_PLAN} bytes: not a plan")));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| bad("not a text file (not UTF-8): a plan is a TOML or JSON file".into()))
+}
+
 /// Returns the exit code, as `AFTER_HELP` documents it.
 pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     let calcs = plan::CALCULATORS;
     if args.schema || (args.list && args.format == Format::Json) {
-        println!("{}", serde_json::to_string_pretty(&docs::json_schema(calcs))?);
+        out(&(serde_json::to_string_pretty(&docs::json_schema(calcs))? + "\n"))?;
         return Ok(exit::OK);
     }
     if args.list {
-        print!("{}", docs::listing(calcs));
+        out(&docs::listing(calcs))?;
         return Ok(exit::OK);
     }
     let Some(file) = &args.file else { return Ok(exit::BAD_INPUT) };
     let name = file.display();
-    let text =
-        std::fs::read_to_string(file).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
+    let text = read_plan_text(file)?;
     let plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     let report = plan::evaluate(&plan);
     if report.outcomes.is_empty() {
@@ -62,13 +100,12 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         ))
         .into());
     }
-    let out = match args.format {
+    let format = match args.format {
         Format::Text => present::Format::Text,
         Format::Markdown => present::Format::Markdown,
         Format::Json => present::Format::Json,
     };
-    let out = present::plan_report(&report, &[], out);
-    print!("{out}");
+    out(&present::plan_report(&report, &[], format))?;
     // A section that cannot be computed is a value out of range: bad input.
     Ok(if report.errors().next().is_some() {
         exit::BAD_INPUT

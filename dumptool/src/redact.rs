@@ -58,6 +58,23 @@ pub const SECRET_WORDS: &[&str] = &[
     "SIGNATURE",
     "DSN",
 ];
+/// Words that make a name secret only as a whole word of it (split at `_`,
+/// `-` and `.`): `DB_PASS`, `--db-pass`, `--pw`, but not `BYPASS`.
+pub const SECRET_WHOLE_WORDS: &[&str] = &["PASS", "PW"];
+
+/// Programs whose password option is one letter, which no name rule can
+/// catch: the program's name prefix, the letter, and whether the value may
+/// also be the next argument (`-a VALUE`) rather than only attached (`-aVALUE`).
+pub const SHORT_PASSWORD_OPTIONS: &[(&str, char, bool)] = &[
+    // mysql(1), mysqldump(1), mariadb(1): `-p[password]`, with no space
+    // between -p and the password (after a space, -p prompts and the next
+    // word is a database name).
+    ("mysql", 'p', false),
+    ("mariadb", 'p', false),
+    // redis-cli(1): `-a <password>`.
+    ("redis-cli", 'a', true),
+];
+
 /// Cloud and CI credential names that contain none of the words above.
 pub const SECRET_NAMES: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
@@ -149,23 +166,53 @@ impl Redactor {
     pub fn args_to_hide(&self, args: &[&str]) -> Vec<Vec<Range<usize>>> {
         let mut out = vec![Vec::new(); args.len()];
         let mut prev_word: Option<&str> = None;
+        // The one-letter password option of a program named so far.
+        let mut short: Option<(char, bool)> = None;
         for (i, arg) in args.iter().enumerate() {
             let prev_arg = i.checked_sub(1).map(|p| args[p]);
-            if let Some(r) = self.hide_in(arg, prev_arg) {
+            if let Some(r) = self.hide_word(arg, prev_arg, short) {
                 out[i].push(r);
             } else if arg.contains(char::is_whitespace) {
                 for (at, word) in words(arg) {
-                    if let Some(r) = self.hide_in(word, prev_word) {
+                    if let Some(r) = self.hide_word(word, prev_word, short) {
                         out[i].push(at + r.start..at + r.end);
                     }
+                    short = short_password_option(word).or(short);
                     prev_word = Some(word);
                 }
             }
+            short = short_password_option(arg).or(short);
             if let Some((_, last)) = words(arg).last() {
                 prev_word = Some(last);
             }
         }
         out
+    }
+
+    /// [`Self::hide_in`], then a program's one-letter password option.
+    fn hide_word(
+        &self,
+        word: &str,
+        prev: Option<&str>,
+        short: Option<(char, bool)>,
+    ) -> Option<Range<usize>> {
+        if let Some(r) = self.hide_in(word, prev) {
+            return Some(r);
+        }
+        let (letter, separate) = short?;
+        fn value_of(w: &str, letter: char) -> Option<&str> {
+            w.strip_prefix('-')?.strip_prefix(letter)
+        }
+        // `-pVALUE`
+        if !word.starts_with("--") {
+            if let Some(value) = value_of(word, letter) {
+                return (!value.is_empty()).then_some(2..word.len());
+            }
+        }
+        // `-a VALUE`
+        let after_flag = prev.and_then(|p| value_of(p, letter)) == Some("");
+        (separate && after_flag && !word.starts_with('-') && !word.is_empty())
+            .then_some(0..word.len())
     }
 
     /// The part of one argument (or word) to hide, given the one before it.
@@ -261,7 +308,18 @@ fn filled_tail(arg: &str) -> Option<Range<usize>> {
 /// Whether a name (environment variable, option, key) looks secret.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase().replace('-', "_");
-    SECRET_NAMES.contains(&upper.as_str()) || SECRET_WORDS.iter().any(|w| upper.contains(w))
+    SECRET_NAMES.contains(&upper.as_str())
+        || SECRET_WORDS.iter().any(|w| upper.contains(w))
+        || upper.split(['_', '.']).any(|w| SECRET_WHOLE_WORDS.contains(&w))
+}
+
+/// The one-letter password option of the program `arg` names, if any.
+fn short_password_option(arg: &str) -> Option<(char, bool)> {
+    if arg.starts_with('-') || arg.contains('=') {
+        return None;
+    }
+    let base = arg.rsplit('/').next().unwrap_or(arg);
+    SHORT_PASSWORD_OPTIONS.iter().find(|(p, ..)| base.starts_with(p)).map(|&(_, c, sep)| (c, sep))
 }
 
 /// Whether a value looks secret whatever its name: a URL with
@@ -562,6 +620,38 @@ mod tests {
         assert_eq!(args, ["[REDACTED]", "/usr/bin/key-agent"]);
         // `--password 'two words'`: the whole next argument.
         assert_eq!(r.args_to_hide(&["x", "--password", "two words"])[2], vec![0..9]);
+    }
+
+    #[test]
+    fn short_password_options_and_whole_words() {
+        let r = Redactor::new(Policy::Secrets);
+        // (argument index, range hidden in it), in order.
+        let hidden = |args: &[&str]| -> Vec<(usize, Range<usize>)> {
+            let per_arg = r.args_to_hide(args).into_iter().enumerate();
+            per_arg.flat_map(|(i, v)| v.into_iter().map(move |h| (i, h))).collect()
+        };
+        // mysql's `-pSECRET`; `-p dbname` prompts, so dbname is no secret.
+        assert_eq!(
+            hidden(&["/usr/bin/mysqldump", "-uroot", "-pS3cret", "-p", "shop"]),
+            [(2, 2..8)]
+        );
+        assert_eq!(hidden(&["mariadb", "--port=3306", "-pX"]), [(2, 2..3)]);
+        // Under another program, -p is a port.
+        assert_eq!(hidden(&["ssh", "-p2222", "host"]), []);
+        assert_eq!(hidden(&["redis-cli", "-a", "S3cret", "-h", "db"]), [(2, 0..6)]);
+        // The last program named counts; a shell running the client names it in a word.
+        assert_eq!(
+            hidden(&["mysql", "-pX", "redis-cli", "-a", "Y", "-pZ"]),
+            [(1, 2..3), (4, 0..1)]
+        );
+        assert_eq!(hidden(&["sh", "-c", "mysql -pS3cret shop"]), [(2, 8..14)]);
+        // PASS and PW count as whole words only.
+        assert_eq!(hidden(&["x", "--db-pass", "S3cret", "--pw=S3cret"]), [(2, 0..6), (3, 5..11)]);
+        for (name, secret) in
+            [("DB_PASS", true), ("smtp.pass", true), ("BYPASS", false), ("PASSTHROUGH", false)]
+        {
+            assert_eq!(is_secret_name(name), secret, "{name}");
+        }
     }
 
     #[test]

@@ -176,7 +176,8 @@ fn system_line(s: &Summary) -> String {
     }
     let _ = write!(line, ", {}", sys.cpu);
     if sys.cpu_count > 0 {
-        let _ = write!(line, ", {} CPUs", sys.cpu_count);
+        let cpus = if sys.cpu_count == 1 { "CPU" } else { "CPUs" };
+        let _ = write!(line, ", {} {cpus}", sys.cpu_count);
     }
     if let Some(info) = &sys.cpu_info {
         let _ = write!(line, " ({info})");

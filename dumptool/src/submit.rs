@@ -139,8 +139,37 @@ pub fn answer(body: &str) -> Answer {
     Answer::Other(body.chars().take(200).collect::<String>().replace(['\r', '\n'], " "))
 }
 
-/// The URL as shown: a `sentry_key` (a project's DSN key) masked.
+/// Checks `--to` before anything is read or sent, so that `--dry-run`
+/// refuses what a real send would: an http(s) URL with a host.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let uri = url.parse::<ureq::http::Uri>().ok();
+    match uri.as_ref().map(|u| (u.scheme_str(), u.host())) {
+        Some((Some("http" | "https"), Some(host))) if !host.is_empty() => Ok(()),
+        _ => Err(format!(
+            "--to {}: not an http:// or https:// URL with a host: give the pipeline's upload \
+             URL, e.g. https://HOST/api/PROJECT/minidump/?sentry_key=KEY",
+            shown_url(url)
+        )),
+    }
+}
+
+/// The URL as shown: a `sentry_key` (a project's DSN key) and the
+/// `user:password@` of the authority masked.
 pub fn shown_url(url: &str) -> String {
+    let masked;
+    let url = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => {
+                    masked = format!("{scheme}://[REDACTED]@{}", &rest[at + 1..]);
+                    masked.as_str()
+                }
+                None => url,
+            }
+        }
+        None => url,
+    };
     let Some((base, query)) = url.split_once('?') else { return url.to_string() };
     let query: Vec<String> = query
         .split('&')
@@ -212,10 +241,25 @@ mod tests {
     }
 
     #[test]
+    fn upload_urls_are_http_with_a_host() {
+        assert_eq!(check_url("https://sentry.example/api/42/minidump/?sentry_key=k"), Ok(()));
+        assert_eq!(check_url("http://127.0.0.1:8080/submit"), Ok(()));
+        for bad in ["notaurl", "ftp://host/x", "https://", "/api/42/minidump/"] {
+            let e = check_url(bad).unwrap_err();
+            assert!(e.starts_with("--to "), "{bad}: {e}");
+        }
+        assert!(!check_url("ftp://k:SECRET@h/").unwrap_err().contains("SECRET"));
+    }
+
+    #[test]
     fn sentry_keys_are_masked_and_fields_parsed() {
         assert_eq!(
             shown_url("https://o1.ingest.example/api/42/minidump/?sentry_key=abc123&x=1"),
             "https://o1.ingest.example/api/42/minidump/?sentry_key=[REDACTED]&x=1"
+        );
+        assert_eq!(
+            shown_url("https://key:pw@sentry.example/api/1/minidump/?a=b@c"),
+            "https://[REDACTED]@sentry.example/api/1/minidump/?a=b@c"
         );
         assert_eq!(parse_field("Version=6.3.1=b"), Ok(("Version".into(), "6.3.1=b".into())));
         assert!(parse_field("=x").is_err());

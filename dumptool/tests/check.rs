@@ -325,3 +325,23 @@ fn live_reads_this_host_and_this_process() {
         .iter()
         .any(|s| s["key"] == "process:soft:nofile"));
 }
+
+/// A value the kernel refuses (`sysctl -p`: "Invalid argument") for a key
+/// check judges as a number was passed over without a word.
+#[test]
+fn a_value_that_is_not_a_number_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("99-tuning.conf");
+    std::fs::write(&f, "fs.file-max = 2M\nnet.core.somaxconn = 4096\nvm.swappiness = 10\n")
+        .unwrap();
+    let run = check(&["--as", "sysctl", f.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "99-tuning.conf:1:14: error[sysctl.syntax]: fs.file-max = 2M: not a whole number"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("1 errors"), "{}", run.stdout);
+}

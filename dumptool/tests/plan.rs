@@ -105,6 +105,12 @@ fn bad_plans_exit_2_with_one_short_line_naming_the_field() {
             assert_eq!(run.stderr.lines().count(), 1, "{name}: {}", run.stderr);
         }
     }
+    // A dump given by mistake: said in words, not as a decoder's error.
+    let f = dir.join("crash.dmp");
+    std::fs::write(&f, b"MDMP\x93\xa7\x00\x00\xff\xfe").unwrap();
+    let run = plan(&[f.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("crash.dmp: not a text file"), "{}", run.stderr);
 }
 
 /// `plan --help` documents exactly the codes the command returns, and each
@@ -164,4 +170,36 @@ fn tempfile() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// A plan is read from a regular file or standard input, and bounded: a
+/// device (`/dev/zero`) used to be read until memory ran out, in `plan`,
+/// `fixes` and `check --plan` alike.
+#[test]
+fn a_plan_is_a_file_or_standard_input() {
+    let run = |cmd: &mut std::process::Command| {
+        let o = cmd.output().unwrap();
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    };
+    for args in [
+        &["plan", "/dev/zero"][..],
+        &["fixes", "/dev/zero"],
+        &["check", "--plan", "/dev/zero", "examples/amps.toml"],
+    ] {
+        let run = run(std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", common::DUMPTOOL])
+            .args(args));
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("/dev/zero: not a regular file"), "{args:?}: {}", run.stderr);
+    }
+    let from_file = plan(&["examples/amps.toml"]);
+    let from_stdin = run(std::process::Command::new(common::DUMPTOOL)
+        .args(["plan", "-"])
+        .stdin(std::fs::File::open(root().join("examples/amps.toml")).unwrap()));
+    assert_eq!(from_stdin.code, from_file.code, "{}", from_stdin.stderr);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
 }

@@ -233,21 +233,23 @@ pub fn chromium() -> Result<PathBuf> {
 }
 
 /// Debian's tools that dumptool's tests run for real: the debuginfod
-/// server (a split debug file served on loopback) and the compressors
-/// systemd-coredump and users pack cores with. Without root the debuginfod
+/// server (a split debug file served on loopback), the compressors
+/// systemd-coredump and users pack cores with, and gdb (gcore's cores, and
+/// a debugger already attached when `capture` starts). Without root the debuginfod
 /// test skips itself, so a failed install is a warning, not an error.
 const TEST_TOOLS: &[(&str, &str)] = &[
     ("/usr/bin/debuginfod", "debuginfod"),
     ("/usr/bin/zstd", "zstd"),
     ("/usr/bin/lz4", "lz4"),
     ("/usr/bin/xz", "xz-utils"),
+    ("/usr/bin/gdb", "gdb"),
 ];
 
 pub fn test_tools() {
     let missing: Vec<&str> =
         TEST_TOOLS.iter().filter(|(bin, _)| !Path::new(bin).exists()).map(|&(_, p)| p).collect();
     if missing.is_empty() {
-        println!("setup: test tools (debuginfod, zstd, lz4, xz): present, nothing to do");
+        println!("setup: test tools (debuginfod, zstd, lz4, xz, gdb): present, nothing to do");
         return;
     }
     match apt_install(&missing) {

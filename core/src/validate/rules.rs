@@ -33,7 +33,7 @@ macro_rules! rules {
 rules! {
     // sysctl
     SYSCTL_SYNTAX = "sysctl.syntax", Error,
-        "sysctl.conf(5): lines are `key = value`; `sysctl -p` stops at a bad line",
+        "sysctl.conf(5): lines are `key = value`; `sysctl -p` skips a line that is not (\"invalid syntax, continuing...\") and the kernel refuses a value that is not a number (\"Invalid argument\"): that setting is never applied",
         "write `key = value`, one setting a line";
     SYSCTL_OVERRIDE = "sysctl.override", Info,
         "sysctl.d(5): files are applied in lexical order and later lines win",

@@ -349,7 +349,7 @@ fn malformed(s: &Setting) -> Option<Finding> {
     Some(
         rules::SYSCTL_SYNTAX
             .finding(format!(
-                "{} = {}: {what}; the kernel refuses it and keeps its value",
+                "{} = {}: {what}, so the kernel refuses it and keeps its own value",
                 s.key,
                 s.value.chars().take(40).collect::<String>()
             ))

@@ -88,6 +88,10 @@ fn stream_name(ty: u32) -> String {
         (St::LinuxMaps, "Linux /proc/PID/maps"),
         (St::LinuxDsoDebug, "Linux DSO debug"),
         (St::MozLinuxLimits, "Linux /proc/PID/limits"),
+        // Also written by minidump-writer on Linux.
+        (St::MemoryInfoListStream, "memory info list"),
+        (St::HandleDataStream, "handle data (open files)"),
+        (St::MozSoftErrors, "soft errors"),
     ];
     known
         .iter()
@@ -236,6 +240,14 @@ fn elf(b: &[u8], ranges: &mut Vec<(u64, u64)>) -> Option<(bool, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streams_minidump_writer_writes_have_names() {
+        for ty in [St::MemoryInfoListStream, St::HandleDataStream, St::MozSoftErrors] {
+            assert!(!stream_name(ty as u32).contains("0x"), "{ty:?}");
+        }
+        assert_eq!(stream_name(0x1234_5678), "stream 0x12345678");
+    }
 
     fn fixture(path: &str) -> Vec<u8> {
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/").to_string() + path)

@@ -315,3 +315,85 @@ fn interrupted_capture_leaves_the_target_running() {
         }
     }
 }
+
+/// Passwords no `NAME=` rule catches: a MySQL client's `-pSECRET`, redis-cli's
+/// `-a SECRET`, `--db-pass SECRET`. Here the test program is started through
+/// a wrapper's command line that names the clients (as `timeout 60
+/// mysqldump ...` would).
+#[test]
+fn one_letter_password_options_are_redacted() {
+    let mut cmd = Command::new(crate::support::TESTEE);
+    cmd.args(["--threads", "1", "mysqldump", "-uroot", "-pPLANTED-mysql-0006", "shop"]);
+    cmd.args(["--db-pass", "PLANTED-pass-0007", "redis-cli", "-a", "PLANTED-redis-0008"]);
+    let t = Testee::spawn_cmd(cmd);
+    let dir = tempfile::tempdir().unwrap();
+    let run = capture_into(dir.path(), t.pid, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dump = only_dump(dir.path());
+    assert_no_secret("the dump file", &std::fs::read(&dump).unwrap());
+
+    // Summaries of a dump taken verbatim hide them too.
+    let raw = dir.path().join("raw.dmp");
+    let pid = t.pid.to_string();
+    let run = dumptool(&["capture", &pid, "-o", raw.to_str().unwrap(), "--no-redact"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = dumptool(&["analyze", raw.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_no_secret("analyze --format json", json.stdout.as_bytes());
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let args: Vec<&str> =
+        v["process"]["command_line"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(
+        args[3..],
+        [
+            "mysqldump",
+            "-uroot",
+            "-p[REDACTED]",
+            "shop",
+            "--db-pass",
+            "[REDACTED]",
+            "redis-cli",
+            "-a",
+            "[REDACTED]"
+        ]
+    );
+    let report = dumptool(&["report", raw.to_str().unwrap()]);
+    assert_no_secret("report", report.stdout.as_bytes());
+}
+
+/// A process a debugger already traces cannot be attached to (one tracer a
+/// process): capture says so and names the tracer, where it used to blame
+/// permissions.
+#[test]
+fn a_process_already_traced_is_named_as_such() {
+    if Command::new("gdb").arg("--version").output().is_err() {
+        return skip("gdb (apt-get install gdb)");
+    }
+    let mut t = Testee::spawn(1);
+    let mut gdb = Command::new("gdb")
+        .args(["-p", &t.pid.to_string(), "-batch", "-ex", "shell sleep 30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = format!("/proc/{}/status", t.pid);
+    let traced = || {
+        std::fs::read_to_string(&status)
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with("TracerPid:") && l.split_whitespace().nth(1) != Some("0"))
+    };
+    for _ in 0..500 {
+        if traced() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(traced(), "gdb did not attach");
+    let dir = tempfile::tempdir().unwrap();
+    fails(dir.path(), t.pid, &[], 3, "is already traced by pid");
+    gdb.kill().unwrap();
+    gdb.wait().unwrap();
+    // Once the debugger is gone, the target runs on.
+    assert_eq!(t.ask("ping"), "pong");
+}

@@ -210,3 +210,39 @@ fn is_elf(path: &str) -> bool {
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
         && &magic == b"\x7fELF"
 }
+
+/// A core is analyzed from its notes, its threads' stacks and its mapped
+/// files' first pages, not read whole: it used to take as much RAM as the
+/// core's size. The fixture with a 4 GiB sparse tail is analyzed under a
+/// 1 GB address-space limit, as the fixture itself is; the report's size and
+/// SHA-256 are still the whole file's.
+#[test]
+fn a_big_core_is_analyzed_without_reading_its_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("core.big");
+    std::fs::copy(core_fixture(), &big).unwrap();
+    std::fs::File::options().write(true).open(&big).unwrap().set_len(4 << 30).unwrap();
+    let limited = |args: &[&str]| -> crate::support::Run {
+        Command::new("sh")
+            .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let want = dumptool(&["analyze", &core_fixture(), "--format", "json"]);
+    let run = limited(&["analyze", big.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, want.stdout);
+
+    let tail = dir.path().join("core.tail");
+    std::fs::copy(core_fixture(), &tail).unwrap();
+    std::fs::File::options().write(true).open(&tail).unwrap().set_len(64 << 20).unwrap();
+    let run = limited(&["report", tail.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["size"], 64u64 << 20);
+    let sum = Command::new("sha256sum").arg(&tail).output().unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    assert_eq!(v["sha256"].as_str(), sum.split_whitespace().next());
+}

@@ -84,6 +84,30 @@ fn not_a_dump_is_bad_input() {
     assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
 }
 
+/// A device is refused before it is read: /dev/zero never ends and used to
+/// be read until memory ran out. (Under a 1 GB address-space limit, so a
+/// regression fails here rather than taking the machine's memory.)
+#[test]
+fn a_device_or_directory_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    for (cmd, path, what) in [
+        ("analyze", "/dev/zero", "/dev/zero is a device, not a dump"),
+        ("report", "/dev/zero", "/dev/zero is a device, not a dump"),
+        ("analyze", dir, "is a directory, not a dump"),
+    ] {
+        let run: crate::support::Run = std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
+            .args([cmd, path])
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(run.code, 2, "{cmd} {path}: {}", run.stderr);
+        assert!(run.stderr.contains(what), "{cmd} {path}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
 #[test]
 fn report_is_deterministic_and_holds_the_hash() {
     let a = dumptool(&["report", &dump("linux-mini.dmp")]);
@@ -154,6 +178,14 @@ fn analyze_reads_standard_input() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout), from_file.stdout);
+    // The report names where the dump came from; it said "File | `-`".
+    let output = std::process::Command::new(crate::support::DUMPTOOL)
+        .args(["report", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("| File | `(standard input)` |"), "{report}");
 }
 
 #[test]
@@ -163,6 +195,13 @@ fn a_missing_symbol_store_is_an_error() {
     assert!(run.stderr.contains("/nonexistent is not a directory"), "{}", run.stderr);
     let run = dumptool(&["report", &dump("test.dmp"), "--symbols", "/nonexistent"]);
     assert_eq!(run.code, 2);
+    // A --debug-dir that is not there was ignored without a word.
+    for cmd in ["analyze", "report"] {
+        let run = dumptool(&[cmd, &dump("linux-mini.dmp"), "--debug-dir", "/nonexistent"]);
+        assert_eq!(run.code, 2, "{cmd}: {}", run.stderr);
+        assert!(run.stderr.contains("/nonexistent is not a directory"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
 }
 
 #[test]

@@ -181,3 +181,85 @@ fn completions_and_man_page() {
     let help = dumptool(&["--help"]);
     assert!(help.stdout.contains("Exit codes:"));
 }
+
+/// Each command's --help teaches by example and says what its exit codes
+/// mean; its examples run that command.
+#[test]
+fn every_command_help_has_examples_and_exit_codes() {
+    for cmd in [
+        "plan", "check", "fixes", "capture", "limits", "doctor", "analyze", "report", "submit",
+        "list", "prune",
+    ] {
+        let run = crate::support::dumptool(&[cmd, "--help"]);
+        assert_eq!(run.code, 0, "{cmd}: {}", run.stderr);
+        let (_, examples) = run.stdout.split_once("Examples:").unwrap_or_else(|| panic!("{cmd}"));
+        assert!(run.stdout.contains("Exit codes"), "{cmd} --help: {}", run.stdout);
+        let lines: Vec<&str> =
+            examples.lines().map(str::trim).filter(|l| l.starts_with("dumptool ")).collect();
+        assert!(!lines.is_empty(), "{cmd}");
+        for l in lines {
+            assert!(l.starts_with(&format!("dumptool {cmd} ")), "{cmd} --help: {l}");
+        }
+    }
+}
+
+/// `dumptool ... | head`: a reader that has gone is no error and no panic
+/// (plan, check and fixes printed with `print!`, which panics on EPIPE).
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let plan = root.join("examples/amps.toml").display().to_string();
+    let sysctl = root.join("testdata/configs/debian-sysctl.conf").display().to_string();
+    let dump = testdata().join("linux-mini.dmp").display().to_string();
+    let runs: [&[&str]; 10] = [
+        &["plan", "--list"],
+        &["plan", "--schema"],
+        &["plan", &plan],
+        &["check", &sysctl],
+        &["fixes", &plan],
+        &["fixes", &plan, "--format", "json"],
+        &["analyze", &dump],
+        &["report", &dump],
+        &["man"],
+        &["completions", "bash"],
+    ];
+    for args in runs {
+        // A socket whose peer is gone fails writes with EPIPE, as a pipe
+        // whose reader exited does.
+        let (writer, reader) = std::os::unix::net::UnixStream::pair().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(crate::support::DUMPTOOL)
+            .args(args)
+            .stdout(std::os::fd::OwnedFd::from(writer))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+/// `list` of a directory of big cores reads their notes, not their memory:
+/// it used to read each core whole, as much RAM as the core's size. A 4 GiB
+/// core (the fixture with a sparse tail) is listed under a 1 GB
+/// address-space limit.
+#[test]
+fn list_reads_a_core_without_its_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = dir.path().join("core.1234");
+    std::fs::copy(core_fixture(), &core).unwrap();
+    std::fs::File::options().write(true).open(&core).unwrap().set_len(4 << 30).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL, "list"])
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &v["dumps"][0];
+    assert_eq!(entry["size"], 4u64 << 30);
+    assert_eq!(entry["process"], "dumptool-testee", "{entry}");
+    assert_eq!(entry["crash"], "SIGSEGV", "{entry}");
+    assert_eq!(entry["error"], serde_json::Value::Null, "{entry}");
+}

@@ -37,3 +37,6 @@ mod crashstore;
 mod truncated;
 // list, prune, completions, man.
 mod dumpdir;
+// Output files written whole, never over a directory or a device.
+#[cfg(target_os = "linux")]
+mod outputs;

@@ -217,3 +217,24 @@ fn a_core_file_or_a_refusing_server_is_an_error() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("cannot send to"), "{}", run.stderr);
 }
+
+/// A dry run refuses the URL a real send would refuse, and never prints the
+/// credentials of a URL.
+#[test]
+fn a_dry_run_checks_the_url_and_masks_its_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = capture(dir.path(), &[]);
+    let path = dump.to_str().unwrap();
+    for url in ["sentry.example/api/42/minidump/", "ftp://crash.example/submit"] {
+        let run = dumptool(&["submit", path, "--to", url, "--dry-run", "--no-host-files"]);
+        assert_eq!(run.code, 2, "{url}: {}{}", run.stdout, run.stderr);
+        assert_eq!(run.stdout, "", "{url}");
+        assert!(run.stderr.contains("http:// or https://"), "{}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "one sentence: {}", run.stderr);
+    }
+    let url = "https://PLANTED-user:PLANTED-pw@sentry.example/api/42/minidump/?sentry_key=PLANTED";
+    let run = dumptool(&["submit", path, "--to", url, "--dry-run", "--no-host-files"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("to https://[REDACTED]@sentry.example/"), "{}", run.stdout);
+    assert_no_secret("a dry run", run.stdout.as_bytes());
+}
