@@ -6,12 +6,14 @@
 //! **Raise only.** A value is written only when the plan needs more than the
 //! host has now, and then it is the plan's need (which is above the current
 //! value). The current value is the host's (`[host.kernel]` in the plan, or
-//! read off a live host by `dumptool fixes --live`); when unknown, the stock
-//! value of a Debian host with systemd is assumed and shown, and where that
-//! stock value depends on RAM the largest the kernel can choose is used, so an
-//! unknown value is never lowered. Every line is commented with the rule it
-//! satisfies and the current and new value, and every file reads back
-//! through [`crate::validate`] without an error (tested below).
+//! read off a live host by `dumptool fixes --live`). When it is unknown, the
+//! stock value of a Debian host is shown as the likely one, but no file
+//! holds the value: a host tuned above the stock value would be lowered at
+//! the next boot. Its command reads the running value first and only when
+//! that is lower sets the need and keeps it in [`RAISED_PATH`]. Every line
+//! is commented with the rule it satisfies and the current and new value,
+//! and every file reads back through [`crate::validate`] without an error
+//! (tested below).
 //!
 //! The files are named `99-zz-headroom.conf` so that they come last in each
 //! directory's order (after Debian's `99-sysctl.conf`, the link to
@@ -25,6 +27,13 @@ use crate::connections::{ports_in_range, PORT_RANGE_DEFAULT};
 use crate::host::Host;
 use crate::validate::rules::{self, Rule};
 use crate::validate::{Format, Needs};
+
+/// Where the commands keep a kernel value they raised from an unknown one.
+pub const RAISED_PATH: &str = "/etc/sysctl.d/99-zz-headroom-raised.conf";
+
+/// Where the commands keep a login-session limit they raised from an
+/// unknown one.
+pub const LIMITS_RAISED_PATH: &str = "/etc/security/limits.d/99-zz-headroom-raised.conf";
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,7 +72,10 @@ pub struct Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fixes {
     pub files: Vec<GeneratedFile>,
-    /// `sysctl -w key=value`: the kernel values for now, until the next boot.
+    /// Shell commands, run as root: `sysctl -w key=value` for each known
+    /// value the files raise (now, until the next boot); for an unknown one,
+    /// a test of the running value that sets the need and keeps it in
+    /// [`RAISED_PATH`] only when the running value is lower.
     pub commands: Vec<String>,
     /// Every value the plan needs, written or kept.
     pub decisions: Vec<Decision>,
@@ -78,9 +90,12 @@ impl Fixes {
                 Origin::Host => String::new(),
                 Origin::Default(why) => format!(" ({why})"),
             };
-            let what = match &d.written {
-                Some(w) => format!("raise {} -> {w}", d.current),
-                None => format!("keep {}", d.current),
+            let what = match (&d.written, d.origin) {
+                (Some(w), Origin::Host) => format!("raise {} -> {w}", d.current),
+                (Some(w), Origin::Default(_)) => {
+                    format!("raise to {w} where lower, likely {}", d.current)
+                }
+                (None, _) => format!("keep {}", d.current),
             };
             s.push_str(&format!("  {}: {what}{from}; the plan needs {}\n", d.key, d.needed));
         }
@@ -163,17 +178,16 @@ fn tw_buckets_stock(host: &Host) -> Stock {
     }
 }
 
-/// The value to write for a scalar setting. A known value is raised to the
-/// need. An unknown one is raised when the need is above what the kernel
-/// may have, and then to at least the most a stock host may have, so that
-/// no host is lowered.
+/// The value to write for a scalar setting: the need, when it is above the
+/// known value, or above the least a stock host may have when unknown (the
+/// command then compares it with the running value).
 fn scalar(
     key: &'static str,
     rule: Rule,
     need: u64,
     current: Option<u64>,
     stock: Stock,
-) -> Decision {
+) -> (Decision, Raise) {
     let (cur, origin, written) = match current {
         Some(c) => (c.to_string(), Origin::Host, (need > c).then_some(need)),
         None => {
@@ -182,21 +196,109 @@ fn scalar(
             } else {
                 format!("{} to {}", stock.low, stock.high)
             };
-            (cur, Origin::Default(stock.why), (need > stock.low).then(|| need.max(stock.high)))
+            (cur, Origin::Default(stock.why), (need > stock.low).then_some(need))
         }
     };
-    Decision {
+    let d = Decision {
         key,
         rule: rule.id,
         current: cur,
         origin,
         needed: need.to_string(),
         written: written.map(|v| v.to_string()),
+    };
+    (d, Raise::To(need))
+}
+
+/// How a command raises an unknown value against the running one.
+#[derive(Debug, Clone, Copy)]
+enum Raise {
+    /// To the need, where the running value is lower.
+    To(u64),
+    /// Each of a list to its need, where lower (tcp_mem).
+    Each([u64; 3]),
+    /// A port range down to `low`, where it holds fewer than `ports`.
+    Ports { low: u16, ports: u64 },
+}
+
+/// The command for an unknown value: it reads the running value and, only
+/// where it is lower, sets the need and keeps it for the next boot. A
+/// running value the shell cannot compare (above 2^63) fails the test, and
+/// a list that cannot be read leaves the shell's arithmetic alone (an error
+/// there would end the script); either way nothing is written.
+fn guarded(d: &Decision, raise: Raise) -> String {
+    let (key, rule) = (d.key, d.rule);
+    let set = |v: &str| {
+        format!(
+            "sysctl -w {key}=\"{v}\" && printf '# {rule}\\n{key} = %s\\n' \"{v}\" >> {RAISED_PATH}"
+        )
+    };
+    // `if`, so that a value left as it is ends the command with status 0.
+    match raise {
+        Raise::To(n) => {
+            format!("if [ \"$(sysctl -n {key})\" -lt {n} ]; then {}; fi", set(&n.to_string()))
+        }
+        Raise::Each([a, b, c]) => format!(
+            "if set -- $(sysctl -n {key}) && [ $# -eq 3 ] && \
+             v=\"$(($1>{a}?$1:{a})) $(($2>{b}?$2:{b})) $(($3>{c}?$3:{c}))\" && \
+             [ \"$v\" != \"$1 $2 $3\" ]; then {}; fi",
+            set("$v")
+        ),
+        Raise::Ports { low, ports } => format!(
+            "if set -- $(sysctl -n {key}) && [ $# -eq 2 ] && [ $(($2-$1+1)) -lt {ports} ]; then \
+             v=\"$(($1<{low}?$1:{low})) 65535\" && {}; fi",
+            set("$v")
+        ),
     }
 }
 
+/// A word for the shell: as it is when plain, else in single quotes.
+fn sh_word(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "@%._:-*/".contains(c)) {
+        // `*` alone would be globbed by the shell.
+        if w.contains('*') {
+            format!("'{w}'")
+        } else {
+            w.to_string()
+        }
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// The limits.d line for a login-session limit not known here: appended only
+/// when no line of limits.conf or limits.d for this user, a group or
+/// everyone already gives at least `n` (a user's line overrides the others,
+/// so one below theirs would lower it).
+fn guarded_limits(user: &str, kind: &str, n: u64) -> String {
+    let u = sh_word(user);
+    format!(
+        "if ! cat /etc/security/limits.conf /etc/security/limits.d/*.conf 2>/dev/null | awk -v u={u} \
+         '($1==\"*\"||$1==u||$1~/^[@%]/)&&($2==\"{kind}\"||$2==\"-\")&&$3==\"nofile\"\
+         &&($4==\"unlimited\"||$4==\"infinity\"||$4==\"-1\"||$4+0>={n}){{f=1}}END{{exit !f}}'; then \
+         printf '# {rule}\\n%s {kind} nofile {n}\\n' {u} >> {LIMITS_RAISED_PATH}; fi",
+        rule = rules::LIMITS_NOFILE_NEED.id
+    )
+}
+
+/// The unit drop-in for a service whose limits are not known here: written
+/// only when systemd's soft limit for the unit is below `n`, keeping a
+/// higher hard limit (or infinity).
+fn guarded_unit(unit: &str, path: &str, n: u64) -> String {
+    let (u, p) = (sh_word(unit), sh_word(path));
+    let dir = sh_word(path.rsplit_once('/').map_or(path, |(d, _)| d));
+    format!(
+        "if s=$(systemctl show -p LimitNOFILESoft --value {u}) && \
+         h=$(systemctl show -p LimitNOFILE --value {u}) && [ \"$s\" != infinity ] && \
+         [ \"$s\" -lt {n} ]; then {{ [ \"$h\" = infinity ] || [ \"$h\" -ge {n} ] || h={n}; }} && \
+         mkdir -p {dir} && printf '[Service]\\n# {rule}\\nLimitNOFILE=%s:%s\\n' {n} \"$h\" > {p} && \
+         systemctl daemon-reload; fi",
+        rule = rules::SYSTEMD_NOFILE_NEED.id
+    )
+}
+
 /// Sysctl values the plan needs, each against the host's.
-fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
+fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<(Decision, Raise)> {
     let k = &host.kernel;
     let mut v = Vec::new();
     let page = host.page_size.get().max(1);
@@ -283,14 +385,15 @@ fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
         // Each of min, pressure and max raised on its own keeps them ordered.
         let new = [0, 1, 2].map(|i| cur[i].max(need[i]));
         let words = |t: [u64; 3]| format!("{} {} {}", t[0], t[1], t[2]);
-        v.push(Decision {
+        let d = Decision {
             key: "net.ipv4.tcp_mem",
             rule: rules::SYSCTL_CONN_TCP_MEM.id,
             current: words(cur),
             origin,
             needed: words(need),
             written: (new != cur).then(|| words(new)),
-        });
+        };
+        v.push((d, Raise::Each(need)));
     }
     if let Some(tw) = needs.time_wait {
         v.push(scalar(
@@ -315,14 +418,15 @@ fn sysctl_decisions(host: &Host, needs: &Needs) -> Vec<Decision> {
         let low = cur[0].min(high - room).max(1024).min(cur[0]);
         let new = [low, high];
         let words = |r: [u16; 2]| format!("{} {}", r[0], r[1]);
-        v.push(Decision {
+        let d = Decision {
             key: "net.ipv4.ip_local_port_range",
             rule: rules::SYSCTL_CONN_PORTS.id,
             current: words(cur),
             origin,
             needed: format!("{need} ports"),
             written: (ports_in_range(cur) < need && new != cur).then(|| words(new)),
-        });
+        };
+        v.push((d, Raise::Ports { low: (high - room).max(1024), ports: need }));
     }
     v
 }
@@ -340,7 +444,7 @@ fn nofile_need(needs: &Needs) -> Option<u64> {
 /// nothing to raise are left out.
 pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
     let mut files = Vec::new();
-    let mut decisions = sysctl_decisions(host, needs);
+    let sysctl = sysctl_decisions(host, needs);
     let header = "# Written by Headroom from the plan; it only raises, each line after the rule it satisfies.\n";
     let comment = |d: &Decision| {
         let was = match d.origin {
@@ -349,10 +453,16 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
         };
         format!("# {}: {was}, the plan needs {}\n", d.rule, d.needed)
     };
-    let written: Vec<&Decision> = decisions.iter().filter(|d| d.written.is_some()).collect();
-    if !written.is_empty() {
+    // Only known values go in the file: an assumed one could be below what
+    // a tuned host has, and the file would lower it at boot.
+    let known: Vec<&Decision> = sysctl
+        .iter()
+        .map(|(d, _)| d)
+        .filter(|d| d.written.is_some() && d.origin == Origin::Host)
+        .collect();
+    if !known.is_empty() {
         let mut text = header.to_string();
-        for d in &written {
+        for d in &known {
             text.push_str(&comment(d));
             text.push_str(&format!("{} = {}\n", d.key, d.written.as_deref().unwrap_or_default()));
         }
@@ -362,23 +472,17 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
             text,
         });
     }
-    let commands = written
+    let mut commands: Vec<String> = sysctl
         .iter()
-        .map(|d| {
-            let w = d.written.as_deref().unwrap_or_default();
-            let set = format!("sysctl -w {}=\"{w}\"", d.key);
-            // An unknown current value was assumed: the command checks the
-            // live one first, so a host tuned above the stock value keeps it.
-            // A value the shell cannot compare (above 2^63) fails the test
-            // and writes nothing.
-            match (d.origin, w.parse::<u64>()) {
-                (Origin::Default(_), Ok(v)) => {
-                    format!("[ \"$(sysctl -n {})\" -lt {v} ] && {set}", d.key)
-                }
-                _ => set,
-            }
+        .filter_map(|(d, raise)| {
+            let w = d.written.as_deref()?;
+            Some(match d.origin {
+                Origin::Host => format!("sysctl -w {}=\"{w}\"", d.key),
+                Origin::Default(_) => guarded(d, *raise),
+            })
         })
         .collect();
+    let mut decisions: Vec<Decision> = sysctl.into_iter().map(|(d, _)| d).collect();
     if let Some(n) = nofile_need(needs) {
         let k = &host.kernel;
         let (cur, origin) = match (k.nofile_soft, k.nofile_hard) {
@@ -403,16 +507,21 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
         if d.written.is_some() {
             let user = service.user;
             let mut limits = header.to_string();
-            // Only the limit that rises above what login sessions have: a
-            // limits.d line overrides limits.conf, so one below it lowers.
-            let sessions = [0, 1].map(|i| service.sessions[i].unwrap_or(cur[i]));
             let mut lines = 0;
             for (i, kind) in ["soft", "hard"].into_iter().enumerate() {
-                let c = sessions[i];
+                // A limits.d line overrides limits.conf, so one below what
+                // login sessions have lowers them: written only above it.
+                // Unknown, the stock value stands in, and the command checks
+                // the host's own lines first.
+                let Some(c) = service.sessions[i] else {
+                    if n > NOFILE_STOCK.0[i] {
+                        commands.push(guarded_limits(user, kind, n));
+                    }
+                    continue;
+                };
                 if n > c {
-                    let origin =
-                        if service.sessions[i].is_some() { Origin::Host } else { d.origin };
-                    let was = Decision { current: c.to_string(), origin, ..d.clone() };
+                    let was =
+                        Decision { current: c.to_string(), origin: Origin::Host, ..d.clone() };
                     limits.push_str(&comment(&was));
                     limits.push_str(&format!("{user} {kind} nofile {n}\n"));
                     lines += 1;
@@ -425,16 +534,21 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
                     text: limits,
                 });
             }
-            let unit = comment(&Decision { rule: rules::SYSTEMD_NOFILE_NEED.id, ..d.clone() });
-            files.push(GeneratedFile {
-                path: format!("/etc/systemd/system/{}.d/99-zz-headroom.conf", service.unit),
-                format: Format::Systemd,
-                // A hard limit of infinity stays written as infinity.
-                text: format!(
-                    "{header}[Service]\n{unit}{}\n",
-                    crate::validate::systemd::limit_nofile(cur[0], cur[1], n)
-                ),
-            });
+            let path = format!("/etc/systemd/system/{}.d/99-zz-headroom.conf", service.unit);
+            if d.origin == Origin::Host {
+                let unit = comment(&Decision { rule: rules::SYSTEMD_NOFILE_NEED.id, ..d.clone() });
+                files.push(GeneratedFile {
+                    path,
+                    format: Format::Systemd,
+                    // A hard limit of infinity stays written as infinity.
+                    text: format!(
+                        "{header}[Service]\n{unit}{}\n",
+                        crate::validate::systemd::limit_nofile(cur[0], cur[1], n)
+                    ),
+                });
+            } else {
+                commands.push(guarded_unit(service.unit, &path, n));
+            }
         }
         decisions.push(d);
     }
@@ -489,14 +603,26 @@ mod tests {
     /// not the 428 the example's clients strictly need.
     #[test]
     fn amps_limits_write_the_recommended_nofile() {
-        let f = fixes_for(include_str!("../../examples/amps.toml"), &Host::default());
+        let plan = include_str!("../../examples/amps.toml");
+        let mut host = Host::default();
+        (host.kernel.nofile_soft, host.kernel.nofile_hard) =
+            (Some(Count(1024)), Some(Count(524_288)));
+        let service = Service { sessions: [Some(1024), Some(524_288)], ..Service::default() };
+        let plan = Plan::from_toml(plan).unwrap();
+        let f = generate(&host, &Needs::from_plan(&plan), &service);
         let limits = f.files.iter().find(|f| f.format == Format::Limits).unwrap();
         assert!(limits.text.contains("* soft nofile 32768\n"), "{}", limits.text);
-        // The stock hard limit, 524288, is already above: left alone.
+        // The hard limit, 524288, is already above: left alone.
         assert!(!limits.text.contains("hard"), "{}", limits.text);
         let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
         assert!(unit.text.contains("LimitNOFILE=32768:524288\n"), "{}", unit.text);
         assert!(f.files.iter().all(|f| !f.text.contains("core")), "cores are never lowered");
+        // Unknown, neither file is written: the commands ask the host.
+        let f = fixes_for(include_str!("../../examples/amps.toml"), &Host::default());
+        assert!(f.files.iter().all(|f| f.format == Format::Sysctl), "{:#?}", f.files);
+        let asks = |what: &str| f.commands.iter().filter(|c| c.contains(what)).count();
+        assert_eq!(asks("LimitNOFILESoft"), 1, "{:#?}", f.commands);
+        assert_eq!(asks("/etc/security/limits.conf"), 1, "the soft limit only: {:#?}", f.commands);
     }
 
     /// Five billion connections in one process need more descriptors than
@@ -601,16 +727,25 @@ mod tests {
     }
 
     /// fs.file-max: Debian's is LONG_MAX (systemd), the kernel's a tenth of
-    /// RAM in KiB. A need below the kernel's writes nothing; above it, the
-    /// line lifts to at least LONG_MAX so that no stock host is lowered.
+    /// RAM in KiB. A need below the kernel's writes nothing; above it, only a
+    /// command that compares with the host's value, never a file line.
     #[test]
-    fn file_max_is_never_written_below_a_stock_host() {
+    fn an_unknown_file_max_is_raised_only_where_the_host_has_less() {
         let needs = Needs { connections: Some(1_000_000), ..Needs::default() };
         let big = Host { ram: Bytes(16 << 30), ..Host::default() };
         assert_eq!(written(&generate(&big, &needs, &Service::default()), "fs.file-max"), None);
         let small = Host { ram: Bytes(4 << 30), ..Host::default() };
         let f = generate(&small, &needs, &Service::default());
-        assert_eq!(written(&f, "fs.file-max"), Some(i64::MAX.to_string()));
+        assert_eq!(written(&f, "fs.file-max"), Some("1100000".into()));
+        assert!(f.files.is_empty(), "{:#?}", f.files);
+        assert_eq!(
+            f.commands,
+            [format!(
+                "if [ \"$(sysctl -n fs.file-max)\" -lt 1100000 ]; then sysctl -w fs.file-max=\"1100000\" \
+                 && printf '# sysctl.connections.file_max\\nfs.file-max = %s\\n' \"1100000\" \
+                 >> {RAISED_PATH}; fi"
+            )]
+        );
         let mut known = small.clone();
         known.kernel.file_max = Some(Count(400_000));
         let f = generate(&known, &needs, &Service::default());
@@ -622,6 +757,7 @@ mod tests {
             sysctl.contains("was 400000, the plan needs 1100000\nfs.file-max = 1100000\n"),
             "{sysctl}"
         );
+        assert_eq!(f.commands, ["sysctl -w fs.file-max=\"1100000\""]);
     }
 
     /// Sets the written values on the host, as applying the files would.
@@ -746,9 +882,8 @@ mod tests {
 
     proptest::proptest! {
         /// Raise only, on any host: a written value is at least the host's
-        /// known value (each of a list's), or at least the most a stock host
-        /// may have when unknown; and a host with the files applied needs
-        /// nothing more.
+        /// known value (each of a list's); an unknown one is in no file; and a
+        /// host with the values applied needs nothing more.
         #[test]
         fn fixes_only_raise_and_then_nothing_is_left(
             ram in 1u64 << 28..1 << 42,
@@ -806,9 +941,17 @@ mod tests {
                         proptest::prop_assert!(new != cur, "{d:?} writes what the host has");
                     }
                     Origin::Default(_) => {
-                        let most = *cur.iter().max().unwrap();
-                        if d.key != "nofile" && d.key != "net.ipv4.tcp_mem" {
-                            proptest::prop_assert!(new[0] >= most, "{d:?}");
+                        // Assumed, so in no file: only a command that compares.
+                        let line = format!("\n{} = ", d.key);
+                        proptest::prop_assert!(
+                            fixes.files.iter().all(|f| !f.text.contains(&line)),
+                            "{d:?}"
+                        );
+                        if d.key == "nofile" {
+                            proptest::prop_assert!(
+                                fixes.files.iter().all(|f| f.format != Format::Systemd),
+                                "{d:?}"
+                            );
                         }
                         proptest::prop_assert!(new.iter().zip(&cur).all(|(n, c)| n >= c), "{d:?}");
                     }
@@ -823,11 +966,19 @@ mod tests {
 
     #[test]
     fn every_line_names_its_rule() {
-        let fixes = generate(
-            &Host::default(),
-            &amps_needs(),
-            &Service { user: "amps", unit: "amps.service", ..Service::default() },
-        );
+        // Every value known and 1: each need is a raise, written in a file.
+        let mut low = Host::default();
+        let k = &mut low.kernel;
+        for v in [&mut k.file_max, &mut k.nr_open, &mut k.aio_max_nr, &mut k.max_map_count] {
+            *v = Some(Count(1));
+        }
+        for v in [&mut k.shmall, &mut k.tcp_max_tw_buckets, &mut k.nofile_soft, &mut k.nofile_hard]
+        {
+            *v = Some(Count(1));
+        }
+        (k.shmmax, k.tcp_mem) = (Some(Bytes(1)), Some([1, 1, 1]));
+        let service = Service { user: "amps", unit: "amps.service", sessions: [Some(1), Some(1)] };
+        let fixes = generate(&low, &amps_needs(), &service);
         assert_eq!(fixes.files.len(), 3);
         for f in &fixes.files {
             let mut comment = None;
@@ -841,20 +992,25 @@ mod tests {
                 }
             }
         }
-        // Both values are unknown on this host: each command checks the live
-        // value first, so a host tuned above them keeps its own.
-        let aio =
-            "[ \"$(sysctl -n fs.aio-max-nr)\" -lt 1048576 ] && sysctl -w fs.aio-max-nr=\"1048576\"";
-        assert!(fixes.commands.contains(&aio.to_string()), "{:#?}", fixes.commands);
-        let nr_open =
-            "[ \"$(sysctl -n fs.nr_open)\" -lt 1073741816 ] && sysctl -w fs.nr_open=\"1073741816\"";
-        assert!(fixes.commands.contains(&nr_open.to_string()), "{:#?}", fixes.commands);
-        // A known value was compared already: the plain command.
-        let mut known = Host::default();
-        known.kernel.aio_max_nr = Some(Count(65_536));
-        let f = generate(&known, &amps_needs(), &Service::default());
-        assert!(f.commands.contains(&"sysctl -w fs.aio-max-nr=\"1048576\"".to_string()));
         assert!(fixes.files[1].text.contains("amps soft nofile 2000000\n"));
         assert!(fixes.files[2].path.ends_with("amps.service.d/99-zz-headroom.conf"));
+        // Known values were compared already: the plain command.
+        assert!(fixes.commands.contains(&"sysctl -w fs.aio-max-nr=\"1048576\"".to_string()));
+        // Unknown on this host: each command checks the live value first, so
+        // a host tuned above the need keeps its own, and what it raises it
+        // keeps for the next boot with the rule's name.
+        let fixes = generate(&Host::default(), &amps_needs(), &service);
+        let aio = format!(
+            "if [ \"$(sysctl -n fs.aio-max-nr)\" -lt 1048576 ]; then sysctl -w fs.aio-max-nr=\"1048576\" \
+             && printf '# sysctl.amps.aio_max_nr\\nfs.aio-max-nr = %s\\n' \"1048576\" >> {RAISED_PATH}; fi"
+        );
+        assert!(fixes.commands.contains(&aio), "{:#?}", fixes.commands);
+        let nr_open =
+            "if [ \"$(sysctl -n fs.nr_open)\" -lt 2000000 ]; then sysctl -w fs.nr_open=\"2000000\"";
+        assert!(fixes.commands.iter().any(|c| c.starts_with(nr_open)), "{:#?}", fixes.commands);
+        for c in &fixes.commands {
+            let id = c.rsplit("# ").next().and_then(|r| r.split('\\').next()).unwrap_or("");
+            assert!(rules::by_id(id).is_some(), "{id} in {c}");
+        }
     }
 }

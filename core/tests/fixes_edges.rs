@@ -199,7 +199,11 @@ fn no_pairs_or_no_connections_need_no_local_ports() {
 #[test]
 fn the_unit_drop_in_names_the_systemd_rule_and_limits_d_its_own() {
     let needs = Needs { nofile: Some(2_000_000), ..Needs::default() };
-    let fixes = generate(&low_host(), &needs, &Service::default());
+    // Both files need the limits known: the service's and the sessions'.
+    let mut host = low_host();
+    (host.kernel.nofile_soft, host.kernel.nofile_hard) = (Some(Count(1)), Some(Count(1)));
+    let service = Service { sessions: [Some(1), Some(1)], ..Service::default() };
+    let fixes = generate(&host, &needs, &service);
     let rule_above = |suffix: &str, setting: &str| {
         let file = fixes.files.iter().find(|f| f.path.ends_with(suffix))?;
         let lines: Vec<&str> = file.text.lines().collect();

@@ -28,11 +28,13 @@ Examples:
 Raise only: a value is written only when the plan needs more than the host
 has, and then it is the plan's need. The host's values come from --live (this
 machine's /proc/sys, --pid's limits, and the login sessions' nofile from
-/etc/security/limits.conf and limits.d), else from the plan's [host.kernel],
-else the stock value of a Debian host is assumed and shown; where that can be
-higher (systemd raises fs.file-max and fs.nr_open at boot, tcp_mem follows
-RAM), the value written is at least the highest, so no host is lowered.
-Nothing is written when nothing needs raising.
+/etc/security/limits.conf and limits.d), else from the plan's [host.kernel].
+A value known from neither goes in no file (a host tuned above the stock
+value would be lowered at the next boot): its command, run on the host, reads
+the host's value first, and only where that is lower raises it and keeps it
+in /etc/sysctl.d/99-zz-headroom-raised.conf (login sessions: limits.d's
+99-zz-headroom-raised.conf; the unit: its drop-in). Nothing is written when
+nothing needs raising.
 
 Each file appears whole or not at all (written beside its target, synced,
 then renamed). Exit codes: 0 printed or written, 2 bad plan, 3 a write was
@@ -116,8 +118,12 @@ fn live(_: &mut Plan, _: &FixesArgs) -> Result<[Option<u64>; 2]> {
     Err(Failure::refused("--live reads /proc: Linux only").into())
 }
 
+const COMMANDS_TITLE: &str = "==> run as root on the host: the known values now (until the next \
+boot); each value not known here is compared with the host's and set only where that is lower, \
+then kept for the next boot <==\n";
+
 fn render(fixes: &Fixes) -> String {
-    if fixes.files.is_empty() {
+    if fixes.files.is_empty() && fixes.commands.is_empty() {
         let mut s = String::from("Nothing to raise: the host has what the plan needs.\n");
         s.push_str(&fixes.summary());
         return s;
@@ -127,7 +133,7 @@ fn render(fixes: &Fixes) -> String {
         s.push_str(&format!("==> {} <==\n{}\n", f.path, f.text));
     }
     if !fixes.commands.is_empty() {
-        s.push_str("==> apply the kernel values now (until the next boot) <==\n");
+        s.push_str(COMMANDS_TITLE);
         for c in &fixes.commands {
             s.push_str(c);
             s.push('\n');
@@ -142,7 +148,7 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
     if !root.is_dir() {
         return Err(Failure::bad_input(format!("{}: no such directory", root.display())).into());
     }
-    if fixes.files.is_empty() {
+    if fixes.files.is_empty() && fixes.commands.is_empty() {
         // Nothing to write: say so, with the values kept.
         return out(&render(fixes));
     }
@@ -157,8 +163,12 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
         }
         done.push_str(&format!("wrote {}\n", path.display()));
     }
-    for c in &fixes.commands {
-        done.push_str(&format!("now: {c}\n"));
+    if !fixes.commands.is_empty() {
+        done.push_str(COMMANDS_TITLE);
+        for c in &fixes.commands {
+            done.push_str(c);
+            done.push('\n');
+        }
     }
     out(&done)
 }

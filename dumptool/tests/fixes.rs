@@ -28,21 +28,39 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The example with the host's kernel values known, all at a stock Debian
+/// host's or below: what `[host.kernel]` gives when copied off a host.
+fn with_known_kernel(name: &str, dir: &Path) -> PathBuf {
+    let known = "file_max = 100000\nnr_open = 1048576\naio_max_nr = 65536\n\
+                 max_map_count = 65530\ntcp_max_tw_buckets = 4096\n\
+                 tcp_mem = [1000, 2000, 3000]\nnofile_soft = 1024\nnofile_hard = 524288\n";
+    let text = std::fs::read_to_string(example(name)).unwrap();
+    let text = if text.contains("[host.kernel]\n") {
+        text.replace("[host.kernel]\n", &format!("[host.kernel]\n{known}"))
+    } else {
+        format!("{text}\n[host.kernel]\n{known}")
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 #[test]
 fn written_drop_ins_read_back_clean() {
     const SYSCTL: &str = "etc/sysctl.d/99-zz-headroom.conf";
-    const LIMITS: &str = "etc/security/limits.d/99-zz-headroom.conf";
     const UNIT: &str = "etc/systemd/system/svc.service.d/99-zz-headroom.conf";
-    // Limits (limits.d and the unit's drop-in) only for the plans that set
-    // nofile; no sysctl file where a stock host already has enough shared
-    // memory (GemStone's 300 MB cache, the Aerospike client's segment).
+    // The unit's drop-in only for the plans that need open files; no sysctl
+    // file where a stock host already has enough shared memory (GemStone's
+    // 300 MB cache, the Aerospike client's segment). limits.d is written
+    // only with --live, which reads the sessions' limits.
+    let plans = tempfile::tempdir().unwrap();
     for (plan, expected) in [
-        ("megacomet.toml", &[UNIT, LIMITS, SYSCTL][..]),
-        ("amps.toml", &[UNIT, LIMITS, SYSCTL]),
+        ("megacomet.toml", &[UNIT, SYSCTL][..]),
+        ("amps.toml", &[UNIT, SYSCTL]),
         ("maglev-t1micro.toml", &[]),
         ("aerospike.toml", &[]),
     ] {
-        let plan = example(plan);
+        let plan = with_known_kernel(plan, plans.path());
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_str().unwrap();
         let out = run(&["fixes", plan.to_str().unwrap(), "--dir", root, "--unit", "svc.service"]);
@@ -69,19 +87,38 @@ fn written_drop_ins_read_back_clean() {
     }
 }
 
+/// Without the host's values, no file is written: a host tuned above the
+/// stock values would be lowered at the next boot. The commands, which
+/// compare with the host first, are printed instead.
+#[test]
+fn unknown_values_are_left_to_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    let plan = example("amps.toml");
+    let out = run(&["fixes", plan.to_str().unwrap(), "--dir", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(files_under(dir.path()).is_empty());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("==> run as root on the host"), "{said}");
+    assert!(said.contains("[ \"$(sysctl -n fs.aio-max-nr)\" -lt 1048576 ]"), "{said}");
+    assert!(said.contains("systemctl show -p LimitNOFILESoft --value headroom.service"), "{said}");
+    assert!(!said.contains("Nothing to raise"), "{said}");
+}
+
 /// MegaComet's 8 workers each hold an eighth of the million connections.
 #[test]
 fn megacomet_workers_each_need_their_share_of_open_files() {
     let out = run(&["fixes", example("megacomet.toml").to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let limits = v["files"]
+    let nofile = v["decisions"].as_array().unwrap().iter().find(|d| d["key"] == "nofile").unwrap();
+    assert_eq!(nofile["needed"], "125064");
+    // The sessions' limits are not known without --live: the command asks.
+    assert!(v["commands"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["path"] == "/etc/security/limits.d/99-zz-headroom.conf")
-        .expect("a limits.d file");
-    assert!(limits["text"].as_str().unwrap().contains("* soft nofile 125064"));
+        .any(|c| c.as_str().unwrap().contains("%s soft nofile 125064")));
     assert!(v["commands"]
         .as_array()
         .unwrap()

@@ -5,6 +5,11 @@ use headroom_core::fixes::{self, Service};
 use headroom_core::plan::Plan;
 use headroom_core::validate::Needs;
 
+const SCRIPT_HEAD: &str = "\
+# Written by Headroom from the plan; it only raises. A value the plan does not
+# know is read off this host first and set only where the host's is lower.
+";
+
 /// One generated file.
 pub struct DropIn {
     pub id: String,
@@ -41,8 +46,10 @@ pub fn dropins(plan: Option<&Plan>) -> Vec<DropIn> {
     if !fixes.commands.is_empty() {
         out.push(DropIn {
             id: "dropin-commands".into(),
-            title: "Apply the kernel values now (until the next boot)".into(),
-            text: format!("#!/bin/sh\n{}\n", fixes.commands.join("\n")),
+            title: "Run as root on the host: the values above now, and each value not known \
+                    here only where the host's is lower (then kept for the next boot)"
+                .into(),
+            text: format!("#!/bin/sh\n{SCRIPT_HEAD}{}\n", fixes.commands.join("\n")),
             filename: "headroom-sysctl.sh".into(),
         });
     }
@@ -57,9 +64,25 @@ mod tests {
     fn an_amps_plan_gets_its_drop_ins() {
         let plan: Plan = toml::from_str(crate::examples::EXAMPLE_25_2).unwrap();
         let files = dropins(Some(&plan));
-        let paths: Vec<_> = files.iter().map(|d| d.title.as_str()).collect();
-        assert!(paths.contains(&"/etc/sysctl.d/99-zz-headroom.conf"), "{paths:?}");
-        assert!(files.iter().any(|d| d.text.contains("sysctl -w fs.aio-max-nr")));
+        // Nothing known of the host: no file, only the script that compares.
+        assert!(files.iter().all(|d| !d.title.starts_with("/etc/")), "{:?}", titles(&files));
+        let script = files.iter().find(|d| d.id == "dropin-commands").unwrap();
+        assert!(script.text.contains("[ \"$(sysctl -n fs.aio-max-nr)\" -lt 1048576 ]"));
+        let known =
+            format!("{}\n[host.kernel]\naio_max_nr = 65536\n", crate::examples::EXAMPLE_25_2);
+        let files = dropins(Some(&toml::from_str(&known).unwrap()));
+        let sysctl = files.iter().find(|d| d.title == "/etc/sysctl.d/99-zz-headroom.conf");
+        assert!(
+            sysctl.unwrap().text.contains("\nfs.aio-max-nr = 1048576\n"),
+            "{:?}",
+            titles(&files)
+        );
+        let script = files.iter().find(|d| d.id == "dropin-commands").unwrap();
+        assert!(script.text.contains("\nsysctl -w fs.aio-max-nr=\"1048576\"\n"), "{}", script.text);
+    }
+
+    fn titles(files: &[DropIn]) -> Vec<&str> {
+        files.iter().map(|d| d.title.as_str()).collect()
     }
 
     /// The page writes what the CLI writes: nothing for an Aerospike client

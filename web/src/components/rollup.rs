@@ -86,7 +86,10 @@ pub fn lines(eval: &Evaluation) -> Vec<Line> {
             None => "the host has enough".to_string(),
         };
         if let Origin::Default(why) = d.origin {
-            note.push_str(&format!(" (the host's value is not in the plan: {why})"));
+            note.push_str(&format!(
+                " where the host has less: its value is not in the plan ({why}), so the \
+                 command compares first"
+            ));
         }
         out.push(Line {
             id: d.key.replace('.', "-"),
