@@ -118,13 +118,11 @@ fn memory(i: &amps::memory::Input) -> Option<Vec<N>> {
 fn limits(i: &amps::limits::Input) -> Option<Vec<N>> {
     let twice = n(2) * (n(i.clients.get()) + n(i.sow_topics.get()) + n(i.journal_files.get()));
     let aio = n(16_384) + n(8192) * n(i.sow_topics.get());
-    let large = i.process_size.get() >= GB;
     Some(vec![
         max(twice.clone(), n(32_768)),
         max(aio.clone(), n(1_048_576)),
         max(twice.clone(), n(6_815_744)),
         n(500_000),
-        if large { n(0) } else { n(i.process_size.get()) },
         twice,
         aio,
     ])

@@ -87,11 +87,14 @@ fn nofile_equal_to_the_need_passes() {
 }
 
 #[test]
-fn amps_wants_no_soft_core() {
+fn amps_notes_a_soft_core_and_never_lowers_it() {
     let amps = Needs { amps: true, ..Needs::default() };
     assert_eq!(ids(&run("* soft core 0\n", None, &amps, Format::Limits)), Vec::<&str>::new());
     let f = run("* soft core 1\n", None, &amps, Format::Limits);
-    assert_eq!(fix_of(&f, LIMITS_CORE_LARGE.id), Some("* - core 0"));
+    assert_eq!(ids(&f), [LIMITS_CORE_LARGE.id]);
+    // The AMPS guide's `core 0` would lower it: the fix lowers nothing.
+    let fix = fix_of(&f, LIMITS_CORE_LARGE.id).unwrap();
+    assert!(fix.starts_with("nothing to lower") && !fix.contains("core 0"), "{fix}");
     assert_eq!(ids(&run("* hard core 1\n", None, &amps, Format::Limits)), Vec::<&str>::new());
     assert_eq!(ids(&run("* soft nofile 1\n", None, &amps, Format::Limits)), Vec::<&str>::new());
     assert_eq!(ids(&limits("* soft core 1\n")), Vec::<&str>::new());

@@ -45,7 +45,8 @@ pub struct CheckArgs {
     /// MySQL or MariaDB version for the my.cnf rules, e.g. 8.0.36 or "mariadb 10.11".
     #[arg(long, value_name = "VERSION")]
     pub db_version: Option<String>,
-    /// The host runs AMPS: apply its kernel minimums and `ulimit -c 0`.
+    /// The host runs AMPS: apply its kernel minimums, and note where a core
+    /// of a large instance would be slow to write.
     #[arg(long)]
     pub amps: bool,
     /// Open files the service needs (nofile): at most 2147483584, the most

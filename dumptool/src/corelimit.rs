@@ -386,8 +386,9 @@ pub fn verdict(s: &CoreSettings) -> Verdict {
     Verdict::Writes { bytes, path, free: s.core_dir_free }
 }
 
-/// The AMPS advice, where it applies: a large process that would write or
-/// pipe a core should run with `ulimit -c 0` and rely on minidumps.
+/// For a large process that would write or pipe a core: that a minidump is
+/// the fast dump. Never advice to lower the limit (the AMPS User Guide's
+/// `ulimit -c 0`): nothing Headroom advises lowers a limit.
 pub fn advice(s: &CoreSettings, v: &Verdict) -> Option<String> {
     if let Verdict::NoCore { fix, .. } = v {
         return Some(fix.clone());
@@ -397,9 +398,9 @@ pub fn advice(s: &CoreSettings, v: &Verdict) -> Option<String> {
         return None;
     }
     Some(format!(
-        "this process is large ({}): as the AMPS User Guide advises, run it with `ulimit -c 0` \
-         (LimitCORE=0 under systemd) and rely on minidumps (`dumptool capture`), which take \
-         milliseconds where a core of this size can take minutes",
+        "this process is large ({}): a core of it can take minutes to write, while the \
+         process cannot restart; a minidump (`dumptool capture`, or AMPS's own on a crash) \
+         takes milliseconds",
         Bytes(size)
     ))
 }
@@ -486,7 +487,9 @@ mod tests {
     #[test]
     fn amps_advice_for_large_processes_only() {
         let s = settings("core", None);
-        assert!(advice(&s, &verdict(&s)).unwrap().contains("ulimit -c 0"));
+        let large = advice(&s, &verdict(&s)).unwrap();
+        assert!(large.contains("dumptool capture"), "{large}");
+        assert!(!large.contains("-c 0") && !large.contains("CORE=0"), "never lowers: {large}");
         let s0 = settings("core", Some(0));
         assert!(advice(&s0, &verdict(&s0)).unwrap().contains("ulimit -c unlimited"));
         let mut small = settings("core", None);

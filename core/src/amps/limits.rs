@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::host::Host;
 use crate::registry::{defaults_of, Calculator, Capacity, Field, Kind, QuantityDoc, System};
-use crate::report::{exact, n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
+use crate::report::{n, CalcError, CalcResult, Quantity, Source, Step, Term, Unit};
 use crate::units::{Bytes, Count};
 use crate::validate::rules::{self, Rule};
 
@@ -45,7 +45,8 @@ pub const FORMULA: &str = "nofile ≥ 2·(clients + SOW topics + journal files);
 aio-max-nr ≥ 16384 + 8192·SOW topics; file-max ≥ 2·(same sum)";
 
 /// Above this process size a core dump takes too long to write; the guide
-/// recommends `ulimit -c 0` and AMPS's minidumps. The guide says only
+/// recommends `ulimit -c 0` and AMPS's minidumps, which Headroom notes but
+/// does not advise (it never lowers a limit). The guide says only
 /// "gigabytes", so 1 GB is our threshold.
 pub const LARGE_PROCESS: u64 = Bytes::GB;
 
@@ -145,13 +146,14 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         findings.push(
             Finding::new(
                 &rules::AMPS_LIMITS_CORE,
-                format!("a {} process takes long to dump a core", input.process_size.both()),
+                format!(
+                    "a {} process takes minutes to write a core, and cannot restart meanwhile",
+                    input.process_size.both()
+                ),
             )
-            .why("AMPS writes a minidump before exiting, much faster than a core file")
-            .fix("ulimit -c 0"),
+            .why("AMPS writes a minidump before exiting, much faster than a core file"),
         );
     }
-    let core_limit = if large { 0 } else { input.process_size.get() };
     let count = |symbol, working, value| Step::new(symbol, working, value, Unit::Count);
     let steps = vec![
         count(
@@ -169,8 +171,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
         count("aio_max_nr", format!("max({}, {})", n(aio), n(AIO_MAX_NR_RECOMMENDED)), aio_max_nr),
         count("file_max", format!("max({}, {})", n(twice), n(FILE_MAX_RECOMMENDED)), file_max),
         count("max_map_count", n(MAX_MAP_COUNT_RECOMMENDED), MAX_MAP_COUNT_RECOMMENDED),
-        // 0 (no core file) at LARGE_PROCESS and above: a choice, not arithmetic.
-        Step::new("core_limit", exact(core_limit, Unit::Bytes), core_limit, Unit::Bytes),
     ];
     let q = |name, label, value| Quantity { name, label, value, unit: Unit::Count };
     Ok(CalcResult {
@@ -179,12 +179,6 @@ pub fn evaluate(input: &Input, host: &Host) -> Result<CalcResult, CalcError> {
             q("aio_max_nr", "fs.aio-max-nr (recommended)", aio_max_nr),
             q("file_max", "fs.file-max (recommended)", file_max),
             q("max_map_count", "vm.max_map_count (recommended)", MAX_MAP_COUNT_RECOMMENDED),
-            Quantity {
-                name: "core_limit",
-                label: "ulimit -c (0: minidumps instead of cores)",
-                value: core_limit,
-                unit: Unit::Bytes,
-            },
         ],
         terms: vec![
             Term {
@@ -214,14 +208,14 @@ pub const CALCULATOR: Calculator = Calculator {
     system: System::Amps,
     source: SOURCE,
     formula: FORMULA,
-    notes: "Compared with `[host.kernel]` values when known; each shortfall is an error whose fix is the exact `ulimit`/`sysctl -w` line. At a process size of 1 GB or more, `ulimit -c 0` is advised.",
+    notes: "Compared with `[host.kernel]` values when known; each shortfall is an error whose fix is the exact `ulimit`/`sysctl -w` line. At a process size of 1 GB or more, a note says a core is slow to write; the guide's `ulimit -c 0` is not repeated: nothing Headroom advises lowers a limit (docs/source-discrepancies.md).",
     capacity: Capacity::None,
     occupies: None,
     fields: &[
         Field::new("clients", "Connected clients", Kind::Count, "Each client holds file descriptors."),
         Field::new("sow_topics", "SOW topics", Kind::Count, "Each holds descriptors and asynchronous I/O requests."),
         Field::new("journal_files", "Journal files", Kind::Count, "Pre-allocated transaction log journal files."),
-        Field::new("process_size", "AMPS process size", Kind::Bytes, "Resident size, e.g. \"54 GB\"; decides ulimit -c."),
+        Field::new("process_size", "AMPS process size", Kind::Bytes, "Resident size, e.g. \"54 GB\"; at 1 GB or more a core is slow to write."),
     ],
     groups: &[],
     variants: &[],
@@ -230,7 +224,6 @@ pub const CALCULATOR: Calculator = Calculator {
         QuantityDoc { name: "aio_max_nr", unit: Unit::Count, meaning: "max(16384 + 8192·sow_topics, 1048576)" },
         QuantityDoc { name: "file_max", unit: Unit::Count, meaning: "max(2·sum, 6815744)" },
         QuantityDoc { name: "max_map_count", unit: Unit::Count, meaning: "500000" },
-        QuantityDoc { name: "core_limit", unit: Unit::Bytes, meaning: "0 for processes of 1 GB or more" },
     ],
     findings: &[
         rules::AMPS_LIMITS_NOFILE,
@@ -265,7 +258,10 @@ mod tests {
         assert_eq!(r.quantity("nofile"), Some(40_028));
         assert_eq!(r.quantity("aio_max_nr"), Some(1_048_576));
         assert_eq!(r.quantity("file_max"), Some(6_815_744));
-        assert_eq!(r.quantity("core_limit"), Some(0));
+        // A core limit is never advised: the guide's 0 would lower it.
+        assert_eq!(r.quantity("core_limit"), None);
+        let core = r.findings.iter().find(|f| f.id == rules::AMPS_LIMITS_CORE.id).unwrap();
+        assert_eq!(core.fix, None);
         assert_eq!(r.terms[1].value, 16_384 + 81_920);
     }
 
@@ -283,14 +279,12 @@ mod tests {
                 "aio_max_nr = max(98,304, 1,048,576) = 1048576",
                 "file_max = max(40,028, 6,815,744) = 6815744",
                 "max_map_count = 500,000 = 500000",
-                "core_limit = 0 B = 0",
             ]
         );
-        // Below 1 GB the core limit is the process's size.
+        // Below 1 GB a core is not slow to write: no note.
         let small = Input { process_size: Bytes(512 * Bytes::MIB), ..i };
         let r = evaluate(&small, &Host::default()).unwrap();
-        assert_eq!(r.steps[6].working, "536,870,912 B");
-        assert_eq!(r.quantity("core_limit"), Some(536_870_912));
+        assert!(r.findings.iter().all(|f| f.id != rules::AMPS_LIMITS_CORE.id), "{:?}", r.findings);
     }
 
     #[test]

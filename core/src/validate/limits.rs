@@ -201,8 +201,7 @@ pub(crate) fn check(
         if item == "core" && kind == "soft" && needs.amps && v > 0 {
             out.push(
                 rules::LIMITS_CORE_LARGE
-                    .finding(format!("{domain} soft core {}: a core of a large AMPS process takes minutes to hours to write", s.value))
-                    .fix(format!("{domain} - core 0"))
+                    .finding(format!("{domain} soft core {}: a core of a large AMPS process takes minutes to hours to write; AMPS writes a minidump when it crashes", s.value))
                     .at(s.location.clone()),
             );
         }
@@ -275,8 +274,7 @@ pub(crate) fn parse_proc(name: &str, text: &str, needs: &Needs) -> Parsed {
         if item == "core" && needs.amps && sv > 0 {
             p.findings.push(
                 rules::LIMITS_CORE_LARGE
-                    .finding(format!("the process may write a core of up to {} bytes; for a large AMPS process that takes minutes to hours", show(sv)))
-                    .fix("LimitCORE=0 in the service's unit (AMPS writes minidumps instead)")
+                    .finding(format!("the process may write a core of up to {} bytes; for a large AMPS process that takes minutes to hours, and AMPS writes a minidump when it crashes", show(sv)))
                     .at(at(name, n)),
             );
         }

@@ -131,7 +131,8 @@ impl DbVersion {
 /// Every field is optional: a rule that needs an unknown figure stays quiet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Needs {
-    /// The host runs AMPS: apply the AMPS kernel minimums and `ulimit -c 0`.
+    /// The host runs AMPS: apply the AMPS kernel minimums, and note where a
+    /// core of a large instance would be slow to write.
     pub amps: bool,
     /// Open files per process the service needs (soft and hard nofile).
     pub nofile: Option<u64>,

@@ -120,9 +120,9 @@ rules! {
     LIMITS_NOFILE_NEED = "limits.nofile.below_need", Error,
         NOFILE,
         "nofile soft and hard at least what the plan needs";
-    LIMITS_CORE_LARGE = "limits.core.large_process", Warning,
+    LIMITS_CORE_LARGE = "limits.core.large_process", Info,
         AMPS,
-        "`<user> - core 0` (AMPS writes minidumps instead)";
+        "nothing to lower: a minidump (AMPS's own on a crash, `dumptool capture` of a hung process) is the fast dump";
     LIMITS_PAM_ONLY = "limits.pam_only", Info,
         "limits.conf(5), systemd.exec(5): limits.conf applies to PAM login sessions only",
         "LimitNOFILE= and LimitCORE= in the service's systemd unit";
@@ -148,9 +148,9 @@ rules! {
     SYSTEMD_NOFILE_MISSING = "systemd.nofile.missing", Warning,
         "systemd.exec(5): without LimitNOFILE= a service gets 1024 soft",
         "LimitNOFILE= in a drop-in";
-    SYSTEMD_CORE = "systemd.core.large_process", Warning,
+    SYSTEMD_CORE = "systemd.core.large_process", Info,
         AMPS,
-        "LimitCORE=0";
+        "nothing to lower: a minidump (AMPS's own on a crash, `dumptool capture` of a hung process) is the fast dump";
     SYSTEMD_SOFT_ABOVE_HARD = "systemd.soft_above_hard", Error,
         "systemd.exec(5): LimitNOFILE=soft:hard, soft <= hard",
         "LimitNOFILE=SOFT:HARD with SOFT <= HARD";
@@ -295,7 +295,7 @@ rules! {
         "vm.max_map_count of at least the AMPS minimum";
     AMPS_LIMITS_CORE = "amps.limits.core", Info,
         AMPS,
-        "`core 0` for AMPS: it writes minidumps instead";
+        "nothing to lower: a minidump (AMPS's own on a crash, `dumptool capture` of a hung process) is the fast dump";
     AMPS_SLOW_CLIENTS_MEMORY = "amps.slow_clients.memory_over_20_percent", Warning,
         AMPS,
         "MessageMemoryLimit of 10% of RAM, raised 1-2% at a time";

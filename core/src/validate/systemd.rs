@@ -277,8 +277,7 @@ pub(crate) fn check(all: &[Setting], kernel: &KernelView, needs: &Needs) -> Vec<
         } else if needs.amps && soft > 0 {
             out.push(
                 rules::SYSTEMD_CORE
-                    .finding(format!("LimitCORE={}: a core of a large AMPS process takes minutes to hours to write", s.value))
-                    .fix("LimitCORE=0")
+                    .finding(format!("LimitCORE={}: a core of a large AMPS process takes minutes to hours to write; AMPS writes a minidump when it crashes", s.value))
                     .at(s.location.clone()),
             );
         }
