@@ -111,9 +111,7 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String> {
 fn read_bounded(name: &str, r: impl std::io::Read) -> Result<String> {
     use std::io::Read as _;
     let mut bytes = Vec::new();
-    r.take(validate::MAX_TEXT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    r.take(validate::MAX_TEXT + 1).read_to_end(&mut bytes).map_err(|e| unreadable(name, e))?;
     if bytes.len() as u64 > validate::MAX_TEXT {
         return Err(bad(format!(
             "{name}: larger than {} bytes: not a config file",
@@ -133,14 +131,13 @@ fn read_input(path: &Path, format: Option<Format>) -> Result<Input> {
         let text = read_bounded("standard input", std::io::stdin().lock())?;
         return Ok(Input { name, text, format, masked: false });
     }
-    let link =
-        std::fs::symlink_metadata(path).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    let link = std::fs::symlink_metadata(path).map_err(|e| unreadable(&name, e))?;
     if link.file_type().is_symlink()
         && std::fs::read_link(path).is_ok_and(|t| t == Path::new("/dev/null"))
     {
         return Ok(Input { name, text: String::new(), format, masked: true });
     }
-    let meta = std::fs::metadata(path).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(&name, e))?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
             "a directory"
@@ -156,13 +153,17 @@ fn read_input(path: &Path, format: Option<Format>) -> Result<Input> {
             validate::MAX_TEXT
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(&name, e))?;
     let text = read_bounded(&name, file)?;
     Ok(Input { name, text, format, masked: false })
 }
 
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     Failure::bad_input(msg).into()
+}
+
+fn unreadable(name: &str, e: std::io::Error) -> anyhow::Error {
+    Failure::unreadable(format!("{name}: cannot read: {e}"), &e).into()
 }
 
 /// A plan gives the host and what its calculators need; a bare host profile

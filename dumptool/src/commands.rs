@@ -334,14 +334,8 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
             .into());
         }
     }
-    fs::read(path).map_err(|e| {
-        let code = if e.kind() == io::ErrorKind::PermissionDenied {
-            exit::REFUSED
-        } else {
-            exit::BAD_INPUT
-        };
-        Failure { code, message: format!("cannot read {}: {e}", path.display()) }.into()
-    })
+    fs::read(path)
+        .map_err(|e| Failure::unreadable(format!("cannot read {}: {e}", path.display()), &e).into())
 }
 
 /// The bytes analyzed, their summary, and whether those bytes are only the

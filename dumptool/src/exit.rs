@@ -31,6 +31,14 @@ impl Failure {
     pub fn refused(message: impl Into<String>) -> Self {
         Failure { code: REFUSED, message: message.into() }
     }
+
+    /// An input that could not be read: refused by the system when
+    /// permission was denied, else bad input (missing, unreadable).
+    pub fn unreadable(message: impl Into<String>, e: &std::io::Error) -> Self {
+        let code =
+            if e.kind() == std::io::ErrorKind::PermissionDenied { REFUSED } else { BAD_INPUT };
+        Failure { code, message: message.into() }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -40,3 +48,19 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    /// The exit codes `--help` documents: 3 when the system refused (a file
+    /// not readable by this user), 2 for input that is missing or bad.
+    #[test]
+    fn an_unreadable_input_is_refused_only_for_permissions() {
+        let code = |kind| Failure::unreadable("x", &Error::from(kind)).code;
+        assert_eq!(code(ErrorKind::PermissionDenied), REFUSED);
+        assert_eq!(code(ErrorKind::NotFound), BAD_INPUT);
+        assert_eq!(code(ErrorKind::InvalidData), BAD_INPUT);
+    }
+}

@@ -55,12 +55,14 @@ pub fn read_plan_text(path: &std::path::Path) -> anyhow::Result<String> {
     use std::io::Read;
     let name = path.display();
     let bad = |m: String| anyhow::Error::from(Failure::bad_input(format!("{name}: {m}")));
+    let unreadable = |e: std::io::Error| {
+        anyhow::Error::from(Failure::unreadable(format!("{name}: cannot read the plan: {e}"), &e))
+    };
     let mut bytes = Vec::new();
     let read = if path == std::path::Path::new("-") {
         std::io::stdin().lock().take(MAX_PLAN + 1).read_to_end(&mut bytes)
     } else {
-        let meta =
-            std::fs::metadata(path).map_err(|e| bad(format!("cannot read the plan: {e}")))?;
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
         if !meta.is_file() {
             let what = if meta.is_dir() { "a directory" } else { "not a regular file" };
             return Err(bad(format!(
@@ -69,7 +71,7 @@ pub fn read_plan_text(path: &std::path::Path) -> anyhow::Result<String> {
         }
         std::fs::File::open(path).and_then(|f| f.take(MAX_PLAN + 1).read_to_end(&mut bytes))
     };
-    read.map_err(|e| bad(format!("cannot read the plan: {e}")))?;
+    read.map_err(unreadable)?;
     if bytes.len() as u64 > MAX_PLAN {
         return Err(bad(format!("larger than {MAX_PLAN} bytes: not a plan")));
     }
