@@ -11,7 +11,7 @@ use crate::components::dump_view::DumpView;
 use crate::components::export::Export;
 use crate::components::host_form::HostForm;
 use crate::components::rollup::Rollup;
-use crate::components::section_form::SectionForm;
+use crate::components::section_form::{Drawn, SectionForm};
 use crate::examples::EXAMPLES;
 use crate::hooks::address::use_address;
 use crate::hooks::progressive::{in_next_task, use_progressive, ALL};
@@ -107,7 +107,7 @@ pub fn app() -> Html {
     let announced = use_section_focus(state.section_ids(), !state.opening_link);
     // The sections' steps, then one for the roll-up and comparison, one
     // for the config check, and the last for the export.
-    let drawn = use_progressive(SECTIONS_FROM + state.section_ids().len() + 2, state.evaluated);
+    let drawn = use_progressive(SECTIONS_FROM + 2 * state.section_ids().len() + 2, state.evaluated);
 
     // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo plan edits, except in
     // a text field, where they keep undoing the typing as browsers do.
@@ -202,7 +202,8 @@ pub fn app() -> Html {
 /// task of its own: the frame; the plan's evaluation (which starts the
 /// count); then the history, the examples and the host;
 /// then each section's heading and the "Add a system" panel; then each
-/// section in full, one a step; then the roll-up and the comparison; then
+/// section's form and then its result, each a step; then the roll-up and
+/// the comparison; then
 /// the config check; then the export (drawn together, the four were a 45 ms
 /// task and a 50 ms layout under the mobile audit's 4x CPU slowdown).
 const TOP: usize = 1;
@@ -285,11 +286,17 @@ fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
             }
             <HostForm state={state.clone()} />
             if drawn >= HEADINGS {
-                { for present.iter().enumerate().map(|(i, id)| html! {
-                    <SectionForm state={state.clone()} id={*id} drawn={SECTIONS_FROM + i <= drawn} />
+                { for present.iter().enumerate().map(|(i, id)| {
+                    let form = SECTIONS_FROM + 2 * i;
+                    let drawn = match drawn {
+                        d if d > form => Drawn::All,
+                        d if d == form => Drawn::Form,
+                        _ => Drawn::Heading,
+                    };
+                    html! { <SectionForm state={state.clone()} id={*id} {drawn} /> }
                 }) }
             }
-            if drawn >= SECTIONS_FROM + present.len() {
+            if drawn >= SECTIONS_FROM + 2 * present.len() {
                 <Rollup state={state.clone()} />
                 <Compare state={state.clone()} />
             }
@@ -302,7 +309,7 @@ fn planner(state: &UseReducerHandle<State>, link: &str, drawn: usize) -> Html {
                     }
                 </section>
             }
-            if drawn > SECTIONS_FROM + present.len() {
+            if drawn > SECTIONS_FROM + 2 * present.len() {
                 <ConfigCheck state={state.clone()} />
             }
             if drawn == ALL {

@@ -73,9 +73,10 @@ async function lighthouseRuns(preset) {
 }
 
 // The planner's controls are there once the app has rendered.
+// The planner once every drawing step is done: the export panel is the last.
 async function openPlanner(page) {
   await page.goto(url, { waitUntil: 'load' });
-  await page.waitForSelector('#add-title', { timeout: 60000 });
+  await page.waitForSelector('#export', { timeout: 60000 });
 }
 
 async function axeRun(page, viewport, state) {
