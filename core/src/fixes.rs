@@ -681,6 +681,18 @@ mod tests {
         assert!(unit.text.ends_with("\nLimitNOFILE=32768:infinity\n"), "{}", unit.text);
     }
 
+    /// Words pass to the shell as they are only when plain.
+    #[test]
+    fn shell_words_are_quoted_unless_plain() {
+        assert_eq!(sh_word("amps.service"), "amps.service");
+        assert_eq!(sh_word("amps@1:x-y/z%"), "amps@1:x-y/z%");
+        assert_eq!(sh_word("*"), "'*'");
+        assert_eq!(sh_word("a b"), "'a b'");
+        assert_eq!(sh_word("it's"), r"'it'\''s'");
+        assert_eq!(sh_word(""), "''");
+        assert_eq!(sh_word("$(reboot)"), "'$(reboot)'");
+    }
+
     proptest::proptest! {
         /// Whatever login sessions have, a limits.d line is above it, and
         /// a kind with a line is raised to the need.

@@ -268,3 +268,93 @@ fn tcp_memory_within_the_stock_default_is_not_written() {
         Some("262144 524288 699050")
     );
 }
+
+/// The boundaries of raise-only: a need equal to what the host has, known
+/// or stock, writes nothing; one more writes.
+#[test]
+fn a_need_equal_to_the_host_value_writes_nothing() {
+    // 16 GiB: half of 131,072 hash slots, 65,536 TIME_WAIT buckets.
+    let tw = |n: u64| {
+        let needs = Needs { time_wait: Some(n), ..Needs::default() };
+        unknown_host_decision(&needs, "net.ipv4.tcp_max_tw_buckets").1
+    };
+    assert_eq!(tw(65_536), None);
+    assert_eq!(tw(65_537).as_deref(), Some("65537"));
+    // 40000..60999 holds 21,000 ports: 21,000 are enough, 21,001 are not.
+    let mut host = low_host();
+    host.kernel.ip_local_port_range = Some([40_000, 60_999]);
+    let range = |connections: u64, host: &Host| {
+        let needs =
+            Needs { connections: Some(connections), port_pairs: Some(1), ..Needs::default() };
+        let fixes = generate(host, &needs, &Service::default());
+        fixes.decisions.into_iter().find(|d| d.key == "net.ipv4.ip_local_port_range")?.written
+    };
+    assert_eq!(range(21_000, &host), None);
+    // The top first: 40000..65535 holds 25,536.
+    assert_eq!(range(21_001, &host).as_deref(), Some("40000 65535"));
+    // The whole unprivileged range already: nothing wider to write.
+    host.kernel.ip_local_port_range = Some([1024, 65_535]);
+    assert_eq!(range(100_000, &host), None);
+}
+
+/// Login sessions: a need equal to the sessions' limit, known or stock,
+/// adds no line and no command.
+#[test]
+fn a_limits_d_line_or_command_only_above_the_sessions() {
+    let needs = |n: u64| Needs { nofile: Some(n), ..Needs::default() };
+    let mut host = low_host();
+    (host.kernel.nofile_soft, host.kernel.nofile_hard) = (Some(Count(1)), Some(Count(1)));
+    let known = Service { sessions: [Some(4096), Some(4096)], ..Service::default() };
+    let limits = |n: u64, service: &Service| {
+        let f = generate(&host, &needs(n), service);
+        let file = f.files.into_iter().find(|f| f.path.contains("limits.d")).map(|f| f.text);
+        let asks = f.commands.iter().filter(|c| c.contains("limits.conf")).count();
+        (file, asks)
+    };
+    assert_eq!(limits(4096, &known), (None, 0));
+    let (file, asks) = limits(4097, &known);
+    // The sessions' limit was read off the host: no stock value is named.
+    assert!(file.unwrap().contains("was 4096, the plan needs 4097\n* soft nofile 4097\n"));
+    assert_eq!(asks, 0);
+    // Unknown: systemd's 1024:524288 stands in; at 524288 only the soft
+    // limit asks, above it both.
+    assert_eq!(limits(524_288, &Service::default()), (None, 1));
+    assert_eq!(limits(524_289, &Service::default()), (None, 2));
+    // The service's own limits unknown but the sessions known: still the
+    // sessions' value, said to be the host's.
+    let mut unknown = low_host();
+    unknown.kernel.nofile_soft = None;
+    let f = generate(&unknown, &needs(4097), &known);
+    let text = &f.files.iter().find(|f| f.path.contains("limits.d")).unwrap().text;
+    assert!(text.contains("# limits.nofile.below_need: was 4096, the plan needs 4097\n"), "{text}");
+}
+
+/// What `fixes` prints of each value: raised from the host's, raised where
+/// lower from an assumed one, or kept.
+#[test]
+fn the_summary_says_what_is_raised_and_from_what() {
+    let mut host = low_host();
+    host.kernel.ip_local_port_range = Some([1024, 65_535]);
+    let needs = Needs {
+        aio_max_nr: Some(100),
+        amps: true,
+        connections: Some(10),
+        port_pairs: Some(1),
+        ..Needs::default()
+    };
+    let known = generate(&host, &needs, &Service::default()).summary();
+    assert!(
+        known.contains("  fs.aio-max-nr: raise 1 -> 1048576; the plan needs 1048576\n"),
+        "{known}"
+    );
+    assert!(known
+        .contains("  net.ipv4.ip_local_port_range: keep 1024 65535; the plan needs 10 ports\n"));
+    let unknown = generate(&Host::default(), &needs, &Service::default()).summary();
+    assert!(
+        unknown.contains(
+            "  fs.aio-max-nr: raise to 1048576 where lower, likely 65536 (kernel default, \
+             fs/aio.c); the plan needs 1048576\n"
+        ),
+        "{unknown}"
+    );
+}

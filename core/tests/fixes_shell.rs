@@ -99,6 +99,10 @@ proptest! {
                 prop_assert!(a[0] <= b[0] && a[1] >= b[1], "{command}\n{before} -> {a:?}");
                 let ports = a[1] - a[0] + 1;
                 prop_assert!(ports >= conns.min(64_512), "{command}\n{before} -> {a:?}");
+                // Widened down only as far as the need: to 65536 - ports.
+                if a != b {
+                    prop_assert_eq!(a[0], b[0].min(65_536u64.saturating_sub(conns).max(1024)));
+                }
                 // Already enough: left as it is.
                 if b[1] - b[0] + 1 >= conns {
                     prop_assert_eq!(&a, &b, "{}", command);
