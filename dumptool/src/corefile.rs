@@ -3,24 +3,31 @@
 //! database host, the OOM killer's attention). [`extract`] reads the ELF
 //! header, program headers, notes and only the memory ranges asked for, and
 //! lays them out as a core file of their own, which the analysis reads as
-//! it reads any core. Layout: the System V ABI, "ELF Header" and "Program
-//! Header"; little-endian only (x86, x86_64, aarch64).
+//! it reads any core. The headers are read and written with goblin (the
+//! System V ABI's "ELF Header" and "Program Header").
 
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
 
-use goblin::elf::program_header::{PT_LOAD, PT_NOTE};
+use goblin::container::Ctx;
+use goblin::elf::header::{self, Header};
+use goblin::elf::program_header::{ProgramHeader, PT_LOAD, PT_NOTE};
+use scroll::ctx::IntoCtx;
+use scroll::{Pread, Pwrite};
 
 use crate::analyze::{self, Options};
 use crate::summary::Summary;
 
+/// `e_phnum` saying the count is in section 0 (gABI, "ELF Header"); goblin
+/// has no name for it.
+const PN_XNUM: u16 = 0xffff;
 /// Notes larger than this are read with the rest of the core.
 const MAX_NOTES: u64 = 64 << 20;
 /// Memory larger than this is read with the rest of the core.
 const MAX_KEPT: u64 = 1 << 30;
-/// How much of each thread's stack is kept, from its stack pointer up
+/// The most of each thread's stack kept, from its stack pointer up
 /// (stacks grow down; 8 MiB is the usual `ulimit -s`).
 const STACK_KEPT: u64 = 8 << 20;
 /// Below the stack pointer: the red zone and what a leaf function keeps there.
@@ -28,79 +35,8 @@ const BELOW_SP: u64 = 4096;
 /// Each mapped file's first page: its ELF header and build id.
 const FIRST_PAGE: u64 = 4096;
 
-/// Field offsets of a 64- or 32-bit ELF header and program header.
-struct Layout {
-    e_phoff: usize,
-    e_shoff: usize,
-    e_phentsize: usize,
-    e_phnum: usize,
-    e_shentsize: usize,
-    e_shnum: usize,
-    e_shstrndx: usize,
-    ehsize: usize,
-    phsize: usize,
-    p_offset: usize,
-    p_vaddr: usize,
-    p_paddr: usize,
-    p_filesz: usize,
-    p_memsz: usize,
-    word: usize,
-}
-
-const WIDE: Layout = Layout {
-    e_phoff: 0x20,
-    e_shoff: 0x28,
-    e_phentsize: 0x36,
-    e_phnum: 0x38,
-    e_shentsize: 0x3a,
-    e_shnum: 0x3c,
-    e_shstrndx: 0x3e,
-    ehsize: 64,
-    phsize: 56,
-    p_offset: 8,
-    p_vaddr: 16,
-    p_paddr: 24,
-    p_filesz: 32,
-    p_memsz: 40,
-    word: 8,
-};
-
-const NARROW: Layout = Layout {
-    e_phoff: 0x1c,
-    e_shoff: 0x20,
-    e_phentsize: 0x2a,
-    e_phnum: 0x2c,
-    e_shentsize: 0x2e,
-    e_shnum: 0x30,
-    e_shstrndx: 0x32,
-    ehsize: 52,
-    phsize: 32,
-    p_offset: 4,
-    p_vaddr: 8,
-    p_paddr: 12,
-    p_filesz: 16,
-    p_memsz: 20,
-    word: 4,
-};
-
-impl Layout {
-    fn get(&self, b: &[u8], at: usize) -> u64 {
-        let mut w = [0u8; 8];
-        w[..self.word].copy_from_slice(&b[at..at + self.word]);
-        u64::from_le_bytes(w)
-    }
-
-    fn set(&self, b: &mut [u8], at: usize, v: u64) {
-        b[at..at + self.word].copy_from_slice(&v.to_le_bytes()[..self.word]);
-    }
-}
-
-fn half(b: &[u8], at: usize) -> u64 {
-    u64::from(u16::from_le_bytes([b[at], b[at + 1]]))
-}
-
 /// Reads `buf.len()` bytes at `at`; `false` when the file ends first.
-fn read_at(f: &mut fs::File, at: u64, buf: &mut [u8]) -> io::Result<bool> {
+fn read_at(f: &mut (impl Read + Seek), at: u64, buf: &mut [u8]) -> io::Result<bool> {
     f.seek(SeekFrom::Start(at))?;
     match f.read_exact(buf) {
         Ok(()) => Ok(true),
@@ -111,59 +47,80 @@ fn read_at(f: &mut fs::File, at: u64, buf: &mut [u8]) -> io::Result<bool> {
 
 /// The core at `path` (`len` bytes) as a core file of its own holding its
 /// notes and, of its memory, only what lies in `keep` (virtual addresses).
-/// `None` where this does not apply: not a little-endian ELF, a core cut
-/// short (the whole read names what is missing), PN_XNUM program headers,
-/// notes over [`MAX_NOTES`] or kept memory over [`MAX_KEPT`].
+/// `None` where this does not apply: not an ELF file, a core cut short (the
+/// whole read names what is missing), PN_XNUM program headers, notes over
+/// [`MAX_NOTES`] or kept memory over [`MAX_KEPT`].
 pub fn extract(path: &Path, len: u64, keep: &[Range<u64>]) -> io::Result<Option<Vec<u8>>> {
-    let mut f = fs::File::open(path)?;
-    let mut ehdr = [0u8; 64];
-    if !read_at(&mut f, 0, &mut ehdr)? || !ehdr.starts_with(b"\x7fELF") || ehdr[5] != 1 {
+    extract_from(&mut fs::File::open(path)?, len, keep)
+}
+
+/// The ELF header of the core in `f`, its layout and its program headers;
+/// `None` where [`extract`] does not apply (not ELF, PN_XNUM, cut short in
+/// its headers).
+fn headers(f: &mut (impl Read + Seek)) -> io::Result<Option<(Header, Ctx, Vec<ProgramHeader>)>> {
+    let mut ident = [0u8; header::header64::SIZEOF_EHDR];
+    if !read_at(f, 0, &mut ident)? {
         return Ok(None);
     }
-    let l = match ehdr[4] {
-        1 => &NARROW,
-        2 => &WIDE,
-        _ => return Ok(None),
+    let Ok(ehdr) = ident.pread::<Header>(0) else { return Ok(None) };
+    let (Ok(container), Ok(le)) = (ehdr.container(), ehdr.endianness()) else {
+        return Ok(None);
     };
-    let (phoff, shoff, phnum) =
-        (l.get(&ehdr, l.e_phoff), l.get(&ehdr, l.e_shoff), half(&ehdr, l.e_phnum));
-    if half(&ehdr, l.e_phentsize) != l.phsize as u64 || phnum == 0 || phnum == 0xffff {
+    let ctx = Ctx::new(container, le);
+    let phsize = ProgramHeader::size(ctx);
+    let phnum = usize::from(ehdr.e_phnum);
+    if usize::from(ehdr.e_phentsize) != phsize || phnum == 0 || ehdr.e_phnum == PN_XNUM {
         return Ok(None);
     }
-    let sh_size = half(&ehdr, l.e_shentsize) * half(&ehdr, l.e_shnum);
-    let mut phdrs = vec![0u8; l.phsize * phnum as usize];
+    let mut table = vec![0u8; phsize * phnum];
+    if !read_at(f, ehdr.e_phoff, &mut table)? {
+        return Ok(None);
+    }
+    let Ok(phdrs) = ProgramHeader::parse(&table, 0, phnum, ctx) else { return Ok(None) };
+    Ok(Some((ehdr, ctx, phdrs)))
+}
+
+/// Whether a file of `len` bytes holds all that its headers describe: a
+/// core cut short is read whole, and the analysis names what is missing.
+fn complete(ehdr: &Header, phdrs: &[ProgramHeader], len: u64) -> bool {
     let within = |at: u64, size: u64| at.checked_add(size).is_some_and(|end| end <= len);
-    if !within(shoff, sh_size)
-        || !within(phoff, phdrs.len() as u64)
-        || !read_at(&mut f, phoff, &mut phdrs)?
-    {
-        return Ok(None);
-    }
-    // What to copy: (program header, where its bytes are in the core).
-    let mut pieces: Vec<(Vec<u8>, u64)> = Vec::new();
+    within(ehdr.e_shoff, u64::from(ehdr.e_shentsize) * u64::from(ehdr.e_shnum))
+        && phdrs.iter().all(|ph| within(ph.p_offset, ph.p_filesz))
+}
+
+/// A program header of the slim core and where its bytes are in the source.
+type Piece = (ProgramHeader, u64);
+
+/// The core file [`extract`] lays out: its ELF header and program headers,
+/// and for each program header where its bytes are in the source core.
+/// `None` over [`MAX_NOTES`] or [`MAX_KEPT`], or with too many pieces.
+fn layout(
+    ehdr: &Header,
+    ctx: Ctx,
+    phdrs: &[ProgramHeader],
+    keep: &[Range<u64>],
+) -> Option<(Vec<u8>, Vec<Piece>)> {
+    let keep = merged(keep);
+    let mut pieces: Vec<Piece> = Vec::new();
     let (mut notes, mut kept) = (0, 0);
-    for ph in phdrs.chunks_exact(l.phsize) {
-        let (offset, vaddr, size) =
-            (l.get(ph, l.p_offset), l.get(ph, l.p_vaddr), l.get(ph, l.p_filesz));
-        if !within(offset, size) {
-            return Ok(None);
-        }
-        match u32::from_le_bytes([ph[0], ph[1], ph[2], ph[3]]) {
+    for ph in phdrs {
+        let (offset, vaddr, size) = (ph.p_offset, ph.p_vaddr, ph.p_filesz);
+        match ph.p_type {
             PT_NOTE => {
                 notes += size;
-                pieces.push((ph.to_vec(), offset));
+                pieces.push((ph.clone(), offset));
             }
             PT_LOAD => {
-                for r in keep {
+                for r in &keep {
                     let (start, end) = (r.start.max(vaddr), r.end.min(vaddr.saturating_add(size)));
                     if start < end {
-                        let mut part = ph.to_vec();
-                        for at in [l.p_vaddr, l.p_paddr] {
-                            l.set(&mut part, at, start);
-                        }
-                        for at in [l.p_filesz, l.p_memsz] {
-                            l.set(&mut part, at, end - start);
-                        }
+                        let part = ProgramHeader {
+                            p_vaddr: start,
+                            p_paddr: start,
+                            p_filesz: end - start,
+                            p_memsz: end - start,
+                            ..ph.clone()
+                        };
                         kept += end - start;
                         pieces.push((part, offset + (start - vaddr)));
                     }
@@ -173,26 +130,49 @@ pub fn extract(path: &Path, len: u64, keep: &[Range<u64>]) -> io::Result<Option<
         }
     }
     if notes > MAX_NOTES || kept > MAX_KEPT {
-        return Ok(None);
+        return None;
     }
     // ELF header, program headers, then each piece's bytes; no sections.
-    let mut out = ehdr[..l.ehsize].to_vec();
-    l.set(&mut out, l.e_phoff, l.ehsize as u64);
-    l.set(&mut out, l.e_shoff, 0);
-    for (at, v) in [(l.e_phnum, pieces.len()), (l.e_shnum, 0), (l.e_shstrndx, 0)] {
-        out[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes());
-    }
-    let mut at = (l.ehsize + l.phsize * pieces.len()) as u64;
+    let (ehsize, phsize) = (Header::size(ctx), ProgramHeader::size(ctx));
+    // PN_XNUM and above would need the count in a section header.
+    let count = u16::try_from(pieces.len()).ok().filter(|&n| n < PN_XNUM)?;
+    let out_header = Header {
+        e_phoff: ehsize as u64,
+        e_ehsize: ehsize as u16,
+        e_phnum: count,
+        e_shoff: 0,
+        e_shnum: 0,
+        e_shstrndx: 0,
+        ..*ehdr
+    };
+    let mut at = (ehsize + phsize * pieces.len()) as u64;
     for (ph, _) in &mut pieces {
-        l.set(ph, l.p_offset, at);
-        at += l.get(ph, l.p_filesz);
+        ph.p_offset = at;
+        at += ph.p_filesz;
     }
-    for (ph, _) in &pieces {
-        out.extend_from_slice(ph);
+    // In the core's own byte order (`ctx`), the buffer sized for them.
+    let mut out = vec![0u8; ehsize + phsize * pieces.len()];
+    out_header.into_ctx(&mut out[..ehsize], ctx);
+    for (i, (ph, _)) in pieces.iter().enumerate() {
+        out.pwrite_with(ph.clone(), ehsize + i * phsize, ctx).ok()?;
     }
+    Some((out, pieces))
+}
+
+/// [`extract`] of a core read from `f`, `len` bytes long.
+pub fn extract_from(
+    f: &mut (impl Read + Seek),
+    len: u64,
+    keep: &[Range<u64>],
+) -> io::Result<Option<Vec<u8>>> {
+    let Some((ehdr, ctx, phdrs)) = headers(f)? else { return Ok(None) };
+    if !complete(&ehdr, &phdrs, len) {
+        return Ok(None);
+    }
+    let Some((mut out, pieces)) = layout(&ehdr, ctx, &phdrs, keep) else { return Ok(None) };
     for (ph, from) in &pieces {
-        let mut data = vec![0u8; l.get(ph, l.p_filesz) as usize];
-        if !read_at(&mut f, *from, &mut data)? {
+        let mut data = vec![0u8; ph.p_filesz as usize];
+        if !read_at(f, *from, &mut data)? {
             return Ok(None);
         }
         out.extend_from_slice(&data);
@@ -200,32 +180,208 @@ pub fn extract(path: &Path, len: u64, keep: &[Range<u64>]) -> io::Result<Option<
     Ok(Some(out))
 }
 
+/// `ranges` sorted, with overlapping and touching ones joined: a thread's
+/// stack and a module's first page often meet, and kept twice they would
+/// be copied twice.
+fn merged(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+    let mut sorted: Vec<_> = ranges.iter().filter(|r| r.start < r.end).cloned().collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
+    for r in sorted {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
 /// What the analysis of a core reads of its memory, from a first look at
-/// its notes: each thread's stack from its stack pointer up, and each
-/// mapped file's first page.
-pub fn wanted(summary: &Summary) -> Vec<Range<u64>> {
+/// its notes and the memory it maps (`mapped`, virtual address ranges):
+/// each thread's stack from its stack pointer up to the end of the mapping
+/// that holds it (stacks grow down, so the rest of the mapping is unused),
+/// and each mapped file's first page.
+pub fn wanted(summary: &Summary, mapped: &[Range<u64>]) -> Vec<Range<u64>> {
     let sp = |t: &crate::summary::Thread| {
         t.registers
             .iter()
             .find(|r| matches!(r.name.as_str(), "rsp" | "sp" | "esp"))
             .map(|r| r.value.0)
     };
-    let stacks = summary
-        .threads
-        .iter()
-        .filter_map(sp)
-        .map(|sp| sp.saturating_sub(BELOW_SP)..sp.saturating_add(STACK_KEPT));
+    let top = |sp: u64| {
+        let most = sp.saturating_add(STACK_KEPT);
+        mapped.iter().find(|m| m.contains(&sp)).map_or(most, |m| m.end.min(most))
+    };
+    let stacks =
+        summary.threads.iter().filter_map(sp).map(|sp| sp.saturating_sub(BELOW_SP)..top(sp));
     let pages = summary.modules.iter().map(|m| m.base.0..m.base.0.saturating_add(FIRST_PAGE));
     stacks.chain(pages).collect()
+}
+
+/// The virtual address ranges a core's PT_LOADs map.
+fn mapped(phdrs: &[ProgramHeader]) -> Vec<Range<u64>> {
+    phdrs
+        .iter()
+        .filter(|ph| ph.p_type == PT_LOAD)
+        .map(|ph| ph.p_vaddr..ph.p_vaddr.saturating_add(ph.p_memsz))
+        .collect()
 }
 
 /// The core at `path` with only the memory its analysis reads, or `None`
 /// to read it whole (see [`extract`]).
 pub fn slim(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
-    let Some(skeleton) = extract(path, len, &[])? else { return Ok(None) };
+    slim_from(&mut fs::File::open(path)?, len)
+}
+
+/// [`slim`] of a core read from `f`, `len` bytes long.
+pub fn slim_from(f: &mut (impl Read + Seek), len: u64) -> io::Result<Option<Vec<u8>>> {
+    let Some((_, _, phdrs)) = headers(f)? else { return Ok(None) };
+    let Some(skeleton) = extract_from(f, len, &[])? else { return Ok(None) };
     // The first look needs no symbols: host files are left alone.
     let Ok(first) = analyze::analyze(&skeleton, &Options::default()) else { return Ok(None) };
-    extract(path, len, &wanted(&first))
+    extract_from(f, len, &wanted(&first, &mapped(&phdrs)))
+}
+
+/// The most of a core's start (headers and notes) a [`Slimmer`] holds
+/// before it gives up: [`MAX_NOTES`] and room for the headers.
+const MAX_HEAD: u64 = MAX_NOTES + (1 << 20);
+
+/// [`slim`] of a core that arrives as a stream, e.g. out of a decompressor:
+/// written to in file order, it keeps the headers and notes, then only the
+/// memory the analysis reads, never the whole core. [`Slimmer::finish`]
+/// gives the slim core, or `None` where this does not apply (not an ELF
+/// core, notes not before the memory as the kernel and gdb write them, a
+/// core cut short): the caller then reads the core whole. A write after
+/// that is known fails, which stops the decompressor early.
+#[derive(Default)]
+pub struct Slimmer {
+    /// Bytes written so far: the file offset of the next one.
+    received: u64,
+    /// The core's first bytes, until its headers and notes are in.
+    head: Vec<u8>,
+    body: Option<Body>,
+    declined: bool,
+}
+
+struct Body {
+    ehdr: Header,
+    phdrs: Vec<ProgramHeader>,
+    /// The slim core's headers.
+    out: Vec<u8>,
+    /// Each piece's offset in the source and its bytes, in the slim core's order.
+    pieces: Vec<(u64, Vec<u8>)>,
+}
+
+impl Slimmer {
+    /// Once the headers and notes are in: the pieces to keep. `None` to
+    /// wait for more, `Some(None)` to decline.
+    fn plan(&self) -> Option<Option<Body>> {
+        let mut head = io::Cursor::new(&self.head);
+        let (ehdr, ctx, phdrs) = match headers(&mut head) {
+            Ok(Some(h)) => h,
+            // The headers are not all in yet, or are not a core's.
+            Ok(None) if self.head.len() < header::header64::SIZEOF_EHDR => return None,
+            Ok(None) | Err(_) => {
+                let table = self.head.pread::<Header>(0).ok().map(|h| {
+                    h.e_phoff.saturating_add(u64::from(h.e_phentsize) * u64::from(h.e_phnum))
+                });
+                return match table {
+                    Some(end) if end > self.head.len() as u64 && end <= MAX_HEAD => None,
+                    _ => Some(None),
+                };
+            }
+        };
+        let notes_end = phdrs
+            .iter()
+            .filter(|ph| ph.p_type == PT_NOTE)
+            .map(|ph| ph.p_offset.saturating_add(ph.p_filesz))
+            .max()
+            .unwrap_or(0);
+        let memory_start = phdrs
+            .iter()
+            .filter(|ph| ph.p_type == PT_LOAD && ph.p_filesz > 0)
+            .map(|ph| ph.p_offset)
+            .min()
+            .unwrap_or(u64::MAX);
+        if notes_end > memory_start || notes_end > MAX_HEAD {
+            return Some(None);
+        }
+        if (self.head.len() as u64) < notes_end {
+            return None;
+        }
+        let Some((mut skeleton, notes)) = layout(&ehdr, ctx, &phdrs, &[]) else {
+            return Some(None);
+        };
+        for (ph, from) in &notes {
+            skeleton.extend_from_slice(&self.head[*from as usize..][..ph.p_filesz as usize]);
+        }
+        // The first look needs no symbols: host files are left alone.
+        let Ok(first) = analyze::analyze(&skeleton, &Options::default()) else {
+            return Some(None);
+        };
+        let Some((out, pieces)) = layout(&ehdr, ctx, &phdrs, &wanted(&first, &mapped(&phdrs)))
+        else {
+            return Some(None);
+        };
+        let pieces =
+            pieces.into_iter().map(|(ph, from)| (from, vec![0u8; ph.p_filesz as usize])).collect();
+        Some(Some(Body { ehdr, phdrs, out, pieces }))
+    }
+
+    /// Copies what the pieces hold of `bytes`, which start at `at`.
+    fn keep(body: &mut Body, at: u64, bytes: &[u8]) {
+        let end = at + bytes.len() as u64;
+        for (from, data) in &mut body.pieces {
+            let (start, stop) = ((*from).max(at), (*from + data.len() as u64).min(end));
+            if start < stop {
+                data[(start - *from) as usize..(stop - *from) as usize]
+                    .copy_from_slice(&bytes[(start - at) as usize..(stop - at) as usize]);
+            }
+        }
+    }
+
+    /// The slim core, when the whole core came in and this applied.
+    pub fn finish(self) -> Option<Vec<u8>> {
+        let body = self.body.filter(|_| !self.declined)?;
+        if !complete(&body.ehdr, &body.phdrs, self.received) {
+            return None;
+        }
+        let mut out = body.out;
+        for (_, data) in body.pieces {
+            out.extend_from_slice(&data);
+        }
+        Some(out)
+    }
+}
+
+impl io::Write for Slimmer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.declined {
+            return Err(io::Error::other("not a core laid out to be read in pieces"));
+        }
+        let at = self.received;
+        self.received += buf.len() as u64;
+        if let Some(body) = &mut self.body {
+            Self::keep(body, at, buf);
+            return Ok(buf.len());
+        }
+        self.head.extend_from_slice(buf);
+        match self.plan() {
+            None if self.head.len() as u64 > MAX_HEAD => self.declined = true,
+            None => {}
+            Some(None) => self.declined = true,
+            Some(Some(mut body)) => {
+                let head = std::mem::take(&mut self.head);
+                Self::keep(&mut body, 0, &head);
+                self.body = Some(body);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -256,5 +412,156 @@ mod tests {
         let cut = dir.path().join("cut.core");
         fs::write(&cut, &whole[..whole.len() - 100]).unwrap();
         assert_eq!(extract(&cut, whole.len() as u64 - 100, &[]).unwrap(), None);
+    }
+
+    /// A stack is kept from just below its pointer to the end of the
+    /// mapping that holds it, at most [`STACK_KEPT`]; with no mapping
+    /// known, [`STACK_KEPT`].
+    #[test]
+    fn a_stack_is_kept_from_its_pointer_to_the_end_of_its_mapping() {
+        use crate::summary::{Hex, Register};
+        let whole = fs::read(fixture()).unwrap();
+        let mut summary = analyze::analyze(&whole, &Options::default()).unwrap();
+        summary.modules.clear();
+        let thread = summary.threads[0].clone();
+        let at = |sp: u64| crate::summary::Thread {
+            registers: vec![Register { name: "rsp".into(), value: Hex(sp) }],
+            ..thread.clone()
+        };
+        let big = 0x4000_0000..0x4000_0000 + 2 * STACK_KEPT;
+        summary.threads = vec![at(0x10_8000), at(0x20_0000 - 16), at(0x90_0000), at(big.start)];
+        let mapped = [0x10_0000..0x10_c000, 0x1f_0000..0x20_0000, big.clone()];
+        assert_eq!(
+            wanted(&summary, &mapped),
+            vec![
+                0x10_8000 - BELOW_SP..0x10_c000,
+                0x20_0000 - 16 - BELOW_SP..0x20_0000,
+                0x90_0000 - BELOW_SP..0x90_0000 + STACK_KEPT,
+                big.start - BELOW_SP..big.start + STACK_KEPT,
+            ]
+        );
+    }
+
+    #[test]
+    fn overlapping_and_touching_ranges_are_joined() {
+        assert_eq!(merged(&[5..9, 1..3, 3..4, 8..12, 20..20, 15..16]), vec![1..4, 5..12, 15..16]);
+    }
+
+    /// Written in pieces of any size, a core comes out of the slimmer as
+    /// [`slim`] reads it from its file; cut short, it does not come out.
+    #[test]
+    fn a_streamed_core_slims_as_the_file_does() {
+        use std::io::Write;
+        let whole = fs::read(fixture()).unwrap();
+        let want = slim(&fixture(), whole.len() as u64).unwrap().expect("a slim core");
+        for chunk in [1, 7, 4096, 65536, whole.len()] {
+            let mut s = Slimmer::default();
+            for piece in whole.chunks(chunk) {
+                s.write_all(piece).unwrap();
+            }
+            assert_eq!(s.finish().as_ref(), Some(&want), "in pieces of {chunk}");
+        }
+        let mut cut = Slimmer::default();
+        cut.write_all(&whole[..whole.len() - 1]).unwrap();
+        assert_eq!(cut.finish(), None);
+    }
+
+    /// Not a core: the first write says so, which stops a decompressor.
+    #[test]
+    fn a_stream_that_is_no_core_is_declined_at_once() {
+        use std::io::Write;
+        let minidump = fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/minidumps/linux-mini.dmp"),
+        )
+        .unwrap();
+        let mut s = Slimmer::default();
+        s.write_all(&minidump[..4096]).unwrap();
+        assert!(s.write_all(&minidump[4096..]).is_err());
+        assert_eq!(s.finish(), None);
+    }
+
+    /// Each PT_LOAD of a core as (vaddr, its bytes), read by goblin's own
+    /// parser of a whole ELF file.
+    fn loads(core: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let elf = goblin::elf::Elf::parse(core).expect("an ELF core");
+        elf.program_headers
+            .iter()
+            .filter(|ph| ph.p_type == PT_LOAD)
+            .map(|ph| (ph.p_vaddr, core[ph.file_range()].to_vec()))
+            .collect()
+    }
+
+    fn byte_at(loads: &[(u64, Vec<u8>)], addr: u64) -> Option<u8> {
+        loads.iter().find_map(|(base, bytes)| {
+            let i = addr.checked_sub(*base)?;
+            bytes.get(usize::try_from(i).ok()?).copied()
+        })
+    }
+
+    /// The analysis of the slim core is the analysis of the whole one:
+    /// the same threads, frames and modules.
+    #[test]
+    fn the_slim_core_reads_as_the_whole_one() {
+        let whole = fs::read(fixture()).unwrap();
+        let slim = slim(&fixture(), whole.len() as u64).unwrap().expect("a slim core");
+        assert!(slim.len() < whole.len(), "{} of {}", slim.len(), whole.len());
+        let options = Options::default();
+        let (a, b) = (
+            analyze::analyze(&whole, &options).unwrap(),
+            analyze::analyze(&slim, &options).unwrap(),
+        );
+        let json = |s: &Summary| {
+            let mut v = serde_json::to_value(s).unwrap();
+            v.as_object_mut().unwrap().remove("incomplete");
+            v
+        };
+        assert_eq!(json(&b), json(&a));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever ranges are kept, every kept address reads as it does in
+        /// the whole core, every address of a kept range that the core holds
+        /// is kept, and the notes are whole.
+        #[test]
+        fn kept_memory_is_the_cores_own(
+            picks in proptest::collection::vec((0usize..64, 0u64..0x4000, 1u64..0x6000), 0..6)
+        ) {
+            let whole = fs::read(fixture()).unwrap();
+            let original = loads(&whole);
+            // Ranges around the core's own mappings, so most of them meet one.
+            let keep: Vec<Range<u64>> = picks
+                .iter()
+                .map(|&(i, from, len)| {
+                    let base = original[i % original.len()].0;
+                    let start = base.saturating_sub(0x1000) + from;
+                    start..start + len
+                })
+                .collect();
+            let out = extract(&fixture(), whole.len() as u64, &keep).unwrap().expect("a core");
+            let kept = loads(&out);
+            for r in &keep {
+                for addr in (r.start..r.end).step_by(61).chain([r.start, r.end - 1]) {
+                    proptest::prop_assert_eq!(byte_at(&kept, addr), byte_at(&original, addr), "at {:#x}", addr);
+                }
+            }
+            // Kept only what was asked for, and nothing twice.
+            let mut spans: Vec<_> = kept.iter().map(|(base, b)| (*base, base + b.len() as u64)).collect();
+            spans.sort();
+            for (start, end) in &spans {
+                proptest::prop_assert!(keep.iter().any(|r| r.start <= *end && *start <= r.end));
+                proptest::prop_assert!((*start..*end).step_by(61).all(|a| keep.iter().any(|r| r.contains(&a))));
+            }
+            for pair in spans.windows(2) {
+                proptest::prop_assert!(pair[0].1 <= pair[1].0, "{:x?} overlap", pair);
+            }
+            let notes = |core: &[u8]| {
+                let elf = goblin::elf::Elf::parse(core).unwrap();
+                let ranges: Vec<_> = elf.program_headers.iter().filter(|p| p.p_type == PT_NOTE).map(|p| p.file_range()).collect();
+                ranges.into_iter().map(|r| core[r].to_vec()).collect::<Vec<_>>()
+            };
+            proptest::prop_assert_eq!(notes(&out), notes(&whole));
+        }
     }
 }

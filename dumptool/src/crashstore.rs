@@ -46,6 +46,8 @@ impl Wrapping {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unwrapped {
     pub wrapping: Wrapping,
+    /// The dump; a core only as far as its analysis reads it (notes,
+    /// stacks, modules' first pages), when it can be read so.
     pub bytes: Vec<u8>,
     /// An apport report's fields (all but CoreDump), in file order.
     pub fields: Vec<(String, String)>,
@@ -88,7 +90,41 @@ fn read_all(format: &'static str, reader: impl Read) -> Result<Vec<u8>, StoreErr
     Ok(out)
 }
 
+/// The core `bytes` unpack to, kept only as far as its analysis reads it
+/// ([`crate::corefile::Slimmer`]): a compressed core of many GB takes the
+/// memory of its stacks, not of itself. `None` for anything else (a
+/// minidump is declined at its first bytes), which is unpacked whole.
+fn unpack_slim(wrapping: Wrapping, bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut slimmer = crate::corefile::Slimmer::default();
+    let streamed = match wrapping {
+        Wrapping::Zstd => {
+            let mut input = Cursor::new(bytes);
+            let mut ok = true;
+            while ok && (input.position() as usize) < bytes.len() {
+                ok = ruzstd::decoding::StreamingDecoder::new(&mut input)
+                    .ok()
+                    .is_some_and(|mut d| std::io::copy(&mut d, &mut slimmer).is_ok());
+            }
+            ok
+        }
+        Wrapping::Lz4 => {
+            std::io::copy(&mut lz4_flex::frame::FrameDecoder::new(bytes), &mut slimmer).is_ok()
+        }
+        Wrapping::Gzip => {
+            std::io::copy(&mut flate2::read::MultiGzDecoder::new(bytes), &mut slimmer).is_ok()
+        }
+        Wrapping::Xz => {
+            lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut slimmer).is_ok()
+        }
+        Wrapping::Apport => false,
+    };
+    slimmer.finish().filter(|_| streamed)
+}
+
 fn unpack(wrapping: Wrapping, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+    if let Some(slim) = unpack_slim(wrapping, bytes) {
+        return Ok(slim);
+    }
     let format = wrapping.name();
     let damaged = |message: String| StoreError::Damaged { format, message };
     match wrapping {
@@ -276,6 +312,43 @@ mod tests {
             assert_eq!((got.wrapping, got.bytes.as_slice()), (w, DUMP), "{w:?}");
         }
         assert_eq!(unwrap(DUMP).unwrap(), None);
+    }
+
+    /// A compressed core unpacks to the part its analysis reads, as the
+    /// core's own file does (`corefile::slim`); a core cut short, to all
+    /// there is, for the analysis to name what is missing.
+    #[test]
+    fn a_compressed_core_unpacks_to_what_its_analysis_reads() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/cores/testee-segv.core");
+        let core = std::fs::read(&path).unwrap();
+        let slim = crate::corefile::slim(&path, core.len() as u64).unwrap().unwrap();
+        assert!(slim.len() < core.len(), "{} of {}", slim.len(), core.len());
+        let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        lz4.write_all(&core).unwrap();
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut std::io::BufReader::new(core.as_slice()), &mut xz).unwrap();
+        let fast = ruzstd::encoding::CompressionLevel::Fastest;
+        let mut zstd = ruzstd::encoding::compress_to_vec(&core[..5000], fast);
+        zstd.extend(ruzstd::encoding::compress_to_vec(&core[5000..], fast));
+        for (packed, w) in [
+            (gzip(&core), Wrapping::Gzip),
+            (lz4.finish().unwrap(), Wrapping::Lz4),
+            (xz, Wrapping::Xz),
+            (zstd, Wrapping::Zstd),
+        ] {
+            let got = unwrap(&packed).unwrap().unwrap();
+            assert_eq!(got.wrapping, w);
+            assert!(
+                got.bytes == slim,
+                "{w:?}: {} bytes, not the slim core's {}",
+                got.bytes.len(),
+                slim.len()
+            );
+        }
+        let cut = &core[..core.len() - 10];
+        let got = unwrap(&gzip(cut)).unwrap().unwrap();
+        assert!(got.bytes == cut, "the cut core, whole");
     }
 
     /// `zstd a b > ab.zst` and `cat a.zst b.zst` give one frame per part.

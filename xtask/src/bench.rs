@@ -4,6 +4,8 @@
 //! - capture of a 1 GiB-RSS process with 32 threads (dumptool-testee) by
 //!   `dumptool capture` and by `gcore`: wall time, dump size, and the longest
 //!   stall the target saw, measured by its heartbeat thread;
+//! - `dumptool analyze` of gcore's core against gdb's backtrace of it:
+//!   time, peak RSS, threads and frames;
 //! - `dumptool analyze` against `minidump-stackwalk --json` on the corpus
 //!   dumps and the captured one: time, peak RSS, and whether the two agree
 //!   on modules, threads and the crashing thread's frames.
@@ -138,6 +140,7 @@ pub fn run() -> Result<()> {
     let mut testee = Testee::spawn(&testee_exe)?;
     std::thread::sleep(Duration::from_millis(200));
     let mut captures = Vec::new();
+    let mut gcore_core = None;
 
     testee.ask("reset")?;
     let dump = scratch.join("bench.dmp");
@@ -161,8 +164,8 @@ pub fn run() -> Result<()> {
         let stall = testee.stall()?;
         let core = scratch.join(format!("core.{}", testee.pid));
         let size = std::fs::metadata(&core).map(|m| m.len()).unwrap_or(0);
-        let _ = std::fs::remove_file(&core);
         captures.push(Capture { tool: "gcore", wall, size, stall });
+        gcore_core = Some(core);
     } else {
         println!("gcore is not installed (apt-get install gdb): skipped");
     }
@@ -184,9 +187,61 @@ pub fn run() -> Result<()> {
         );
     }
 
+    if let Some(core) = &gcore_core {
+        analyze_core(&dumptool, &testee_exe, core, &scratch)?;
+        let _ = std::fs::remove_file(core);
+    }
     let stackwalk = stackwalk()?;
     analyze(&root, &dumptool, &stackwalk, &dump)?;
     let _ = std::fs::remove_dir_all(&scratch);
+    Ok(())
+}
+
+/// Runs of each tool on the gcore core: seconds each, not milliseconds.
+const CORE_RUNS: u32 = 5;
+
+/// `dumptool analyze` of gcore's core of the testee against gdb's
+/// `thread apply all bt` of the same core, both with this host's files
+/// (gdb reads a core's memory as it needs it; dumptool reads the notes,
+/// the stacks and the modules' first pages): median time, peak RSS, and
+/// the threads and frames each found.
+fn analyze_core(dumptool: &Path, exe: &Path, core: &Path, scratch: &Path) -> Result<()> {
+    println!(
+        "\n== analyze a core: dumptool analyze --offline --format json vs gdb -batch \
+         -ex 'thread apply all bt' ({}, median of {CORE_RUNS}; peak RSS of one run)",
+        mib(std::fs::metadata(core)?.len())
+    );
+    let d = argv(&[&dumptool, &"analyze", &core, &"--offline", &"--format", &"json"]);
+    let g = argv(&[
+        &"gdb",
+        &"-batch",
+        &"-nx",
+        &"-ex",
+        &"set debuginfod enabled off",
+        &"-ex",
+        &"thread apply all bt",
+        &exe,
+        &core,
+    ]);
+    let (d_out, d_rss) = output_and_rss(&d, scratch)?;
+    let (g_out, g_rss) = output_and_rss(&g, scratch)?;
+    let summary: Value = serde_json::from_slice(&d_out).context("dumptool's JSON")?;
+    let threads = len(&summary["threads"]);
+    let frames: usize =
+        summary["threads"].as_array().map_or(0, |ts| ts.iter().map(|t| len(&t["frames"])).sum());
+    let g_text = String::from_utf8_lossy(&g_out);
+    let g_threads = g_text.lines().filter(|l| l.starts_with("Thread ")).count();
+    let g_frames = g_text.lines().filter(|l| l.starts_with('#')).count();
+    let (dt, gt) = medians(&d, &g, CORE_RUNS)?;
+    println!(
+        "dumptool {} ({} peak), gdb {} ({} peak), gdb / dumptool {}; \
+         threads: dumptool {threads}, gdb {g_threads}; frames: dumptool {frames}, gdb {g_frames}",
+        ms(dt),
+        kib(d_rss),
+        ms(gt),
+        kib(g_rss),
+        ratio(dt.as_secs_f64(), gt.as_secs_f64()),
+    );
     Ok(())
 }
 
@@ -335,11 +390,11 @@ fn output_and_rss(argv: &[OsString], scratch: &Path) -> Result<(Vec<u8>, Option<
     Ok((out.stdout, rss))
 }
 
-/// The median of `ANALYZE_RUNS` runs of each command, run in turn so that
-/// load from elsewhere on the machine falls on both alike.
-fn medians(a: &[OsString], b: &[OsString]) -> Result<(Duration, Duration)> {
+/// The median of `runs` runs of each command, run in turn so that load
+/// from elsewhere on the machine falls on both alike.
+fn medians(a: &[OsString], b: &[OsString], runs: u32) -> Result<(Duration, Duration)> {
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    for _ in 0..ANALYZE_RUNS {
+    for _ in 0..runs {
         ta.push(timed(Command::new(&a[0]).args(&a[1..]))?);
         tb.push(timed(Command::new(&b[0]).args(&b[1..]))?);
     }
@@ -405,7 +460,7 @@ fn analyze(root: &Path, dumptool: &Path, stackwalk: &Path, captured: &Path) -> R
         let s_shape =
             stackwalk_shape(&serde_json::from_slice(&s_out).context("minidump-stackwalk's JSON")?);
         let diff = differences(&d_shape, &s_shape);
-        let (dt, st) = medians(&d, &s)?;
+        let (dt, st) = medians(&d, &s, ANALYZE_RUNS)?;
         total_d += dt;
         total_s += st;
         let agreement = if diff.is_empty() {
@@ -453,7 +508,7 @@ fn analyze(root: &Path, dumptool: &Path, stackwalk: &Path, captured: &Path) -> R
     let d_shape = dumptool_shape(&serde_json::from_slice(&d_out).context("dumptool's JSON")?);
     let s_shape =
         stackwalk_shape(&serde_json::from_slice(&s_out).context("minidump-stackwalk's JSON")?);
-    let (dt, st) = medians(&d, &s)?;
+    let (dt, st) = medians(&d, &s, ANALYZE_RUNS)?;
     println!(
         "dumptool {} ({} peak), minidump-stackwalk {} ({} peak), stackwalk / dumptool {}",
         ms(dt),

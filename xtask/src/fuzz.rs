@@ -19,7 +19,7 @@ const FUZZ_DIRS: &[&str] = &["core/fuzz", "dumptool/fuzz"];
 /// bytes the target itself puts in front of its input, so stripped here).
 fn seed_source(target: &str) -> Option<(&'static str, &'static str, &'static [u8])> {
     match target {
-        "analyze_elfcore" => Some(("testdata/cores", ".core", b"\x7fELF")),
+        "analyze_elfcore" | "slim_elfcore" => Some(("testdata/cores", ".core", b"\x7fELF")),
         "analyze_minidump" | "redact_minidump" => Some(("testdata/minidumps", ".dmp", b"MDMP")),
         "plan" => Some(("examples", ".toml", b"")),
         t if t == "detect" || t.starts_with("validate_") => Some(("testdata/configs", "", b"")),

@@ -246,3 +246,47 @@ fn a_big_core_is_analyzed_without_reading_its_memory() {
     let sum = String::from_utf8_lossy(&sum.stdout);
     assert_eq!(v["sha256"].as_str(), sum.split_whitespace().next());
 }
+
+/// A live process with many threads and a large heap, as a server's gcore
+/// is: the analysis reads each thread's stack only from its stack pointer
+/// to the end of its mapping, so a core of 160 threads (more than 1 GiB of
+/// memory at 8 MiB a stack) and 600 MiB of heap is analyzed under a 1 GB
+/// address-space limit, and says what reading it whole says.
+#[test]
+fn a_many_threaded_core_is_analyzed_from_its_stacks_alone() {
+    if Command::new("gcore").arg("--version").output().is_err() {
+        return skip("gcore (apt-get install gdb)");
+    }
+    let mut cmd = Command::new(TESTEE);
+    cmd.args(["--threads", "160", "--rss-mib", "600"]);
+    let testee = Testee::spawn_cmd(cmd);
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("core");
+    let gcore =
+        Command::new("gcore").arg("-o").arg(&prefix).arg(testee.pid.to_string()).output().unwrap();
+    let core = dir.path().join(format!("core.{}", testee.pid));
+    assert!(core.exists(), "gcore wrote nothing: {}", String::from_utf8_lossy(&gcore.stderr));
+    drop(testee);
+    let size = std::fs::metadata(&core).unwrap().len();
+    assert!(size > 700 << 20, "the core is {size} B: too small to need slimming");
+
+    // Standard input is read whole: the reference.
+    let whole = Command::new(crate::support::DUMPTOOL)
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&core).unwrap())
+        .output()
+        .unwrap();
+    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    let limited = Command::new("sh")
+        .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
+        .args(["analyze", core.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(limited.status.success(), "{}", String::from_utf8_lossy(&limited.stderr));
+    let (a, b): (Value, Value) = (
+        serde_json::from_slice(&whole.stdout).unwrap(),
+        serde_json::from_slice(&limited.stdout).unwrap(),
+    );
+    assert_eq!(b["threads"].as_array().map(Vec::len), Some(162), "main, 160 workers, heartbeat");
+    assert_eq!(a, b);
+}
