@@ -116,7 +116,6 @@ fn layout(
                     if start < end {
                         let part = ProgramHeader {
                             p_vaddr: start,
-                            p_paddr: start,
                             p_filesz: end - start,
                             p_memsz: end - start,
                             ..ph.clone()
@@ -366,8 +365,8 @@ impl io::Write for Slimmer {
             return Ok(buf.len());
         }
         self.head.extend_from_slice(buf);
+        // `plan` waits only for bytes before MAX_HEAD: the head stays under it.
         match self.plan() {
-            None if self.head.len() as u64 > MAX_HEAD => self.declined = true,
             None => {}
             Some(None) => self.declined = true,
             Some(Some(mut body)) => {
@@ -442,6 +441,22 @@ mod tests {
         );
     }
 
+    /// What a core maps is its PT_LOADs' whole memory, with or without
+    /// bytes in the file (a kernel core leaves out what it cannot read).
+    #[test]
+    fn the_mapped_memory_is_every_load_in_full() {
+        let load = |vaddr, memsz, filesz| ProgramHeader {
+            p_type: PT_LOAD,
+            p_vaddr: vaddr,
+            p_memsz: memsz,
+            p_filesz: filesz,
+            ..ProgramHeader::default()
+        };
+        let note = ProgramHeader { p_type: PT_NOTE, p_filesz: 100, ..ProgramHeader::default() };
+        let phdrs = [note, load(0x1000, 0x2000, 0), load(0x8000, 0x1000, 0x1000)];
+        assert_eq!(mapped(&phdrs), vec![0x1000..0x3000, 0x8000..0x9000]);
+    }
+
     #[test]
     fn overlapping_and_touching_ranges_are_joined() {
         assert_eq!(merged(&[5..9, 1..3, 3..4, 8..12, 20..20, 15..16]), vec![1..4, 5..12, 15..16]);
@@ -480,6 +495,168 @@ mod tests {
         assert_eq!(s.finish(), None);
     }
 
+    /// The fixture core with its headers changed by `edit` (which may also
+    /// add bytes), the program headers written where `e_phoff` then says.
+    fn edited(edit: impl FnOnce(&mut Header, &mut Vec<ProgramHeader>, &mut Vec<u8>)) -> Vec<u8> {
+        let mut bytes = fs::read(fixture()).unwrap();
+        let (mut ehdr, ctx, mut phdrs) = headers(&mut io::Cursor::new(&bytes)).unwrap().unwrap();
+        edit(&mut ehdr, &mut phdrs, &mut bytes);
+        ehdr.e_phnum = phdrs.len() as u16;
+        let (at, phsize) = (ehdr.e_phoff as usize, ProgramHeader::size(ctx));
+        if bytes.len() < at + phsize * phdrs.len() {
+            bytes.resize(at + phsize * phdrs.len(), 0);
+        }
+        ehdr.into_ctx(&mut bytes[..Header::size(ctx)], ctx);
+        for (i, ph) in phdrs.into_iter().enumerate() {
+            bytes.pwrite_with(ph, at + i * phsize, ctx).unwrap();
+        }
+        bytes
+    }
+
+    fn extracted(bytes: &[u8], keep: &[Range<u64>]) -> Option<Vec<u8>> {
+        extract_from(&mut io::Cursor::new(bytes), bytes.len() as u64, keep).unwrap()
+    }
+
+    fn slimmed(bytes: &[u8]) -> Option<Vec<u8>> {
+        slim_from(&mut io::Cursor::new(bytes), bytes.len() as u64).unwrap()
+    }
+
+    /// The slimmer fed `bytes` in pages: what it gives, and how many pages
+    /// it took before it refused more.
+    fn streamed(bytes: &[u8]) -> (Option<Vec<u8>>, usize) {
+        use std::io::Write;
+        let mut s = Slimmer::default();
+        let taken = bytes.chunks(4096).take_while(|c| s.write_all(c).is_ok()).count();
+        (s.finish(), taken)
+    }
+
+    fn summary_of(core: &[u8]) -> Summary {
+        analyze::analyze(core, &Options::default()).unwrap()
+    }
+
+    /// Headers no analysis could use as a core's send the core to the
+    /// whole read, which says what is wrong; the slimmer refuses it at once.
+    #[test]
+    fn headers_that_describe_no_core_are_read_whole() {
+        let wrong_size = edited(|h, _, _| h.e_phentsize = 32);
+        assert!(extracted(&wrong_size, &[]).is_none());
+        assert_eq!(streamed(&wrong_size).1, 1);
+        assert!(streamed(&wrong_size).0.is_none());
+        let none = edited(|h, p, _| {
+            h.e_phnum = 0;
+            p.clear();
+        });
+        assert!(extracted(&none, &[]).is_none());
+        // PN_XNUM: the count is in section 0, which this does not read.
+        let xnum = edited(|h, p, _| {
+            h.e_phnum = PN_XNUM;
+            p.resize(usize::from(PN_XNUM), ProgramHeader::default());
+        });
+        assert!(extracted(&xnum, &[]).is_none());
+    }
+
+    /// Section headers the file does not hold mean a core cut short; those
+    /// it holds are not copied, and the slim core says it has none.
+    #[test]
+    fn section_headers_count_toward_a_whole_core_and_are_dropped() {
+        let with_sections = |count: u16| {
+            edited(move |h, _, bytes| {
+                h.e_shoff = bytes.len() as u64 - 100;
+                (h.e_shentsize, h.e_shnum, h.e_shstrndx) = (64, count, 1);
+            })
+        };
+        // 2 x 64 B from 100 B before the end: past it.
+        assert!(extracted(&with_sections(2), &[]).is_none());
+        let out = extracted(&with_sections(1), &[]).expect("a skeleton");
+        let h = out.pread::<Header>(0).unwrap();
+        assert_eq!((h.e_shoff, h.e_shnum, h.e_shstrndx), (0, 0, 0));
+    }
+
+    /// The program headers may be anywhere in the file (here after its
+    /// end's data); the slim core has them right after its ELF header.
+    #[test]
+    fn program_headers_anywhere_are_found_and_moved_up() {
+        let moved = edited(|h, _, bytes| {
+            bytes.resize(bytes.len().next_multiple_of(8) + 8, 0);
+            h.e_phoff = bytes.len() as u64;
+            // A size no reader uses; the slim core states its own.
+            h.e_ehsize = 0;
+        });
+        let slim = slimmed(&moved).expect("a slim core");
+        let h = slim.pread::<Header>(0).unwrap();
+        assert_eq!((h.e_phoff, h.e_ehsize), (64, 64));
+        let whole = fs::read(fixture()).unwrap();
+        assert_eq!(summary_of(&slim).threads, summary_of(&whole).threads);
+        assert!(streamed(&moved).0 == Some(slim));
+    }
+
+    /// Notes past [`MAX_NOTES`] and kept memory past [`MAX_KEPT`] send the
+    /// core to the whole read. The memory is a sparse tail: nothing of it is
+    /// read when it is refused.
+    #[test]
+    fn notes_and_memory_over_their_limits_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let with_extra = |ty: u32, size: u64| {
+            let path = dir.path().join(format!("core-{ty}-{size}"));
+            let mut at = 0;
+            // The program headers move to the end, the extra bytes after them.
+            let bytes = edited(|h, p, bytes| {
+                let table = bytes.len().next_multiple_of(8);
+                bytes.resize(table, 0);
+                h.e_phoff = table as u64;
+                at = (table + (p.len() + 1) * 56) as u64;
+                p.push(ProgramHeader {
+                    p_type: ty,
+                    p_offset: at,
+                    p_filesz: size,
+                    p_memsz: size,
+                    p_vaddr: 1 << 44,
+                    ..ProgramHeader::default()
+                });
+            });
+            fs::write(&path, &bytes).unwrap();
+            fs::File::options().write(true).open(&path).unwrap().set_len(at + size).unwrap();
+            (path, at + size)
+        };
+        let fixture_notes: u64 = {
+            let (_, _, p) = headers(&mut fs::File::open(fixture()).unwrap()).unwrap().unwrap();
+            p.iter().filter(|p| p.p_type == PT_NOTE).map(|p| p.p_filesz).sum()
+        };
+        let (path, len) = with_extra(PT_NOTE, MAX_NOTES - fixture_notes);
+        assert!(extract(&path, len, &[]).unwrap().is_some(), "notes of exactly MAX_NOTES");
+        let (path, len) = with_extra(PT_NOTE, MAX_NOTES - fixture_notes + 1);
+        assert!(extract(&path, len, &[]).unwrap().is_none());
+
+        let (path, len) = with_extra(PT_LOAD, MAX_KEPT + 4096);
+        let base = 1u64 << 44;
+        let (page, over) = (base..base + 4096, base..base + MAX_KEPT + 1);
+        assert!(extract(&path, len, &[page]).unwrap().is_some());
+        assert!(extract(&path, len, &[over]).unwrap().is_none());
+        // Kept in two ranges, counted together.
+        let halves =
+            [base..base + MAX_KEPT / 2 + 1, base + MAX_KEPT / 2 + 4096..base + MAX_KEPT + 4096];
+        assert!(extract(&path, len, &halves).unwrap().is_none());
+    }
+
+    /// gdb's gcore writes the notes after the memory: the file is slimmed,
+    /// but a stream is refused as soon as its headers are in (its notes
+    /// would come last), and read whole.
+    #[test]
+    fn notes_after_the_memory_are_slimmed_from_a_file_only() {
+        let gcore_like = edited(|_, p, bytes| {
+            for ph in p.iter_mut().filter(|ph| ph.p_type == PT_NOTE) {
+                let notes = bytes[ph.file_range()].to_vec();
+                ph.p_offset = bytes.len() as u64;
+                bytes.extend_from_slice(&notes);
+            }
+        });
+        let slim = slimmed(&gcore_like).expect("a slim core");
+        let whole = fs::read(fixture()).unwrap();
+        assert_eq!(summary_of(&slim).threads, summary_of(&whole).threads);
+        assert_eq!(streamed(&gcore_like).1, 1);
+        assert!(streamed(&gcore_like).0.is_none());
+    }
+
     /// Each PT_LOAD of a core as (vaddr, its bytes), read by goblin's own
     /// parser of a whole ELF file.
     fn loads(core: &[u8]) -> Vec<(u64, Vec<u8>)> {
@@ -516,6 +693,33 @@ mod tests {
             v
         };
         assert_eq!(json(&b), json(&a));
+
+        // Only stacks (each in its own mapping) and modules' first pages.
+        let (_, _, source) = headers(&mut fs::File::open(fixture()).unwrap()).unwrap().unwrap();
+        let maps = mapped(&source);
+        let sps: Vec<u64> = a
+            .threads
+            .iter()
+            .filter_map(|t| t.registers.iter().find(|r| r.name == "rsp").map(|r| r.value.0))
+            .collect();
+        let (_, _, kept) = headers(&mut io::Cursor::new(&slim)).unwrap().unwrap();
+        for ph in kept.iter().filter(|p| p.p_type == PT_LOAD) {
+            let piece = ph.p_vaddr..ph.p_vaddr + ph.p_filesz;
+            // From just below a stack pointer up to the end of its mapping.
+            let stack = sps.iter().any(|&sp| {
+                maps.iter().any(|m| {
+                    m.contains(&sp)
+                        && piece.start >= sp - BELOW_SP
+                        && (piece.end <= m.end && piece.start >= m.start || piece.end == m.start)
+                })
+            });
+            let page = a
+                .modules
+                .iter()
+                .any(|m| piece.start >= m.base.0 && piece.end <= m.base.0 + FIRST_PAGE);
+            assert!(stack || page, "{piece:x?} is neither a stack nor a module's first page");
+            assert_eq!(ph.p_memsz, ph.p_filesz);
+        }
     }
 
     proptest::proptest! {
