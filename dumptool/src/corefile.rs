@@ -249,9 +249,10 @@ const MAX_HEAD: u64 = MAX_NOTES + (1 << 20);
 /// written to in file order, it keeps the headers and notes, then only the
 /// memory the analysis reads, never the whole core. [`Slimmer::finish`]
 /// gives the slim core, or `None` where this does not apply (not an ELF
-/// core, notes not before the memory as the kernel and gdb write them, a
-/// core cut short): the caller then reads the core whole. A write after
-/// that is known fails, which stops the decompressor early.
+/// core; notes after the memory, as gdb's gcore writes them, where the
+/// kernel writes them first; a core cut short): the caller then reads the
+/// core whole. Once that is known, a write fails, which stops the
+/// decompressor early.
 #[derive(Default)]
 pub struct Slimmer {
     /// Bytes written so far: the file offset of the next one.
