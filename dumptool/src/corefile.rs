@@ -241,6 +241,13 @@ pub fn slim_from(f: &mut (impl Read + Seek), len: u64) -> io::Result<Option<Vec<
     extract_from(f, len, &wanted(&first, &mapped(&phdrs)))
 }
 
+/// The largest core a [`Slimmer`] streams: twice systemd-coredump's own
+/// limit on 64-bit (`ProcessSizeMax=32G`, coredump.conf(5)). A core that
+/// says it is larger is read the whole way, which refuses it past
+/// `crashstore::MAX_UNPACKED`: a small file that unpacks to zeros without
+/// end costs no more than that.
+const MAX_STREAMED: u64 = 64 << 30;
+
 /// The most of a core's start (headers and notes) a [`Slimmer`] holds
 /// before it gives up: [`MAX_NOTES`] and room for the headers.
 const MAX_HEAD: u64 = MAX_NOTES + (1 << 20);
@@ -251,8 +258,8 @@ const MAX_HEAD: u64 = MAX_NOTES + (1 << 20);
 /// gives the slim core, or `None` where this does not apply (not an ELF
 /// core; notes after the memory, as gdb's gcore writes them, where the
 /// kernel writes them first; a core cut short): the caller then reads the
-/// core whole. Once that is known, a write fails, which stops the
-/// decompressor early.
+/// core whole. Once that is known, or once the whole core is in, a write
+/// fails, which stops the decompressor early.
 #[derive(Default)]
 pub struct Slimmer {
     /// Bytes written so far: the file offset of the next one.
@@ -266,6 +273,8 @@ pub struct Slimmer {
 struct Body {
     ehdr: Header,
     phdrs: Vec<ProgramHeader>,
+    /// Where the last byte the headers describe ends: nothing after it is read.
+    end: u64,
     /// The slim core's headers.
     out: Vec<u8>,
     /// Each piece's offset in the source and its bytes, in the slim core's order.
@@ -303,7 +312,15 @@ impl Slimmer {
             .map(|ph| ph.p_offset)
             .min()
             .unwrap_or(u64::MAX);
-        if notes_end > memory_start || notes_end > MAX_HEAD {
+        let end = phdrs
+            .iter()
+            .map(|ph| ph.p_offset.saturating_add(ph.p_filesz))
+            .chain([ehdr
+                .e_shoff
+                .saturating_add(u64::from(ehdr.e_shentsize) * u64::from(ehdr.e_shnum))])
+            .max()
+            .unwrap_or(0);
+        if notes_end > memory_start || notes_end > MAX_HEAD || end > MAX_STREAMED {
             return Some(None);
         }
         if (self.head.len() as u64) < notes_end {
@@ -325,7 +342,7 @@ impl Slimmer {
         };
         let pieces =
             pieces.into_iter().map(|(ph, from)| (from, vec![0u8; ph.p_filesz as usize])).collect();
-        Some(Some(Body { ehdr, phdrs, out, pieces }))
+        Some(Some(Body { ehdr, phdrs, end, out, pieces }))
     }
 
     /// Copies what the pieces hold of `bytes`, which start at `at`.
@@ -360,11 +377,17 @@ impl io::Write for Slimmer {
             return Err(io::Error::other("not a core laid out to be read in pieces"));
         }
         let at = self.received;
-        self.received += buf.len() as u64;
         if let Some(body) = &mut self.body {
+            // All the core is in: what follows is not read (a failed write
+            // stops the decompressor; `finish` still gives the core).
+            if at >= body.end {
+                return Err(io::Error::other("the core is complete"));
+            }
+            self.received += buf.len() as u64;
             Self::keep(body, at, buf);
             return Ok(buf.len());
         }
+        self.received += buf.len() as u64;
         self.head.extend_from_slice(buf);
         // `plan` waits only for bytes before MAX_HEAD: the head stays under it.
         match self.plan() {
@@ -480,6 +503,41 @@ mod tests {
         let mut cut = Slimmer::default();
         cut.write_all(&whole[..whole.len() - 1]).unwrap();
         assert_eq!(cut.finish(), None);
+    }
+
+    /// Once the core is in, what follows is not read: the stream stops
+    /// there and the core is given. A core that says it is larger than any
+    /// store keeps is refused at its headers, not streamed to its end.
+    #[test]
+    fn a_stream_stops_at_the_cores_end_and_at_its_limit() {
+        use std::io::Write;
+        let whole = fs::read(fixture()).unwrap();
+        let want = slim(&fixture(), whole.len() as u64).unwrap().unwrap();
+        let mut s = Slimmer::default();
+        s.write_all(&whole).unwrap();
+        assert!(s.write_all(b"trailing bytes").is_err());
+        assert!(s.finish() == Some(want));
+
+        let huge = edited(|h, p, bytes| {
+            let table = bytes.len().next_multiple_of(8);
+            bytes.resize(table, 0);
+            h.e_phoff = table as u64;
+            let at = (table + (p.len() + 1) * 56) as u64;
+            let size = MAX_STREAMED - at + 1;
+            p.push(ProgramHeader {
+                p_type: PT_LOAD,
+                p_offset: at,
+                p_filesz: size,
+                p_memsz: size,
+                p_vaddr: 1 << 44,
+                ..ProgramHeader::default()
+            });
+        });
+        // Its program headers come last here: refused once they are in.
+        let mut s = Slimmer::default();
+        s.write_all(&huge).unwrap();
+        assert!(s.write_all(&[0; 4096]).is_err(), "refused at the headers");
+        assert!(s.finish().is_none());
     }
 
     /// Not a core: the first write says so, which stops a decompressor.

@@ -96,29 +96,33 @@ fn read_all(format: &'static str, reader: impl Read) -> Result<Vec<u8>, StoreErr
 /// minidump is declined at its first bytes), which is unpacked whole.
 fn unpack_slim(wrapping: Wrapping, bytes: &[u8]) -> Option<Vec<u8>> {
     let mut slimmer = crate::corefile::Slimmer::default();
-    let streamed = match wrapping {
+    // A decoder's error is not looked at: the slimmer stops the stream
+    // itself once the core is in or refused, and `finish` gives the core
+    // only when all of it came.
+    match wrapping {
         Wrapping::Zstd => {
             let mut input = Cursor::new(bytes);
-            let mut ok = true;
-            while ok && (input.position() as usize) < bytes.len() {
-                ok = ruzstd::decoding::StreamingDecoder::new(&mut input)
-                    .ok()
-                    .is_some_and(|mut d| std::io::copy(&mut d, &mut slimmer).is_ok());
+            while (input.position() as usize) < bytes.len() {
+                let Ok(mut frame) = ruzstd::decoding::StreamingDecoder::new(&mut input) else {
+                    break;
+                };
+                if std::io::copy(&mut frame, &mut slimmer).is_err() {
+                    break;
+                }
             }
-            ok
         }
         Wrapping::Lz4 => {
-            std::io::copy(&mut lz4_flex::frame::FrameDecoder::new(bytes), &mut slimmer).is_ok()
+            let _ = std::io::copy(&mut lz4_flex::frame::FrameDecoder::new(bytes), &mut slimmer);
         }
         Wrapping::Gzip => {
-            std::io::copy(&mut flate2::read::MultiGzDecoder::new(bytes), &mut slimmer).is_ok()
+            let _ = std::io::copy(&mut flate2::read::MultiGzDecoder::new(bytes), &mut slimmer);
         }
         Wrapping::Xz => {
-            lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut slimmer).is_ok()
+            let _ = lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut slimmer);
         }
-        Wrapping::Apport => false,
-    };
-    slimmer.finish().filter(|_| streamed)
+        Wrapping::Apport => return None,
+    }
+    slimmer.finish()
 }
 
 fn unpack(wrapping: Wrapping, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
@@ -346,6 +350,10 @@ mod tests {
                 slim.len()
             );
         }
+        // What follows the core in the stream is not unpacked.
+        let mut padded = core.clone();
+        padded.resize(core.len() + (1 << 20), 0);
+        assert!(unwrap(&gzip(&padded)).unwrap().unwrap().bytes == slim, "the core, then padding");
         let cut = &core[..core.len() - 10];
         let got = unwrap(&gzip(cut)).unwrap().unwrap();
         assert!(got.bytes == cut, "the cut core, whole");
