@@ -100,7 +100,7 @@ fn layout(
     phdrs: &[ProgramHeader],
     keep: &[Range<u64>],
 ) -> Option<(Vec<u8>, Vec<Piece>)> {
-    let keep = merged(keep);
+    let keep = crate::ranges::merged(keep.iter().cloned());
     let mut pieces: Vec<Piece> = Vec::new();
     let (mut notes, mut kept) = (0, 0);
     for ph in phdrs {
@@ -177,22 +177,6 @@ pub fn extract_from(
         out.extend_from_slice(&data);
     }
     Ok(Some(out))
-}
-
-/// `ranges` sorted, with overlapping and touching ones joined: a thread's
-/// stack and a module's first page often meet, and kept twice they would
-/// be copied twice.
-fn merged(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
-    let mut sorted: Vec<_> = ranges.iter().filter(|r| r.start < r.end).cloned().collect();
-    sorted.sort_by_key(|r| r.start);
-    let mut out: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
-    for r in sorted {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
 }
 
 /// What the analysis of a core reads of its memory, from a first look at
@@ -479,11 +463,6 @@ mod tests {
         let note = ProgramHeader { p_type: PT_NOTE, p_filesz: 100, ..ProgramHeader::default() };
         let phdrs = [note, load(0x1000, 0x2000, 0), load(0x8000, 0x1000, 0x1000)];
         assert_eq!(mapped(&phdrs), vec![0x1000..0x3000, 0x8000..0x9000]);
-    }
-
-    #[test]
-    fn overlapping_and_touching_ranges_are_joined() {
-        assert_eq!(merged(&[5..9, 1..3, 3..4, 8..12, 20..20, 15..16]), vec![1..4, 5..12, 15..16]);
     }
 
     /// Written in pieces of any size, a core comes out of the slimmer as

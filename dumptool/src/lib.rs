@@ -34,6 +34,7 @@ pub mod livehost;
 pub mod outfile;
 #[cfg(feature = "cli")]
 pub mod plan_cmd;
+mod ranges;
 pub mod redact;
 pub mod report;
 pub mod signature;

@@ -424,16 +424,8 @@ fn memory_regions(dump: &[u8], streams: &[(u32, Range<usize>)]) -> Vec<Range<usi
             }
         }
     }
-    // Merge overlapping regions so that no byte is scanned twice.
-    out.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(out.len());
-    for r in out {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    merged
+    // No byte is scanned twice.
+    crate::ranges::merged(out)
 }
 
 fn fill(bytes: &mut [u8]) {
