@@ -168,7 +168,15 @@ pub fn extract_from(
     if !complete(&ehdr, &phdrs, len) {
         return Ok(None);
     }
-    let Some((mut out, pieces)) = layout(&ehdr, ctx, &phdrs, keep) else { return Ok(None) };
+    let Some(laid_out) = layout(&ehdr, ctx, &phdrs, keep) else { return Ok(None) };
+    read_pieces(f, laid_out)
+}
+
+/// The headers [`layout`] wrote, followed by each piece's bytes from `f`.
+fn read_pieces(
+    f: &mut (impl Read + Seek),
+    (mut out, pieces): (Vec<u8>, Vec<Piece>),
+) -> io::Result<Option<Vec<u8>>> {
     for (ph, from) in &pieces {
         let mut data = vec![0u8; ph.p_filesz as usize];
         if !read_at(f, *from, &mut data)? {
@@ -218,11 +226,27 @@ pub fn slim(path: &Path, len: u64) -> io::Result<Option<Vec<u8>>> {
 
 /// [`slim`] of a core read from `f`, `len` bytes long.
 pub fn slim_from(f: &mut (impl Read + Seek), len: u64) -> io::Result<Option<Vec<u8>>> {
-    let Some((_, _, phdrs)) = headers(f)? else { return Ok(None) };
-    let Some(skeleton) = extract_from(f, len, &[])? else { return Ok(None) };
+    let Some((ehdr, ctx, phdrs)) = headers(f)? else { return Ok(None) };
+    if !complete(&ehdr, &phdrs, len) {
+        return Ok(None);
+    }
+    let Some(skeleton) = layout(&ehdr, ctx, &phdrs, &[]) else { return Ok(None) };
+    let Some(skeleton) = read_pieces(f, skeleton)? else { return Ok(None) };
+    let Some(slim) = slim_layout(&ehdr, ctx, &phdrs, &skeleton) else { return Ok(None) };
+    read_pieces(f, slim)
+}
+
+/// The slim core's layout, from a first look at the core's skeleton (its
+/// headers and notes, [`layout`] with nothing kept).
+fn slim_layout(
+    ehdr: &Header,
+    ctx: Ctx,
+    phdrs: &[ProgramHeader],
+    skeleton: &[u8],
+) -> Option<(Vec<u8>, Vec<Piece>)> {
     // The first look needs no symbols: host files are left alone.
-    let Ok(first) = analyze::analyze(&skeleton, &Options::default()) else { return Ok(None) };
-    extract_from(f, len, &wanted(&first, &mapped(&phdrs)))
+    let first = analyze::analyze(skeleton, &Options::default()).ok()?;
+    layout(ehdr, ctx, phdrs, &wanted(&first, &mapped(phdrs)))
 }
 
 /// The largest core a [`Slimmer`] streams: twice systemd-coredump's own
@@ -263,6 +287,10 @@ struct Body {
     out: Vec<u8>,
     /// Each piece's offset in the source and its bytes, in the slim core's order.
     pieces: Vec<(u64, Vec<u8>)>,
+    /// The pieces' indexes, by their offset in the source.
+    by_offset: Vec<usize>,
+    /// The longest piece's length.
+    longest: u64,
 }
 
 impl Slimmer {
@@ -316,23 +344,30 @@ impl Slimmer {
         for (ph, from) in &notes {
             skeleton.extend_from_slice(&self.head[*from as usize..][..ph.p_filesz as usize]);
         }
-        // The first look needs no symbols: host files are left alone.
-        let Ok(first) = analyze::analyze(&skeleton, &Options::default()) else {
+        let Some((out, pieces)) = slim_layout(&ehdr, ctx, &phdrs, &skeleton) else {
             return Some(None);
         };
-        let Some((out, pieces)) = layout(&ehdr, ctx, &phdrs, &wanted(&first, &mapped(&phdrs)))
-        else {
-            return Some(None);
-        };
-        let pieces =
+        let pieces: Vec<_> =
             pieces.into_iter().map(|(ph, from)| (from, vec![0u8; ph.p_filesz as usize])).collect();
-        Some(Some(Body { ehdr, phdrs, end, out, pieces }))
+        // In offset order, a write finds its pieces by binary search.
+        let mut by_offset: Vec<usize> = (0..pieces.len()).collect();
+        by_offset.sort_by_key(|&i| pieces[i].0);
+        let longest = pieces.iter().map(|(_, d)| d.len() as u64).max().unwrap_or(0);
+        Some(Some(Body { ehdr, phdrs, end, out, pieces, by_offset, longest }))
     }
 
     /// Copies what the pieces hold of `bytes`, which start at `at`.
     fn keep(body: &mut Body, at: u64, bytes: &[u8]) {
         let end = at + bytes.len() as u64;
-        for (from, data) in &mut body.pieces {
+        let pieces = &mut body.pieces;
+        // No piece starting `longest` or more before `at` reaches it.
+        let longest = body.longest;
+        let first = body.by_offset.partition_point(|&i| pieces[i].0 + longest <= at);
+        for &i in &body.by_offset[first..] {
+            let (from, data) = &mut pieces[i];
+            if *from >= end {
+                break;
+            }
             let (start, stop) = ((*from).max(at), (*from + data.len() as u64).min(end));
             if start < stop {
                 data[(start - *from) as usize..(stop - *from) as usize]
