@@ -16,6 +16,7 @@ use headroom_core::registry::{table_of, Calculator, Variant};
 use toml::{Table, Value};
 
 use crate::fields::FieldKind;
+use crate::read;
 
 /// Every calculator the page offers, in the core's registry order.
 pub fn sections() -> &'static [&'static Calculator] {
@@ -72,7 +73,7 @@ fn under(path: &str, prefix: &str) -> bool {
 /// each section whose inputs (and the host) are valid.
 pub fn evaluate(plan: &Table) -> Evaluation {
     let mut eval = Evaluation::default();
-    let parsed = match Value::Table(plan.clone()).try_into::<Plan>() {
+    let parsed = match read::from_table::<Plan>(plan) {
         Ok(parsed) => parsed,
         Err(first) => {
             let Some(mut valid) = repair(plan, first.to_string(), &mut eval) else {
@@ -89,7 +90,7 @@ pub fn evaluate(plan: &Table) -> Evaluation {
                     remove_pruning(&mut valid, s.id);
                 }
             }
-            match Value::Table(valid).try_into::<Plan>() {
+            match read::from_table::<Plan>(&valid) {
                 Ok(parsed) => parsed,
                 Err(e) => {
                     eval.plan_error = Some(e.to_string());
@@ -124,7 +125,7 @@ fn repair(plan: &Table, first: String, eval: &mut Evaluation) -> Option<Table> {
     for path in leaves(plan, "") {
         let mut probe = defaults.clone();
         set(&mut probe, &path, lookup(plan, &path).cloned());
-        if let Err(e) = Value::Table(probe).try_into::<Plan>() {
+        if let Err(e) = read::from_table::<Plan>(&probe) {
             // The message's first line; the rest repeats the path, shown by the field.
             let message = e.to_string();
             let message = message.lines().next().unwrap_or_default().trim().to_string();
@@ -135,7 +136,7 @@ fn repair(plan: &Table, first: String, eval: &mut Evaluation) -> Option<Table> {
             }
         }
     }
-    match Value::Table(work.clone()).try_into::<Plan>() {
+    match read::from_table::<Plan>(&work) {
         Ok(_) => Some(work),
         Err(e) => {
             // No single value explains it (e.g. a section that is not a table).

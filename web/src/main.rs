@@ -11,6 +11,7 @@ mod examples;
 mod fields;
 mod fixes;
 mod hooks;
+mod read;
 mod share;
 mod state;
 
