@@ -364,16 +364,12 @@ fn analyze_file(
         ))
         .into());
     }
-    let (bytes, slim) = match slim_core(path) {
-        Some(b) => (b, true),
-        None => (read_input(path)?, false),
-    };
     let options = Options {
         symbol_paths: symbols.to_vec(),
         redactor: redact.redactor(),
         host: host.locator(),
     };
-    let summary = crate::crashstore::analyze(&bytes, &options).map_err(|e| {
+    let failed = |e: crate::crashstore::OpenError| {
         let code = match e {
             crate::crashstore::OpenError::Analyze(analyze::AnalyzeError::Truncated { .. }) => {
                 exit::INCOMPLETE
@@ -381,8 +377,29 @@ fn analyze_file(
             _ => exit::BAD_INPUT,
         };
         Failure { code, message: format!("{}: {e}", path.display()) }
-    })?;
+    };
+    if let Some(unwrapped) = slim_wrapped(path) {
+        let summary =
+            crate::crashstore::summarize(&unwrapped, &options).map_err(|e| failed(e.into()))?;
+        return Ok((unwrapped.bytes, summary, true));
+    }
+    let (bytes, slim) = match slim_core(path) {
+        Some(b) => (b, true),
+        None => (read_input(path)?, false),
+    };
+    let summary = crate::crashstore::analyze(&bytes, &options).map_err(failed)?;
     Ok((bytes, summary, slim))
+}
+
+/// A compressed core file (systemd-coredump's zstd, lz4 or xz, or gzip)
+/// given by path, unpacked as it is read and kept only as far as its
+/// analysis reads it: neither the file nor the core is held whole. `None`
+/// for anything else, read whole.
+fn slim_wrapped(path: &Path) -> Option<crate::crashstore::Unwrapped> {
+    if path == Path::new("-") || !fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    crate::crashstore::unwrap_file(path)
 }
 
 /// A core file given by path, with only the memory its analysis reads (see

@@ -264,10 +264,11 @@ const MAX_HEAD: u64 = MAX_NOTES + (1 << 20);
 /// written to in file order, it keeps the headers and notes, then only the
 /// memory the analysis reads, never the whole core. [`Slimmer::finish`]
 /// gives the slim core, or `None` where this does not apply (not an ELF
-/// core; notes after the memory, as gdb's gcore writes them, where the
-/// kernel writes them first; a core cut short): the caller then reads the
-/// core whole. Once that is known, or once the whole core is in, a write
-/// fails, which stops the decompressor early.
+/// core, a core cut short): the caller then reads the core whole. Once
+/// that is known, or once the whole core is in, a write fails, which stops
+/// the decompressor early. Where the notes come after the memory (gdb's
+/// gcore writes them last, the kernel first), a first pass keeps the notes
+/// alone, and `finish` gives a second slimmer for the core streamed again.
 #[derive(Default)]
 pub struct Slimmer {
     /// Bytes written so far: the file offset of the next one.
@@ -278,9 +279,21 @@ pub struct Slimmer {
     declined: bool,
 }
 
+/// What [`Slimmer::finish`] gives.
+pub enum Slimmed {
+    /// The slim core.
+    Core(Vec<u8>),
+    /// The notes came last: stream the core once more into this slimmer,
+    /// which keeps what the analysis of those notes reads.
+    Again(Slimmer),
+}
+
 struct Body {
     ehdr: Header,
+    ctx: Ctx,
     phdrs: Vec<ProgramHeader>,
+    /// The pieces are the notes alone: a first pass over a notes-last core.
+    notes_only: bool,
     /// Where the last byte the headers describe ends: nothing after it is read.
     end: u64,
     /// The slim core's headers.
@@ -332,7 +345,15 @@ impl Slimmer {
                 .saturating_add(u64::from(ehdr.e_shentsize) * u64::from(ehdr.e_shnum))])
             .max()
             .unwrap_or(0);
-        if notes_end > memory_start || notes_end > MAX_HEAD || end > MAX_STREAMED {
+        if end > MAX_STREAMED {
+            return Some(None);
+        }
+        if notes_end > memory_start {
+            // The notes come last: this pass keeps them alone.
+            let Some(notes) = layout(&ehdr, ctx, &phdrs, &[]) else { return Some(None) };
+            return Some(Some(Body::new(ehdr, ctx, phdrs, end, notes, true)));
+        }
+        if notes_end > MAX_HEAD {
             return Some(None);
         }
         if (self.head.len() as u64) < notes_end {
@@ -344,16 +365,8 @@ impl Slimmer {
         for (ph, from) in &notes {
             skeleton.extend_from_slice(&self.head[*from as usize..][..ph.p_filesz as usize]);
         }
-        let Some((out, pieces)) = slim_layout(&ehdr, ctx, &phdrs, &skeleton) else {
-            return Some(None);
-        };
-        let pieces: Vec<_> =
-            pieces.into_iter().map(|(ph, from)| (from, vec![0u8; ph.p_filesz as usize])).collect();
-        // In offset order, a write finds its pieces by binary search.
-        let mut by_offset: Vec<usize> = (0..pieces.len()).collect();
-        by_offset.sort_by_key(|&i| pieces[i].0);
-        let longest = pieces.iter().map(|(_, d)| d.len() as u64).max().unwrap_or(0);
-        Some(Some(Body { ehdr, phdrs, end, out, pieces, by_offset, longest }))
+        let slim = slim_layout(&ehdr, ctx, &phdrs, &skeleton);
+        Some(slim.map(|slim| Body::new(ehdr, ctx, phdrs, end, slim, false)))
     }
 
     /// Copies what the pieces hold of `bytes`, which start at `at`.
@@ -376,8 +389,9 @@ impl Slimmer {
         }
     }
 
-    /// The slim core, when the whole core came in and this applied.
-    pub fn finish(self) -> Option<Vec<u8>> {
+    /// The slim core (or, after a first pass over a notes-last core, the
+    /// slimmer for the second), when the whole core came in and this applied.
+    pub fn finish(self) -> Option<Slimmed> {
         let body = self.body.filter(|_| !self.declined)?;
         if !complete(&body.ehdr, &body.phdrs, self.received) {
             return None;
@@ -386,7 +400,34 @@ impl Slimmer {
         for (_, data) in body.pieces {
             out.extend_from_slice(&data);
         }
-        Some(out)
+        if !body.notes_only {
+            return Some(Slimmed::Core(out));
+        }
+        // `out` is the core's skeleton: its headers and notes.
+        let slim = slim_layout(&body.ehdr, body.ctx, &body.phdrs, &out)?;
+        let body = Body::new(body.ehdr, body.ctx, body.phdrs, body.end, slim, false);
+        Some(Slimmed::Again(Slimmer { body: Some(body), ..Slimmer::default() }))
+    }
+}
+
+impl Body {
+    /// The pieces of `layout` to fill from the stream; `notes_only` for a
+    /// first pass that keeps the notes alone.
+    fn new(
+        ehdr: Header,
+        ctx: Ctx,
+        phdrs: Vec<ProgramHeader>,
+        end: u64,
+        (out, pieces): (Vec<u8>, Vec<Piece>),
+        notes_only: bool,
+    ) -> Body {
+        let pieces: Vec<_> =
+            pieces.into_iter().map(|(ph, from)| (from, vec![0u8; ph.p_filesz as usize])).collect();
+        // In offset order, a write finds its pieces by binary search.
+        let mut by_offset: Vec<usize> = (0..pieces.len()).collect();
+        by_offset.sort_by_key(|&i| pieces[i].0);
+        let longest = pieces.iter().map(|(_, d)| d.len() as u64).max().unwrap_or(0);
+        Body { ehdr, ctx, phdrs, notes_only, end, out, pieces, by_offset, longest }
     }
 }
 
@@ -512,11 +553,11 @@ mod tests {
             for piece in whole.chunks(chunk) {
                 s.write_all(piece).unwrap();
             }
-            assert_eq!(s.finish().as_ref(), Some(&want), "in pieces of {chunk}");
+            assert!(core(s.finish()) == Some(want.clone()), "in pieces of {chunk}");
         }
         let mut cut = Slimmer::default();
         cut.write_all(&whole[..whole.len() - 1]).unwrap();
-        assert_eq!(cut.finish(), None);
+        assert!(cut.finish().is_none());
     }
 
     /// Once the core is in, what follows is not read: the stream stops
@@ -530,28 +571,65 @@ mod tests {
         let mut s = Slimmer::default();
         s.write_all(&whole).unwrap();
         assert!(s.write_all(b"trailing bytes").is_err());
-        assert!(s.finish() == Some(want));
+        assert!(core(s.finish()) == Some(want));
 
-        let huge = edited(|h, p, bytes| {
-            let table = bytes.len().next_multiple_of(8);
-            bytes.resize(table, 0);
-            h.e_phoff = table as u64;
-            let at = (table + (p.len() + 1) * 56) as u64;
-            let size = MAX_STREAMED - at + 1;
-            p.push(ProgramHeader {
-                p_type: PT_LOAD,
-                p_offset: at,
-                p_filesz: size,
-                p_memsz: size,
-                p_vaddr: 1 << 44,
-                ..ProgramHeader::default()
-            });
-        });
-        // Its program headers come last here: refused once they are in.
+        // A core ending at `end`: its program headers come last here.
+        let ending_at = |end: u64| {
+            edited(|h, p, bytes| {
+                let table = bytes.len().next_multiple_of(8);
+                bytes.resize(table, 0);
+                h.e_phoff = table as u64;
+                let at = (table + (p.len() + 1) * 56) as u64;
+                let size = end - at;
+                p.push(ProgramHeader {
+                    p_type: PT_LOAD,
+                    p_offset: at,
+                    p_filesz: size,
+                    p_memsz: size,
+                    p_vaddr: 1 << 44,
+                    ..ProgramHeader::default()
+                });
+            })
+        };
+        // Refused once its headers are in; at the limit, streamed on.
         let mut s = Slimmer::default();
-        s.write_all(&huge).unwrap();
+        s.write_all(&ending_at(MAX_STREAMED + 1)).unwrap();
         assert!(s.write_all(&[0; 4096]).is_err(), "refused at the headers");
         assert!(s.finish().is_none());
+        let mut s = Slimmer::default();
+        s.write_all(&ending_at(MAX_STREAMED)).unwrap();
+        assert!(s.write_all(&[0; 4096]).is_ok(), "streamed up to the limit");
+    }
+
+    /// Notes that end past [`MAX_HEAD`] are not buffered up to their end:
+    /// the stream is declined at its headers (and the core read whole).
+    /// Notes ending at the limit are streamed, and slim as the file does.
+    #[test]
+    fn notes_past_the_head_limit_are_declined_at_the_headers() {
+        let notes_ending_at = |end: u64| {
+            edited(|_, p, bytes| {
+                let note = p.iter().position(|ph| ph.p_type == PT_NOTE).unwrap();
+                let notes = bytes[p[note].file_range()].to_vec();
+                let memory = p.iter().filter(|ph| ph.p_type == PT_LOAD).map(|ph| ph.p_offset);
+                let memory = memory.min().unwrap();
+                let tail = bytes[memory as usize..].to_vec();
+                let start = end - notes.len() as u64;
+                bytes.truncate(p[note].p_offset as usize);
+                bytes.resize(start as usize, 0);
+                bytes.extend_from_slice(&notes);
+                bytes.extend_from_slice(&tail);
+                p[note].p_offset = start;
+                for ph in p.iter_mut().filter(|ph| ph.p_type == PT_LOAD) {
+                    ph.p_offset = ph.p_offset - memory + end;
+                }
+            })
+        };
+        let far = notes_ending_at(MAX_HEAD + 1);
+        assert_eq!(streamed(&far), (None, 1), "declined at the first page");
+        let near = notes_ending_at(MAX_HEAD);
+        let (got, taken) = streamed(&near);
+        assert!(got.is_some() && got == slimmed(&near), "streamed as the file slims");
+        assert!(taken > 1);
     }
 
     /// Not a core: the first write says so, which stops a decompressor.
@@ -565,7 +643,7 @@ mod tests {
         let mut s = Slimmer::default();
         s.write_all(&minidump[..4096]).unwrap();
         assert!(s.write_all(&minidump[4096..]).is_err());
-        assert_eq!(s.finish(), None);
+        assert!(s.finish().is_none());
     }
 
     /// The fixture core with its headers changed by `edit` (which may also
@@ -594,13 +672,30 @@ mod tests {
         slim_from(&mut io::Cursor::new(bytes), bytes.len() as u64).unwrap()
     }
 
-    /// The slimmer fed `bytes` in pages: what it gives, and how many pages
-    /// it took before it refused more.
+    /// The slim core, when that is what the slimmer gave.
+    fn core(s: Option<Slimmed>) -> Option<Vec<u8>> {
+        match s? {
+            Slimmed::Core(core) => Some(core),
+            Slimmed::Again(_) => None,
+        }
+    }
+
+    /// The slimmer fed `bytes` in pages, and again when it asks: what it
+    /// gives, and how many pages its first pass took before it refused more.
     fn streamed(bytes: &[u8]) -> (Option<Vec<u8>>, usize) {
         use std::io::Write;
+        let feed =
+            |s: &mut Slimmer| bytes.chunks(4096).take_while(|c| s.write_all(c).is_ok()).count();
         let mut s = Slimmer::default();
-        let taken = bytes.chunks(4096).take_while(|c| s.write_all(c).is_ok()).count();
-        (s.finish(), taken)
+        let taken = feed(&mut s);
+        let got = match s.finish() {
+            Some(Slimmed::Again(mut again)) => {
+                feed(&mut again);
+                core(again.finish())
+            }
+            other => core(other),
+        };
+        (got, taken)
     }
 
     fn summary_of(core: &[u8]) -> Summary {
@@ -643,6 +738,18 @@ mod tests {
         let out = extracted(&with_sections(1), &[]).expect("a skeleton");
         let h = out.pread::<Header>(0).unwrap();
         assert_eq!((h.e_shoff, h.e_shnum, h.e_shstrndx), (0, 0, 0));
+        // gdb's cores end with their section headers: a stream, here a byte
+        // at a time, is read up to their end and no further.
+        let last = edited(|h, _, bytes| {
+            h.e_shoff = bytes.len() as u64;
+            bytes.resize(bytes.len() + 128, 0);
+            (h.e_shentsize, h.e_shnum, h.e_shstrndx) = (64, 2, 1);
+        });
+        let mut s = Slimmer::default();
+        let taken =
+            last.iter().take_while(|b| io::Write::write_all(&mut s, &[**b]).is_ok()).count();
+        assert_eq!(taken, last.len());
+        assert!(core(s.finish()).is_some());
     }
 
     /// The program headers may be anywhere in the file (here after its
@@ -711,11 +818,11 @@ mod tests {
         assert!(extract(&path, len, &halves).unwrap().is_none());
     }
 
-    /// gdb's gcore writes the notes after the memory: the file is slimmed,
-    /// but a stream is refused as soon as its headers are in (its notes
-    /// would come last), and read whole.
+    /// gdb's gcore writes the notes after the memory: the file is slimmed
+    /// as it is; a stream is read twice, first for its notes, then for what
+    /// their analysis reads, and comes out as the file does.
     #[test]
-    fn notes_after_the_memory_are_slimmed_from_a_file_only() {
+    fn notes_after_the_memory_are_slimmed_in_two_passes() {
         let gcore_like = edited(|_, p, bytes| {
             for ph in p.iter_mut().filter(|ph| ph.p_type == PT_NOTE) {
                 let notes = bytes[ph.file_range()].to_vec();
@@ -726,8 +833,22 @@ mod tests {
         let slim = slimmed(&gcore_like).expect("a slim core");
         let whole = fs::read(fixture()).unwrap();
         assert_eq!(summary_of(&slim).threads, summary_of(&whole).threads);
-        assert_eq!(streamed(&gcore_like).1, 1);
-        assert!(streamed(&gcore_like).0.is_none());
+        let (got, taken) = streamed(&gcore_like);
+        assert!(got == Some(slim), "two passes give the file's slim core");
+        assert_eq!(taken, gcore_like.len().div_ceil(4096), "the first pass reads to the notes");
+        // One pass alone does not give a core.
+        let mut once = Slimmer::default();
+        std::io::Write::write_all(&mut once, &gcore_like).unwrap();
+        assert!(matches!(once.finish(), Some(Slimmed::Again(_))));
+        // A mapping without bytes in the file may name any offset, even one
+        // before the notes: the notes still come first, one pass does.
+        let empty_first = edited(|_, p, _| {
+            let empty = p.iter_mut().find(|ph| ph.p_type == PT_LOAD && ph.p_filesz == 0).unwrap();
+            empty.p_offset = 0;
+        });
+        let mut once = Slimmer::default();
+        std::io::Write::write_all(&mut once, &empty_first).unwrap();
+        assert!(matches!(once.finish(), Some(Slimmed::Core(_))));
     }
 
     /// Each PT_LOAD of a core as (vaddr, its bytes), read by goblin's own

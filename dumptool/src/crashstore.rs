@@ -9,11 +9,15 @@
 //!   stream (apport's `problem_report.py`);
 //! - gzip-, zstd- and xz-compressed minidumps and cores.
 //!
-//! Bytes in, bytes out: no OS calls, so it is tested on buffers.
+//! Bytes in, bytes out: no OS calls, so it is tested on buffers. A
+//! compressed core may also come from any reader ([`unwrap_slim`]), e.g. a
+//! file ([`unwrap_file`]), so a file of many GB is never held in memory.
 
-use std::io::{Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 
 use base64::Engine as _;
+
+use crate::corefile::{Slimmed, Slimmer};
 
 /// Nothing decompresses to more than this, so a crafted file cannot
 /// exhaust memory (systemd-coredump's own default ProcessSizeMax is 32 GiB
@@ -90,45 +94,103 @@ fn read_all(format: &'static str, reader: impl Read) -> Result<Vec<u8>, StoreErr
     Ok(out)
 }
 
-/// The core `bytes` unpack to, kept only as far as its analysis reads it
+/// The core `input` unpacks to, kept only as far as its analysis reads it
 /// ([`crate::corefile::Slimmer`]): a compressed core of many GB takes the
-/// memory of its stacks, not of itself. `None` for anything else (a
-/// minidump is declined at its first bytes), which is unpacked whole.
-fn unpack_slim(wrapping: Wrapping, bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut slimmer = crate::corefile::Slimmer::default();
-    // A decoder's error is not looked at: the slimmer stops the stream
-    // itself once the core is in or refused, and `finish` gives the core
-    // only when all of it came.
+/// memory of its stacks, not of itself. A core whose notes come after its
+/// memory (gdb's gcore) is unpacked twice, from `again`, a fresh reader of
+/// the same input. `None` for anything else (a minidump is declined at its
+/// first bytes), which is unpacked whole.
+fn unpack_slim<R: BufRead>(
+    wrapping: Wrapping,
+    input: R,
+    again: impl FnOnce() -> Option<R>,
+) -> Option<Vec<u8>> {
+    two_passes(input, again, |input, slimmer| stream(wrapping, input, slimmer))
+}
+
+/// The slim core `feed` writes into a slimmer from `input`, and once more
+/// from `again` when the slimmer asks for a second pass (notes last).
+fn two_passes<R>(
+    input: R,
+    again: impl FnOnce() -> Option<R>,
+    mut feed: impl FnMut(R, &mut Slimmer),
+) -> Option<Vec<u8>> {
+    let mut slimmer = Slimmer::default();
+    feed(input, &mut slimmer);
+    let mut slimmer = match slimmer.finish()? {
+        Slimmed::Core(core) => return Some(core),
+        Slimmed::Again(next) => next,
+    };
+    feed(again()?, &mut slimmer);
+    match slimmer.finish()? {
+        Slimmed::Core(core) => Some(core),
+        Slimmed::Again(_) => None,
+    }
+}
+
+/// Unpacks `input` into `slimmer`. A decoder's error is not looked at: the
+/// slimmer stops the stream itself once the core is in or refused, and
+/// `finish` gives the core only when all of it came.
+fn stream(wrapping: Wrapping, mut input: impl BufRead, slimmer: &mut Slimmer) {
     match wrapping {
         Wrapping::Zstd => {
-            let mut input = Cursor::new(bytes);
-            while (input.position() as usize) < bytes.len() {
+            // Frame after frame, until the input ends.
+            while input.fill_buf().is_ok_and(|b| !b.is_empty()) {
                 let Ok(mut frame) = ruzstd::decoding::StreamingDecoder::new(&mut input) else {
                     break;
                 };
-                if std::io::copy(&mut frame, &mut slimmer).is_err() {
+                if std::io::copy(&mut frame, slimmer).is_err() {
                     break;
                 }
             }
         }
         Wrapping::Lz4 => {
-            let _ = std::io::copy(&mut lz4_flex::frame::FrameDecoder::new(bytes), &mut slimmer);
+            let _ = std::io::copy(&mut lz4_flex::frame::FrameDecoder::new(input), slimmer);
         }
         Wrapping::Gzip => {
-            let _ = std::io::copy(&mut flate2::read::MultiGzDecoder::new(bytes), &mut slimmer);
+            let _ = std::io::copy(&mut flate2::read::MultiGzDecoder::new(input), slimmer);
         }
         Wrapping::Xz => {
-            let _ = lzma_rs::xz_decompress(&mut std::io::BufReader::new(bytes), &mut slimmer);
+            let _ = lzma_rs::xz_decompress(&mut input, slimmer);
         }
-        Wrapping::Apport => return None,
+        Wrapping::Apport => {}
     }
-    slimmer.finish()
+}
+
+/// A compressed core read from `open()` as it streams in, kept only as far
+/// as its analysis reads it: the caller need not hold the file. `open` is
+/// called again for a core whose notes come last (see [`unpack_slim`]).
+/// An apport report is read line by line, its fields kept. `None` for
+/// anything else, and where a core cannot be read so (see
+/// [`crate::corefile::Slimmer`]): the caller then reads it whole, with
+/// [`unwrap`].
+pub fn unwrap_slim<R: BufRead>(mut open: impl FnMut() -> Option<R>) -> Option<Unwrapped> {
+    let mut input = open()?;
+    let wrapping = sniff(input.fill_buf().ok()?)?;
+    if wrapping == Wrapping::Apport {
+        return apport(input, open);
+    }
+    let bytes = unpack_slim(wrapping, input, open)?;
+    Some(Unwrapped { wrapping, bytes, fields: Vec::new() })
+}
+
+/// [`unwrap_slim`] of the file at `path`, read in pieces of 1 MiB: the
+/// one place this module opens a file.
+pub fn unwrap_file(path: &std::path::Path) -> Option<Unwrapped> {
+    unwrap_slim(|| {
+        std::fs::File::open(path).ok().map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+    })
 }
 
 fn unpack(wrapping: Wrapping, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
-    if let Some(slim) = unpack_slim(wrapping, bytes) {
-        return Ok(slim);
+    match unpack_slim(wrapping, bytes, || Some(bytes)) {
+        Some(slim) => Ok(slim),
+        None => unpack_whole(wrapping, bytes),
     }
+}
+
+/// All that `bytes` unpack to, up to [`MAX_UNPACKED`].
+fn unpack_whole(wrapping: Wrapping, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
     let format = wrapping.name();
     let damaged = |message: String| StoreError::Damaged { format, message };
     match wrapping {
@@ -190,44 +252,152 @@ impl std::io::Write for Capped {
     }
 }
 
-/// An apport report's fields and its core, gunzipped.
-fn apport(bytes: &[u8]) -> Result<Unwrapped, StoreError> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut core: Option<Vec<u8>> = None;
-    let mut in_core = false;
-    for (n, line) in text.lines().enumerate() {
-        if let Some(cont) = line.strip_prefix(' ') {
-            if in_core {
-                let piece = base64::engine::general_purpose::STANDARD
-                    .decode(cont.trim())
-                    .map_err(|_| StoreError::BadBase64 { line: n + 1 })?;
-                core.get_or_insert_with(Vec::new).extend_from_slice(&piece);
-            } else if let Some((_, value)) = fields.last_mut() {
+/// An apport report read line by line: its fields are kept, and reading it
+/// gives the gzip stream of its core, each `CoreDump` line's base64 decoded
+/// as it comes, so a report of many GB is never held whole.
+struct Apport<R> {
+    input: R,
+    /// The line just read, and its number.
+    line: Vec<u8>,
+    number: usize,
+    /// Every field but CoreDump, in file order.
+    fields: Vec<(String, String)>,
+    /// Inside the CoreDump field; `core` once it was seen.
+    in_core: bool,
+    core: bool,
+    /// Lines of the core are skipped, not decoded (the rest of the report
+    /// read for its fields once the core is in).
+    skip_core: bool,
+    /// The last core line's bytes, and how many of them were read.
+    piece: Vec<u8>,
+    at: usize,
+    bad: Option<StoreError>,
+}
+
+impl<R: BufRead> Apport<R> {
+    fn new(input: R) -> Self {
+        Apport {
+            input,
+            line: Vec::new(),
+            number: 0,
+            fields: Vec::new(),
+            in_core: false,
+            core: false,
+            skip_core: false,
+            piece: Vec::new(),
+            at: 0,
+            bad: None,
+        }
+    }
+
+    /// Reads one line: a field, a continuation, or a piece of the core
+    /// (into `piece`). `false` at the end.
+    fn next_line(&mut self) -> std::io::Result<bool> {
+        self.line.clear();
+        if self.input.read_until(b'\n', &mut self.line)? == 0 {
+            return Ok(false);
+        }
+        self.number += 1;
+        let text = String::from_utf8_lossy(&self.line);
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if let Some(cont) = text.strip_prefix(' ') {
+            if self.in_core {
+                if !self.skip_core {
+                    self.piece.clear();
+                    self.at = 0;
+                    if base64::engine::general_purpose::STANDARD
+                        .decode_vec(cont.trim(), &mut self.piece)
+                        .is_err()
+                    {
+                        self.bad = Some(StoreError::BadBase64 { line: self.number });
+                        return Err(std::io::ErrorKind::InvalidData.into());
+                    }
+                }
+            } else if let Some((_, value)) = self.fields.last_mut() {
                 value.push('\n');
                 value.push_str(cont);
             }
-            continue;
+            return Ok(true);
         }
-        in_core = false;
-        let Some((key, value)) = line.split_once(':') else { continue };
-        if key == "CoreDump" {
-            in_core = true;
-            core = Some(Vec::new());
-        } else {
-            fields.push((key.to_string(), value.trim_start().to_string()));
+        self.in_core = false;
+        if let Some((key, value)) = text.split_once(':') {
+            if key == "CoreDump" {
+                (self.in_core, self.core) = (true, true);
+            } else {
+                self.fields.push((key.to_string(), value.trim_start().to_string()));
+            }
         }
+        Ok(true)
     }
-    let gz = core.filter(|c| !c.is_empty()).ok_or(StoreError::NoCoreDump)?;
-    let bytes = unpack(Wrapping::Gzip, &gz)?;
-    Ok(Unwrapped { wrapping: Wrapping::Apport, bytes, fields })
+
+    /// Reads the rest of the report for its fields, skipping the core.
+    fn finish(mut self) -> Vec<(String, String)> {
+        self.skip_core = true;
+        while self.next_line().unwrap_or(false) {}
+        self.fields
+    }
+}
+
+impl<R: BufRead> Read for Apport<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.piece.len() {
+            self.piece.clear();
+            self.at = 0;
+            if !self.next_line()? {
+                return Ok(0);
+            }
+        }
+        let n = out.len().min(self.piece.len() - self.at);
+        out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// An apport report's fields and its core, gunzipped: as it is read, kept
+/// only as far as its analysis reads it (see [`unpack_slim`]; `again` reads
+/// the report anew), else whole.
+fn apport<R: BufRead>(input: R, again: impl FnOnce() -> Option<R>) -> Option<Unwrapped> {
+    let mut fields = None;
+    let core = two_passes(input, again, |input, slimmer| {
+        let mut report = Apport::new(input);
+        stream(Wrapping::Gzip, std::io::BufReader::new(&mut report), slimmer);
+        // The rest of the report is read for its fields once: a second
+        // pass would read the same.
+        if fields.is_none() {
+            fields = Some(report.finish());
+        }
+    })?;
+    Some(Unwrapped { wrapping: Wrapping::Apport, bytes: core, fields: fields.unwrap_or_default() })
+}
+
+/// An apport report's fields and its core, gunzipped whole where it
+/// cannot be read in pieces (a minidump, a core cut short).
+fn apport_whole(bytes: &[u8]) -> Result<Unwrapped, StoreError> {
+    if let Some(slim) = apport(bytes, || Some(bytes)) {
+        return Ok(slim);
+    }
+    let mut report = Apport::new(bytes);
+    let mut gz = Vec::new();
+    let read = report.read_to_end(&mut gz);
+    if let Some(bad) = report.bad.take() {
+        return Err(bad);
+    }
+    read.map_err(|e| StoreError::Damaged { format: "apport report", message: e.to_string() })?;
+    if !report.core || gz.is_empty() {
+        return Err(StoreError::NoCoreDump);
+    }
+    // Its core was tried in pieces above: here it is unpacked whole.
+    let bytes = unpack_whole(Wrapping::Gzip, &gz)?;
+    Ok(Unwrapped { wrapping: Wrapping::Apport, bytes, fields: report.fields })
 }
 
 /// Takes a dump out of its wrapping; `Ok(None)` when it is not wrapped.
 pub fn unwrap(bytes: &[u8]) -> Result<Option<Unwrapped>, StoreError> {
     match sniff(bytes) {
         None => Ok(None),
-        Some(Wrapping::Apport) => apport(bytes).map(Some),
+        Some(Wrapping::Apport) => apport_whole(bytes).map(Some),
         Some(w) => {
             Ok(Some(Unwrapped { wrapping: w, bytes: unpack(w, bytes)?, fields: Vec::new() }))
         }
@@ -263,13 +433,13 @@ pub fn analyze(
 ) -> Result<crate::summary::Summary, OpenError> {
     match unwrap(bytes)? {
         None => Ok(crate::analyze::analyze(bytes, options)?),
-        Some(unwrapped) => Ok(summarize(unwrapped, options)?),
+        Some(unwrapped) => Ok(summarize(&unwrapped, options)?),
     }
 }
 
 /// Analyzes an unwrapped dump; the summary says how it was wrapped.
 pub fn summarize(
-    unwrapped: Unwrapped,
+    unwrapped: &Unwrapped,
     options: &crate::analyze::Options,
 ) -> Result<crate::summary::Summary, crate::analyze::AnalyzeError> {
     let mut summary = crate::analyze::analyze(&unwrapped.bytes, options)?;
@@ -277,8 +447,9 @@ pub fn summarize(
         wrapping: unwrapped.wrapping.name().to_string(),
         fields: unwrapped
             .fields
-            .into_iter()
+            .iter()
             .filter(|(k, _)| APPORT_FIELDS.contains(&k.as_str()))
+            .cloned()
             .collect(),
     });
     Ok(summary)
@@ -349,7 +520,20 @@ mod tests {
                 got.bytes.len(),
                 slim.len()
             );
+            // The same from a reader, taken in small pieces: a file is
+            // never held whole.
+            let read =
+                unwrap_slim(|| Some(std::io::BufReader::with_capacity(64, packed.as_slice())));
+            assert!(read.as_ref() == Some(&got), "{w:?} from a reader");
         }
+        // Where the core cannot be streamed, a reader gives nothing and the
+        // caller reads it whole: a core cut short, a compressed minidump,
+        // anything uncompressed.
+        let cut = gzip(&core[..core.len() - 10]);
+        assert_eq!(unwrap_slim(|| Some(cut.as_slice())), None);
+        let minidump = gzip(DUMP);
+        assert_eq!(unwrap_slim(|| Some(minidump.as_slice())), None);
+        assert_eq!(unwrap_slim(|| Some(core.as_slice())), None);
         // What follows the core in the stream is not unpacked.
         let mut padded = core.clone();
         padded.resize(core.len() + (1 << 20), 0);
@@ -357,6 +541,40 @@ mod tests {
         let cut = &core[..core.len() - 10];
         let got = unwrap(&gzip(cut)).unwrap().unwrap();
         assert!(got.bytes == cut, "the cut core, whole");
+    }
+
+    /// gdb's gcore writes a core's notes after its memory: a compressed one
+    /// is unpacked twice, first for its notes, then for what their analysis
+    /// reads, and comes out as the file itself is slimmed, never whole.
+    #[test]
+    fn a_compressed_core_with_its_notes_last_is_unpacked_twice() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/cores/testee-segv.core");
+        let mut core = std::fs::read(&path).unwrap();
+        // The fixture's first program header (at 64) is its PT_NOTE: its
+        // bytes move to the end, as gcore places them.
+        let field = |at: usize| u64::from_le_bytes(core[at..at + 8].try_into().unwrap()) as usize;
+        assert_eq!(&core[64..68], &4u32.to_le_bytes(), "PT_NOTE first");
+        let (offset, size) = (field(64 + 8), field(64 + 32));
+        let notes = core[offset..offset + size].to_vec();
+        let end = core.len() as u64;
+        core[64 + 8..64 + 16].copy_from_slice(&end.to_le_bytes());
+        core.extend_from_slice(&notes);
+        let file = crate::corefile::slim_from(&mut Cursor::new(&core), core.len() as u64)
+            .unwrap()
+            .expect("the file slims");
+        assert!(file.len() < core.len());
+
+        let packed = gzip(&core);
+        let got = unwrap(&packed).unwrap().unwrap();
+        assert!(got.bytes == file, "{} bytes, not the file's slim core", got.bytes.len());
+        let mut opened = 0;
+        let read = unwrap_slim(|| {
+            opened += 1;
+            Some(packed.as_slice())
+        });
+        assert!(read.is_some_and(|u| u.bytes == file));
+        assert_eq!(opened, 2, "read twice");
     }
 
     /// `zstd a b > ab.zst` and `cat a.zst b.zst` give one frame per part.
@@ -402,5 +620,34 @@ mod tests {
         assert_eq!(field("ProcMaps"), Some("\n55d0-55d1 r--p 00000000 08:01 1 /usr/bin/sleep"));
         let without = "ProblemType: Crash\nPackage: x 1\n";
         assert_eq!(unwrap(without.as_bytes()).unwrap_err(), StoreError::NoCoreDump);
+        let empty = "ProblemType: Crash\nCoreDump: base64\nSignal: 11\n";
+        assert_eq!(unwrap(empty.as_bytes()).unwrap_err(), StoreError::NoCoreDump);
+        let bad = "ProblemType: Crash\nCoreDump: base64\n H4sI\n not base64!\n";
+        assert_eq!(unwrap(bad.as_bytes()).unwrap_err(), StoreError::BadBase64 { line: 4 });
+    }
+
+    /// A report holding a core is read line by line, from a reader in small
+    /// pieces: the slim core and every field, before the core and after it.
+    #[test]
+    fn an_apport_report_is_read_as_it_comes() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/cores/testee-segv.core");
+        let core = std::fs::read(&path).unwrap();
+        let slim = crate::corefile::slim(&path, core.len() as u64).unwrap().unwrap();
+        let mut report =
+            String::from("ProblemType: Crash\r\nProcEnviron:\n LANG=C\nCoreDump: base64\n");
+        for piece in gzip(&core).chunks(1000) {
+            report.push(' ');
+            report.push_str(&base64::engine::general_purpose::STANDARD.encode(piece));
+            report.push('\n');
+        }
+        report.push_str("Signal: 11\nNo colon on this line\n");
+        let whole = unwrap(report.as_bytes()).unwrap().unwrap();
+        assert!(whole.bytes == slim, "the slim core");
+        let fields = [("ProblemType", "Crash"), ("ProcEnviron", "\nLANG=C"), ("Signal", "11")];
+        let fields = fields.map(|(k, v)| (k.to_string(), v.to_string()));
+        assert_eq!(whole.fields, fields);
+        let read = unwrap_slim(|| Some(std::io::BufReader::with_capacity(64, report.as_bytes())));
+        assert!(read == Some(whole), "read in pieces as from memory");
     }
 }

@@ -118,9 +118,12 @@ pub fn scan(dir: &Path) -> io::Result<Scan> {
         // A core's notes tell its process and signal; its memory is not read.
         let skeleton =
             if core { crate::corefile::extract(&path, meta.len(), &[]) } else { Ok(None) };
-        let opened = match skeleton.and_then(|s| s.map_or_else(|| fs::read(&path), Ok)) {
-            Ok(bytes) => open(&bytes),
-            Err(e) => Opened::Unreadable(e.to_string()),
+        let opened = match streamed(&path, &head) {
+            Some(opened) => opened,
+            None => match skeleton.and_then(|s| s.map_or_else(|| fs::read(&path), Ok)) {
+                Ok(bytes) => open(&bytes),
+                Err(e) => Opened::Unreadable(e.to_string()),
+            },
         };
         match opened {
             #[cfg(feature = "crash-stores")]
@@ -161,6 +164,23 @@ fn wrapped(head: &[u8]) -> bool {
     };
 }
 
+/// A compressed core (systemd-coredump's store), unpacked as it is read
+/// and kept only as far as its analysis reads it: a store of cores of many
+/// GB is listed without holding any of them whole. `None` for anything
+/// else, which is read whole.
+fn streamed(path: &Path, head: &[u8]) -> Option<Opened> {
+    #[cfg(feature = "crash-stores")]
+    if wrapped(head) {
+        let u = crate::crashstore::unwrap_file(path)?;
+        return Some(match crate::crashstore::summarize(&u, &Options::default()) {
+            Ok(s) => Opened::Dump(Box::new(s)),
+            Err(e) => Opened::Unreadable(e.to_string()),
+        });
+    }
+    let _ = (path, head);
+    None
+}
+
 /// A file's summary, or why it is not a dump after all (a compressed file
 /// that holds something else), or why it could not be read.
 enum Opened {
@@ -183,7 +203,7 @@ fn open(bytes: &[u8]) -> Opened {
             ))
         }
         Ok(Some(u)) => {
-            return match crate::crashstore::summarize(u, &options) {
+            return match crate::crashstore::summarize(&u, &options) {
                 Ok(s) => Opened::Dump(Box::new(s)),
                 Err(e) => Opened::Unreadable(e.to_string()),
             }

@@ -33,16 +33,34 @@ fuzz_target!(|data: &[u8]| {
         let held = whole.iter().any(|w| {
             w.p_vaddr <= ph.p_vaddr
                 && ph.p_vaddr + ph.p_filesz <= w.p_vaddr + w.p_filesz
-                && bytes[w.file_range()][(ph.p_vaddr - w.p_vaddr) as usize..][..ph.p_filesz as usize]
+                && bytes[w.file_range()][(ph.p_vaddr - w.p_vaddr) as usize..]
+                    [..ph.p_filesz as usize]
                     == slim[ph.file_range()]
         });
         assert!(held, "{ph:?} is not the core's own memory");
     }
-    // Streamed, the core slims the same (or is declined as a whole read).
-    let mut slimmer = dumptool::corefile::Slimmer::default();
+    // Streamed, the core slims the same (or is declined as a whole read),
+    // in two passes where its notes come last.
+    use dumptool::corefile::{Slimmed, Slimmer};
     // A failed write is the slimmer stopping the stream (core in, or refused).
-    let _ = bytes.chunks(4096).try_for_each(|c| std::io::Write::write_all(&mut slimmer, c));
-    if let Some(s) = slimmer.finish() {
+    let feed = |s: &mut Slimmer| {
+        let _ = bytes.chunks(4096).try_for_each(|c| std::io::Write::write_all(s, c));
+    };
+    let mut slimmer = Slimmer::default();
+    feed(&mut slimmer);
+    let streamed = match slimmer.finish() {
+        Some(Slimmed::Again(mut again)) => {
+            feed(&mut again);
+            match again.finish() {
+                Some(Slimmed::Core(s)) => Some(s),
+                Some(Slimmed::Again(_)) => panic!("a third pass asked for"),
+                None => None,
+            }
+        }
+        Some(Slimmed::Core(s)) => Some(s),
+        None => None,
+    };
+    if let Some(s) = streamed {
         assert!(s == slim, "the streamed core slims as the file does");
     }
     let _ = dumptool::analyze::analyze(&slim, &Default::default());

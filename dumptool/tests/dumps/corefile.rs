@@ -247,11 +247,120 @@ fn a_big_core_is_analyzed_without_reading_its_memory() {
     assert_eq!(v["sha256"].as_str(), sum.split_whitespace().next());
 }
 
+/// A compressed core is unpacked as it is read, never held whole: the
+/// fixture with 256 MiB of memory added, in gzip stored without
+/// compression, is analyzed under a 200 MB address-space limit and says what the
+/// same file read whole from standard input says; `list` of its directory
+/// names it; and so is an apport report of it. Each used to read the file
+/// whole first, more memory than the file's size.
+#[test]
+fn a_compressed_core_is_analyzed_as_it_is_read() {
+    use std::io::Write;
+    const HEAP: u64 = 256 << 20;
+    let mut core = std::fs::read(core_fixture()).unwrap();
+    let elf = goblin::elf::Elf::parse(&core).unwrap();
+    // An empty reserved mapping (a malloc arena's tail) becomes heap held
+    // in the file, at a free address, after everything else.
+    let index = elf
+        .program_headers
+        .iter()
+        .position(|p| p.p_type == goblin::elf::program_header::PT_LOAD && p.p_filesz == 0)
+        .unwrap();
+    let at = (core.len() as u64).next_multiple_of(4096);
+    let entry = elf.header.e_phoff as usize + index * 56;
+    for (field, value) in [(4, 6u64), (8, at), (16, 0x1000_0000_0000), (32, HEAP), (40, HEAP)] {
+        let bytes = if field == 4 { &value.to_le_bytes()[..4] } else { &value.to_le_bytes()[..] };
+        core[entry + field..entry + field + bytes.len()].copy_from_slice(bytes);
+    }
+    core.resize(at as usize, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let packed = dir.path().join("core.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&packed).unwrap(),
+        flate2::Compression::none(),
+    );
+    gz.write_all(&core).unwrap();
+    // Stored, not compressed: the file is as large as the core.
+    let chunk: Vec<u8> =
+        (0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    for _ in 0..HEAP / chunk.len() as u64 {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.finish().unwrap();
+    assert!(std::fs::metadata(&packed).unwrap().len() > HEAP, "the file must not compress");
+
+    let whole = Command::new(crate::support::DUMPTOOL)
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&packed).unwrap())
+        .output()
+        .unwrap();
+    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    // dumptool under a 200 MB address-space limit.
+    let limited = |args: &[&str]| -> crate::support::Run {
+        Command::new("sh")
+            .args(["-c", "ulimit -v 200000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let limited_json = |command: &str, path: &std::path::Path| {
+        let run = limited(&[command, path.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        serde_json::from_str::<Value>(&run.stdout).unwrap()
+    };
+    let limited = limited(&["analyze", packed.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(limited.code, 0, "{}", limited.stderr);
+    assert_eq!(limited.stdout, String::from_utf8_lossy(&whole.stdout));
+    let v: Value = serde_json::from_str(&limited.stdout).unwrap();
+    assert_eq!(v["store"]["wrapping"], "gzip");
+    assert_eq!(v["threads"].as_array().map(Vec::len), Some(4));
+
+    // `list` of a store of such cores reads them the same way.
+    let v = limited_json("list", dir.path());
+    let entry = &v["dumps"][0];
+    assert_eq!(entry["format"], "ELF core file (gzip)", "{entry}");
+    assert_eq!(entry["process"], "dumptool-testee", "{entry}");
+    assert_eq!(entry["crash"], "SIGSEGV", "{entry}");
+    assert_eq!(entry["error"], Value::Null, "{entry}");
+
+    // The same gzip stream in an apport report, base64 a piece a line as
+    // apport writes it, with fields on both sides: read as it comes too.
+    use base64::Engine as _;
+    let crash = dir.path().join("_usr_bin_dumptool-testee.0.crash");
+    let mut report = std::io::BufWriter::new(std::fs::File::create(&crash).unwrap());
+    report.write_all(b"ProblemType: Crash\nCoreDump: base64\n").unwrap();
+    let mut gz = std::fs::File::open(&packed).unwrap();
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut gz, &mut piece).unwrap();
+        if n == 0 {
+            break;
+        }
+        let line = base64::engine::general_purpose::STANDARD.encode(&piece[..n]);
+        writeln!(report, " {line}").unwrap();
+    }
+    report.write_all(b"Signal: 11\n").unwrap();
+    report.into_inner().unwrap();
+    std::fs::remove_file(&packed).unwrap();
+    let mut v = limited_json("analyze", &crash);
+    assert_eq!(v["store"]["wrapping"], "apport report");
+    assert_eq!(
+        v["store"]["fields"],
+        serde_json::json!([["ProblemType", "Crash"], ["Signal", "11"]])
+    );
+    let mut want: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    v.as_object_mut().unwrap().remove("store");
+    want.as_object_mut().unwrap().remove("store");
+    assert_eq!(v, want);
+}
+
 /// A live process with many threads and a large heap, as a server's gcore
 /// is: the analysis reads each thread's stack only from its stack pointer
 /// to the end of its mapping, so a core of 160 threads (more than 1 GiB of
 /// memory at 8 MiB a stack) and 600 MiB of heap is analyzed under a 1 GB
-/// address-space limit, and says what reading it whole says.
+/// address-space limit, and says what reading it whole says; so is the
+/// same core compressed.
 #[test]
 fn a_many_threaded_core_is_analyzed_from_its_stacks_alone() {
     if Command::new("gcore").arg("--version").output().is_err() {
@@ -289,4 +398,24 @@ fn a_many_threaded_core_is_analyzed_from_its_stacks_alone() {
     );
     assert_eq!(b["threads"].as_array().map(Vec::len), Some(162), "main, 160 workers, heartbeat");
     assert_eq!(a, b);
+
+    // Compressed (stored in gzip, as large as the core), gcore's core is
+    // read twice under the same limit: its notes come after its memory.
+    let packed = dir.path().join("core.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&packed).unwrap(),
+        flate2::Compression::none(),
+    );
+    std::io::copy(&mut std::fs::File::open(&core).unwrap(), &mut gz).unwrap();
+    gz.finish().unwrap();
+    let limited = Command::new("sh")
+        .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
+        .args(["analyze", packed.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(limited.status.success(), "{}", String::from_utf8_lossy(&limited.stderr));
+    let mut c: Value = serde_json::from_slice(&limited.stdout).unwrap();
+    assert_eq!(c["store"]["wrapping"], "gzip");
+    c.as_object_mut().unwrap().remove("store");
+    assert_eq!(a, c);
 }
