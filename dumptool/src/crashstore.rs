@@ -22,7 +22,12 @@ use crate::corefile::{Slimmed, Slimmer};
 /// Nothing decompresses to more than this, so a crafted file cannot
 /// exhaust memory (systemd-coredump's own default ProcessSizeMax is 32 GiB
 /// on 64-bit; cores this size are not analyzed in memory anyway).
+#[cfg(not(fuzzing))]
 pub const MAX_UNPACKED: u64 = 8 << 30;
+/// Under `cargo fuzz`, small enough that a decompression bomb is refused
+/// within libFuzzer's 2 GB memory limit instead of ending the run.
+#[cfg(fuzzing)]
+pub const MAX_UNPACKED: u64 = 64 << 20;
 
 /// How the dump was wrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,13 +16,22 @@ use crate::{cmd_ok, workspace_root};
 const FUZZ_DIRS: &[&str] = &["core/fuzz", "dumptool/fuzz"];
 
 /// Seed inputs for a target: (folder of the workspace, file name suffix,
-/// bytes the target itself puts in front of its input, so stripped here).
-fn seed_source(target: &str) -> Option<(&'static str, &'static str, &'static [u8])> {
+/// bytes the target itself puts in front of its input, so stripped here,
+/// and bytes that pick how the target reads the rest, so put in front).
+type Seeds = (&'static str, &'static str, &'static [u8], &'static [u8]);
+
+fn seed_source(target: &str) -> Option<Seeds> {
     match target {
-        "analyze_elfcore" | "slim_elfcore" => Some(("testdata/cores", ".core", b"\x7fELF")),
-        "analyze_minidump" | "redact_minidump" => Some(("testdata/minidumps", ".dmp", b"MDMP")),
-        "plan" => Some(("examples", ".toml", b"")),
-        t if t == "detect" || t.starts_with("validate_") => Some(("testdata/configs", "", b"")),
+        "analyze_elfcore" | "slim_elfcore" => Some(("testdata/cores", ".core", b"\x7fELF", b"")),
+        "analyze_minidump" | "redact_minidump" => {
+            Some(("testdata/minidumps", ".dmp", b"MDMP", b""))
+        }
+        // The first byte 0 puts the rest behind zstd's magic.
+        "unwrap_store" => Some(("testdata/cores", ".zst", b"\x28\xb5\x2f\xfd", b"\0")),
+        "plan" => Some(("examples", ".toml", b"", b"")),
+        t if t == "detect" || t.starts_with("validate_") => {
+            Some(("testdata/configs", "", b"", b""))
+        }
         _ => None,
     }
 }
@@ -30,7 +39,7 @@ fn seed_source(target: &str) -> Option<(&'static str, &'static str, &'static [u8
 /// Writes the seeds of `target` under target/fuzz-seeds and returns that
 /// folder, or `None` when the target has none.
 fn seeds(root: &Path, target: &str) -> Result<Option<PathBuf>> {
-    let Some((folder, suffix, magic)) = seed_source(target) else { return Ok(None) };
+    let Some((folder, suffix, magic, pick)) = seed_source(target) else { return Ok(None) };
     let out = root.join("target/fuzz-seeds").join(target);
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
@@ -42,7 +51,7 @@ fn seeds(root: &Path, target: &str) -> Result<Option<PathBuf>> {
         }
         let bytes = std::fs::read(&path)?;
         if let Some(rest) = bytes.strip_prefix(magic) {
-            std::fs::write(out.join(&name), rest)?;
+            std::fs::write(out.join(&name), [pick, rest].concat())?;
         }
     }
     Ok(Some(out))
