@@ -101,11 +101,16 @@ Examples:
   dumptool analyze crash.dmp --symbols ./symbols --brief
   dumptool analyze /var/lib/systemd/coredump/core.mysqld.*.zst --format json
   dumptool analyze core.1234 --no-host-files
+  coredumpctl dump mysqld | dumptool analyze -
+
+A core on standard input is read once, keeping only what its analysis reads;
+one whose notes come last (gdb's gcore) and larger than 80 MiB needs its file.
 
 Exit codes: 0 analyzed; 2 bad input (a missing file, a directory or a device,
 not a dump, a malformed dump, a --symbols or --debug-dir that is not a
-directory); 3 the file is not readable (permissions); 4 the dump is cut short
-(what could be read is printed, marked as truncated).";
+directory, a piped core that needs its file); 3 the file is not readable
+(permissions); 4 the dump is cut short (what could be read is printed, marked
+as truncated).";
 
 const REPORT_HELP: &str = "\
 Examples:
@@ -303,12 +308,6 @@ pub fn out(text: &str) -> Result<()> {
 /// Reads a dump given on the command line: a missing file is bad input (2),
 /// an unreadable one a refusal (3).
 fn read_input(path: &Path) -> Result<Vec<u8>> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes)
-            .map_err(|e| Failure::bad_input(format!("cannot read standard input: {e}")))?;
-        return Ok(bytes);
-    }
     // A device would be read to its end: /dev/zero never ends, a disk is
     // the size of the disk, and either takes the host's memory with it.
     if let Ok(m) = fs::metadata(path) {
@@ -378,6 +377,18 @@ fn analyze_file(
         };
         Failure { code, message: format!("{}: {e}", path.display()) }
     };
+    #[cfg(feature = "fault-injection")]
+    if std::env::var_os(READ_WHOLE).is_some() {
+        let bytes = if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes)?;
+            bytes
+        } else {
+            read_input(path)?
+        };
+        let summary = crate::crashstore::analyze(&bytes, &options).map_err(failed)?;
+        return Ok((bytes, summary, false));
+    }
     if let Some(unwrapped) = slim_wrapped(path) {
         let summary =
             crate::crashstore::summarize(&unwrapped, &options).map_err(|e| failed(e.into()))?;
@@ -385,10 +396,34 @@ fn analyze_file(
     }
     let (bytes, slim) = match slim_core(path) {
         Some(b) => (b, true),
+        None if path == Path::new("-") => read_stdin()?,
         None => (read_input(path)?, false),
     };
     let summary = crate::crashstore::analyze(&bytes, &options).map_err(failed)?;
     Ok((bytes, summary, slim))
+}
+
+/// Only in test builds: every dump is read whole, the reference the slim
+/// reads are checked against.
+#[cfg(feature = "fault-injection")]
+const READ_WHOLE: &str = "DUMPTOOL_READ_WHOLE";
+
+/// Standard input, and whether it is a core kept only as far as its
+/// analysis reads it (see [`crate::corefile::slim_piped`]).
+fn read_stdin() -> Result<(Vec<u8>, bool)> {
+    use crate::corefile::{slim_piped, Piped, PIPE_KEPT};
+    let cannot = |e: io::Error| Failure::bad_input(format!("cannot read standard input: {e}"));
+    match slim_piped(&mut io::stdin().lock(), PIPE_KEPT).map_err(cannot)? {
+        Piped::Slim(core) => Ok((core, true)),
+        Piped::Whole(bytes) => Ok((bytes, false)),
+        Piped::NotOnePass { read } => Err(Failure::bad_input(format!(
+            "standard input: a core of {read} bytes that cannot be read in one pass (its notes \
+             come after its memory, as gdb's gcore writes them, or it is cut short), and too \
+             large to keep whole: write it to a file and give its path (`coredumpctl dump PID \
+             -o FILE`), which is read twice where needed"
+        ))
+        .into()),
+    }
 }
 
 /// A compressed core file (systemd-coredump's zstd, lz4 or xz, or gzip)

@@ -26,7 +26,12 @@ const PN_XNUM: u16 = 0xffff;
 /// Notes larger than this are read with the rest of the core.
 const MAX_NOTES: u64 = 64 << 20;
 /// Memory larger than this is read with the rest of the core.
+#[cfg(not(fuzzing))]
 const MAX_KEPT: u64 = 1 << 30;
+/// Under `cargo fuzz`: within libFuzzer's memory limit (see
+/// `crashstore::MAX_UNPACKED`).
+#[cfg(fuzzing)]
+const MAX_KEPT: u64 = 64 << 20;
 /// The most of each thread's stack kept, from its stack pointer up
 /// (stacks grow down; 8 MiB is the usual `ulimit -s`).
 const STACK_KEPT: u64 = 8 << 20;
@@ -254,7 +259,11 @@ fn slim_layout(
 /// says it is larger is read the whole way, which refuses it past
 /// `crashstore::MAX_UNPACKED`: a small file that unpacks to zeros without
 /// end costs no more than that.
+#[cfg(not(fuzzing))]
 const MAX_STREAMED: u64 = 64 << 30;
+/// Under `cargo fuzz`: a bomb that unpacks to zeros stops in a second.
+#[cfg(fuzzing)]
+const MAX_STREAMED: u64 = 256 << 20;
 
 /// The most of a core's start (headers and notes) a [`Slimmer`] holds
 /// before it gives up: [`MAX_NOTES`] and room for the headers.
@@ -467,6 +476,68 @@ impl io::Write for Slimmer {
     }
 }
 
+/// How much of a pipe [`slim_piped`] keeps as it came, for the dumps it
+/// cannot slim: all the slimmer may decline, and a core cut short or with
+/// its notes last up to this size.
+pub const PIPE_KEPT: usize = 80 << 20;
+const _: () = assert!(PIPE_KEPT as u64 > MAX_HEAD + (1 << 20));
+
+/// What [`slim_piped`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piped {
+    /// A core, with only the memory its analysis reads.
+    Slim(Vec<u8>),
+    /// All of the input: no core, or a core that could not be slimmed and
+    /// was small enough to keep whole as it went by.
+    Whole(Vec<u8>),
+    /// A core larger than what was kept whole, that one pass could not
+    /// slim: its notes come after its memory, or it was cut short. `read`
+    /// bytes of it went by.
+    NotOnePass { read: u64 },
+}
+
+/// A core read once from a pipe (`coredumpctl dump PID | dumptool analyze
+/// -`), kept only as far as its analysis reads it, as a core file is: a
+/// pipe cannot be read twice, so up to `keep_whole` bytes are also kept
+/// as they came, for whatever the slimmer declines (anything but a core,
+/// notes over [`MAX_NOTES`]; it declines within [`MAX_HEAD`]) or cannot
+/// finish (a core cut short, notes last).
+pub fn slim_piped(input: &mut impl Read, keep_whole: usize) -> io::Result<Piped> {
+    use io::Write as _;
+    let mut buf = vec![0u8; 1 << 20];
+    // Reserved at once: pages are taken only as they are written, and a
+    // Vec grown by doubling would hold half as much again.
+    let mut kept = Some(Vec::with_capacity(keep_whole));
+    let mut slimmer = Slimmer::default();
+    let mut read = 0u64;
+    let mut stopped = false;
+    while !stopped {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        read += n as u64;
+        kept = kept.filter(|k| k.len() + n <= keep_whole).map(|mut k| {
+            k.extend_from_slice(&buf[..n]);
+            k
+        });
+        // A failed write: the core is in, or the slimmer declined it.
+        stopped = slimmer.write_all(&buf[..n]).is_err();
+    }
+    if let Some(Slimmed::Core(core)) = slimmer.finish() {
+        return Ok(Piped::Slim(core));
+    }
+    match kept {
+        Some(mut whole) => {
+            input.read_to_end(&mut whole)?;
+            Ok(Piped::Whole(whole))
+        }
+        None => Ok(Piped::NotOnePass { read }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,6 +701,78 @@ mod tests {
         let (got, taken) = streamed(&near);
         assert!(got.is_some() && got == slimmed(&near), "streamed as the file slims");
         assert!(taken > 1);
+    }
+
+    /// A reader that gives `step` bytes at a time, interrupted before each.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+        interrupt: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn piped(bytes: &[u8], keep_whole: usize) -> Piped {
+        slim_piped(&mut io::Cursor::new(bytes), keep_whole).unwrap()
+    }
+
+    /// A pipe is read once: a core comes out as its file slims, however
+    /// it arrives and with nothing kept whole; anything the slimmer cannot
+    /// take is the input whole, while it is no larger than what is kept,
+    /// and is refused past that.
+    #[test]
+    fn a_pipe_is_slimmed_in_one_pass_or_kept_whole() {
+        let whole = fs::read(fixture()).unwrap();
+        let slim = slimmed(&whole).unwrap();
+        assert_eq!(piped(&whole, 0), Piped::Slim(slim.clone()));
+        let mut trickle = Trickle { bytes: &whole, step: 7, interrupt: false };
+        assert_eq!(slim_piped(&mut trickle, PIPE_KEPT).unwrap(), Piped::Slim(slim));
+
+        let minidump = fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/minidumps/linux-mini.dmp"),
+        )
+        .unwrap();
+        let cut = &whole[..whole.len() - 1];
+        let gcore_like = edited(|_, p, bytes| {
+            for ph in p.iter_mut().filter(|ph| ph.p_type == PT_NOTE) {
+                let notes = bytes[ph.file_range()].to_vec();
+                ph.p_offset = bytes.len() as u64;
+                bytes.extend_from_slice(&notes);
+            }
+        });
+        for input in [&minidump[..], cut, &gcore_like] {
+            let len = input.len();
+            assert_eq!(piped(input, len), Piped::Whole(input.to_vec()));
+            assert_eq!(piped(input, len - 1), Piped::NotOnePass { read: len as u64 });
+            // Read in pieces the same, the rest after a decline included.
+            let mut trickle = Trickle { bytes: input, step: 1000, interrupt: false };
+            let got = slim_piped(&mut trickle, PIPE_KEPT).unwrap();
+            assert_eq!(got, Piped::Whole(input.to_vec()));
+        }
+    }
+
+    /// A pipe that fails is an error, not the end of the input.
+    #[test]
+    fn a_pipe_that_fails_is_an_error() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::ConnectionReset.into())
+            }
+        }
+        let got = slim_piped(&mut Broken, PIPE_KEPT).map_err(|e| e.kind());
+        assert_eq!(got, Err(io::ErrorKind::ConnectionReset));
     }
 
     /// Not a core: the first write says so, which stops a decompressor.

@@ -103,7 +103,8 @@ pub const TEST_HOOKS: &str = "test-hooks";
 
 /// The switches [`TEST_HOOKS`] and dumptool's fault injection add: none may
 /// be in a shipped file.
-pub const TEST_SWITCHES: [&str; 2] = ["panic-test", "DUMPTOOL_FAULT_KILL_TARGET"];
+pub const TEST_SWITCHES: [&str; 3] =
+    ["panic-test", "DUMPTOOL_FAULT_KILL_TARGET", "DUMPTOOL_READ_WHOLE"];
 
 /// Builds the browser tests' copy of the site in target/test-site: `dist`
 /// with the planner rebuilt with its test hooks. Never deployed, so the
@@ -398,12 +399,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("headroom-switches-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (with, without) = (dir.join("with"), dir.join("without"));
-        std::fs::write(&with, b"\0\x7fELF..\0DUMPTOOL_FAULT_KILL_TARGET\0?panic-test\0").unwrap();
+        std::fs::write(
+            &with,
+            b"\0\x7fELF..\0DUMPTOOL_FAULT_KILL_TARGET\0?panic-test\0DUMPTOOL_READ_WHOLE",
+        )
+        .unwrap();
         // A prefix is not the switch.
         std::fs::write(&without, b"\0DUMPTOOL_FAULT_KILL_TARGE\0panic-tes\0").unwrap();
         let found = (test_switches_in(&with).unwrap(), test_switches_in(&without).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(found.0, ["panic-test", "DUMPTOOL_FAULT_KILL_TARGET"]);
+        assert_eq!(found.0, TEST_SWITCHES);
         assert!(found.1.is_empty(), "{:?}", found.1);
     }
 }

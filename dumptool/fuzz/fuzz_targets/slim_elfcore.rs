@@ -63,5 +63,12 @@ fuzz_target!(|data: &[u8]| {
     if let Some(s) = streamed {
         assert!(s == slim, "the streamed core slims as the file does");
     }
+    // From a pipe, read once: the same slim core, or the input whole.
+    use dumptool::corefile::{slim_piped, Piped};
+    match slim_piped(&mut Cursor::new(&bytes), bytes.len()).expect("a buffer reads") {
+        Piped::Slim(s) => assert!(s == slim, "the piped core slims as the file does"),
+        Piped::Whole(w) => assert!(w == bytes, "kept whole as it came"),
+        Piped::NotOnePass { .. } => panic!("refused although it could be kept whole"),
+    }
     let _ = dumptool::analyze::analyze(&slim, &Default::default());
 });

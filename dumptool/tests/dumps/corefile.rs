@@ -247,6 +247,105 @@ fn a_big_core_is_analyzed_without_reading_its_memory() {
     assert_eq!(v["sha256"].as_str(), sum.split_whitespace().next());
 }
 
+/// Writes the fixture core with `heap` bytes of memory added to `out`: an
+/// empty reserved mapping (a malloc arena's tail) becomes heap held in the
+/// file, at a free address, after everything else. With `notes_last`, the
+/// notes are moved after it, as gdb's gcore writes them.
+fn with_heap(heap: u64, notes_last: bool, out: &mut impl std::io::Write) {
+    use goblin::elf::program_header::{PT_LOAD, PT_NOTE};
+    let mut core = std::fs::read(core_fixture()).unwrap();
+    let elf = goblin::elf::Elf::parse(&core).unwrap();
+    let entry = |index: usize| elf.header.e_phoff as usize + index * 56;
+    let find = |kind: u32, filesz: Option<u64>| {
+        let found = elf
+            .program_headers
+            .iter()
+            .position(|p| p.p_type == kind && filesz.is_none_or(|size| p.p_filesz == size));
+        entry(found.unwrap())
+    };
+    let at = (core.len() as u64).next_multiple_of(4096);
+    let mut edits = vec![(
+        find(PT_LOAD, Some(0)),
+        [(4, 6u64), (8, at), (16, 0x1000_0000_0000), (32, heap), (40, heap)].to_vec(),
+    )];
+    let notes = elf.program_headers.iter().find(|p| p.p_type == PT_NOTE).unwrap();
+    let notes = core[notes.file_range()].to_vec();
+    if notes_last {
+        edits.push((find(PT_NOTE, None), vec![(8, at + heap)]));
+    }
+    for (entry, fields) in edits {
+        for (field, value) in fields {
+            let bytes =
+                if field == 4 { &value.to_le_bytes()[..4] } else { &value.to_le_bytes()[..] };
+            core[entry + field..entry + field + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+    core.resize(at as usize, 0);
+    out.write_all(&core).unwrap();
+    let chunk: Vec<u8> =
+        (0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    for _ in 0..heap / chunk.len() as u64 {
+        out.write_all(&chunk).unwrap();
+    }
+    if notes_last {
+        out.write_all(&notes).unwrap();
+    }
+}
+
+/// dumptool under a 200 MB address-space limit, standard input from `input`.
+fn limited(args: &[&str], input: Option<&std::path::Path>) -> crate::support::Run {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "ulimit -v 200000; exec \"$@\"", "sh", crate::support::DUMPTOOL]).args(args);
+    if let Some(input) = input {
+        cmd.stdin(std::fs::File::open(input).unwrap());
+    }
+    cmd.output().unwrap().into()
+}
+
+/// `coredumpctl dump PID | dumptool analyze -`: a core on standard input
+/// is read once and kept only as far as its analysis reads it, as a core
+/// file is. The fixture with 256 MiB of memory added is analyzed from a
+/// pipe under a 200 MB address-space limit as its file is; it used to be
+/// read whole. With its notes last (gcore's), it cannot be read in one
+/// pass and is too large to keep: refused, with what to do instead, and
+/// its file reads as the other.
+#[test]
+fn a_core_piped_in_is_analyzed_as_it_is_read() {
+    const HEAP: u64 = 256 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, notes_last: bool| {
+        let path = dir.path().join(name);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        with_heap(HEAP, notes_last, &mut out);
+        std::io::Write::flush(&mut out).unwrap();
+        path
+    };
+    let core = write("core", false);
+    // The core read whole (a test build's switch): the reference.
+    let file = Command::new(crate::support::DUMPTOOL)
+        .args(["analyze", core.to_str().unwrap(), "--format", "json"])
+        .env("DUMPTOOL_READ_WHOLE", "1")
+        .output()
+        .unwrap();
+    let file = crate::support::Run::from(file);
+    assert_eq!(file.code, 0, "{}", file.stderr);
+    let v: Value = serde_json::from_str(&file.stdout).unwrap();
+    assert_eq!(v["threads"].as_array().map(Vec::len), Some(4));
+    let piped = limited(&["analyze", "-", "--format", "json"], Some(&core));
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(piped.stdout, file.stdout);
+
+    let gcore = write("gcore", true);
+    let piped = limited(&["analyze", "-"], Some(&gcore));
+    assert_eq!(piped.code, 2, "{}", piped.stderr);
+    assert!(piped.stderr.contains("its notes come after its memory"), "{}", piped.stderr);
+    assert!(piped.stderr.contains("coredumpctl dump PID -o FILE"), "{}", piped.stderr);
+    let two_passes = limited(&["analyze", gcore.to_str().unwrap(), "--format", "json"], None);
+    assert_eq!(two_passes.code, 0, "{}", two_passes.stderr);
+    let w: Value = serde_json::from_str(&two_passes.stdout).unwrap();
+    assert_eq!(w["threads"], v["threads"]);
+}
+
 /// A compressed core is unpacked as it is read, never held whole: the
 /// fixture with 256 MiB of memory added, in gzip stored without
 /// compression, is analyzed under a 200 MB address-space limit and says what the
@@ -257,35 +356,14 @@ fn a_big_core_is_analyzed_without_reading_its_memory() {
 fn a_compressed_core_is_analyzed_as_it_is_read() {
     use std::io::Write;
     const HEAP: u64 = 256 << 20;
-    let mut core = std::fs::read(core_fixture()).unwrap();
-    let elf = goblin::elf::Elf::parse(&core).unwrap();
-    // An empty reserved mapping (a malloc arena's tail) becomes heap held
-    // in the file, at a free address, after everything else.
-    let index = elf
-        .program_headers
-        .iter()
-        .position(|p| p.p_type == goblin::elf::program_header::PT_LOAD && p.p_filesz == 0)
-        .unwrap();
-    let at = (core.len() as u64).next_multiple_of(4096);
-    let entry = elf.header.e_phoff as usize + index * 56;
-    for (field, value) in [(4, 6u64), (8, at), (16, 0x1000_0000_0000), (32, HEAP), (40, HEAP)] {
-        let bytes = if field == 4 { &value.to_le_bytes()[..4] } else { &value.to_le_bytes()[..] };
-        core[entry + field..entry + field + bytes.len()].copy_from_slice(bytes);
-    }
-    core.resize(at as usize, 0);
     let dir = tempfile::tempdir().unwrap();
     let packed = dir.path().join("core.gz");
     let mut gz = flate2::write::GzEncoder::new(
         std::fs::File::create(&packed).unwrap(),
         flate2::Compression::none(),
     );
-    gz.write_all(&core).unwrap();
     // Stored, not compressed: the file is as large as the core.
-    let chunk: Vec<u8> =
-        (0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
-    for _ in 0..HEAP / chunk.len() as u64 {
-        gz.write_all(&chunk).unwrap();
-    }
+    with_heap(HEAP, false, &mut gz);
     gz.finish().unwrap();
     assert!(std::fs::metadata(&packed).unwrap().len() > HEAP, "the file must not compress");
 
@@ -295,21 +373,12 @@ fn a_compressed_core_is_analyzed_as_it_is_read() {
         .output()
         .unwrap();
     assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
-    // dumptool under a 200 MB address-space limit.
-    let limited = |args: &[&str]| -> crate::support::Run {
-        Command::new("sh")
-            .args(["-c", "ulimit -v 200000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
-            .args(args)
-            .output()
-            .unwrap()
-            .into()
-    };
     let limited_json = |command: &str, path: &std::path::Path| {
-        let run = limited(&[command, path.to_str().unwrap(), "--format", "json"]);
+        let run = limited(&[command, path.to_str().unwrap(), "--format", "json"], None);
         assert_eq!(run.code, 0, "{command}: {}", run.stderr);
         serde_json::from_str::<Value>(&run.stdout).unwrap()
     };
-    let limited = limited(&["analyze", packed.to_str().unwrap(), "--format", "json"]);
+    let limited = limited(&["analyze", packed.to_str().unwrap(), "--format", "json"], None);
     assert_eq!(limited.code, 0, "{}", limited.stderr);
     assert_eq!(limited.stdout, String::from_utf8_lossy(&whole.stdout));
     let v: Value = serde_json::from_str(&limited.stdout).unwrap();
@@ -379,10 +448,10 @@ fn a_many_threaded_core_is_analyzed_from_its_stacks_alone() {
     let size = std::fs::metadata(&core).unwrap().len();
     assert!(size > 700 << 20, "the core is {size} B: too small to need slimming");
 
-    // Standard input is read whole: the reference.
+    // The core read whole (a test build's switch): the reference.
     let whole = Command::new(crate::support::DUMPTOOL)
-        .args(["analyze", "-", "--format", "json"])
-        .stdin(std::fs::File::open(&core).unwrap())
+        .args(["analyze", core.to_str().unwrap(), "--format", "json"])
+        .env("DUMPTOOL_READ_WHOLE", "1")
         .output()
         .unwrap();
     assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
