@@ -103,8 +103,9 @@ Examples:
   dumptool analyze core.1234 --no-host-files
   coredumpctl dump mysqld | dumptool analyze -
 
-A core on standard input is read once, keeping only what its analysis reads;
-one whose notes come last (gdb's gcore) and larger than 80 MiB needs its file.
+A dump on standard input (a core, compressed or not, or an apport report) is
+read once, keeping only what its analysis reads; a core whose notes come last
+(gdb's gcore) needs its file when larger than 80 MiB.
 
 Exit codes: 0 analyzed; 2 bad input (a missing file, a directory or a device,
 not a dump, a malformed dump, a --symbols or --debug-dir that is not a
@@ -396,7 +397,14 @@ fn analyze_file(
     }
     let (bytes, slim) = match slim_core(path) {
         Some(b) => (b, true),
-        None if path == Path::new("-") => read_stdin()?,
+        None if path == Path::new("-") => match read_stdin()? {
+            Stdin::Unwrapped(unwrapped) => {
+                let summary = crate::crashstore::summarize(&unwrapped, &options)
+                    .map_err(|e| failed(e.into()))?;
+                return Ok((unwrapped.bytes, summary, true));
+            }
+            Stdin::Bytes(bytes, slim) => (bytes, slim),
+        },
         None => (read_input(path)?, false),
     };
     let summary = crate::crashstore::analyze(&bytes, &options).map_err(failed)?;
@@ -408,19 +416,29 @@ fn analyze_file(
 #[cfg(feature = "fault-injection")]
 const READ_WHOLE: &str = "DUMPTOOL_READ_WHOLE";
 
-/// Standard input, and whether it is a core kept only as far as its
-/// analysis reads it (see [`crate::corefile::slim_piped`]).
-fn read_stdin() -> Result<(Vec<u8>, bool)> {
-    use crate::corefile::{slim_piped, Piped, PIPE_KEPT};
+/// What standard input held.
+enum Stdin {
+    /// A compressed dump or an apport report, unwrapped as it came.
+    Unwrapped(crate::crashstore::Unwrapped),
+    /// The bytes, and whether they are a core kept only as far as its
+    /// analysis reads it.
+    Bytes(Vec<u8>, bool),
+}
+
+/// Standard input, read once (see [`crate::crashstore::unwrap_piped`]).
+fn read_stdin() -> Result<Stdin> {
+    use crate::corefile::{Piped, PIPE_KEPT};
+    use crate::crashstore::{unwrap_piped, FromPipe};
     let cannot = |e: io::Error| Failure::bad_input(format!("cannot read standard input: {e}"));
-    match slim_piped(&mut io::stdin().lock(), PIPE_KEPT).map_err(cannot)? {
-        Piped::Slim(core) => Ok((core, true)),
-        Piped::Whole(bytes) => Ok((bytes, false)),
-        Piped::NotOnePass { read } => Err(Failure::bad_input(format!(
-            "standard input: a core of {read} bytes that cannot be read in one pass (its notes \
+    match unwrap_piped(io::stdin().lock(), PIPE_KEPT).map_err(cannot)? {
+        FromPipe::Unwrapped(unwrapped) => Ok(Stdin::Unwrapped(unwrapped)),
+        FromPipe::Plain(Piped::Slim(core)) => Ok(Stdin::Bytes(core, true)),
+        FromPipe::Plain(Piped::Whole(bytes)) => Ok(Stdin::Bytes(bytes, false)),
+        FromPipe::Plain(Piped::NotOnePass { read }) => Err(Failure::bad_input(format!(
+            "standard input: a core that cannot be read in one pass (its notes \
              come after its memory, as gdb's gcore writes them, or it is cut short), and too \
-             large to keep whole: write it to a file and give its path (`coredumpctl dump PID \
-             -o FILE`), which is read twice where needed"
+             large to keep whole ({read} bytes went by): write it to a file and give its path \
+             (`coredumpctl dump PID -o FILE`), which is read twice where needed"
         ))
         .into()),
     }

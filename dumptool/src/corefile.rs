@@ -499,42 +499,81 @@ pub enum Piped {
 /// A core read once from a pipe (`coredumpctl dump PID | dumptool analyze
 /// -`), kept only as far as its analysis reads it, as a core file is: a
 /// pipe cannot be read twice, so up to `keep_whole` bytes are also kept
-/// as they came, for whatever the slimmer declines (anything but a core,
-/// notes over [`MAX_NOTES`]; it declines within [`MAX_HEAD`]) or cannot
-/// finish (a core cut short, notes last).
-pub fn slim_piped(input: &mut impl Read, keep_whole: usize) -> io::Result<Piped> {
+/// as they came ([`Kept`]), for whatever the slimmer declines (anything but
+/// a core, notes over [`MAX_NOTES`]; it declines within [`MAX_HEAD`]) or
+/// cannot finish (a core cut short, notes last).
+pub fn slim_piped(input: impl Read, keep_whole: usize) -> io::Result<Piped> {
+    let mut kept = Kept::new(input, keep_whole);
+    match slim_stream(&mut kept)? {
+        Some(core) => Ok(Piped::Slim(core)),
+        None => kept.whole(),
+    }
+}
+
+/// The slim core of `input` read once, when it is a core that one pass
+/// slims; it is read only until the slimmer has all it needs or declines.
+pub fn slim_stream(mut input: impl Read) -> io::Result<Option<Vec<u8>>> {
     use io::Write as _;
     let mut buf = vec![0u8; 1 << 20];
-    // Reserved at once: pages are taken only as they are written, and a
-    // Vec grown by doubling would hold half as much again.
-    let mut kept = Some(Vec::with_capacity(keep_whole));
     let mut slimmer = Slimmer::default();
-    let mut read = 0u64;
-    let mut stopped = false;
-    while !stopped {
+    loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        read += n as u64;
-        kept = kept.filter(|k| k.len() + n <= keep_whole).map(|mut k| {
-            k.extend_from_slice(&buf[..n]);
+        // A failed write: the core is in, or the slimmer declined it.
+        if slimmer.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    match slimmer.finish() {
+        Some(Slimmed::Core(core)) => Ok(Some(core)),
+        _ => Ok(None),
+    }
+}
+
+/// A reader of a pipe that keeps what it gives, up to `cap` bytes, so that
+/// the input can still be read whole after a reader stopped in it.
+pub struct Kept<R> {
+    input: R,
+    /// All that was read, while it fits.
+    kept: Option<Vec<u8>>,
+    cap: usize,
+    read: u64,
+}
+
+impl<R: Read> Kept<R> {
+    pub fn new(input: R, cap: usize) -> Self {
+        // Reserved at once: pages are taken only as they are written, and a
+        // Vec grown by doubling would hold half as much again.
+        Kept { input, kept: Some(Vec::with_capacity(cap)), cap, read: 0 }
+    }
+
+    /// The whole input: what was kept and the rest; or how much went by,
+    /// when that was more than could be kept.
+    pub fn whole(mut self) -> io::Result<Piped> {
+        match self.kept.take() {
+            Some(mut whole) => {
+                self.input.read_to_end(&mut whole)?;
+                Ok(Piped::Whole(whole))
+            }
+            None => Ok(Piped::NotOnePass { read: self.read }),
+        }
+    }
+}
+
+impl<R: Read> Read for Kept<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.input.read(out)?;
+        self.read += n as u64;
+        let cap = self.cap;
+        self.kept = self.kept.take().filter(|k| k.len() + n <= cap).map(|mut k| {
+            k.extend_from_slice(&out[..n]);
             k
         });
-        // A failed write: the core is in, or the slimmer declined it.
-        stopped = slimmer.write_all(&buf[..n]).is_err();
-    }
-    if let Some(Slimmed::Core(core)) = slimmer.finish() {
-        return Ok(Piped::Slim(core));
-    }
-    match kept {
-        Some(mut whole) => {
-            input.read_to_end(&mut whole)?;
-            Ok(Piped::Whole(whole))
-        }
-        None => Ok(Piped::NotOnePass { read }),
+        Ok(n)
     }
 }
 

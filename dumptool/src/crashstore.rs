@@ -17,7 +17,7 @@ use std::io::{BufRead, Cursor, Read};
 
 use base64::Engine as _;
 
-use crate::corefile::{Slimmed, Slimmer};
+use crate::corefile::{self, Kept, Piped, Slimmed, Slimmer};
 
 /// Nothing decompresses to more than this, so a crafted file cannot
 /// exhaust memory (systemd-coredump's own default ProcessSizeMax is 32 GiB
@@ -185,6 +185,44 @@ pub fn unwrap_file(path: &std::path::Path) -> Option<Unwrapped> {
     unwrap_slim(|| {
         std::fs::File::open(path).ok().map(|f| std::io::BufReader::with_capacity(1 << 20, f))
     })
+}
+
+/// What [`unwrap_piped`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FromPipe {
+    /// A compressed dump or an apport report, unwrapped as it came.
+    Unwrapped(Unwrapped),
+    /// Anything else, as [`corefile::slim_piped`] reads it; so is a wrapped
+    /// dump that one pass could not unwrap (whole, to unwrap with [`unwrap`]).
+    Plain(Piped),
+}
+
+/// A dump read once from a pipe: a compressed core or an apport report
+/// unwrapped as it streams in, as [`unwrap_slim`] reads a file; a core as
+/// [`corefile::slim_piped`] reads it. Up to `keep_whole` bytes are kept as
+/// they came, for what cannot be read so.
+pub fn unwrap_piped(input: impl Read, keep_whole: usize) -> std::io::Result<FromPipe> {
+    let mut kept = Kept::new(input, keep_whole);
+    let got = {
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut kept);
+        let wrapped = loop {
+            match reader.fill_buf() {
+                Ok(head) => break sniff(head).is_some(),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if wrapped {
+            let mut once = Some(&mut reader);
+            unwrap_slim(|| once.take()).map(FromPipe::Unwrapped)
+        } else {
+            corefile::slim_stream(&mut reader)?.map(|core| FromPipe::Plain(Piped::Slim(core)))
+        }
+    };
+    match got {
+        Some(piped) => Ok(piped),
+        None => kept.whole().map(FromPipe::Plain),
+    }
 }
 
 fn unpack(wrapping: Wrapping, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
@@ -473,6 +511,28 @@ mod tests {
         e.finish().unwrap()
     }
 
+    /// The fixture core, and the slim core its file gives.
+    fn fixture() -> (Vec<u8>, Vec<u8>) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/cores/testee-segv.core");
+        let core = std::fs::read(&path).unwrap();
+        let slim = crate::corefile::slim(&path, core.len() as u64).unwrap().unwrap();
+        (core, slim)
+    }
+
+    /// An apport report as apport writes one: `head`'s fields, the gzip
+    /// stream `gz` cut into `piece`-byte pieces, each base64-encoded on its
+    /// own indented line, then `tail`.
+    fn report(head: &str, gz: &[u8], piece: usize, tail: &str) -> String {
+        let mut report = format!("{head}CoreDump: base64\n");
+        for piece in gz.chunks(piece) {
+            report.push(' ');
+            report.push_str(&base64::engine::general_purpose::STANDARD.encode(piece));
+            report.push('\n');
+        }
+        report + tail
+    }
+
     #[test]
     fn each_compression_round_trips() {
         let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
@@ -499,10 +559,7 @@ mod tests {
     /// there is, for the analysis to name what is missing.
     #[test]
     fn a_compressed_core_unpacks_to_what_its_analysis_reads() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/cores/testee-segv.core");
-        let core = std::fs::read(&path).unwrap();
-        let slim = crate::corefile::slim(&path, core.len() as u64).unwrap().unwrap();
+        let (core, slim) = fixture();
         assert!(slim.len() < core.len(), "{} of {}", slim.len(), core.len());
         let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
         lz4.write_all(&core).unwrap();
@@ -604,18 +661,9 @@ mod tests {
     /// pieces, each base64-encoded on its own indented line.
     #[test]
     fn apport_reports_give_their_core_and_fields() {
-        let gz = gzip(DUMP);
-        let mut report = String::from(
-            "ProblemType: Crash\nDate: Thu Dec  3 10:00:00 2026\nExecutablePath: /usr/bin/sleep\n\
-             Package: coreutils 9.1-1\nProcMaps:\n 55d0-55d1 r--p 00000000 08:01 1 /usr/bin/sleep\n\
-             CoreDump: base64\n",
-        );
-        for piece in gz.chunks(7) {
-            report.push(' ');
-            report.push_str(&base64::engine::general_purpose::STANDARD.encode(piece));
-            report.push('\n');
-        }
-        report.push_str("Signal: 11\n");
+        let head = "ProblemType: Crash\nDate: Thu Dec  3 10:00:00 2026\nExecutablePath: /usr/bin/sleep\n\
+             Package: coreutils 9.1-1\nProcMaps:\n 55d0-55d1 r--p 00000000 08:01 1 /usr/bin/sleep\n";
+        let report = report(head, &gzip(DUMP), 7, "Signal: 11\n");
         let got = unwrap(report.as_bytes()).unwrap().unwrap();
         assert_eq!(got.wrapping, Wrapping::Apport);
         assert_eq!(got.bytes, DUMP);
@@ -635,18 +683,9 @@ mod tests {
     /// pieces: the slim core and every field, before the core and after it.
     #[test]
     fn an_apport_report_is_read_as_it_comes() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/cores/testee-segv.core");
-        let core = std::fs::read(&path).unwrap();
-        let slim = crate::corefile::slim(&path, core.len() as u64).unwrap().unwrap();
-        let mut report =
-            String::from("ProblemType: Crash\r\nProcEnviron:\n LANG=C\nCoreDump: base64\n");
-        for piece in gzip(&core).chunks(1000) {
-            report.push(' ');
-            report.push_str(&base64::engine::general_purpose::STANDARD.encode(piece));
-            report.push('\n');
-        }
-        report.push_str("Signal: 11\nNo colon on this line\n");
+        let (core, slim) = fixture();
+        let head = "ProblemType: Crash\r\nProcEnviron:\n LANG=C\n";
+        let report = report(head, &gzip(&core), 1000, "Signal: 11\nNo colon on this line\n");
         let whole = unwrap(report.as_bytes()).unwrap().unwrap();
         assert!(whole.bytes == slim, "the slim core");
         let fields = [("ProblemType", "Crash"), ("ProcEnviron", "\nLANG=C"), ("Signal", "11")];
@@ -654,5 +693,61 @@ mod tests {
         assert_eq!(whole.fields, fields);
         let read = unwrap_slim(|| Some(std::io::BufReader::with_capacity(64, report.as_bytes())));
         assert!(read == Some(whole), "read in pieces as from memory");
+    }
+
+    /// A pipe is read once: a compressed core and an apport report are
+    /// unwrapped as they come, as from memory; a plain core is slimmed; what
+    /// one pass cannot read (a notes-last core, compressed) is the input
+    /// whole, to unwrap in memory, while no more than was kept went by, and
+    /// is refused past that.
+    #[test]
+    fn a_pipe_is_unwrapped_once_or_kept_whole() {
+        let (core, slim) = fixture();
+        let piped = |bytes: &[u8], keep: usize| unwrap_piped(bytes, keep).unwrap();
+
+        let packed = gzip(&core);
+        let want = unwrap(&packed).unwrap().unwrap();
+        assert_eq!(piped(&packed, 0), FromPipe::Unwrapped(want));
+        let report = report("ProblemType: Crash\n", &packed, 1000, "Signal: 11\n");
+        let want = unwrap(report.as_bytes()).unwrap().unwrap();
+        assert_eq!(want.fields.len(), 2);
+        assert_eq!(piped(report.as_bytes(), 0), FromPipe::Unwrapped(want));
+        assert_eq!(piped(&core, 0), FromPipe::Plain(Piped::Slim(slim)));
+
+        // The PT_NOTE (the first program header) moved after the memory.
+        let mut gcore = core.clone();
+        let field = |at: usize| u64::from_le_bytes(core[at..at + 8].try_into().unwrap()) as usize;
+        let (offset, size) = (field(64 + 8), field(64 + 32));
+        gcore[64 + 8..64 + 16].copy_from_slice(&(core.len() as u64).to_le_bytes());
+        gcore.extend_from_slice(&core[offset..offset + size]);
+        let packed = gzip(&gcore);
+        let len = packed.len();
+        assert_eq!(piped(&packed, len), FromPipe::Plain(Piped::Whole(packed.clone())));
+        let refused = FromPipe::Plain(Piped::NotOnePass { read: len as u64 });
+        assert_eq!(piped(&packed, len - 1), refused);
+        // Neither wrapped nor a core: whole.
+        assert_eq!(piped(DUMP, DUMP.len()), FromPipe::Plain(Piped::Whole(DUMP.to_vec())));
+    }
+
+    /// A read interrupted by a signal is tried again; a pipe that fails is
+    /// an error, not an empty input.
+    #[test]
+    fn a_pipe_is_read_past_interruptions_and_fails_on_errors() {
+        struct Failing<'a>(std::io::ErrorKind, &'a [u8]);
+        impl Read for Failing<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                match std::mem::replace(&mut self.0, std::io::ErrorKind::Other) {
+                    std::io::ErrorKind::Other => self.1.read(out),
+                    kind => Err(kind.into()),
+                }
+            }
+        }
+        // No core inside: given back whole, to unwrap in memory.
+        let packed = gzip(DUMP);
+        let len = packed.len();
+        let got = unwrap_piped(Failing(std::io::ErrorKind::Interrupted, &packed), len).unwrap();
+        assert_eq!(got, FromPipe::Plain(Piped::Whole(packed.clone())));
+        let got = unwrap_piped(Failing(std::io::ErrorKind::ConnectionReset, &packed), len);
+        assert_eq!(got.unwrap_err().kind(), std::io::ErrorKind::ConnectionReset);
     }
 }

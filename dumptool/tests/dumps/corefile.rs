@@ -348,10 +348,10 @@ fn a_core_piped_in_is_analyzed_as_it_is_read() {
 
 /// A compressed core is unpacked as it is read, never held whole: the
 /// fixture with 256 MiB of memory added, in gzip stored without
-/// compression, is analyzed under a 200 MB address-space limit and says what the
-/// same file read whole from standard input says; `list` of its directory
-/// names it; and so is an apport report of it. Each used to read the file
-/// whole first, more memory than the file's size.
+/// compression, is analyzed under a 200 MB address-space limit, from its
+/// file and from a pipe, and says what the same file read whole says;
+/// `list` of its directory names it; and so is an apport report of it.
+/// Each used to read the file whole first, more memory than its size.
 #[test]
 fn a_compressed_core_is_analyzed_as_it_is_read() {
     use std::io::Write;
@@ -367,21 +367,26 @@ fn a_compressed_core_is_analyzed_as_it_is_read() {
     gz.finish().unwrap();
     assert!(std::fs::metadata(&packed).unwrap().len() > HEAP, "the file must not compress");
 
+    // The file read whole (a test build's switch): the reference.
     let whole = Command::new(crate::support::DUMPTOOL)
-        .args(["analyze", "-", "--format", "json"])
-        .stdin(std::fs::File::open(&packed).unwrap())
+        .args(["analyze", packed.to_str().unwrap(), "--format", "json"])
+        .env("DUMPTOOL_READ_WHOLE", "1")
         .output()
         .unwrap();
     assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    // From a pipe, read once, under the limit too.
+    let piped = limited(&["analyze", "-", "--format", "json"], Some(&packed));
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(piped.stdout, String::from_utf8_lossy(&whole.stdout));
     let limited_json = |command: &str, path: &std::path::Path| {
         let run = limited(&[command, path.to_str().unwrap(), "--format", "json"], None);
         assert_eq!(run.code, 0, "{command}: {}", run.stderr);
         serde_json::from_str::<Value>(&run.stdout).unwrap()
     };
-    let limited = limited(&["analyze", packed.to_str().unwrap(), "--format", "json"], None);
-    assert_eq!(limited.code, 0, "{}", limited.stderr);
-    assert_eq!(limited.stdout, String::from_utf8_lossy(&whole.stdout));
-    let v: Value = serde_json::from_str(&limited.stdout).unwrap();
+    let run = limited(&["analyze", packed.to_str().unwrap(), "--format", "json"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, String::from_utf8_lossy(&whole.stdout));
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["store"]["wrapping"], "gzip");
     assert_eq!(v["threads"].as_array().map(Vec::len), Some(4));
 
@@ -413,6 +418,9 @@ fn a_compressed_core_is_analyzed_as_it_is_read() {
     report.into_inner().unwrap();
     std::fs::remove_file(&packed).unwrap();
     let mut v = limited_json("analyze", &crash);
+    let piped = limited(&["analyze", "-", "--format", "json"], Some(&crash));
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(serde_json::from_str::<Value>(&piped.stdout).unwrap(), v, "piped as from its file");
     assert_eq!(v["store"]["wrapping"], "apport report");
     assert_eq!(
         v["store"]["fields"],
