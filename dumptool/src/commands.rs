@@ -338,14 +338,28 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
         .map_err(|e| Failure::unreadable(format!("cannot read {}: {e}", path.display()), &e).into())
 }
 
-/// The bytes analyzed, their summary, and whether those bytes are only the
-/// part of a core file its analysis reads (see [`slim_core`]).
+/// What the bytes analyzed are of the dump given.
+#[derive(Debug, PartialEq, Eq)]
+enum Part {
+    /// All of it.
+    Whole,
+    /// The part of the file its analysis reads (see [`slim_core`]).
+    OfFile,
+    /// The part of standard input its analysis reads, and, when asked for,
+    /// the size and SHA-256 of all of the input.
+    OfStdin(Option<(u64, String)>),
+}
+
+/// The bytes analyzed, their summary, and what part of the dump they are.
+/// `hash_stdin`: standard input is read to its end and hashed, for a
+/// report that names the dump by its size and hash.
 fn analyze_file(
     path: &Path,
     symbols: &[PathBuf],
     redact: &RedactArgs,
     host: &crate::symbols::args::HostArgs,
-) -> Result<(Vec<u8>, crate::summary::Summary, bool)> {
+    hash_stdin: bool,
+) -> Result<(Vec<u8>, crate::summary::Summary, Part)> {
     // A store that is not there would leave every frame unsymbolized
     // without a word: say so before reading the dump.
     if let Some(missing) = symbols.iter().find(|d| !d.is_dir()) {
@@ -388,27 +402,28 @@ fn analyze_file(
             read_input(path)?
         };
         let summary = crate::crashstore::analyze(&bytes, &options).map_err(failed)?;
-        return Ok((bytes, summary, false));
+        return Ok((bytes, summary, Part::Whole));
     }
     if let Some(unwrapped) = slim_wrapped(path) {
         let summary =
             crate::crashstore::summarize(&unwrapped, &options).map_err(|e| failed(e.into()))?;
-        return Ok((unwrapped.bytes, summary, true));
+        return Ok((unwrapped.bytes, summary, Part::OfFile));
     }
-    let (bytes, slim) = match slim_core(path) {
-        Some(b) => (b, true),
-        None if path == Path::new("-") => match read_stdin()? {
-            Stdin::Unwrapped(unwrapped) => {
+    let (bytes, part) = match slim_core(path) {
+        Some(b) => (b, Part::OfFile),
+        None if path == Path::new("-") => match read_stdin(hash_stdin)? {
+            (Stdin::Unwrapped(unwrapped), all) => {
                 let summary = crate::crashstore::summarize(&unwrapped, &options)
                     .map_err(|e| failed(e.into()))?;
-                return Ok((unwrapped.bytes, summary, true));
+                return Ok((unwrapped.bytes, summary, Part::OfStdin(all)));
             }
-            Stdin::Bytes(bytes, slim) => (bytes, slim),
+            (Stdin::Bytes(bytes, true), all) => (bytes, Part::OfStdin(all)),
+            (Stdin::Bytes(bytes, false), _) => (bytes, Part::Whole),
         },
-        None => (read_input(path)?, false),
+        None => (read_input(path)?, Part::Whole),
     };
     let summary = crate::crashstore::analyze(&bytes, &options).map_err(failed)?;
-    Ok((bytes, summary, slim))
+    Ok((bytes, summary, part))
 }
 
 /// Only in test builds: every dump is read whole, the reference the slim
@@ -425,23 +440,56 @@ enum Stdin {
     Bytes(Vec<u8>, bool),
 }
 
-/// Standard input, read once (see [`crate::crashstore::unwrap_piped`]).
-fn read_stdin() -> Result<Stdin> {
+/// A reader that counts and, when asked, hashes what goes through it.
+struct Hashed<R> {
+    input: R,
+    size: u64,
+    hash: Option<sha2::Sha256>,
+}
+
+impl<R: io::Read> io::Read for Hashed<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        use sha2::Digest;
+        let n = self.input.read(out)?;
+        self.size += n as u64;
+        if let Some(hash) = &mut self.hash {
+            hash.update(&out[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Standard input, read once (see [`crate::crashstore::unwrap_piped`]);
+/// with `hash`, read to its end, with its size and SHA-256.
+fn read_stdin(hash: bool) -> Result<(Stdin, Option<(u64, String)>)> {
     use crate::corefile::{Piped, PIPE_KEPT};
     use crate::crashstore::{unwrap_piped, FromPipe};
+    use sha2::Digest;
     let cannot = |e: io::Error| Failure::bad_input(format!("cannot read standard input: {e}"));
-    match unwrap_piped(io::stdin().lock(), PIPE_KEPT).map_err(cannot)? {
-        FromPipe::Unwrapped(unwrapped) => Ok(Stdin::Unwrapped(unwrapped)),
-        FromPipe::Plain(Piped::Slim(core)) => Ok(Stdin::Bytes(core, true)),
-        FromPipe::Plain(Piped::Whole(bytes)) => Ok(Stdin::Bytes(bytes, false)),
-        FromPipe::Plain(Piped::NotOnePass { read }) => Err(Failure::bad_input(format!(
-            "standard input: a core that cannot be read in one pass (its notes \
+    let mut input =
+        Hashed { input: io::stdin().lock(), size: 0, hash: hash.then(sha2::Sha256::new) };
+    let stdin = match unwrap_piped(&mut input, PIPE_KEPT).map_err(cannot)? {
+        FromPipe::Unwrapped(unwrapped) => Stdin::Unwrapped(unwrapped),
+        FromPipe::Plain(Piped::Slim(core)) => Stdin::Bytes(core, true),
+        FromPipe::Plain(Piped::Whole(bytes)) => Stdin::Bytes(bytes, false),
+        FromPipe::Plain(Piped::NotOnePass { read }) => {
+            return Err(Failure::bad_input(format!(
+                "standard input: a core that cannot be read in one pass (its notes \
              come after its memory, as gdb's gcore writes them, or it is cut short), and too \
              large to keep whole ({read} bytes went by): write it to a file and give its path \
              (`coredumpctl dump PID -o FILE`), which is read twice where needed"
-        ))
-        .into()),
+            ))
+            .into())
+        }
+    };
+    if !hash {
+        return Ok((stdin, None));
     }
+    // What the analysis did not need (after a core's end) is hashed too.
+    io::copy(&mut input, &mut io::sink()).map_err(cannot)?;
+    let hash = input.hash.take().unwrap_or_default();
+    let hex = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((stdin, Some((input.size, hex))))
 }
 
 /// A compressed core file (systemd-coredump's zstd, lz4 or xz, or gzip)
@@ -495,7 +543,7 @@ fn summary_code(path: &Path, summary: &crate::summary::Summary) -> u8 {
 }
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<u8> {
-    let (_, summary, _) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
+    let (_, summary, _) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host, false)?;
     let stacks = if args.brief { report::Stacks::Blamed } else { report::Stacks::All };
     let text = match args.format {
         AnalyzeFormat::Text => report::summary_text_with(&summary, stacks),
@@ -519,7 +567,8 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
             .into());
         }
     }
-    let (bytes, summary, slim) = analyze_file(&args.file, &args.symbols, &args.redact, &args.host)?;
+    let (bytes, summary, part) =
+        analyze_file(&args.file, &args.symbols, &args.redact, &args.host, true)?;
     let name = if args.file == Path::new("-") {
         "(standard input)".to_string()
     } else {
@@ -527,10 +576,14 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     };
     let code = summary_code(&args.file, &summary);
     let mut report = Report::new(&name, &bytes, summary);
-    if slim {
-        // The size and hash are the file's, not those of the part analyzed.
-        report.size = fs::metadata(&args.file).map(|m| m.len())?;
-        report.sha256 = sha256_of(&args.file)?;
+    // The size and hash are the dump's, not those of the part analyzed.
+    match part {
+        Part::Whole | Part::OfStdin(None) => {}
+        Part::OfFile => {
+            report.size = fs::metadata(&args.file).map(|m| m.len())?;
+            report.sha256 = sha256_of(&args.file)?;
+        }
+        Part::OfStdin(Some((size, sha256))) => (report.size, report.sha256) = (size, sha256),
     }
     let text = match args.format {
         ReportFormat::Markdown => report.to_markdown(),
@@ -554,7 +607,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
 pub fn submit(args: &SubmitArgs) -> Result<u8> {
     use crate::submit::{self, Answer, Upload};
     submit::check_url(&args.to).map_err(Failure::bad_input)?;
-    let (raw, summary, _) = analyze_file(&args.file, &[], &args.redact, &args.host)?;
+    let (raw, summary, _) = analyze_file(&args.file, &[], &args.redact, &args.host, false)?;
     let dump = match crate::crashstore::unwrap(&raw) {
         Ok(Some(inner)) => inner.bytes,
         _ => raw,

@@ -215,7 +215,7 @@ fn is_elf(path: &str) -> bool {
 /// files' first pages, not read whole: it used to take as much RAM as the
 /// core's size. The fixture with a 4 GiB sparse tail is analyzed under a
 /// 1 GB address-space limit, as the fixture itself is; the report's size and
-/// SHA-256 are still the whole file's.
+/// SHA-256 are still the whole file's, and so from a pipe.
 #[test]
 fn a_big_core_is_analyzed_without_reading_its_memory() {
     let dir = tempfile::tempdir().unwrap();
@@ -245,6 +245,19 @@ fn a_big_core_is_analyzed_without_reading_its_memory() {
     let sum = Command::new("sha256sum").arg(&tail).output().unwrap();
     let sum = String::from_utf8_lossy(&sum.stdout);
     assert_eq!(v["sha256"].as_str(), sum.split_whitespace().next());
+
+    // From a pipe, the size and hash are still all of the input's, the
+    // bytes after the core's end included: it is read to its end.
+    let piped = Command::new(crate::support::DUMPTOOL)
+        .args(["report", "-", "--format", "json"])
+        .stdin(std::fs::File::open(&tail).unwrap())
+        .output()
+        .unwrap();
+    let piped = crate::support::Run::from(piped);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    let p: Value = serde_json::from_str(&piped.stdout).unwrap();
+    assert_eq!((&p["size"], &p["sha256"]), (&v["size"], &v["sha256"]));
+    assert_eq!(p["summary"], v["summary"], "the same analysis as from the file");
 }
 
 /// Writes the fixture core with `heap` bytes of memory added to `out`: an
