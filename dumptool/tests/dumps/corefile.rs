@@ -305,6 +305,16 @@ fn with_heap(heap: u64, notes_last: bool, out: &mut impl std::io::Write) {
     }
 }
 
+/// `analyze --format json` of the dump at `path` read whole (a test
+/// build's switch): the reference the slim reads are checked against.
+fn read_whole(path: &std::path::Path) -> std::process::Output {
+    Command::new(crate::support::DUMPTOOL)
+        .args(["analyze", path.to_str().unwrap(), "--format", "json"])
+        .env("DUMPTOOL_READ_WHOLE", "1")
+        .output()
+        .unwrap()
+}
+
 /// dumptool under a 200 MB address-space limit, standard input from `input`.
 fn limited(args: &[&str], input: Option<&std::path::Path>) -> crate::support::Run {
     let mut cmd = Command::new("sh");
@@ -334,13 +344,7 @@ fn a_core_piped_in_is_analyzed_as_it_is_read() {
         path
     };
     let core = write("core", false);
-    // The core read whole (a test build's switch): the reference.
-    let file = Command::new(crate::support::DUMPTOOL)
-        .args(["analyze", core.to_str().unwrap(), "--format", "json"])
-        .env("DUMPTOOL_READ_WHOLE", "1")
-        .output()
-        .unwrap();
-    let file = crate::support::Run::from(file);
+    let file = crate::support::Run::from(read_whole(&core));
     assert_eq!(file.code, 0, "{}", file.stderr);
     let v: Value = serde_json::from_str(&file.stdout).unwrap();
     assert_eq!(v["threads"].as_array().map(Vec::len), Some(4));
@@ -380,12 +384,7 @@ fn a_compressed_core_is_analyzed_as_it_is_read() {
     gz.finish().unwrap();
     assert!(std::fs::metadata(&packed).unwrap().len() > HEAP, "the file must not compress");
 
-    // The file read whole (a test build's switch): the reference.
-    let whole = Command::new(crate::support::DUMPTOOL)
-        .args(["analyze", packed.to_str().unwrap(), "--format", "json"])
-        .env("DUMPTOOL_READ_WHOLE", "1")
-        .output()
-        .unwrap();
+    let whole = read_whole(&packed);
     assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
     // From a pipe, read once, under the limit too.
     let piped = limited(&["analyze", "-", "--format", "json"], Some(&packed));
@@ -469,12 +468,7 @@ fn a_many_threaded_core_is_analyzed_from_its_stacks_alone() {
     let size = std::fs::metadata(&core).unwrap().len();
     assert!(size > 700 << 20, "the core is {size} B: too small to need slimming");
 
-    // The core read whole (a test build's switch): the reference.
-    let whole = Command::new(crate::support::DUMPTOOL)
-        .args(["analyze", core.to_str().unwrap(), "--format", "json"])
-        .env("DUMPTOOL_READ_WHOLE", "1")
-        .output()
-        .unwrap();
+    let whole = read_whole(&core);
     assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
     let limited = Command::new("sh")
         .args(["-c", "ulimit -v 1000000; exec \"$@\"", "sh", crate::support::DUMPTOOL])
