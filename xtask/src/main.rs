@@ -3,6 +3,7 @@
 //! - `cargo xtask serve` builds the planner and serves it on 127.0.0.1:8080.
 //! - `cargo xtask test` runs everything CI runs.
 //! - `cargo xtask dist` writes the static site to `dist/` and prints sizes.
+//! - `cargo xtask size-floor` prints what the programs of docs/size-floor/ weigh.
 //! - `cargo xtask mutants` runs mutation testing on the core.
 //! - `cargo xtask audit` runs Lighthouse and axe-core on the built page.
 
@@ -11,6 +12,7 @@ mod bench;
 #[cfg(test)]
 mod cycles;
 mod field;
+mod floor;
 mod fuzz;
 mod mutants;
 mod skips;
@@ -51,6 +53,14 @@ enum Task {
     },
     /// Write the deployable static site to dist/ and print each file's size.
     Dist,
+    /// Build the programs of docs/size-floor/ as dist is built and print
+    /// their sizes: what the content, Yew and a leaner first view weigh.
+    SizeFloor {
+        /// Also the first view with nightly's size-only flags (installs
+        /// nightly's rust-src with rustup when missing).
+        #[arg(long)]
+        unstable: bool,
+    },
     /// Lighthouse (mobile, desktop) and axe-core on the built page, served as
     /// a static host would; reports in target/audit/. Fails under the
     /// thresholds (see xtask/src/audit.rs).
@@ -110,6 +120,7 @@ fn main() -> ExitCode {
         Task::Test => test(),
         Task::E2e { filter } => e2e(filter.as_deref()),
         Task::Dist => web::build_dist().and_then(|d| web::print_sizes(&d)),
+        Task::SizeFloor { unstable } => floor::run_floor(unstable),
         Task::Audit { runs } => audit::run_audit(runs),
         Task::Setup => setup(),
         Task::Bench => bench::run(),
@@ -171,6 +182,8 @@ fn test() -> Result<()> {
     )?;
     println!("== cargo clippy (wasm32)");
     web::clippy_wasm().context("step `cargo clippy (wasm32)` failed")?;
+    println!("== docs/size-floor builds (cargo check, wasm32)");
+    floor::check()?;
     println!("== wasm build (dist/)");
     let dist = web::build_dist()?;
     println!("== wasm build with test hooks (target/test-site/)");
@@ -225,7 +238,7 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
     run(cmd.current_dir(workspace_root())).with_context(|| format!("step `{name}` failed"))
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
 }
 

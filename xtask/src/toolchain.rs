@@ -168,6 +168,21 @@ pub fn wasm_bindgen() -> Result<PathBuf> {
     Ok(PathBuf::from("wasm-bindgen"))
 }
 
+/// Nightly's std source, for `cargo xtask size-floor --unstable`'s
+/// `-Zbuild-std`; added with rustup when missing (needs its servers).
+pub fn nightly_rust_src() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["component", "list", "--toolchain", "nightly", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with("rust-src")))
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    println!("setup: rustup component add rust-src --toolchain nightly");
+    run(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))
+}
+
 /// binaryen from the npm registry: Debian's (version 108) rejects modules
 /// built by current rustc.
 const BINARYEN_VERSION: &str = "132.0.0";

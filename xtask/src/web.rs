@@ -215,13 +215,13 @@ fn precompress(site: &Path) -> Result<()> {
     Ok(())
 }
 
-fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
     gz.write_all(data)?;
     Ok(gz.finish()?)
 }
 
-fn brotli(data: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn brotli(data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params)?;
@@ -256,7 +256,7 @@ fn write_service_worker(template: &Path, site: &Path) -> Result<()> {
 /// Shrinks the wasm with wasm-opt when one is available; copies it otherwise.
 /// Results are kept by the input's hash, so an unchanged module is not
 /// optimized again (wasm-opt is most of a rebuild's time when nothing changed).
-fn optimize(input: &Path, output: &Path) -> Result<()> {
+pub(crate) fn optimize(input: &Path, output: &Path) -> Result<()> {
     if let Some(wasm_opt) = toolchain::wasm_opt() {
         let bytes = std::fs::read(input)?;
         let digest: String =

@@ -1,32 +1,16 @@
 //! The planner's content alone, for docs/size.md: every calculator (and,
 //! with the `validators` feature, every config validator) and their
-//! messages, written to text. No UI, no serde, no TOML.
+//! messages, written to text. No UI, and no plan read from TOML.
 use headroom_core::plan::*;
 #[cfg(feature = "validators")]
 use headroom_core::validate::{self, Context, Needs};
 use std::fmt::Write;
 use wasm_bindgen::prelude::*;
 
-fn plan() -> Plan {
-    Plan {
-        host: Default::default(),
-        amps: Some(AmpsSections {
-            memory: Some(Default::default()),
-            slow_clients: Some(Default::default()),
-            limits: Some(Default::default()),
-            sow_storage: Some(Default::default()),
-            slab: Some(Default::default()),
-            txlog: Some(Default::default()),
-            logs: Some(Default::default()),
-            network: Some(Default::default()),
-            cpu: Some(Default::default()),
-        }),
-        gemstone: Some(GemstoneSections { page_cache: Some(Default::default()) }),
-        aerospike: Some(AerospikeSections { shm: Some(Default::default()) }),
-        connections: Some(ConnectionsSections { kernel: Some(Default::default()) }),
-        vps: Some(VpsSections { memory: Some(Default::default()) }),
-    }
-}
+/// Every section, on its defaults.
+#[path = "plan.rs"]
+mod every;
+use every::plan;
 
 #[wasm_bindgen]
 pub fn run(name: &str, text: &str) -> String {
