@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::amps::limits as amps;
 use crate::connections::{ports_in_range, PORT_RANGE_DEFAULT};
+use crate::finding::Finding;
 use crate::host::Host;
 use crate::validate::rules::{self, Rule};
 use crate::validate::{Format, Needs};
@@ -34,6 +35,10 @@ pub const RAISED_PATH: &str = "/etc/sysctl.d/99-zz-headroom-raised.conf";
 /// Where the commands keep a login-session limit they raised from an
 /// unknown one.
 pub const LIMITS_RAISED_PATH: &str = "/etc/security/limits.d/99-zz-headroom-raised.conf";
+
+/// The rules of [`Fixes::findings`]: what a drop-in cannot do on a host.
+/// They are tested with this module, not with the validators.
+pub const FINDINGS: &[Rule] = &[rules::SYSTEMD_NOFILE_CEILING];
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,6 +84,8 @@ pub struct Fixes {
     pub commands: Vec<String>,
     /// Every value the plan needs, written or kept.
     pub decisions: Vec<Decision>,
+    /// What no drop-in can give on this host, and what to do instead.
+    pub findings: Vec<Finding>,
 }
 
 impl Fixes {
@@ -115,11 +122,15 @@ pub struct Service<'a> {
     /// where known. A limits.d line overrides them, so it is written only
     /// above them; unknown, the service's limits stand in.
     pub sessions: [Option<u64>; 2],
+    /// The most open files the service manager can give a unit here: its
+    /// own hard limit, where it lacks CAP_SYS_RESOURCE (a container's);
+    /// `None` when it can give any (or it is not known).
+    pub ceiling: Option<u64>,
 }
 
 impl Default for Service<'_> {
     fn default() -> Self {
-        Service { user: "*", unit: "headroom.service", sessions: [None; 2] }
+        Service { user: "*", unit: "headroom.service", sessions: [None; 2], ceiling: None }
     }
 }
 
@@ -483,6 +494,7 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
         })
         .collect();
     let mut decisions: Vec<Decision> = sysctl.into_iter().map(|(d, _)| d).collect();
+    let mut findings = Vec::new();
     if let Some(n) = nofile_need(needs) {
         let k = &host.kernel;
         let (cur, origin) = match (k.nofile_soft, k.nofile_hard) {
@@ -551,8 +563,25 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
             }
         }
         decisions.push(d);
+        // Written or kept, the unit's limit is cut to the manager's own.
+        if let Some(c) = service.ceiling.filter(|&c| n > c) {
+            let rule = &rules::SYSTEMD_NOFILE_CEILING;
+            findings.push(
+                rule.finding(format!(
+                    "the service manager here can give {} at most {c} open files, below the \
+                     plan's {n}: it lacks CAP_SYS_RESOURCE, as in a container, so LimitNOFILE= \
+                     above {c} is cut to {c}",
+                    service.unit
+                ))
+                .fix(format!(
+                    "raise the container's open-files limit from outside it (e.g. `docker run \
+                     --ulimit nofile={n}:{n}`, `lxc config set <container> limits.kernel.nofile \
+                     {n}`), then restart the service"
+                )),
+            );
+        }
     }
-    Fixes { files, commands, decisions }
+    Fixes { files, commands, decisions, findings }
 }
 
 #[cfg(test)]
@@ -679,6 +708,34 @@ mod tests {
         let f = generate(&host, &Needs { amps: true, ..Needs::default() }, &Service::default());
         let unit = f.files.iter().find(|f| f.format == Format::Systemd).unwrap();
         assert!(unit.text.ends_with("\nLimitNOFILE=32768:infinity\n"), "{}", unit.text);
+    }
+
+    /// Under a manager without CAP_SYS_RESOURCE (a container's), a unit
+    /// gets no more than the manager's own hard limit, whatever its
+    /// LimitNOFILE= says: the drop-in is still written (it raises up to
+    /// there) and a finding says what it cannot give and what to do.
+    #[test]
+    fn a_need_above_the_managers_ceiling_is_said_not_hidden() {
+        let needs = Needs { amps: true, ..Needs::default() };
+        let mut host = Host::default();
+        (host.kernel.nofile_soft, host.kernel.nofile_hard) = (Some(Count(1024)), Some(Count(4096)));
+        for (ceiling, says) in [(None, false), (Some(20_000), true), (Some(32_768), false)] {
+            let service = Service { ceiling, ..Service::default() };
+            let f = generate(&host, &needs, &service);
+            assert!(f.files.iter().any(|f| f.format == Format::Systemd), "{ceiling:?}");
+            assert_eq!(f.findings.len(), usize::from(says), "{ceiling:?}: {:?}", f.findings);
+        }
+        // Kept as it is (the unit says 65536), the need is still cut.
+        (host.kernel.nofile_soft, host.kernel.nofile_hard) =
+            (Some(Count(65_536)), Some(Count(65_536)));
+        let f = generate(&host, &needs, &Service { ceiling: Some(20_000), ..Service::default() });
+        assert!(f.files.is_empty(), "{:?}", f.files);
+        assert!(f.commands.iter().all(|c| !c.contains("LimitNOFILE")), "{:?}", f.commands);
+        let [finding] = &f.findings[..] else { panic!("{:?}", f.findings) };
+        assert_eq!(finding.id, rules::SYSTEMD_NOFILE_CEILING.id);
+        assert!(FINDINGS.iter().any(|r| r.id == finding.id));
+        assert!(finding.message.contains("at most 20000 open files, below the plan's 32768"));
+        assert!(finding.fix.as_deref().unwrap().contains("--ulimit nofile=32768:32768"));
     }
 
     /// Words pass to the shell as they are only when plain.
@@ -989,7 +1046,12 @@ mod tests {
             *v = Some(Count(1));
         }
         (k.shmmax, k.tcp_mem) = (Some(Bytes(1)), Some([1, 1, 1]));
-        let service = Service { user: "amps", unit: "amps.service", sessions: [Some(1), Some(1)] };
+        let service = Service {
+            user: "amps",
+            unit: "amps.service",
+            sessions: [Some(1), Some(1)],
+            ceiling: None,
+        };
         let fixes = generate(&low, &amps_needs(), &service);
         assert_eq!(fixes.files.len(), 3);
         for f in &fixes.files {

@@ -264,17 +264,25 @@ pub fn text(report: &Report) -> String {
         let _ = writeln!(out, "{} ({format}, {how}): {} findings", file.name, file.findings.len());
     }
     for f in report.all_findings() {
-        let _ = writeln!(out, "\n{}: {}[{}]: {}", place(f), severity(f.severity), f.id, f.message);
-        if let Some(why) = &f.why {
-            let _ = writeln!(out, "  why: {why}");
-        }
-        if let Some(fix) = &f.fix {
-            for (i, line) in fix.lines().enumerate() {
-                let _ = writeln!(out, "  {} {line}", if i == 0 { "fix:" } else { "    " });
-            }
-        }
+        out.push('\n');
+        out.push_str(&finding_text(f));
     }
     let _ = writeln!(out, "\n{}", counts(report));
+    out
+}
+
+/// One finding, compiler-style: `FILE:LINE:COL: severity[id]: message`,
+/// then why and fix.
+pub fn finding_text(f: &Finding) -> String {
+    let mut out = format!("{}: {}[{}]: {}\n", place(f), severity(f.severity), f.id, f.message);
+    if let Some(why) = &f.why {
+        let _ = writeln!(out, "  why: {why}");
+    }
+    if let Some(fix) = &f.fix {
+        for (i, line) in fix.lines().enumerate() {
+            let _ = writeln!(out, "  {} {line}", if i == 0 { "fix:" } else { "    " });
+        }
+    }
     out
 }
 

@@ -487,8 +487,7 @@ fn read_stdin(hash: bool) -> Result<(Stdin, Option<(u64, String)>)> {
     }
     // What the analysis did not need (after a core's end) is hashed too.
     io::copy(&mut input, &mut io::sink()).map_err(cannot)?;
-    let hash = input.hash.take().unwrap_or_default();
-    let hex = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::report::hex_digest(input.hash.take().unwrap_or_default());
     Ok((stdin, Some((input.size, hex))))
 }
 
@@ -518,16 +517,9 @@ fn slim_core(path: &Path) -> Option<Vec<u8>> {
 /// The SHA-256 of a file, read in pieces.
 fn sha256_of(path: &Path) -> io::Result<String> {
     use sha2::Digest;
-    let mut file = fs::File::open(path)?;
     let mut hash = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match io::Read::read(&mut file, &mut buf)? {
-            0 => break,
-            n => hash.update(&buf[..n]),
-        }
-    }
-    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    io::copy(&mut fs::File::open(path)?, &mut hash)?;
+    Ok(crate::report::hex_digest(hash))
 }
 
 /// The exit code of a summary printed in full: incomplete input says so on

@@ -37,8 +37,11 @@ in /etc/sysctl.d/99-zz-headroom-raised.conf (login sessions: limits.d's
 nothing needs raising.
 
 Each file appears whole or not at all (written beside its target, synced,
-then renamed). Exit codes: 0 printed or written, 2 bad plan, 3 a write was
-refused.")]
+then renamed). With --live, a service manager that cannot give a unit the
+plan's open files (it lacks CAP_SYS_RESOURCE, as in a container) is said,
+with what to raise outside. Exit codes: 0 printed or written, 1 printed or
+written, but this host cannot give what the plan needs (a finding says
+why), 2 bad plan, 3 a write was refused.")]
 pub struct FixesArgs {
     /// The plan file (TOML or JSON), as `dumptool plan` reads it.
     pub plan: PathBuf,
@@ -76,9 +79,9 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
     let text = crate::plan_cmd::read_plan_text(&args.plan)?;
     let mut plan = Plan::parse(&text).map_err(|e| Failure::bad_input(format!("{name}: {e}")))?;
     // What login sessions have now, so that a limits.d line never lowers it.
-    let sessions = if args.live { live(&mut plan, args)? } else { [None; 2] };
+    let (sessions, ceiling) = if args.live { live(&mut plan, args)? } else { ([None; 2], None) };
     let needs = Needs::from_plan(&plan);
-    let service = Service { user: &args.user, unit: &args.unit, sessions };
+    let service = Service { user: &args.user, unit: &args.unit, sessions, ceiling };
     let fixes = fixes::generate(&plan.host, &needs, &service);
     match &args.dir {
         Some(dir) => install(dir, &fixes)?,
@@ -87,13 +90,17 @@ pub fn run(args: &FixesArgs) -> Result<u8> {
         }
         None => out(&render(&fixes))?,
     }
-    Ok(exit::OK)
+    Ok(if fixes.findings.is_empty() { exit::OK } else { exit::PROBLEM })
 }
 
-/// Reads this machine into the plan's host; returns the nofile limits of
-/// the user's login sessions (limits.conf and limits.d).
+/// What `--live` reads besides the plan's host: the nofile limits of the
+/// user's login sessions (limits.conf and limits.d), and the most the
+/// service manager can give a unit.
+type Live = ([Option<u64>; 2], Option<u64>);
+
+/// Reads this machine into the plan's host; returns what else it knows.
 #[cfg(target_os = "linux")]
-fn live(plan: &mut Plan, args: &FixesArgs) -> Result<[Option<u64>; 2]> {
+fn live(plan: &mut Plan, args: &FixesArgs) -> Result<Live> {
     let pid = args.pid;
     if !Path::new("/proc/sys").is_dir() {
         return Err(Failure::refused("/proc/sys is not mounted: --live needs procfs").into());
@@ -110,11 +117,11 @@ fn live(plan: &mut Plan, args: &FixesArgs) -> Result<[Option<u64>; 2]> {
         let k = &mut plan.host.kernel;
         (k.nofile_soft, k.nofile_hard) = (Some(Count(soft)), Some(Count(hard)));
     }
-    Ok(crate::livehost::session_nofile(&args.user))
+    Ok((crate::livehost::session_nofile(&args.user), crate::livehost::manager_ceiling()))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn live(_: &mut Plan, _: &FixesArgs) -> Result<[Option<u64>; 2]> {
+fn live(_: &mut Plan, _: &FixesArgs) -> Result<Live> {
     Err(Failure::refused("--live reads /proc: Linux only").into())
 }
 
@@ -123,8 +130,28 @@ boot); each value not known here is compared with the host's and set only where 
 then kept for the next boot <==\n";
 
 fn render(fixes: &Fixes) -> String {
+    render_fixes(fixes) + &findings_text(fixes)
+}
+
+/// What the drop-ins cannot do here, after what they do.
+fn findings_text(fixes: &Fixes) -> String {
+    if fixes.findings.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("==> what no drop-in can give on this host <==\n");
+    for f in &fixes.findings {
+        s.push_str(&crate::check_cmd::finding_text(f));
+    }
+    s
+}
+
+fn render_fixes(fixes: &Fixes) -> String {
     if fixes.files.is_empty() && fixes.commands.is_empty() {
-        let mut s = String::from("Nothing to raise: the host has what the plan needs.\n");
+        let has = match fixes.findings.is_empty() {
+            true => "the host has what the plan needs",
+            false => "the host is set as high as the plan needs",
+        };
+        let mut s = format!("Nothing to raise: {has}.\n");
         s.push_str(&fixes.summary());
         return s;
     }
@@ -170,6 +197,7 @@ fn install(root: &Path, fixes: &Fixes) -> Result<()> {
             done.push('\n');
         }
     }
+    done.push_str(&findings_text(fixes));
     out(&done)
 }
 

@@ -32,6 +32,22 @@ fn nofile_of(pid: u32) -> Option<(u64, u64)> {
     Some((limit()?, limit()?))
 }
 
+/// The most open files the service manager (PID 1) can give a unit: its
+/// own hard limit when it lacks CAP_SYS_RESOURCE, which raising a hard
+/// limit above one's own takes (setrlimit(2)); systemd then sets the
+/// closest it can. `None` when it has the capability or cannot be read.
+pub fn manager_ceiling() -> Option<u64> {
+    let status = fs::read_to_string("/proc/1/status").ok()?;
+    ceiling_of(&status, nofile_of(1)?.1)
+}
+
+fn ceiling_of(status: &str, hard: u64) -> Option<u64> {
+    const CAP_SYS_RESOURCE: u32 = 24;
+    let eff = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    let eff = u64::from_str_radix(eff.trim(), 16).ok()?;
+    (eff >> CAP_SYS_RESOURCE & 1 == 0).then_some(hard)
+}
+
 /// The nofile limits `user`'s login sessions get from this machine's
 /// /etc/security/limits.conf and limits.d/*.conf, in pam_limits' order.
 pub fn session_nofile(user: &str) -> [Option<u64>; 2] {
@@ -113,6 +129,18 @@ pub fn read_into(host: &mut Host, pid: Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A container's PID 1 (Docker drops CAP_SYS_RESOURCE, bit 24) is
+    /// held to its own hard limit; a host's full set is not.
+    #[test]
+    fn a_manager_without_cap_sys_resource_has_a_ceiling() {
+        let status = |eff: &str| format!("Name:\tsystemd\nCapInh:\t0\nCapEff:\t{eff}\n");
+        assert_eq!(ceiling_of(&status("000001fffeffffff"), 20_000), Some(20_000));
+        assert_eq!(ceiling_of(&status("00000000a80425fb"), 1_048_576), Some(1_048_576));
+        assert_eq!(ceiling_of(&status("000001ffffffffff"), 20_000), None);
+        assert_eq!(ceiling_of(&status("0000000001000000"), 20_000), None);
+        assert_eq!(ceiling_of("Name:\tsystemd\n", 20_000), None);
+    }
 
     #[test]
     fn a_units_limits_as_systemctl_shows_them() {

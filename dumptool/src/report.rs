@@ -92,7 +92,12 @@ impl Report {
 
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex_digest(Sha256::new_with_prefix(bytes))
+}
+
+/// A SHA-256 fed in pieces, as [`sha256_hex`] writes it.
+pub fn hex_digest(hash: Sha256) -> String {
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn md_cell(s: &str) -> String {

@@ -1,5 +1,6 @@
 //! The systemd step of `cargo xtask field-test`: `dumptool doctor` on
-//! processes of real services, and a core that systemd-coredump stores in
+//! processes of real services, the unit drop-in command `dumptool fixes`
+//! prints, run against units with several `LimitNOFILE=`, and a core that systemd-coredump stores in
 //! the journal (`Storage=journal`), read back with coredumpctl.
 //!
 //! A host booted with systemd lends its own manager for the doctor part;
@@ -371,8 +372,159 @@ fn through_journal(
     result
 }
 
-/// The systemd step: doctor on two units, then the journal when the
-/// manager is our own. Prints its tables.
+/// The unit of the open-files step, and the `LimitNOFILE=` it starts with:
+/// whether the drop-in command `dumptool fixes` prints should write.
+const NOFILE_UNIT: &str = "headroom-field-nofile.service";
+const NOFILE_CASES: &[(&str, bool)] = &[
+    ("1024:4096", true),
+    ("1024:1048576", true),
+    ("1024:infinity", true),
+    ("65536:65536", false),
+    ("infinity", false),
+];
+
+/// One row of the open-files step: the unit's process's limits (soft,
+/// hard) before and after the command and a restart.
+pub struct NofileRow {
+    limit: &'static str,
+    before: (u64, u64),
+    wrote: bool,
+    after: (u64, u64),
+}
+
+/// The drop-in command `dumptool fixes` prints for a unit whose limits it
+/// does not know, pasted into a root shell of the manager's as a user
+/// would, against a unit started with each of [`NOFILE_CASES`]: the unit's
+/// process then has at least the plan's need and never a lower soft or
+/// hard limit than before, and nothing is written where it had enough.
+fn fixes_on_unit(m: &Manager, dumptool: &Path) -> Result<Vec<NofileRow>> {
+    let plan = crate::workspace_root().join("examples/amps.toml");
+    let out = Command::new(dumptool)
+        .arg("fixes")
+        .arg(&plan)
+        .args(["--unit", NOFILE_UNIT, "--format", "json"])
+        .output()?;
+    let v: Value = serde_json::from_slice(&out.stdout).context("dumptool fixes --format json")?;
+    let command = v["commands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .find(|c| c.contains("LimitNOFILESoft"))
+        .context("dumptool fixes printed no command for the unit's limits")?;
+    let need: u64 = command
+        .split(" -lt ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .context("no need in the unit's command")?;
+    // `/` is read-only under our own manager; systemd reads drop-ins in
+    // /run too, ahead of /etc.
+    let command = command.replace("/etc/systemd/system/", "/run/systemd/system/");
+    let dir = format!("/run/systemd/system/{NOFILE_UNIT}.d");
+    // Without CAP_SYS_RESOURCE (a container's manager, or this one in a
+    // sandbox that drops it) systemd sets the closest it can: no more than
+    // its own hard limit. The need is met up to that ceiling.
+    let ceiling = match manager_can_raise(m)? {
+        true => u64::MAX,
+        false => {
+            let hard = nofile_of(m, "1")?.1;
+            println!("systemd: PID 1 lacks CAP_SYS_RESOURCE: no unit gets more than its own hard nofile, {hard}");
+            hard
+        }
+    };
+    let mut rows = Vec::new();
+    let result = NOFILE_CASES.iter().try_for_each(|&(limit, raises)| {
+        let unit = format!("[Service]\\nExecStart=/bin/sleep 1000\\nLimitNOFILE={limit}\\n");
+        m.text(&[
+            "sh",
+            "-c",
+            &format!(
+                "rm -rf {dir} && printf '{unit}' > /run/systemd/system/{NOFILE_UNIT} && \
+                 systemctl daemon-reload && systemctl restart {NOFILE_UNIT}"
+            ),
+        ])?;
+        let before = nofile_of(m, &main_pid(m)?)?;
+        m.text(&["sh", "-c", &command])?;
+        m.text(&["systemctl", "restart", NOFILE_UNIT])?;
+        let after = nofile_of(m, &main_pid(m)?)?;
+        let wrote = m.command("test").args(["-e", &dir]).status()?.success();
+        ensure!(wrote == raises, "LimitNOFILE={limit}: drop-in written {wrote}, expected {raises}");
+        ensure!(
+            after.0 >= before.0.max(need.min(ceiling)) && after.1 >= before.1,
+            "LimitNOFILE={limit}: {before:?} -> {after:?}, need {need}"
+        );
+        ensure!(raises || after == before, "LimitNOFILE={limit}: {before:?} -> {after:?}");
+        rows.push(NofileRow { limit, before, wrote, after });
+        Ok(())
+    });
+    m.stop(NOFILE_UNIT);
+    let _ = m.text(&[
+        "sh",
+        "-c",
+        &format!("rm -rf {dir} /run/systemd/system/{NOFILE_UNIT} && systemctl daemon-reload"),
+    ]);
+    result?;
+    // `fixes --live` run under this manager says what its ceiling keeps
+    // from the unit, exactly when there is one below the need.
+    let out = m
+        .command(&dumptool.display().to_string())
+        .arg("fixes")
+        .arg(&plan)
+        .args(["--live", "--unit", NOFILE_UNIT])
+        .output()?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    let cut = need > ceiling;
+    ensure!(
+        said.contains("[systemd.nofile.above_manager]") == cut
+            && out.status.code() == Some(i32::from(cut)),
+        "fixes --live under this manager (ceiling {ceiling}, need {need}): exit {:?}\n{said}",
+        out.status.code()
+    );
+    println!(
+        "systemd: fixes --live under this manager: exit {:?}, ceiling said: {cut}",
+        out.status.code()
+    );
+    Ok(rows)
+}
+
+fn main_pid(m: &Manager) -> Result<String> {
+    Ok(m.text(&["systemctl", "show", "-p", "MainPID", "--value", NOFILE_UNIT])?.trim().to_string())
+}
+
+/// Whether the manager (its PID 1) has CAP_SYS_RESOURCE, which raising a
+/// hard limit above its own takes (setrlimit(2)).
+fn manager_can_raise(m: &Manager) -> Result<bool> {
+    const CAP_SYS_RESOURCE: u32 = 24;
+    let status = m.text(&["cat", "/proc/1/status"])?;
+    let eff = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .context("no CapEff in /proc/1/status")?;
+    Ok(u64::from_str_radix(eff.trim(), 16)? >> CAP_SYS_RESOURCE & 1 == 1)
+}
+
+/// The soft and hard open-files limits of a process of the manager's, as
+/// the kernel reports them (/proc/PID/limits).
+fn nofile_of(m: &Manager, pid: &str) -> Result<(u64, u64)> {
+    let limits = m.text(&["cat", &format!("/proc/{pid}/limits")])?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .context("no open-files line in /proc/PID/limits")?;
+    let n = |w: Option<&str>| -> Result<u64> {
+        match w {
+            Some("unlimited") => Ok(u64::MAX),
+            Some(w) => Ok(w.parse()?),
+            None => bail!("{line}"),
+        }
+    };
+    let mut words = line["Max open files".len()..].split_whitespace();
+    Ok((n(words.next())?, n(words.next())?))
+}
+
+/// The systemd step: doctor on two units, the open-files drop-in command
+/// on a unit, then the journal when the manager is our own. Prints its tables.
 pub fn run(dumptool: &Path, scratch: &Path, coredump: &Path) -> Result<()> {
     let m = Manager::start(scratch, coredump)?;
     let units: Vec<UnitRow> =
@@ -381,6 +533,16 @@ pub fn run(dumptool: &Path, scratch: &Path, coredump: &Path) -> Result<()> {
     println!("| --- | --- | --- | --- |");
     for r in &units {
         println!("| {} | {} | {} | {} |", r.unit, r.limit_core, r.doctor, r.doctor_unit);
+    }
+    let nofile = fixes_on_unit(&m, dumptool)?;
+    println!("\n| LimitNOFILE= | process's nofile before | drop-in written | after the command and a restart |");
+    println!("| --- | --- | --- | --- |");
+    for r in &nofile {
+        let wrote = if r.wrote { "yes" } else { "no" };
+        println!(
+            "| {} | {} / {} | {wrote} | {} / {} |",
+            r.limit, r.before.0, r.before.1, r.after.0, r.after.1
+        );
     }
     if m.booted.is_none() {
         println!(
