@@ -570,7 +570,8 @@ pub fn generate(host: &Host, needs: &Needs, service: &Service<'_>) -> Fixes {
                 rule.finding(format!(
                     "the service manager here can give {} at most {c} open files, below the \
                      plan's {n}: it lacks CAP_SYS_RESOURCE, as in a container, so LimitNOFILE= \
-                     above {c} is cut to {c}",
+                     above {c} is cut to {c}, and a limits.d nofile line above it is not applied \
+                     to login sessions",
                     service.unit
                 ))
                 .fix(format!(

@@ -137,7 +137,7 @@ rules! {
         NOFILE,
         "LimitNOFILE= at least what the plan needs";
     SYSTEMD_NOFILE_CEILING = "systemd.nofile.above_manager", Error,
-        "setrlimit(2): raising a hard limit above the caller's own takes CAP_SYS_RESOURCE; without it (a container's service manager) systemd sets the closest it can, its own hard limit (systemd, src/basic/rlimit-util.c, setrlimit_closest)",
+        "setrlimit(2): raising a hard limit above the caller's own takes CAP_SYS_RESOURCE; without it (a container's service manager) systemd sets the closest it can, its own hard limit (systemd, src/basic/rlimit-util.c, setrlimit_closest), and pam_limits skips a limit setrlimit refuses with EPERM (linux-pam, modules/pam_limits/pam_limits.c, setup_limits)",
         "raise the container's open-files limit from outside it (e.g. `docker run --ulimit nofile=N:N`, `lxc config set CONTAINER limits.kernel.nofile N`), then restart the service";
     SYSTEMD_NOFILE_INFINITY = "systemd.nofile.infinity", Warning,
         "systemd.exec(5), LimitNOFILE=: infinity is raised only as far as the kernel allows, fs.nr_open (proc(5)); programs that close every descriptor up to the limit slow down with it, and select(2) cannot use descriptors above 1024",
