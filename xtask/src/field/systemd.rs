@@ -1,7 +1,8 @@
 //! The systemd step of `cargo xtask field-test`: `dumptool doctor` on
 //! processes of real services, the unit drop-in command `dumptool fixes`
-//! prints, run against units with several `LimitNOFILE=`, and a core that systemd-coredump stores in
-//! the journal (`Storage=journal`), read back with coredumpctl.
+//! prints, run against units with several `LimitNOFILE=`, and a core
+//! that systemd-coredump stores in the journal (`Storage=journal`), read
+//! back with coredumpctl.
 //!
 //! A host booted with systemd lends its own manager for the doctor part;
 //! the journal part then is skipped, because it would change the host's
